@@ -1,0 +1,29 @@
+import * as path from 'path';
+import { synth } from '../synth/synth';
+import { formatIssue } from '../synth/validate';
+import { Output } from './output';
+
+/** Flags of `synthops synth`. */
+export interface SynthCommandOptions {
+  readonly env?: string[];
+  readonly out?: string;
+  readonly root?: string;
+  readonly typecheck?: boolean;
+}
+
+/** `synthops synth`: render, validate, write dist/ atomically. Returns the exit code. */
+export function runSynth(opts: SynthCommandOptions, io: Output): number {
+  const result = synth({ root: opts.root, out: opts.out, envs: opts.env, typecheck: opts.typecheck });
+  if (!result.ok) {
+    for (const issue of result.issues) io.err(formatIssue(issue));
+    io.err(`synth failed with ${result.issues.length} error(s); ${path.relative(process.cwd(), result.outDir) || '.'} was not changed`);
+    return 1;
+  }
+  const objects = result.index.apps.reduce((n, a) => n + a.objects.length, 0);
+  for (const env of result.index.environments) {
+    const apps = result.index.apps.filter((a) => a.env === env);
+    io.out(`${env}: ${apps.map((a) => `${a.app} (${a.objects.length})`).join(', ') || 'no apps'}`);
+  }
+  io.out(`wrote ${objects} objects of ${result.index.apps.length} app(s) to ${result.outDir}`);
+  return 0;
+}

@@ -1,0 +1,9 @@
+/**
+ * synthops: typed cdk8s apps, deterministic synth, and a pull agent.
+ * This entry point is what a config repo imports (`import { ... } from 'synthops'`).
+ */
+export * from './author';
+export * from './keys';
+export * from './errors';
+export { synth, SynthOptions, SynthResult } from './synth/synth';
+export { ValidationIssue } from './synth/validate';

@@ -1,0 +1,19 @@
+/**
+ * The label, annotation and field-manager keys synthops writes. They are part of
+ * the deploy contract between synth, publish and the agent: never rename them.
+ */
+
+/** Label naming the application an object belongs to. */
+export const APP_LABEL = 'synthops.dev/app';
+
+/** Label naming the environment an object was rendered for. */
+export const ENV_LABEL = 'synthops.dev/env';
+
+/** Annotation that keeps an object in the cluster when it leaves Git (`disabled`). */
+export const PRUNE_ANNOTATION = 'synthops.dev/prune';
+
+/** Value of {@link PRUNE_ANNOTATION} that disables pruning. */
+export const PRUNE_DISABLED = 'disabled';
+
+/** Field manager used for every server-side apply. */
+export const FIELD_MANAGER = 'synthops';

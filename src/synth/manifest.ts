@@ -1,0 +1,46 @@
+/** A Kubernetes object as rendered to YAML. */
+export interface Manifest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: ManifestMetadata;
+  readonly [field: string]: unknown;
+}
+
+/** The metadata fields synthops reads and writes. */
+export interface ManifestMetadata {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly [field: string]: unknown;
+}
+
+/** The identity of an object: what the cluster keys it on (the version is not part of it). */
+export interface ObjectRef {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+/** API group of an apiVersion (`apps/v1` -> `apps`, `v1` -> ``). */
+export function apiGroup(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/** `Kind namespace/name` (or `Kind name` when cluster-scoped): how messages name an object. */
+export function describeObject(ref: ObjectRef): string {
+  return ref.namespace ? `${ref.kind} ${ref.namespace}/${ref.name}` : `${ref.kind} ${ref.name}`;
+}
+
+/** Key that is equal for two manifests of the same cluster object. */
+export function identityKey(ref: ObjectRef): string {
+  return `${apiGroup(ref.apiVersion)}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+}
+
+/** The identity of a manifest. */
+export function refOf(m: Manifest): ObjectRef {
+  const ref: ObjectRef = { apiVersion: m.apiVersion, kind: m.kind, name: m.metadata?.name };
+  return m.metadata?.namespace ? { ...ref, namespace: m.metadata.namespace } : ref;
+}
