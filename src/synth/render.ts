@@ -60,8 +60,12 @@ export function render(repo: ConfigRepo, envNames: readonly string[], pins: Imag
     const env = new Environment(envName, repo.environments.definitions[envName], pins[envName]);
     // One cdk8s App per environment; its outdir is never written.
     const cdkApp = new App({ outdir: '.' });
+    const rendered = new Set<string>();
     for (const { definition, source } of repo.apps) {
       if (definition.environments && !definition.environments.includes(envName)) continue;
+      // A second app of the same name is reported by validation; building it would only add noise.
+      if (rendered.has(definition.name)) continue;
+      rendered.add(definition.name);
       const fail = (message: string) => failures.push({ env: envName, app: definition.name, source, message });
       let application: Application;
       try {

@@ -1,0 +1,60 @@
+/** The `synthops` binary as a user runs it: exit codes, output, and dist/ on failure. */
+import { spawnSync } from 'child_process';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { describe, test } from 'node:test';
+import { REPO_ROOT, makeRepo, readTree } from '../harness/config-repo';
+import { webApp } from '../synth/fixtures';
+
+const BIN = path.join(REPO_ROOT, 'bin', 'synthops');
+
+function run(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('synthops CLI', () => {
+  test('synth exits 0, says what it wrote and where', (t) => {
+    const root = makeRepo(t, { 'apps/web.ts': webApp('web') });
+    const r = run(root, 'synth');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^dev: web \(3\)$/m);
+    assert.match(r.stdout, /^prod: web \(3\)$/m);
+    assert.match(r.stdout, /^wrote 6 objects of 2 app\(s\) to \/.*\/dist$/m);
+  });
+
+  test('synth exits 1 with every error on stderr and leaves dist/ as it was', (t) => {
+    const root = makeRepo(t, { 'apps/web.ts': webApp('web') });
+    assert.equal(run(root, 'synth').code, 0);
+    const before = readTree(path.join(root, 'dist'));
+    fs.writeFileSync(path.join(root, 'apps/web.ts'), webApp('web', 'nginx:latest'));
+    const r = run(root, 'synth');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error\[image-not-pinned\] dev\/web \(apps\/web\.ts\) Deployment web\/web spec\.template\.spec\.containers\[0\]\.image: "nginx:latest" uses the mutable tag ":latest"/m);
+    assert.match(r.stderr, /^error\[image-not-pinned\] prod\/web /m);
+    assert.match(r.stderr, /synth failed with 2 error\(s\); dist was not changed/);
+    assert.deepEqual(readTree(path.join(root, 'dist')), before);
+  });
+
+  test('bad usage exits 2', (t) => {
+    const root = makeRepo(t, {});
+    assert.equal(run(root, 'no-such-command').code, 2);
+    assert.equal(run(root, 'synth', '--no-such-flag').code, 2);
+    const unknownEnv = run(root, 'synth', '--env', 'qa');
+    assert.equal(unknownEnv.code, 2);
+    assert.match(unknownEnv.stderr, /error: unknown environment\(s\) qa/);
+  });
+
+  test('a folder that is not a config repo is a clear usage error', () => {
+    const r = run('/', 'synth', '--root', path.join(REPO_ROOT, 'test'));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no apps\/ folder; is this a synthops config repo\?/);
+  });
+
+  test('--version prints the package version', () => {
+    const r = run(REPO_ROOT, '--version');
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout.trim(), JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version);
+  });
+});
