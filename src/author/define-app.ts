@@ -18,6 +18,12 @@ export interface AppDefinitionProps {
   readonly createNamespace?: boolean;
   /** Append construct-path hashes to generated names. @default false */
   readonly hashedNames?: boolean;
+  /**
+   * Apps that must be applied and healthy before the agent applies this one
+   * (in the same environment).
+   * @default - none
+   */
+  readonly dependsOn?: readonly string[];
 }
 
 /** An app declared with {@link defineApp}. */

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { SynthopsError } from '../errors';
+import { runAgent } from './agent';
 import { runInit } from './init';
 import { Output, processOutput } from './output';
 import { runSynth } from './synth';
@@ -33,6 +34,27 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--name <name>', 'package name of the config repo (default: the folder name)')
     .option('--synthops-version <range>', 'synthops version range for package.json', `^${version}`)
     .action((dir, opts) => { result.code = runInit(dir, opts, io); });
+
+  program.command('agent')
+    .description('the pull agent: make the cluster equal to a branch of synthops output or plain YAML')
+    .requiredOption('--repo <url>', 'Git remote: file://, https:// (token: SYNTHOPS_GIT_TOKEN or --git-token-file), ssh:// or git@host:path')
+    .requiredOption('--branch <name>', 'deploy branch')
+    .option('--path <dir>', 'folder in the branch: synthops output (with index.json) or plain YAML', '.')
+    .option('--env <name>', 'environment to apply from synthops output (required when it has several)')
+    .option('--app <name>', 'app name for plain YAML (default: the folder name)')
+    .option('--once', 'reconcile one revision and exit: 0 converged, 1 otherwise')
+    .option('--dry-run', 'validate and print the plan; write nothing')
+    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--timeout <duration>', 'how long to wait for readiness and health', '2m')
+    .option('--allow-prune <apps>', 'apps allowed past the prune guards (comma separated, * for all)', collect)
+    .option('--prune-crds', 'also prune CustomResourceDefinitions that left Git (deletes their custom resources)')
+    .option('--namespace <name>', 'namespace for namespaced objects that name none', 'default')
+    .option('--inventory-namespace <name>', 'namespace of the inventory ConfigMaps', 'synthops-system')
+    .option('--workdir <dir>', 'where the checkout is kept between runs')
+    .option('--git-token-file <file>', 'file with a token for https remotes')
+    .option('--ssh-key <file>', 'private key for ssh remotes')
+    .option('--known-hosts <file>', 'known_hosts for ssh remotes')
+    .action(async (opts) => { result.code = await runAgent(opts, io); });
 
   return program;
 }

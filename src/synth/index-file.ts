@@ -25,6 +25,8 @@ export interface IndexedApp {
   readonly namespace: string;
   /** Source file of the app, relative to the config repo root. */
   readonly source: string;
+  /** Apps that must be healthy before this one is applied (present only when not empty). */
+  readonly dependsOn?: readonly string[];
   readonly objects: readonly IndexedObject[];
 }
 

@@ -23,6 +23,7 @@ export interface RenderedApp {
   readonly app: string;
   readonly source: string;
   readonly namespace: string;
+  readonly dependsOn: readonly string[];
   readonly objects: RenderedObject[];
 }
 
@@ -101,7 +102,7 @@ export function render(repo: ConfigRepo, envNames: readonly string[], pins: Imag
         fail(`threw while rendering: ${errorText(e)}`);
         continue;
       }
-      apps.push({ env: envName, app: definition.name, source, namespace: application.appNamespace, objects });
+      apps.push({ env: envName, app: definition.name, source, namespace: application.appNamespace, dependsOn: definition.dependsOn ?? [], objects });
     }
   }
   return { apps, failures };

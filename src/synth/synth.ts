@@ -52,6 +52,9 @@ function repoIssues(repo: ConfigRepo, envNames: readonly string[], pins: ImagePi
     const other = seen.get(d.name);
     if (other !== undefined) issues.push({ rule: 'invalid-app', app: d.name, source, message: `app name "${d.name}" is also used by ${other}` });
     else seen.set(d.name, source);
+    for (const dep of d.dependsOn ?? []) {
+      if (!repo.apps.some((a) => a.definition.name === dep)) issues.push({ rule: 'invalid-app', app: d.name, source, message: `depends on "${dep}", which is not an app of this repo` });
+    }
     for (const e of d.environments ?? []) {
       if (!known.includes(e)) issues.push({ rule: 'unknown-environment', app: d.name, source, message: `environment "${e}" is not declared in apps/environments.ts (known: ${known.join(', ')})` });
     }
@@ -96,6 +99,7 @@ function layout(rendered: RenderResult, envNames: readonly string[], scopes: Sco
       app: ra.app,
       namespace: ra.namespace,
       source: ra.source,
+      ...(ra.dependsOn.length > 0 ? { dependsOn: [...ra.dependsOn].sort() } : {}),
       objects: entries.map(({ m, file }) => ({ ...refOf(m), file })),
     });
   }

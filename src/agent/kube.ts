@@ -1,0 +1,126 @@
+import * as k8s from '@kubernetes/client-node';
+import * as https from 'https';
+import * as http from 'http';
+import { KubeApiError } from './errors';
+
+/** Options of one request. */
+export interface RequestOptions {
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly query?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The request counts of a client, by verb; benchmarks and tests read them. */
+export type RequestCounts = Record<string, number>;
+
+// Credentials from the kubeconfig are re-read this often, so rotated in-cluster
+// ServiceAccount tokens are picked up.
+const AUTH_TTL_MS = 60_000;
+const RETRIES = 6;
+
+/**
+ * A small JSON client for the Kubernetes API over one keep-alive connection pool.
+ * Authentication, TLS and the server come from a client-node KubeConfig
+ * (kubeconfig file, or in-cluster ServiceAccount).
+ */
+export class KubeClient {
+  /** Loads a kubeconfig file, or the default chain (KUBECONFIG, ~/.kube/config, in-cluster) when none is given. */
+  public static fromKubeconfig(file?: string): KubeClient {
+    const kc = new k8s.KubeConfig();
+    if (file) kc.loadFromFile(file);
+    else kc.loadFromDefault();
+    return new KubeClient(kc);
+  }
+
+  public readonly server: URL;
+  /** Requests sent, by HTTP method. */
+  public readonly counts: RequestCounts = {};
+  private readonly agent: https.Agent | http.Agent;
+  private auth?: { options: https.RequestOptions; at: number };
+
+  constructor(public readonly kubeConfig: k8s.KubeConfig) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
+    const Agent = this.server.protocol === 'http:' ? http.Agent : https.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  }
+
+  private async authOptions(): Promise<https.RequestOptions> {
+    if (this.auth && Date.now() - this.auth.at < AUTH_TTL_MS) return this.auth.options;
+    const options: https.RequestOptions = {};
+    await this.kubeConfig.applyToHTTPSOptions(options);
+    this.auth = { options, at: Date.now() };
+    return options;
+  }
+
+  /**
+   * Sends one request; resolves to the parsed JSON body, rejects with
+   * {@link KubeApiError} on an error status. Answers that mean "try again shortly"
+   * (429, 503, 504: throttling, or a CRD's storage still initialising right after it
+   * became Established) and dropped connections are retried with backoff; every verb
+   * the agent uses (GET, server-side apply PATCH, DELETE) is idempotent.
+   */
+  public async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once<T>(method, path, opts);
+      } catch (e) {
+        const transient = e instanceof KubeApiError ? [429, 503, 504].includes(e.status) : /ECONNRESET|EPIPE|socket hang up/.test(String(e));
+        if (!transient || attempt >= RETRIES) throw e;
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 2000)));
+      }
+    }
+  }
+
+  private async once<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
+    const auth = await this.authOptions();
+    const url = new URL(path, this.server);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    this.counts[method] = (this.counts[method] ?? 0) + 1;
+    const lib = url.protocol === 'http:' ? http : https;
+    return new Promise<T>((resolve, reject) => {
+      const req = lib.request(url, {
+        ...auth,
+        method,
+        agent: this.agent,
+        headers: {
+          ...(auth.headers as Record<string, string> | undefined),
+          Accept: 'application/json',
+          ...(payload ? { 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': String(payload.length) } : {}),
+        },
+        timeout: 30_000,
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            body = undefined;
+          }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            resolve(body as T);
+            return;
+          }
+          const s = body as { reason?: string; message?: string } | undefined;
+          reject(new KubeApiError(status, s?.reason ?? 'Unknown', s?.message ?? (text.trim() || `HTTP ${status}`)));
+        });
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: timed out after 30s`)));
+      req.on('error', (e) => reject(new Error(`${method} ${url.pathname}: cannot reach the API server ${this.server.origin}: ${e.message}`)));
+      if (payload) req.write(payload);
+      req.end();
+    });
+  }
+
+  /** Closes idle connections (lets the process exit promptly). */
+  public close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,49 @@
+import { APP_LABEL } from '../keys';
+import { Manifest, ObjectRef, identityKey, refOf } from '../synth/manifest';
+import { mapLimit } from './concurrency';
+import { UnknownKindError } from './errors';
+import { ObjectClient } from './objects';
+
+/** A kind in a namespace: the unit the agent lists by. */
+interface Collection {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace?: string;
+}
+
+/**
+ * Live objects managed by synthops (those with the app label), fetched with one list
+ * per kind and namespace instead of one GET per object.
+ */
+export class LiveState {
+  private readonly byKey = new Map<string, Manifest>();
+
+  constructor(private readonly objects: ObjectClient, private readonly concurrency = 8) {}
+
+  /** Lists every collection the refs fall into, replacing what was known for them. */
+  public async refresh(refs: Iterable<ObjectRef>): Promise<void> {
+    const collections = new Map<string, Collection>();
+    for (const r of refs) collections.set(`${r.apiVersion}|${r.kind}|${r.namespace ?? ''}`, { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace });
+    await mapLimit([...collections.values()], this.concurrency, async (c) => {
+      let items: Manifest[];
+      try {
+        items = await this.objects.list(c.apiVersion, c.kind, c.namespace, APP_LABEL);
+      } catch (e) {
+        if (e instanceof UnknownKindError) return; // nothing of a kind the API does not serve
+        throw e;
+      }
+      for (const m of items) this.byKey.set(identityKey(refOf(m)), m);
+    });
+  }
+
+  /** The live object, if it exists and carries the app label. */
+  public get(ref: ObjectRef): Manifest | undefined {
+    return this.byKey.get(identityKey(ref));
+  }
+
+  /** Replaces (or removes) what is known of one object. */
+  public set(ref: ObjectRef, m: Manifest | undefined): void {
+    if (m) this.byKey.set(identityKey(ref), m);
+    else this.byKey.delete(identityKey(ref));
+  }
+}

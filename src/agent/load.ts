@@ -1,0 +1,197 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { INDEX_API_VERSION, INDEX_FILE, SynthIndex } from '../synth/index-file';
+import { Manifest, describeObject, identityKey, refOf } from '../synth/manifest';
+import { LoadError } from './errors';
+
+/** One object of the revision and where it came from. */
+export interface DesiredObject {
+  readonly manifest: Manifest;
+  /** `file#document` (document index from 0), relative to the loaded folder. */
+  readonly origin: string;
+}
+
+/** One app of the revision. */
+export interface DesiredApp {
+  readonly name: string;
+  readonly env: string;
+  /** Apps that must be healthy before this one is applied. */
+  readonly dependsOn: readonly string[];
+  readonly objects: readonly DesiredObject[];
+}
+
+/** What a revision asks for. */
+export interface LoadedRevision {
+  /** `synthops` (an index.json names apps and hashes) or `plain` (a folder of YAML is one app). */
+  readonly layout: 'synthops' | 'plain';
+  readonly env: string;
+  readonly apps: readonly DesiredApp[];
+}
+
+/** Options of {@link loadRevision}. */
+export interface LoadOptions {
+  /** Folder inside the checkout. @default '.' */
+  readonly path?: string;
+  /** Environment to load from synthops output (required when it has several). For plain YAML, the env label. */
+  readonly env?: string;
+  /** App name for plain YAML. @default - the folder name */
+  readonly app?: string;
+  /** Name used when the folder is the repo root. */
+  readonly fallbackName?: string;
+  /** The revision, for error messages. */
+  readonly revision: string;
+}
+
+const DEFAULT_ENV = 'default';
+
+function walkYaml(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (e.name.startsWith('.')) continue;
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.ya?ml$/.test(e.name)) out.push(path.relative(root, p).split(path.sep).join('/'));
+    }
+  };
+  walk(root);
+  // Byte order, not locale order: the same on every machine.
+  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Parses every document of a YAML file; `v1 List` documents are expanded. */
+function parseObjects(text: string, file: string, problems: string[]): DesiredObject[] {
+  const objects: DesiredObject[] = [];
+  YAML.parseAllDocuments(text).forEach((doc, i) => {
+    const where = `${file}#${i}`;
+    if (doc.errors.length > 0) {
+      problems.push(`${where}: malformed YAML: ${doc.errors[0].message.split('\n')[0]}`);
+      return;
+    }
+    const value = doc.toJSON() as unknown;
+    if (value === null || value === undefined) return;
+    const items = typeof value === 'object' && (value as { kind?: unknown }).kind === 'List' && Array.isArray((value as { items?: unknown }).items)
+      ? (value as { items: unknown[] }).items : [value];
+    for (const item of items) {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+        problems.push(`${where}: not a Kubernetes object (expected a map)`);
+        continue;
+      }
+      const m = item as Partial<Manifest>;
+      const missing = [
+        typeof m.apiVersion === 'string' && m.apiVersion ? undefined : 'apiVersion',
+        typeof m.kind === 'string' && m.kind ? undefined : 'kind',
+        typeof m.metadata?.name === 'string' && m.metadata.name ? undefined : 'metadata.name',
+      ].filter(Boolean);
+      if (missing.length > 0) {
+        problems.push(`${where}: object without ${missing.join(', ')}`);
+        continue;
+      }
+      objects.push({ manifest: item as Manifest, origin: where });
+    }
+  });
+  return objects;
+}
+
+function checkDuplicates(apps: readonly DesiredApp[], problems: string[]): void {
+  const seen = new Map<string, string>();
+  for (const app of apps) {
+    for (const o of app.objects) {
+      const key = identityKey(refOf(o.manifest));
+      const first = seen.get(key);
+      if (first) problems.push(`${o.origin}: duplicate object ${describeObject(refOf(o.manifest))}, also in ${first}`);
+      else seen.set(key, o.origin);
+    }
+  }
+}
+
+function sha256(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+function loadSynthops(root: string, opts: LoadOptions, problems: string[]): LoadedRevision {
+  let index: SynthIndex;
+  try {
+    index = JSON.parse(fs.readFileSync(path.join(root, INDEX_FILE), 'utf8')) as SynthIndex;
+  } catch (e) {
+    problems.push(`${INDEX_FILE}: not valid JSON: ${(e as Error).message}`);
+    return { layout: 'synthops', env: opts.env ?? DEFAULT_ENV, apps: [] };
+  }
+  if (index.apiVersion !== INDEX_API_VERSION || !Array.isArray(index.apps) || !Array.isArray(index.files)) {
+    problems.push(`${INDEX_FILE}: not a synthops index (apiVersion ${INDEX_API_VERSION} with apps and files)`);
+    return { layout: 'synthops', env: opts.env ?? DEFAULT_ENV, apps: [] };
+  }
+  let env = opts.env;
+  if (!env) {
+    if (index.environments.length !== 1) {
+      problems.push(`${INDEX_FILE}: the output has environments ${index.environments.join(', ')}; choose one with --env`);
+      return { layout: 'synthops', env: DEFAULT_ENV, apps: [] };
+    }
+    env = index.environments[0];
+  } else if (!index.environments.includes(env)) {
+    problems.push(`${INDEX_FILE}: environment "${env}" is not in the output (it has ${index.environments.join(', ') || 'none'})`);
+  }
+
+  const hashes = new Map(index.files.map((f) => [f.path, f.sha256]));
+  // Every YAML file of the environment must be listed with its hash, and match it.
+  for (const file of walkYaml(root).filter((f) => f.startsWith(`${env}/`))) {
+    if (!hashes.has(file)) problems.push(`${file}: not listed in ${INDEX_FILE}`);
+  }
+  const cache = new Map<string, DesiredObject[]>();
+  const apps: DesiredApp[] = [];
+  for (const a of index.apps.filter((x) => x.env === env)) {
+    const objects: DesiredObject[] = [];
+    for (const ref of a.objects) {
+      if (!cache.has(ref.file)) {
+        const abs = path.join(root, ref.file);
+        if (!fs.existsSync(abs)) {
+          problems.push(`${ref.file}: listed in ${INDEX_FILE} but missing`);
+          cache.set(ref.file, []);
+          continue;
+        }
+        const bytes = fs.readFileSync(abs);
+        const want = hashes.get(ref.file);
+        if (want !== sha256(bytes)) {
+          problems.push(`${ref.file}: sha256 does not match ${INDEX_FILE} (the file was changed after synth)`);
+          cache.set(ref.file, []);
+          continue;
+        }
+        cache.set(ref.file, parseObjects(bytes.toString('utf8'), ref.file, problems));
+      }
+      const found = cache.get(ref.file)!.find((o) => identityKey(refOf(o.manifest)) === identityKey(ref));
+      if (found) objects.push(found);
+      else if (cache.get(ref.file)!.length > 0) problems.push(`${ref.file}: does not hold ${describeObject(ref)} as ${INDEX_FILE} says`);
+    }
+    apps.push({ name: a.app, env, dependsOn: a.dependsOn ?? [], objects });
+  }
+  return { layout: 'synthops', env, apps };
+}
+
+function loadPlain(root: string, opts: LoadOptions, problems: string[]): LoadedRevision {
+  const rel = (opts.path ?? '.').replace(/\/+$/, '');
+  const name = opts.app ?? (rel === '.' || rel === '' ? opts.fallbackName ?? 'default' : path.basename(rel));
+  const objects = walkYaml(root).flatMap((file) => parseObjects(fs.readFileSync(path.join(root, file), 'utf8'), file, problems));
+  if (objects.length === 0 && problems.length === 0) problems.push(`${rel || '.'}: no Kubernetes objects in any *.yaml or *.yml file`);
+  return { layout: 'plain', env: opts.env ?? DEFAULT_ENV, apps: [{ name, env: opts.env ?? DEFAULT_ENV, dependsOn: [], objects }] };
+}
+
+/**
+ * Reads the manifests of a checkout. With an index.json at `path` it is synthops
+ * output (apps and objects from the index, every file's sha256 verified); otherwise
+ * every *.yaml / *.yml below `path`, in byte order, is one app. Any malformed
+ * document, object without identity, duplicate identity or hash mismatch rejects the
+ * whole revision with a {@link LoadError} listing every problem.
+ */
+export function loadRevision(checkout: string, opts: LoadOptions): LoadedRevision {
+  const root = path.resolve(checkout, opts.path ?? '.');
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
+    throw new LoadError(opts.revision, [`${opts.path ?? '.'}: no such folder in the revision`]);
+  }
+  const problems: string[] = [];
+  const loaded = fs.existsSync(path.join(root, INDEX_FILE)) ? loadSynthops(root, opts, problems) : loadPlain(root, opts, problems);
+  checkDuplicates(loaded.apps, problems);
+  if (problems.length > 0) throw new LoadError(opts.revision, problems);
+  return loaded;
+}

@@ -1,0 +1,60 @@
+import { FIELD_MANAGER } from '../keys';
+import { Manifest, ObjectRef, refOf } from '../synth/manifest';
+import { Discovery } from './discovery';
+import { KubeApiError } from './errors';
+import { KubeClient } from './kube';
+
+const APPLY_PATCH = 'application/apply-patch+yaml';
+
+/** Reads and writes single objects: server-side apply (real or dry-run), get, list, delete. */
+export class ObjectClient {
+  constructor(public readonly client: KubeClient, public readonly discovery: Discovery) {}
+
+  private async path(ref: ObjectRef): Promise<string> {
+    const info = await this.discovery.resolve(ref.apiVersion, ref.kind);
+    return Discovery.objectPath(ref.apiVersion, info, ref.name, info.namespaced ? ref.namespace : undefined);
+  }
+
+  /** True if the kind is namespaced (through discovery). */
+  public async isNamespaced(apiVersion: string, kind: string): Promise<boolean> {
+    return (await this.discovery.resolve(apiVersion, kind)).namespaced;
+  }
+
+  /** Server-side apply as field manager `synthops`, taking over conflicting fields. */
+  public async apply(m: Manifest, dryRun = false): Promise<Manifest> {
+    return this.client.request<Manifest>('PATCH', await this.path(refOf(m)), {
+      body: m,
+      contentType: APPLY_PATCH,
+      query: { fieldManager: FIELD_MANAGER, force: 'true', fieldValidation: 'Strict', dryRun: dryRun ? 'All' : undefined },
+    });
+  }
+
+  /** The live object, or undefined if it does not exist. */
+  public async get(ref: ObjectRef): Promise<Manifest | undefined> {
+    try {
+      return await this.client.request<Manifest>('GET', await this.path(ref));
+    } catch (e) {
+      if (e instanceof KubeApiError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Objects of a kind (in one namespace, or cluster-wide for cluster-scoped kinds) matching a label selector. */
+  public async list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<Manifest[]> {
+    const info = await this.discovery.resolve(apiVersion, kind);
+    const list = await this.client.request<{ items: Manifest[] }>('GET', Discovery.collectionPath(apiVersion, info, info.namespaced ? namespace : undefined), { query: { labelSelector } });
+    // List items carry no apiVersion/kind of their own.
+    return list.items.map((i) => ({ ...i, apiVersion, kind }));
+  }
+
+  /** Deletes an object (background propagation); true if it existed. */
+  public async delete(ref: ObjectRef): Promise<boolean> {
+    try {
+      await this.client.request('DELETE', await this.path(ref), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
+      return true;
+    } catch (e) {
+      if (e instanceof KubeApiError && e.status === 404) return false;
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import { Manifest, apiGroup } from '../synth/manifest';
+
+// Apply order by kind: what others depend on first. Unknown kinds (custom resources)
+// go after the built-in workloads; admission webhooks go last so they cannot block
+// the objects of their own revision. Prune uses the reverse.
+const KIND_ORDER = [
+  'CustomResourceDefinition', 'Namespace',
+  'ResourceQuota', 'LimitRange', 'PriorityClass', 'RuntimeClass', 'StorageClass', 'IngressClass',
+  'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding',
+  'Secret', 'ConfigMap', 'PersistentVolume', 'PersistentVolumeClaim',
+  'Service', 'EndpointSlice', 'Endpoints',
+  'DaemonSet', 'Pod', 'ReplicationController', 'ReplicaSet', 'Deployment', 'StatefulSet', 'Job', 'CronJob',
+  'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy', 'Ingress', 'APIService',
+];
+const LAST = ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
+const CUSTOM_RANK = KIND_ORDER.length;
+
+/** Apply rank of a kind: lower goes first; equal ranks may be applied concurrently. */
+export function rank(kind: string): number {
+  const i = KIND_ORDER.indexOf(kind);
+  if (i >= 0) return i;
+  const j = LAST.indexOf(kind);
+  return j >= 0 ? CUSTOM_RANK + 1 + j : CUSTOM_RANK;
+}
+
+/** CRDs and Namespaces: applied (and waited for) before anything else is validated against them. */
+export function isFoundation(m: Manifest): boolean {
+  return (m.kind === 'CustomResourceDefinition' && apiGroup(m.apiVersion) === 'apiextensions.k8s.io')
+    || (m.kind === 'Namespace' && m.apiVersion === 'v1');
+}
+
+function key(m: Manifest): string {
+  return [String(rank(m.kind)).padStart(3, '0'), apiGroup(m.apiVersion), m.kind, m.metadata.namespace ?? '', m.metadata.name].join('\u0000');
+}
+
+/** Sorts into apply order: rank, then group, kind, namespace, name (deterministic). */
+export function sortForApply<T extends { manifest: Manifest }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => (key(a.manifest) < key(b.manifest) ? -1 : key(a.manifest) > key(b.manifest) ? 1 : 0));
+}
+
+/** Groups sorted items into stages of equal rank, in order. */
+export function stages<T extends { manifest: Manifest }>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  let last = -1;
+  for (const item of sortForApply(items)) {
+    const r = rank(item.manifest.kind);
+    if (r !== last) out.push([]);
+    out[out.length - 1].push(item);
+    last = r;
+  }
+  return out;
+}

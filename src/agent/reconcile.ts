@@ -1,0 +1,180 @@
+import { AppReport, ApplyContext, applyApp } from './apply';
+import { settleLimit } from './concurrency';
+import { Discovery } from './discovery';
+import { Health, ObjectHealth, summarize } from './health';
+import { Inventory, InventoryStore } from './inventory';
+import { KubeClient } from './kube';
+import { LiveState } from './live';
+import { DesiredApp, LoadedRevision } from './load';
+import { ObjectClient } from './objects';
+import { executePrune, planPrune } from './prune';
+import { PreparedObject } from './prepare';
+import { WaitOptions, waitHealthy } from './wait';
+import { describeObject } from '../synth/manifest';
+
+/** Options of {@link reconcile}. */
+export interface ReconcileOptions {
+  readonly client: KubeClient;
+  readonly loaded: LoadedRevision;
+  /** Commit sha of the revision. */
+  readonly revision: string;
+  /** Commit trailers; `Allow-Prune: app[, app]` lifts the prune guards for those apps. */
+  readonly trailers?: Readonly<Record<string, readonly string[]>>;
+  /** Print the plan, write nothing. @default false */
+  readonly dryRun?: boolean;
+  /** Apps allowed past the prune guards (`*` for all). @default none */
+  readonly allowPrune?: readonly string[];
+  /** Prune CRDs that left Git. @default false */
+  readonly pruneCrds?: boolean;
+  /** Namespace of the inventory ConfigMaps. @default 'synthops-system' */
+  readonly inventoryNamespace?: string;
+  /** Namespace for namespaced objects that name none. @default 'default' */
+  readonly defaultNamespace?: string;
+  /** Requests in flight per app. @default 8 */
+  readonly concurrency?: number;
+  /** Apps reconciled at once. @default 4 */
+  readonly appConcurrency?: number;
+  /** How long to wait for readiness and health, and how often to look. @default 2 min, 1 s */
+  readonly wait?: Partial<WaitOptions>;
+}
+
+/** The outcome for one app: its change set and health. */
+export interface AppResult extends AppReport {
+  /** Health after applying (absent when nothing was applied). */
+  readonly health?: Health;
+  readonly healthMessage?: string;
+  readonly unhealthy: readonly ObjectHealth[];
+  /** Why the app is not converged, in one line (empty when it is). */
+  readonly why: string;
+  readonly durationMs: number;
+}
+
+/** The outcome of one reconcile. */
+export interface ReconcileResult {
+  readonly revision: string;
+  readonly env: string;
+  readonly apps: readonly AppResult[];
+  /** Every app applied and healthy, nothing held. */
+  readonly converged: boolean;
+}
+
+/** Groups apps into levels: each level depends only on earlier ones. Apps in a cycle are returned apart. */
+export function dependencyLevels(apps: readonly DesiredApp[]): { levels: DesiredApp[][]; cyclic: DesiredApp[] } {
+  const names = new Set(apps.map((a) => a.name));
+  const levelOf = new Map<string, number>();
+  const levels: DesiredApp[][] = [];
+  let remaining = [...apps];
+  while (remaining.length > 0) {
+    const ready = remaining.filter((a) => a.dependsOn.every((d) => !names.has(d) || levelOf.has(d)));
+    if (ready.length === 0) return { levels, cyclic: remaining };
+    for (const a of ready) levelOf.set(a.name, levels.length);
+    levels.push(ready);
+    remaining = remaining.filter((a) => !ready.includes(a));
+  }
+  return { levels, cyclic: [] };
+}
+
+function why(r: AppReport, health?: { health: Health; message: string }): string {
+  if (r.status === 'Failed' || r.status === 'Skipped') return r.errors[0] ?? r.status;
+  if (r.held.length > 0) return `prune held: ${r.held[0]}`;
+  if (health && health.health !== 'Healthy') return `${health.health}: ${health.message}`;
+  return '';
+}
+
+function finish(r: AppReport, started: number, health?: ReturnType<typeof summarize>): AppResult {
+  return {
+    ...r,
+    health: health?.health,
+    healthMessage: health?.message,
+    unhealthy: health?.unhealthy ?? [],
+    why: r.status === 'Planned' ? '' : why(r, health),
+    durationMs: Date.now() - started,
+  };
+}
+
+function allowedApps(opts: ReconcileOptions): Set<string> {
+  const fromTrailers = (opts.trailers?.['Allow-Prune'] ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  return new Set([...(opts.allowPrune ?? []), ...fromTrailers]);
+}
+
+/**
+ * Makes the cluster equal to one loaded revision: apps in dependency order
+ * (independent apps concurrently), each validated before any write and applied with
+ * server-side apply, their inventories updated, what left Git pruned within the
+ * guards, and their health awaited. Apps removed from the revision are pruned whole
+ * only when allowed.
+ */
+export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult> {
+  const objects = new ObjectClient(opts.client, new Discovery(opts.client));
+  const inventory = new InventoryStore(opts.client, opts.inventoryNamespace ?? 'synthops-system');
+  const wait: WaitOptions = { timeoutMs: opts.wait?.timeoutMs ?? 120_000, pollMs: opts.wait?.pollMs ?? 1000 };
+  const ctx: ApplyContext = {
+    objects,
+    live: new LiveState(objects, opts.concurrency ?? 8),
+    inventory,
+    revision: opts.revision,
+    dryRun: opts.dryRun ?? false,
+    policy: { allowed: allowedApps(opts), pruneCrds: opts.pruneCrds },
+    concurrency: opts.concurrency ?? 8,
+    wait,
+    defaultNamespace: opts.defaultNamespace ?? 'default',
+  };
+  const env = opts.loaded.env;
+  if (!ctx.dryRun) await inventory.ensureNamespace();
+  const inventories = new Map<string, Inventory>((await inventory.list(env)).map((i) => [i.app, i]));
+
+  const results = new Map<string, AppResult>();
+  const { levels, cyclic } = dependencyLevels(opts.loaded.apps);
+  for (const a of cyclic) {
+    const started = Date.now();
+    results.set(a.name, finish({ app: a.name, env, status: 'Failed', errors: [`dependency cycle among ${cyclic.map((c) => c.name).join(', ')}`], created: [], configured: [], unchanged: [], pruned: [], held: [], kept: [] }, started));
+  }
+
+  for (const level of levels) {
+    const started = Date.now();
+    const runs = await settleLimit(level, opts.appConcurrency ?? 4, async (app): Promise<{ report: AppReport; prepared: PreparedObject[] }> => {
+      const blocking = app.dependsOn.filter((d) => {
+        const r = results.get(d);
+        return !r || r.why !== '' || (r.status !== 'Applied' && r.status !== 'Planned');
+      });
+      if (blocking.length > 0) {
+        const reason = blocking.map((d) => (results.get(d) ? `${d} (${results.get(d)!.why || results.get(d)!.status})` : `${d} (not in this revision)`)).join(', ');
+        return { report: { app: app.name, env, status: 'Skipped', errors: [`DependencyNotReady: waits for ${reason}`], created: [], configured: [], unchanged: [], pruned: [], held: [], kept: [] }, prepared: [] };
+      }
+      return applyApp(ctx, app, inventories.get(app.name));
+    });
+    const applied = runs.map((r, i) => (r.ok ? r.value : {
+      report: { app: level[i].name, env, status: 'Failed' as const, errors: [`reconcile failed: ${(r.error as Error).message}`], created: [], configured: [], unchanged: [], pruned: [], held: [], kept: [] },
+      prepared: [],
+    }));
+    const toWatch = applied.filter((a) => a.report.status === 'Applied').map((a) => ({ app: a.report.app, objects: a.prepared }));
+    const health = ctx.dryRun || toWatch.length === 0 ? new Map<string, ObjectHealth[]>() : await waitHealthy(toWatch, ctx.live, wait);
+    for (const a of applied) {
+      const h = health.get(a.report.app);
+      results.set(a.report.app, finish(a.report, started, h ? summarize(h) : undefined));
+    }
+  }
+
+  // Apps that left the revision: prune them whole, only when allowed.
+  for (const [name, inv] of inventories) {
+    if (opts.loaded.apps.some((a) => a.name === name)) continue;
+    const started = Date.now();
+    const plan = planPrune(name, inv.objects, [], ctx.policy, true);
+    const report: AppReport = { app: name, env, status: ctx.dryRun ? 'Planned' : 'Applied', errors: [], created: [], configured: [], unchanged: [], pruned: [], held: plan.held.map((h) => `${describeObject(h.ref)}: ${h.reason}`), kept: [] };
+    if (ctx.dryRun) {
+      report.pruned.push(...plan.prune.map((r) => `${describeObject(r)} (would be pruned)`));
+    } else if (plan.prune.length > 0 || plan.held.length === 0) {
+      for (const o of await executePrune(name, plan.prune, objects)) {
+        if (o.result === 'deleted') report.pruned.push(describeObject(o.ref));
+        else if (o.result !== 'gone') report.kept.push(`${describeObject(o.ref)}: ${o.detail}`);
+      }
+      if (plan.held.length === 0) await inventory.remove(env, name);
+      else await inventory.save({ ...inv, lastAttemptedRevision: opts.revision, objects: plan.held.map((h) => h.ref) });
+    }
+    results.set(name, finish(report, started));
+  }
+
+  const apps = [...results.values()].sort((a, b) => a.app.localeCompare(b.app));
+  const converged = apps.every((a) => a.why === '' && (a.status === 'Applied' || a.status === 'Planned'));
+  return { revision: opts.revision, env, apps, converged };
+}
