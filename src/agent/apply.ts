@@ -39,6 +39,11 @@ export interface ApplyContext {
   readonly concurrency: number;
   readonly wait: WaitOptions;
   readonly defaultNamespace: string;
+  /**
+   * Which app of this revision claims each object (by identity key). An object that
+   * moved to another app is not pruned by its old app, and leaves its inventory.
+   */
+  readonly claimedBy: ReadonlyMap<string, string>;
 }
 
 type Change = 'created' | 'configured' | 'unchanged';
@@ -145,7 +150,8 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   }
 
   const desiredRefs: ObjectRef[] = prepared.map((p) => refOf(p.manifest));
-  const plan = planPrune(app.name, previous?.objects ?? [], desiredRefs, ctx.policy);
+  const stillOurs = (previous?.objects ?? []).filter((r) => (ctx.claimedBy.get(identityKey(r)) ?? app.name) === app.name);
+  const plan = planPrune(app.name, stillOurs, desiredRefs, ctx.policy);
   for (const h of plan.held) report.held.push(`${describeObject(h.ref)}: ${h.reason}`);
 
   if (ctx.dryRun) {
@@ -162,7 +168,7 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   await ctx.inventory.save({
     app: app.name, env: app.env,
     lastAppliedRevision: previous?.lastAppliedRevision, lastAttemptedRevision: ctx.revision,
-    objects: normalizeRefs([...(previous?.objects ?? []), ...desiredRefs]),
+    objects: normalizeRefs([...stillOurs, ...desiredRefs]),
   });
 
   const foundation = prepared.filter((p) => isFoundation(p.manifest));

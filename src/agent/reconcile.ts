@@ -10,7 +10,7 @@ import { ObjectClient } from './objects';
 import { executePrune, planPrune } from './prune';
 import { PreparedObject } from './prepare';
 import { WaitOptions, waitHealthy } from './wait';
-import { describeObject } from '../synth/manifest';
+import { describeObject, identityKey, refOf } from '../synth/manifest';
 
 /** Options of {@link reconcile}. */
 export interface ReconcileOptions {
@@ -92,6 +92,19 @@ function finish(r: AppReport, started: number, health?: ReturnType<typeof summar
   };
 }
 
+/** Which app claims each object of the revision (namespace-less objects under both possible keys). */
+function claims(loaded: LoadedRevision, defaultNamespace: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const app of loaded.apps) {
+    for (const o of app.objects) {
+      const ref = refOf(o.manifest);
+      out.set(identityKey(ref), app.name);
+      if (!ref.namespace) out.set(identityKey({ ...ref, namespace: defaultNamespace }), app.name);
+    }
+  }
+  return out;
+}
+
 function allowedApps(opts: ReconcileOptions): Set<string> {
   const fromTrailers = (opts.trailers?.['Allow-Prune'] ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
   return new Set([...(opts.allowPrune ?? []), ...fromTrailers]);
@@ -118,6 +131,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     concurrency: opts.concurrency ?? 8,
     wait,
     defaultNamespace: opts.defaultNamespace ?? 'default',
+    claimedBy: claims(opts.loaded, opts.defaultNamespace ?? 'default'),
   };
   const env = opts.loaded.env;
   if (!ctx.dryRun) await inventory.ensureNamespace();
@@ -159,7 +173,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   for (const [name, inv] of inventories) {
     if (opts.loaded.apps.some((a) => a.name === name)) continue;
     const started = Date.now();
-    const plan = planPrune(name, inv.objects, [], ctx.policy, true);
+    const plan = planPrune(name, inv.objects.filter((r) => !ctx.claimedBy.has(identityKey(r))), [], ctx.policy, true);
     const report: AppReport = { app: name, env, status: ctx.dryRun ? 'Planned' : 'Applied', errors: [], created: [], configured: [], unchanged: [], pruned: [], held: plan.held.map((h) => `${describeObject(h.ref)}: ${h.reason}`), kept: [] };
     if (ctx.dryRun) {
       report.pruned.push(...plan.prune.map((r) => `${describeObject(r)} (would be pruned)`));

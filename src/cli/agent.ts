@@ -4,11 +4,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseDuration } from '../agent/duration';
 import { KubeClient } from '../agent/kube';
-import { loadRevision } from '../agent/load';
-import { reconcile } from '../agent/reconcile';
+import { LoadError, SourceError } from '../agent/errors';
+import { agentOnce } from '../agent/once';
 import { formatResult } from '../agent/report';
-import { GitAuth, fetchRevision, redactUrl } from '../agent/source';
-import { SynthopsError, UsageError } from '../errors';
+import { GitAuth, redactUrl } from '../agent/source';
+import { UsageError } from '../errors';
 import { Output } from './output';
 
 /** Flags of `synthops agent`. */
@@ -65,37 +65,18 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
   } catch (e) {
     throw new UsageError(`--timeout: ${(e as Error).message}`);
   }
-  const auth = gitAuth(opts);
-  let revision;
-  try {
-    revision = await fetchRevision({ url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch), auth });
-  } catch (e) {
-    if (e instanceof SynthopsError) {
-      io.err(`error: ${e.message}`);
-      io.err('nothing was changed: the cluster stays at its last applied revision');
-      return 1;
-    }
-    throw e;
-  }
-  io.out(`fetched ${redactUrl(opts.repo)} ${opts.branch} at ${revision.sha.slice(0, 12)}`);
-  let loaded;
-  try {
-    loaded = loadRevision(revision.dir, { path: opts.path, env: opts.env, app: opts.app, fallbackName: repoName(opts.repo), revision: revision.sha });
-  } catch (e) {
-    if (e instanceof SynthopsError) {
-      io.err(`error: ${e.message}`);
-      io.err('nothing was changed: the cluster stays at its last applied revision');
-      return 1;
-    }
-    throw e;
-  }
   const client = KubeClient.fromKubeconfig(opts.kubeconfig);
   try {
-    const result = await reconcile({
+    const { revision, result } = await agentOnce({
+      repo: opts.repo,
+      branch: opts.branch,
+      workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch),
+      auth: gitAuth(opts),
+      path: opts.path,
+      env: opts.env,
+      app: opts.app,
+      fallbackName: repoName(opts.repo),
       client,
-      loaded,
-      revision: revision.sha,
-      trailers: revision.trailers,
       dryRun: opts.dryRun,
       allowPrune: opts.allowPrune,
       pruneCrds: opts.pruneCrds,
@@ -103,8 +84,16 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
       inventoryNamespace: opts.inventoryNamespace,
       wait: { timeoutMs },
     });
+    io.out(`fetched ${redactUrl(opts.repo)} ${opts.branch} at ${revision.sha.slice(0, 12)}`);
     for (const line of formatResult(result, opts.dryRun ?? false)) io.out(line);
     return result.converged ? 0 : 1;
+  } catch (e) {
+    if (e instanceof SourceError || e instanceof LoadError) {
+      io.err(`error: ${e.message}`);
+      io.err('nothing was changed: the cluster stays at its last applied revision');
+      return 1;
+    }
+    throw e;
   } finally {
     client.close();
   }

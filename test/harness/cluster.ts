@@ -52,3 +52,16 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Deletes namespaces (if present) and waits until they are gone, for tests that use fixed namespaces. */
+export async function deleteNamespaces(names: readonly string[]): Promise<void> {
+  const core = (await testKubeConfig()).makeApiClient(k8s.CoreV1Api);
+  for (const name of names) await core.deleteNamespace({ name }).catch(() => undefined);
+  await eventually(`namespaces ${names.join(', ')} deleted`, async () => {
+    for (const name of names) {
+      const gone = await core.readNamespace({ name }).then(() => false, () => true);
+      if (!gone) return undefined;
+    }
+    return true;
+  }, 120_000);
+}

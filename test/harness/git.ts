@@ -1,0 +1,115 @@
+/**
+ * Real Git remotes for tests: a bare repository on disk (reachable as file://) and
+ * served by `git daemon` on loopback (git://), plus helpers to publish trees to it.
+ */
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import type { TestContext } from 'node:test';
+
+const GIT_ID = ['-c', 'user.name=synthops-test', '-c', 'user.email=test@synthops.dev'];
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', [...GIT_ID, ...args], { cwd, encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }).trim();
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A bare repo with a work tree to publish from. */
+export class TestRemote {
+  /** file:// URL of the bare repository. */
+  public readonly fileUrl: string;
+  private daemon?: ChildProcess;
+
+  private constructor(public readonly root: string, public readonly bare: string, private readonly work: string) {
+    this.fileUrl = `file://${bare}`;
+  }
+
+  /** Creates an empty bare repo; everything is removed when the test ends. */
+  public static create(t: TestContext): TestRemote {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-git-'));
+    const bare = path.join(root, 'deploy.git');
+    const work = path.join(root, 'work');
+    git(root, 'init', '-q', '--bare', bare);
+    git(root, 'init', '-q', work);
+    git(work, 'remote', 'add', 'origin', bare);
+    const remote = new TestRemote(root, bare, work);
+    t.after(() => {
+      remote.stopDaemon();
+      fs.rmSync(root, { recursive: true, force: true });
+    });
+    return remote;
+  }
+
+  /**
+   * Makes branch `branch` hold exactly `files` (path -> content) in a new commit and
+   * pushes it. Returns the commit sha.
+   */
+  public publish(branch: string, files: Record<string, string>, message = 'publish'): string {
+    const exists = git(this.work, 'ls-remote', '--heads', 'origin', branch) !== '';
+    if (exists) {
+      git(this.work, 'fetch', '-q', 'origin', branch);
+      git(this.work, 'checkout', '-q', '-B', branch, `origin/${branch}`);
+    } else {
+      git(this.work, 'checkout', '-q', '--orphan', branch);
+    }
+    for (const entry of fs.readdirSync(this.work)) if (entry !== '.git') fs.rmSync(path.join(this.work, entry), { recursive: true, force: true });
+    for (const [rel, content] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(this.work, rel)), { recursive: true });
+      fs.writeFileSync(path.join(this.work, rel), content);
+    }
+    git(this.work, 'add', '-A');
+    git(this.work, 'commit', '-q', '--allow-empty', '-m', message);
+    git(this.work, 'push', '-q', 'origin', `HEAD:refs/heads/${branch}`);
+    return git(this.work, 'rev-parse', 'HEAD');
+  }
+
+  /** Serves the bare repo with `git daemon` on 127.0.0.1; resolves to its git:// URL. */
+  public async serve(): Promise<string> {
+    const port = await freePort();
+    fs.writeFileSync(path.join(this.bare, 'git-daemon-export-ok'), '');
+    this.daemon = spawn('git', ['daemon', '--reuseaddr', `--base-path=${this.root}`, '--listen=127.0.0.1', `--port=${port}`, this.root], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+        s.on('error', () => resolve(false));
+      });
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error('git daemon did not start listening');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return `git://127.0.0.1:${port}/deploy.git`;
+  }
+
+  /** Stops the daemon (the remote becomes unreachable over git://). */
+  public stopDaemon(): void {
+    this.daemon?.kill();
+    this.daemon = undefined;
+  }
+}
+
+/** Reads a folder into path -> content (for publishing synth output). */
+export function treeOf(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return out;
+}
