@@ -42,14 +42,17 @@ export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
 }
 
+const PASSED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
+
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Environment for git: never prompt; credentials through config env vars and GIT_SSH_COMMAND. */
 function gitEnv(auth: GitAuth | undefined): Record<string, string> {
+  // Only what git needs: no editors, pagers or inherited GIT_* settings reach it.
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('GIT_')) env[k] = v;
+  for (const k of PASSED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
   env.GIT_TERMINAL_PROMPT = '0';
   const config: Array<[string, string]> = [];
   if (auth?.token) {

@@ -52,6 +52,13 @@ describe('synthops CLI', () => {
     assert.match(r.stderr, /no apps\/ folder; is this a synthops config repo\?/);
   });
 
+  test('agent without --once is a usage error until the long-running loop exists', () => {
+    const r = run(REPO_ROOT, 'agent', '--repo', 'file:///x', '--branch', 'b');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /the long-running agent is not available yet; run one reconcile with --once/);
+    assert.equal(run(REPO_ROOT, 'agent', '--once').code, 2, 'missing --repo/--branch');
+  });
+
   test('--version prints the package version', () => {
     const r = run(REPO_ROOT, '--version');
     assert.equal(r.code, 0);
