@@ -35,6 +35,21 @@ describe('agent: other controllers and restarts', () => {
     assert.equal(JSON.stringify(ours?.fieldsV1).includes('f:replicas'), false, 'synthops does not own spec.replicas');
   });
 
+  test('fields another manager sets are not drift: the next reconcile writes nothing', async (t) => {
+    const ns = await testNamespace(t);
+    const remote = TestRemote.create(t);
+    remote.publish('deploy', synthopsTree('dev', { web: [deployment('web', ns), configMap('cm', ns)] }));
+    assert.equal((await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result.converged, true);
+    const kc = await testKubeConfig();
+    // Another controller (or a person) adds an annotation and a label we do not own.
+    await kc.makeApiClient(k8s.CoreV1Api).patchNamespacedConfigMap({ name: 'cm', namespace: ns, body: { metadata: { annotations: { 'other.example.com/seen': 'yes' }, labels: { team: 'x' } } }, fieldManager: 'other-controller' },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    const r = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result;
+    assert.deepEqual([r.apps[0].configured, r.apps[0].created], [[], []]);
+    const cm = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ name: 'cm', namespace: ns });
+    assert.equal(cm.metadata?.annotations?.['other.example.com/seen'], 'yes', 'left alone');
+  });
+
   test('after an agent restart the inventory is still known: a later process prunes what an earlier one applied', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);

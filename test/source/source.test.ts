@@ -8,6 +8,7 @@ import { SourceError } from '../../src/agent/errors';
 import { fetchRevision } from '../../src/agent/source';
 import { TestRemote } from '../harness/git';
 import { serveGitHttp } from '../harness/git-http';
+import { startSshd } from '../harness/git-ssh';
 
 function workdir(t: TestContext): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-src-'));
@@ -46,5 +47,16 @@ describe('git source', () => {
       return true;
     });
     await assert.rejects(fetchRevision({ url, branch: 'deploy', workdir: workdir(t) }), /authentication failed/);
+  });
+
+  test('ssh with a private key checks the host key against known_hosts', async (t) => {
+    const remote = TestRemote.create(t);
+    const sha = remote.publish('deploy', { 'a.yaml': 'x' });
+    const sshd = await startSshd(t);
+    const url = `${sshd.base}${remote.bare}`;
+    const r = await fetchRevision({ url, branch: 'deploy', workdir: workdir(t), auth: { sshKeyFile: sshd.clientKey, knownHostsFile: sshd.knownHosts } });
+    assert.equal(r.sha, sha);
+    await assert.rejects(fetchRevision({ url, branch: 'deploy', workdir: workdir(t), auth: { sshKeyFile: sshd.clientKey, knownHostsFile: sshd.wrongKnownHosts } }),
+      /\(branch deploy\): host key verification failed \(is the host in the known_hosts file\?\)/);
   });
 });
