@@ -10,6 +10,12 @@ export interface RequestOptions {
   readonly query?: Readonly<Record<string, string | undefined>>;
 }
 
+/** One event of a watch stream. */
+export interface WatchEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  readonly object: { metadata?: { resourceVersion?: string; [k: string]: unknown }; code?: number; [k: string]: unknown };
+}
+
 /** The request counts of a client, by verb; benchmarks and tests read them. */
 export type RequestCounts = Record<string, number>;
 
@@ -117,6 +123,59 @@ export class KubeClient {
       if (payload) req.write(payload);
       req.end();
     });
+  }
+
+  /**
+   * Opens a watch (`?watch=1`) and calls `onEvent` for each event line. The returned
+   * promise settles when the server ends the stream (normal after a few minutes) or it
+   * fails; `abort()` ends it early. Watches use their own connection, never the pool.
+   */
+  public watch(path: string, query: Readonly<Record<string, string | undefined>>, onEvent: (e: WatchEvent) => void): { done: Promise<void>; abort: () => void } {
+    let req: http.ClientRequest | undefined;
+    let aborted = false;
+    const done = (async () => {
+      const auth = await this.authOptions();
+      const url = new URL(path, this.server);
+      for (const [k, v] of Object.entries({ ...query, watch: '1' })) if (v !== undefined) url.searchParams.set(k, v);
+      this.counts.WATCH = (this.counts.WATCH ?? 0) + 1;
+      const lib = url.protocol === 'http:' ? http : https;
+      await new Promise<void>((resolve, reject) => {
+        if (aborted) return resolve();
+        req = lib.request(url, { ...auth, method: 'GET', headers: { ...(auth.headers as Record<string, string> | undefined), Accept: 'application/json' } }, (res) => {
+          if ((res.statusCode ?? 0) >= 300) {
+            let text = '';
+            res.on('data', (c) => { text += c; });
+            res.on('end', () => {
+              let reason = 'Unknown';
+              let message = text;
+              try {
+                const b = JSON.parse(text) as { reason?: string; message?: string };
+                reason = b.reason ?? reason;
+                message = b.message ?? message;
+              } catch { /* not JSON */ }
+              reject(new KubeApiError(res.statusCode ?? 0, reason, message));
+            });
+            return;
+          }
+          let buf = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buf += chunk;
+            let nl: number;
+            while ((nl = buf.indexOf('\n')) >= 0) {
+              const line = buf.slice(0, nl).trim();
+              buf = buf.slice(nl + 1);
+              if (line) onEvent(JSON.parse(line) as WatchEvent);
+            }
+          });
+          res.on('end', () => resolve());
+          res.on('error', (e) => (aborted ? resolve() : reject(e)));
+        });
+        req.on('error', (e) => (aborted ? resolve() : reject(e)));
+        req.end();
+      });
+    })();
+    return { done, abort: () => { aborted = true; req?.destroy(); } };
   }
 
   /** Closes idle connections (lets the process exit promptly). */

@@ -36,6 +36,10 @@ export interface ReconcileOptions {
   readonly appConcurrency?: number;
   /** How long to wait for readiness and health, and how often to look. @default 2 min, 1 s */
   readonly wait?: Partial<WaitOptions>;
+  /** Reconcile only these apps (drift repair, retries); apps that left Git are then not pruned. @default - all */
+  readonly onlyApps?: ReadonlySet<string>;
+  /** Apps whose writes are suspended: they are planned (drift reported) but nothing is written. */
+  readonly suspended?: ReadonlySet<string>;
 }
 
 /** The outcome for one app: its change set and health. */
@@ -138,7 +142,8 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   const inventories = new Map<string, Inventory>((await inventory.list(env)).map((i) => [i.app, i]));
 
   const results = new Map<string, AppResult>();
-  const { levels, cyclic } = dependencyLevels(opts.loaded.apps);
+  const selected = opts.onlyApps ? opts.loaded.apps.filter((a) => opts.onlyApps!.has(a.name)) : opts.loaded.apps;
+  const { levels, cyclic } = dependencyLevels(selected);
   for (const a of cyclic) {
     const started = Date.now();
     results.set(a.name, finish({ app: a.name, env, status: 'Failed', errors: [`dependency cycle among ${cyclic.map((c) => c.name).join(', ')}`], created: [], configured: [], unchanged: [], pruned: [], held: [], kept: [] }, started));
@@ -148,6 +153,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     const started = Date.now();
     const runs = await settleLimit(level, opts.appConcurrency ?? 4, async (app): Promise<{ report: AppReport; prepared: PreparedObject[] }> => {
       const blocking = app.dependsOn.filter((d) => {
+        if (opts.onlyApps && !opts.onlyApps.has(d) && opts.loaded.apps.some((a) => a.name === d)) return false;
         const r = results.get(d);
         return !r || r.why !== '' || (r.status !== 'Applied' && r.status !== 'Planned');
       });
@@ -155,7 +161,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
         const reason = blocking.map((d) => (results.get(d) ? `${d} (${results.get(d)!.why || results.get(d)!.status})` : `${d} (not in this revision)`)).join(', ');
         return { report: { app: app.name, env, status: 'Skipped', errors: [`DependencyNotReady: waits for ${reason}`], created: [], configured: [], unchanged: [], pruned: [], held: [], kept: [] }, prepared: [] };
       }
-      return applyApp(ctx, app, inventories.get(app.name));
+      return applyApp(opts.suspended?.has(app.name) ? { ...ctx, dryRun: true } : ctx, app, inventories.get(app.name));
     });
     const applied = runs.map((r, i) => (r.ok ? r.value : {
       report: { app: level[i].name, env, status: 'Failed' as const, errors: [`reconcile failed: ${(r.error as Error).message}`], created: [], configured: [], unchanged: [], pruned: [], held: [], kept: [] },
@@ -170,7 +176,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   }
 
   // Apps that left the revision: prune them whole, only when allowed.
-  for (const [name, inv] of inventories) {
+  for (const [name, inv] of opts.onlyApps ? [] : inventories) {
     if (opts.loaded.apps.some((a) => a.name === name)) continue;
     const started = Date.now();
     const plan = planPrune(name, inv.objects.filter((r) => !ctx.claimedBy.has(identityKey(r))), [], ctx.policy, true);

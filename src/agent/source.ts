@@ -1,3 +1,4 @@
+import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { simpleGit } from 'simple-git';
@@ -23,6 +24,11 @@ export interface SourceOptions {
   readonly auth?: GitAuth;
   /** Give up on a git command after this long. @default 60000 */
   readonly timeoutMs?: number;
+  /**
+   * Commits of history to fetch. 1 is enough to apply; the long-running agent
+   * fetches more to tell a fast-forward from a rewritten history. @default 1
+   */
+  readonly depth?: number;
 }
 
 /** One fetched commit of the deploy branch. */
@@ -125,7 +131,7 @@ export async function fetchRevision(opts: SourceOptions): Promise<Revision> {
     } else {
       await git.remote(['set-url', 'origin', opts.url]);
     }
-    await git.fetch(['--depth', '1', '--no-tags', 'origin', `+refs/heads/${opts.branch}:refs/remotes/origin/${opts.branch}`]);
+    await git.fetch(['--depth', String(opts.depth ?? 1), '--no-tags', 'origin', `+refs/heads/${opts.branch}:refs/remotes/origin/${opts.branch}`]);
     await git.raw(['checkout', '--force', '--detach', `refs/remotes/origin/${opts.branch}`]);
     await git.raw(['clean', '-ffdxq']);
     const out = await git.raw(['log', '-1', '--format=%H%n%ct%n%B']);
@@ -134,4 +140,18 @@ export async function fetchRevision(opts: SourceOptions): Promise<Revision> {
   } catch (e) {
     throw new SourceError(redactUrl(opts.url), opts.branch, reason(e, opts.branch));
   }
+}
+
+/**
+ * Whether commit `older` is an ancestor of `newer` in the checkout: true for a
+ * fast-forward, false for a rewritten (force-pushed or unrelated) history, undefined
+ * when `older` is not in the fetched history (too far back to tell).
+ */
+export async function isAncestor(dir: string, older: string, newer: string): Promise<boolean | undefined> {
+  // Exit codes matter here (1 = not an ancestor), so run git directly.
+  const run = (args: string[]) => new Promise<number>((resolve) => {
+    execFile('git', args, { cwd: dir, env: gitEnv(undefined) }, (err) => resolve(err ? (typeof err.code === 'number' ? err.code : 128) : 0));
+  });
+  if ((await run(['cat-file', '-e', `${older}^{commit}`])) !== 0) return undefined;
+  return (await run(['merge-base', '--is-ancestor', older, newer])) === 0;
 }

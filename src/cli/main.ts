@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { SynthopsError } from '../errors';
 import { runAgent } from './agent';
 import { runInit } from './init';
+import { runStatus } from './status';
 import { Output, processOutput } from './output';
 import { runSynth } from './synth';
 
@@ -43,18 +44,36 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--env <name>', 'environment to apply from synthops output (required when it has several)')
     .option('--app <name>', 'app name for plain YAML (default: the folder name)')
     .option('--once', 'reconcile one revision and exit: 0 converged, 1 otherwise')
+    .option('--interval <duration>', 'how often to poll the branch (with 10% jitter)', '1m')
+    .option('--listen <[host:]port>', 'address of /healthz, /readyz, /metrics and /webhook', '8080')
+    .option('--webhook-secret-file <file>', 'HMAC secret of POST /webhook (or SYNTHOPS_WEBHOOK_SECRET); without one every webhook is refused')
+    .option('--notify-url <url>', 'POST a JSON alert here on failures, held prunes, degraded health, drift repairs')
+    .option('--notify-format <format>', 'json, or slack for a Slack-compatible { text } payload', 'json')
+    .option('--suspend <apps>', 'apps whose writes are suspended (drift still reported); comma separated', collect)
+    .option('--leader-elect', 'run several replicas: only the holder of the Lease reconciles')
+    .option('--lease-duration <duration>', 'how long a leader holds the Lease without renewing; a standby takes over after it', '15s')
+    .option('--identity <name>', 'leader election identity (default: hostname-pid)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
     .option('--dry-run', 'validate and print the plan; write nothing')
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--timeout <duration>', 'how long to wait for readiness and health', '2m')
     .option('--allow-prune <apps>', 'apps allowed past the prune guards (comma separated, * for all)', collect)
     .option('--prune-crds', 'also prune CustomResourceDefinitions that left Git (deletes their custom resources)')
     .option('--namespace <name>', 'namespace for namespaced objects that name none', 'default')
-    .option('--inventory-namespace <name>', 'namespace of the inventory ConfigMaps', 'synthops-system')
+    .option('--agent-namespace <name>', "the agent's namespace: inventories, AppSync status, Events, Lease", 'synthops-system')
     .option('--workdir <dir>', 'where the checkout is kept between runs')
     .option('--git-token-file <file>', 'file with a token for https remotes')
     .option('--ssh-key <file>', 'private key for ssh remotes')
     .option('--known-hosts <file>', 'known_hosts for ssh remotes')
     .action(async (opts) => { result.code = await runAgent(opts, io); });
+
+  program.command('status')
+    .description('per app: revision, readiness, last sync, commit-to-converged; with an app name, why it is not converged')
+    .argument('[app]', 'app to explain')
+    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--agent-namespace <name>', "the agent's namespace", 'synthops-system')
+    .option('--env <name>', 'only this environment')
+    .action(async (app, opts) => { result.code = await runStatus(app, opts, io); });
 
   return program;
 }

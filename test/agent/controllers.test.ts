@@ -55,7 +55,7 @@ describe('agent: other controllers and restarts', () => {
     const remote = TestRemote.create(t);
     const kubeconfig = await testKubeconfig();
     const cli = () => spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--once', '--repo', remote.fileUrl, '--branch', 'deploy',
-      '--namespace', ns, '--inventory-namespace', ns, '--timeout', '60s', '--kubeconfig', kubeconfig], { encoding: 'utf8' });
+      '--namespace', ns, '--agent-namespace', ns, '--timeout', '60s', '--kubeconfig', kubeconfig], { encoding: 'utf8' });
     remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns), configMap('c', ns)] }));
     assert.equal(cli().status, 0);
     remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns)] }));

@@ -47,7 +47,7 @@ describe('agent: a plain-YAML config repo', () => {
     const service = fs.readFileSync(path.join(SEED, 'service.yml'), 'utf8');
     remote.publish('main', { 'deployment.yml': deploymentYml, 'service.yml': service });
     const cli = (...extra: string[]) => spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--once', '--repo', remote.fileUrl, '--branch', 'main',
-      '--app', 'seed', '--namespace', ns, '--inventory-namespace', ns, '--timeout', '60s', '--workdir', path.join(remote.root, 'agent'), '--kubeconfig', kubeconfig, ...extra], { encoding: 'utf8' });
+      '--app', 'seed', '--namespace', ns, '--agent-namespace', ns, '--timeout', '60s', '--workdir', path.join(remote.root, 'agent'), '--kubeconfig', kubeconfig, ...extra], { encoding: 'utf8' });
     const kubeconfig = await testKubeconfig();
     const first = cli();
     assert.equal(first.status, 0, first.stdout + first.stderr);

@@ -52,11 +52,11 @@ describe('synthops CLI', () => {
     assert.match(r.stderr, /no apps\/ folder; is this a synthops config repo\?/);
   });
 
-  test('agent without --once is a usage error until the long-running loop exists', () => {
-    const r = run(REPO_ROOT, 'agent', '--repo', 'file:///x', '--branch', 'b');
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /the long-running agent is not available yet; run one reconcile with --once/);
+  test('agent flags are checked before anything starts', () => {
     assert.equal(run(REPO_ROOT, 'agent', '--once').code, 2, 'missing --repo/--branch');
+    const r = run(REPO_ROOT, 'agent', '--repo', 'file:///x', '--branch', 'b', '--interval', 'soon');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--interval: "soon" is not a duration/);
   });
 
   test('--version prints the package version', () => {

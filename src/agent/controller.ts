@@ -1,0 +1,378 @@
+import { Discovery } from './discovery';
+import { LoadError } from './errors';
+import { Inventory, InventoryStore } from './inventory';
+import { KubeClient } from './kube';
+import { LeaderElector } from './leader';
+import { LoadedRevision, loadRevision } from './load';
+import { Logger } from './log';
+import { AgentMetrics } from './metrics';
+import { Notifier } from './notify';
+import { AppResult, ReconcileOptions, ReconcileResult, reconcile } from './reconcile';
+import { GitAuth, Revision, fetchRevision, isAncestor } from './source';
+import { AppSync, StatusStore, appSyncName, condition, pushHistory } from './status';
+import { DriftEvent, DriftWatcher, WatchTarget, fingerprint } from './watch';
+import { LiveState } from './live';
+import { ObjectClient } from './objects';
+
+/** Everything the long-running agent needs. */
+export interface ControllerOptions {
+  readonly client: KubeClient;
+  readonly source: { readonly url: string; readonly branch: string; readonly workdir: string; readonly auth?: GitAuth };
+  readonly load: { readonly path?: string; readonly env?: string; readonly app?: string; readonly fallbackName?: string };
+  /** Apply settings passed to each reconcile. */
+  readonly apply: Omit<ReconcileOptions, 'client' | 'loaded' | 'revision' | 'trailers' | 'onlyApps' | 'suspended' | 'inventoryNamespace'>;
+  /** Namespace for AppSyncs, inventories, Events and the Lease. */
+  readonly namespace: string;
+  /** Poll interval of the branch. @default 60000 */
+  readonly intervalMs: number;
+  /** Apps suspended by flag (the AppSync's spec.suspend also works). */
+  readonly suspend?: ReadonlySet<string>;
+  /** First retry delay of a failed app, doubled per failure up to `retryMaxMs`. @default 5000 */
+  readonly retryBaseMs?: number;
+  /** @default 300000 */
+  readonly retryMaxMs?: number;
+  /** Coalescing delay for drift events. @default 300 */
+  readonly driftDebounceMs?: number;
+  readonly metrics: AgentMetrics;
+  readonly log: Logger;
+  readonly notifier: Notifier;
+  /** Present when several replicas run: only the leader reconciles. */
+  readonly leader?: LeaderElector;
+}
+
+interface Pending {
+  full: boolean;
+  apps: Set<string>;
+  reasons: Set<string>;
+  drift: Map<string, string[]>;
+}
+
+const HISTORY_DEPTH = 50;
+
+/**
+ * The long-running agent: polls the branch every interval (with jitter), reacts at
+ * once to webhooks and to drift reported by watches, retries failed apps with
+ * capped exponential backoff, and writes status, Events, metrics and notifications.
+ * Reconciles never overlap; requests that arrive meanwhile are coalesced.
+ */
+export class Controller {
+  private pending: Pending = { full: true, apps: new Set(), reasons: new Set(['startup']), drift: new Map() };
+  private running?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private retryTimers = new Map<string, NodeJS.Timeout>();
+  private debounce?: NodeJS.Timeout;
+  private failures = new Map<string, number>();
+  private stopped = false;
+  private revision?: Revision;
+  private loaded?: LoadedRevision;
+  private sourceError?: string;
+  private readonly status: StatusStore;
+  private readonly watcher: DriftWatcher;
+  private readonly objects: ObjectClient;
+  /** Resolves each time a reconcile cycle ends (tests and shutdown wait on it). */
+  public cycles = 0;
+
+  constructor(private readonly o: ControllerOptions) {
+    this.status = new StatusStore(o.client, o.namespace);
+    const discovery = new Discovery(o.client);
+    this.objects = new ObjectClient(o.client, discovery);
+    this.watcher = new DriftWatcher(o.client, discovery, o.log, (e) => this.onDrift(e));
+  }
+
+  /** Installs the status CRD, then starts polling (and campaigning, with leader election). */
+  public async start(): Promise<void> {
+    await new InventoryStore(this.o.client, this.o.namespace).ensureNamespace();
+    await this.status.ensureCrd();
+    this.scheduleInterval();
+    if (this.o.leader) this.o.leader.start();
+    else this.kick();
+  }
+
+  /** Called by the leader elector. */
+  public onLeadership(leading: boolean): void {
+    if (leading) this.request('leader', true);
+    else this.watcher.stop();
+  }
+
+  private isLeader(): boolean {
+    return !this.o.leader || this.o.leader.isLeader();
+  }
+
+  /** Asks for a reconcile: of everything (`full`), or of some apps. */
+  public request(reason: string, full: boolean, apps: Iterable<string> = []): void {
+    this.pending.reasons.add(reason);
+    if (full) this.pending.full = true;
+    for (const a of apps) this.pending.apps.add(a);
+    this.kick();
+  }
+
+  /** Readiness: a source fetched and an apiserver that answers. */
+  public async ready(): Promise<{ ok: boolean; reason: string }> {
+    if (!this.revision) return { ok: false, reason: this.sourceError ?? 'no revision fetched yet' };
+    try {
+      await this.o.client.request('GET', '/version');
+    } catch (e) {
+      return { ok: false, reason: `apiserver: ${(e as Error).message}` };
+    }
+    return { ok: true, reason: `revision ${this.revision.sha.slice(0, 12)}${this.isLeader() ? '' : ' (standby)'}` };
+  }
+
+  private scheduleInterval(): void {
+    if (this.stopped) return;
+    const jitter = this.o.intervalMs * 0.1 * (Math.random() * 2 - 1);
+    this.timer = setTimeout(() => {
+      this.request('interval', true);
+      this.scheduleInterval();
+    }, Math.max(1000, this.o.intervalMs + jitter));
+  }
+
+  private kick(): void {
+    if (this.running || this.stopped || !this.isLeader()) return;
+    const p = this.pending;
+    if (!p.full && p.apps.size === 0) return;
+    this.pending = { full: false, apps: new Set(), reasons: new Set(), drift: new Map() };
+    this.running = this.cycle(p).catch((e: Error) => {
+      this.o.log.error({ err: e.message }, 'reconcile cycle failed');
+    }).finally(() => {
+      this.running = undefined;
+      this.cycles++;
+      this.kick();
+    });
+  }
+
+  private onDrift(e: DriftEvent): void {
+    this.o.log.info({ app: e.app, object: e.object, change: e.change }, 'drift detected');
+    const list = this.pending.drift.get(e.app) ?? [];
+    list.push(`${e.object} ${e.change}`);
+    this.pending.drift.set(e.app, list);
+    this.pending.apps.add(e.app);
+    this.pending.reasons.add('drift');
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => this.kick(), this.o.driftDebounceMs ?? 300);
+  }
+
+  private async fetch(): Promise<Revision | undefined> {
+    const started = Date.now();
+    try {
+      const rev = await fetchRevision({ ...this.o.source, depth: HISTORY_DEPTH });
+      this.o.metrics.gitFetchDuration.observe((Date.now() - started) / 1000);
+      this.o.log.info({ step: 'fetch', revision: rev.sha, durationMs: Date.now() - started }, 'fetched');
+      this.sourceError = undefined;
+      return rev;
+    } catch (e) {
+      this.o.metrics.gitFetchErrors.inc();
+      const message = (e as Error).message;
+      this.o.log.error({ step: 'fetch', err: message, durationMs: Date.now() - started }, 'fetch failed; keeping the last applied revision');
+      if (this.sourceError !== message) this.o.notifier.send({ kind: 'SourceFailed', message });
+      this.sourceError = message;
+      await this.markAll('SourceFailed', message, true);
+      this.retryLater('__source__', () => this.request('source-retry', true));
+      return undefined;
+    }
+  }
+
+  private async cycle(p: Pending): Promise<void> {
+    const rev = await this.fetch();
+    if (!rev) return;
+    this.failures.delete('__source__');
+    const previous = this.revision;
+    const changed = !previous || previous.sha !== rev.sha;
+    if (changed) {
+      await this.checkHistory(previous, rev);
+      try {
+        this.loaded = loadRevision(rev.dir, { ...this.o.load, revision: rev.sha });
+      } catch (e) {
+        if (!(e instanceof LoadError)) throw e;
+        this.o.log.error({ step: 'load', revision: rev.sha, err: e.message }, 'revision rejected');
+        this.o.notifier.send({ kind: 'ReconcileFailed', revision: rev.sha, message: e.message });
+        await this.markAll('BuildFailed', e.message, true, rev.sha);
+        this.revision = rev; // do not retry the same broken commit until the branch moves
+        this.loaded = undefined;
+        return;
+      }
+      this.revision = rev;
+    }
+    if (!this.loaded) return;
+    const full = p.full || changed;
+    const syncs = new Map((await this.status.list()).map((s) => [s.metadata.name, s]));
+    const suspended = new Set([...this.o.suspend ?? []]);
+    for (const a of this.loaded.apps) if (syncs.get(appSyncName(this.loaded.env, a.name))?.spec.suspend) suspended.add(a.name);
+    for (const a of this.loaded.apps) if (!syncs.has(appSyncName(this.loaded.env, a.name))) syncs.set(appSyncName(this.loaded.env, a.name), await this.status.ensure(this.loaded.env, a.name));
+
+    const started = Date.now();
+    this.o.log.info({ step: 'reconcile', revision: rev.sha, reasons: [...p.reasons], apps: full ? 'all' : [...p.apps] }, 'reconcile started');
+    const result = await reconcile({
+      ...this.o.apply,
+      client: this.o.client,
+      loaded: this.loaded,
+      revision: rev.sha,
+      trailers: rev.trailers,
+      inventoryNamespace: this.o.namespace,
+      onlyApps: full ? undefined : p.apps,
+      suspended,
+    });
+    this.o.log.info({ step: 'reconcile', revision: rev.sha, durationMs: Date.now() - started, converged: result.converged }, 'reconcile finished');
+    const inventories = new Map((await new InventoryStore(this.o.client, this.o.namespace).list(result.env)).map((i) => [i.app, i]));
+    for (const app of result.apps) await this.record(app, result, rev, syncs.get(appSyncName(result.env, app.app)), p.drift.get(app.app), suspended.has(app.app), inventories.get(app.app));
+    if (full) {
+      // AppSyncs of apps that left Git and were pruned whole go too.
+      for (const s of syncs.values()) {
+        if (s.spec.env === result.env && !result.apps.some((a) => a.app === s.spec.app)) await this.status.remove(s.spec.env, s.spec.app);
+      }
+    }
+    await this.updateWatches([...inventories.values()]);
+  }
+
+  private async checkHistory(previous: Revision | undefined, rev: Revision): Promise<void> {
+    const last = previous?.sha ?? (await this.status.list()).map((s) => s.status?.lastAppliedRevision).find(Boolean);
+    if (!last || last === rev.sha) return;
+    if ((await isAncestor(rev.dir, last, rev.sha)) === false) {
+      const message = `the deploy branch moved from ${last.slice(0, 12)} to ${rev.sha.slice(0, 12)}, which does not contain it (force-push or unrelated history); applying ${rev.sha.slice(0, 12)} as the desired state, with the prune guards in force`;
+      this.o.log.warn({ revision: rev.sha, previous: last }, message);
+      this.o.notifier.send({ kind: 'HistoryRewritten', revision: rev.sha, message });
+      for (const s of await this.status.list()) await this.status.event(s, 'Warning', 'HistoryRewritten', message).catch(() => undefined);
+    }
+  }
+
+  /** Marks every known AppSync not ready (source or build failure), keeping the last applied revision. */
+  private async markAll(reason: string, message: string, stalled: boolean, revision?: string): Promise<void> {
+    let syncs: AppSync[];
+    try {
+      syncs = await this.status.list();
+    } catch {
+      return; // the apiserver is away too; status waits
+    }
+    const now = new Date().toISOString();
+    for (const s of syncs) {
+      const st = s.status ?? {};
+      await this.status.writeStatus(s.spec.env, s.spec.app, {
+        ...st,
+        ...(revision ? { lastAttemptedRevision: revision } : {}),
+        conditions: [
+          condition(st.conditions, 'Ready', 'False', reason, message, now),
+          condition(st.conditions, 'Reconciling', 'False', reason, message, now),
+          condition(st.conditions, 'Stalled', stalled ? 'True' : 'False', reason, message, now),
+        ],
+      }).catch(() => undefined);
+      if (st.conditions?.find((c) => c.type === 'Ready')?.reason !== reason) await this.status.event(s, 'Warning', reason, message).catch(() => undefined);
+    }
+  }
+
+  private retryLater(key: string, fn: () => void): void {
+    const n = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, n);
+    const delay = Math.min((this.o.retryBaseMs ?? 5000) * 2 ** (n - 1), this.o.retryMaxMs ?? 300_000);
+    if (this.retryTimers.has(key)) clearTimeout(this.retryTimers.get(key)!);
+    this.retryTimers.set(key, setTimeout(() => {
+      this.retryTimers.delete(key);
+      fn();
+    }, delay));
+  }
+
+  private async record(app: AppResult, result: ReconcileResult, rev: Revision, sync: AppSync | undefined, drift: string[] | undefined, suspended: boolean, inventory: Inventory | undefined): Promise<void> {
+    const { env } = result;
+    const m = this.o.metrics;
+    const labels = { app: app.app, env };
+    const outcome = suspended ? 'suspended' : app.status === 'Applied' && app.why === '' ? 'applied' : app.status.toLowerCase();
+    m.reconcileDuration.observe({ ...labels, result: outcome }, app.durationMs / 1000);
+    m.reconciles.inc({ ...labels, result: outcome });
+    for (const [action, list] of [['created', app.created], ['configured', app.configured], ['unchanged', app.unchanged], ['pruned', app.pruned], ['held', app.held]] as const) {
+      if (list.length > 0) m.objects.inc({ ...labels, action }, list.length);
+    }
+    const converged = app.why === '' && app.status === 'Applied';
+    m.appReady.set(labels, converged ? 1 : 0);
+    this.o.log.info({ step: 'app', app: app.app, revision: rev.sha, status: app.status, durationMs: app.durationMs, created: app.created.length, configured: app.configured.length, pruned: app.pruned.length, held: app.held.length, health: app.health, why: app.why || undefined }, 'app reconciled');
+
+    const st = sync?.status ?? {};
+    const now = new Date().toISOString();
+    let driftRepairs = st.driftRepairs ?? 0;
+    const writes = [...app.created, ...app.configured];
+    const repaired = !suspended && drift && drift.length > 0 && writes.length > 0 && app.status === 'Applied';
+    if (repaired) {
+      driftRepairs++;
+      m.driftRepairs.inc(labels);
+      const message = `restored ${writes.join(', ')} to revision ${rev.sha.slice(0, 12)} after: ${drift!.join(', ')}`;
+      if (sync) await this.status.event(sync, 'Normal', 'DriftRepaired', message).catch(() => undefined);
+      this.o.notifier.send({ kind: 'DriftRepaired', app: app.app, env, revision: rev.sha, message });
+    }
+    let commitToConverged = st.commitToConvergedSeconds;
+    if (converged) {
+      if (st.lastAppliedRevision !== rev.sha || commitToConverged === undefined) {
+        commitToConverged = Math.max(0, (Date.now() - rev.committedAt.getTime()) / 1000);
+        m.commitToConverged.set(labels, commitToConverged);
+      }
+      m.setRevision(app.app, env, rev.sha);
+      this.failures.delete(app.app);
+    }
+    let ready: ['True' | 'False' | 'Unknown', string, string];
+    if (suspended) ready = ['Unknown', 'Suspended', writes.length + app.pruned.length > 0 ? `suspended; drift from Git: ${[...writes, ...app.pruned].join(', ')}` : 'suspended; no drift'];
+    else if (converged) ready = ['True', 'ReconciliationSucceeded', `applied revision ${rev.sha.slice(0, 12)}`];
+    else if (app.status === 'Skipped') ready = ['False', 'DependencyNotReady', app.why];
+    else if (app.status === 'Failed') ready = ['False', 'ReconcileFailed', app.why];
+    else if (app.held.length > 0) ready = ['False', 'PruneHeld', app.why];
+    else ready = ['False', app.health === 'Degraded' ? 'HealthCheckFailed' : 'Progressing', app.why];
+    const stalled = app.status === 'Failed' && app.errors.some((e) => e.startsWith('validation failed'));
+    const status = {
+      lastAppliedRevision: converged || app.status === 'Applied' ? rev.sha : st.lastAppliedRevision,
+      lastAppliedRevisionShort: (converged || app.status === 'Applied' ? rev.sha : st.lastAppliedRevision ?? '').slice(0, 12) || undefined,
+      lastAttemptedRevision: rev.sha,
+      lastSyncTime: now,
+      conditions: [
+        condition(st.conditions, 'Ready', ready[0], ready[1], ready[2], now),
+        condition(st.conditions, 'Reconciling', !converged && !stalled && app.status !== 'Failed' && !suspended ? 'True' : 'False', ready[1], ready[2], now),
+        condition(st.conditions, 'Stalled', stalled ? 'True' : 'False', ready[1], stalled ? ready[2] : '', now),
+      ],
+      inventory: inventory?.objects ?? st.inventory ?? [],
+      unhealthy: app.unhealthy,
+      errors: app.errors,
+      held: app.held,
+      drift: suspended ? [...writes, ...app.pruned] : [],
+      history: pushHistory(st.history, { revision: rev.sha, startTime: new Date(Date.now() - app.durationMs).toISOString(), durationSeconds: app.durationMs / 1000, result: outcome, message: app.why || ready[2] }),
+      commitToConvergedSeconds: commitToConverged,
+      driftRepairs,
+    };
+    if (sync) {
+      await this.status.writeStatus(env, app.app, status).catch((e: Error) => this.o.log.warn({ app: app.app, err: e.message }, 'status write failed'));
+      const oldReason = st.conditions?.find((c) => c.type === 'Ready')?.reason;
+      if (app.created.length + app.configured.length > 0 && !repaired) await this.status.event(sync, 'Normal', 'Applied', `revision ${rev.sha.slice(0, 12)}: created ${app.created.length}, configured ${app.configured.length}`).catch(() => undefined);
+      if (app.pruned.length > 0) await this.status.event(sync, 'Normal', 'Pruned', `pruned ${app.pruned.join(', ')}`).catch(() => undefined);
+      if (app.held.length > 0 && oldReason !== 'PruneHeld') await this.status.event(sync, 'Warning', 'PruneHeld', app.held.join('; ')).catch(() => undefined);
+      if (app.status === 'Failed' && (oldReason !== 'ReconcileFailed' || st.lastAttemptedRevision !== rev.sha)) await this.status.event(sync, 'Warning', 'ReconcileFailed', app.why).catch(() => undefined);
+      if (app.health === 'Degraded' && oldReason !== 'HealthCheckFailed') await this.status.event(sync, 'Warning', 'HealthCheckFailed', app.why).catch(() => undefined);
+    }
+    if (!suspended) {
+      if (app.status === 'Failed') this.o.notifier.send({ kind: 'ReconcileFailed', app: app.app, env, revision: rev.sha, message: app.why });
+      if (app.held.length > 0) this.o.notifier.send({ kind: 'PruneHeld', app: app.app, env, revision: rev.sha, message: app.why });
+      if (app.health === 'Degraded') this.o.notifier.send({ kind: 'HealthDegraded', app: app.app, env, revision: rev.sha, message: app.why });
+      if (!converged && app.held.length === 0) this.retryLater(app.app, () => this.request('retry', false, [app.app]));
+    }
+  }
+
+  /** Guards every object of the revision's apps, as recorded in their inventories, at its current state. */
+  private async updateWatches(all: readonly Inventory[]): Promise<void> {
+    if (!this.loaded) return;
+    const apps = new Set(this.loaded.apps.map((a) => a.name));
+    const refs = all.filter((i) => apps.has(i.app)).flatMap((i) => i.objects.map((ref) => ({ app: i.app, ref })));
+    const live = new LiveState(this.objects);
+    await live.refresh(refs.map((r) => r.ref));
+    const targets: WatchTarget[] = [];
+    for (const { app, ref } of refs) {
+      const m = live.get(ref);
+      if (m) targets.push({ app, ref, fingerprint: fingerprint(m) });
+    }
+    this.watcher.setTargets(targets);
+  }
+
+  /** Stops timers and watches, waits for the current cycle (up to `graceMs`), releases the lease. */
+  public async stop(graceMs = 20_000): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.debounce) clearTimeout(this.debounce);
+    for (const t of this.retryTimers.values()) clearTimeout(t);
+    this.watcher.stop();
+    if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, graceMs))]);
+    if (this.o.leader) await this.o.leader.stop();
+    await this.o.notifier.flush();
+  }
+}
+

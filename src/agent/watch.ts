@@ -1,0 +1,139 @@
+import { createHash } from 'crypto';
+import { APP_LABEL } from '../keys';
+import { Manifest, ObjectRef, identityKey, refOf } from '../synth/manifest';
+import { Discovery } from './discovery';
+import { KubeApiError } from './errors';
+import { KubeClient, WatchEvent } from './kube';
+import { Logger } from './log';
+
+/** A managed object the watcher guards, with the fingerprint of its last known good state. */
+export interface WatchTarget {
+  readonly app: string;
+  readonly ref: ObjectRef;
+  readonly fingerprint: string;
+}
+
+/** What changed: someone else modified or deleted a managed object. */
+export interface DriftEvent {
+  readonly app: string;
+  readonly object: string;
+  readonly change: 'modified' | 'deleted';
+}
+
+const VOLATILE_METADATA = ['resourceVersion', 'managedFields', 'generation', 'creationTimestamp', 'uid', 'selfLink'];
+
+/**
+ * What an object looks like apart from status and server bookkeeping. Controllers
+ * update status all the time; that is not drift.
+ */
+export function fingerprint(m: Manifest): string {
+  const metadata: Record<string, unknown> = { ...m.metadata };
+  for (const k of VOLATILE_METADATA) delete metadata[k];
+  const rest: Record<string, unknown> = { ...m, metadata };
+  delete rest.status;
+  return createHash('sha256').update(JSON.stringify(rest, Object.keys(flatten(rest)).sort())).digest('hex');
+}
+
+function flatten(v: unknown, out: Record<string, true> = {}): Record<string, true> {
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      out[k] = true;
+      flatten(x, out);
+    }
+  }
+  return out;
+}
+
+interface KindWatch {
+  abort: () => void;
+  stopped: boolean;
+}
+
+/**
+ * Watches every kind the agent manages (one cluster-wide watch per kind, filtered by
+ * the app label) and reports changes to managed objects whose fingerprint moved away
+ * from the last applied state, and deletions. Status-only updates are ignored.
+ */
+export class DriftWatcher {
+  private targets = new Map<string, WatchTarget>();
+  private readonly watches = new Map<string, KindWatch>();
+
+  constructor(private readonly client: KubeClient, private readonly discovery: Discovery, private readonly log: Logger, private readonly onDrift: (e: DriftEvent) => void) {}
+
+  /** Replaces the guarded objects and starts or stops watches to match their kinds. */
+  public setTargets(targets: readonly WatchTarget[]): void {
+    this.targets = new Map(targets.map((t) => [identityKey(t.ref), t]));
+    const kinds = new Map(targets.map((t) => [`${t.ref.apiVersion}|${t.ref.kind}`, t.ref]));
+    for (const [k, w] of this.watches) {
+      if (!kinds.has(k)) {
+        w.stopped = true;
+        w.abort();
+        this.watches.delete(k);
+      }
+    }
+    for (const [k, ref] of kinds) if (!this.watches.has(k)) this.startKind(k, ref.apiVersion, ref.kind);
+  }
+
+  /** Number of kinds watched. */
+  public get kinds(): number {
+    return this.watches.size;
+  }
+
+  private startKind(key: string, apiVersion: string, kind: string): void {
+    const w: KindWatch = { abort: () => undefined, stopped: false };
+    this.watches.set(key, w);
+    const run = async () => {
+      let resourceVersion: string | undefined;
+      while (!w.stopped) {
+        try {
+          const info = await this.discovery.resolve(apiVersion, kind);
+          const path = Discovery.collectionPath(apiVersion, info);
+          if (!resourceVersion) {
+            const list = await this.client.request<{ metadata: { resourceVersion: string } }>('GET', path, { query: { labelSelector: APP_LABEL, limit: '1' } });
+            resourceVersion = list.metadata.resourceVersion;
+          }
+          const h = this.client.watch(path, { labelSelector: APP_LABEL, resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '300' }, (e) => {
+            const rv = e.object.metadata?.resourceVersion;
+            if (e.type === 'ERROR') {
+              if (e.object.code === 410) resourceVersion = undefined; // too old: list again
+              return;
+            }
+            if (rv) resourceVersion = rv;
+            if (e.type !== 'BOOKMARK') this.handle(e, apiVersion, kind);
+          });
+          w.abort = h.abort;
+          await h.done;
+        } catch (e) {
+          if (w.stopped) return;
+          if (e instanceof KubeApiError && e.status === 410) resourceVersion = undefined;
+          this.log.debug({ kind, err: (e as Error).message }, 'watch interrupted; retrying');
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+    };
+    void run();
+  }
+
+  private handle(e: WatchEvent, apiVersion: string, kind: string): void {
+    const m = { ...(e.object as unknown as Manifest), apiVersion, kind };
+    const target = this.targets.get(identityKey(refOf(m)));
+    if (!target) return;
+    const object = `${kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}`;
+    if (e.type === 'DELETED') {
+      this.onDrift({ app: target.app, object, change: 'deleted' });
+    } else if (fingerprint(m) !== target.fingerprint) {
+      // Report each distinct state once; the reconcile that follows sets a new target.
+      this.targets.set(identityKey(target.ref), { ...target, fingerprint: fingerprint(m) });
+      this.onDrift({ app: target.app, object, change: 'modified' });
+    }
+  }
+
+  /** Stops every watch. */
+  public stop(): void {
+    for (const w of this.watches.values()) {
+      w.stopped = true;
+      w.abort();
+    }
+    this.watches.clear();
+  }
+}
