@@ -131,8 +131,12 @@ export class Controller {
     const p = this.pending;
     if (!p.full && p.apps.size === 0) return;
     this.pending = { full: false, apps: new Set(), reasons: new Set(), drift: new Map() };
-    this.running = this.cycle(p).catch((e: Error) => {
-      this.o.log.error({ err: e.message }, 'reconcile cycle failed');
+    this.running = this.cycle(p).then(() => {
+      this.failures.delete('__cycle__');
+    }, (e: Error) => {
+      // Typically the apiserver is unreachable: try the whole cycle again with backoff.
+      this.o.log.error({ err: e.message }, 'reconcile cycle failed; retrying');
+      this.retryLater('__cycle__', () => this.request('retry', true));
     }).finally(() => {
       this.running = undefined;
       this.cycles++;
@@ -143,7 +147,7 @@ export class Controller {
   private onDrift(e: DriftEvent): void {
     this.o.log.info({ app: e.app, object: e.object, change: e.change }, 'drift detected');
     const list = this.pending.drift.get(e.app) ?? [];
-    list.push(`${e.object} ${e.change}`);
+    if (!list.includes(`${e.object} ${e.change}`)) list.push(`${e.object} ${e.change}`);
     this.pending.drift.set(e.app, list);
     this.pending.apps.add(e.app);
     this.pending.reasons.add('drift');

@@ -21,6 +21,8 @@ export interface ComponentState {
   readonly pid: number;
   readonly binary: string;
   readonly log: string;
+  /** Its command-line arguments, so it can be restarted the same way. */
+  readonly args: readonly string[];
 }
 
 /** What `up` recorded, read back by `down` and by the test harness. */
@@ -105,7 +107,7 @@ function start(name: string, binDir: string, args: string[], dir: string): { sta
   fs.closeSync(fd);
   child.unref();
   if (child.pid === undefined) throw new PlaneError(`${name}: failed to start ${binary}`);
-  return { state: { name, pid: child.pid, binary, log: logFile }, child };
+  return { state: { name, pid: child.pid, binary, log: logFile, args }, child };
 }
 
 async function sleep(ms: number): Promise<void> {
@@ -326,4 +328,25 @@ export function memoryMiB(state: PlaneState): Record<string, number> {
     } catch { /* gone */ }
   }
   return out;
+}
+
+/**
+ * Stops one component of the running plane (by its recorded PID) and returns a
+ * function that starts it again with the same arguments and waits until it is back.
+ * For fault tests: "the apiserver goes away".
+ */
+export async function stopComponent(name: string): Promise<() => Promise<void>> {
+  const state = readState();
+  const c = state?.components.find((x) => x.name === name);
+  if (!state || !c) throw new PlaneError(`no running ${name} recorded`);
+  if (isOurProcess(c)) process.kill(c.pid, 'SIGTERM');
+  const deadline = Date.now() + 15_000;
+  while (isOurProcess(c) && Date.now() < deadline) await sleep(100);
+  if (isOurProcess(c)) process.kill(c.pid, 'SIGKILL');
+  return async () => {
+    const next = start(name, state.binDir, [...c.args], state.stateDir).state;
+    const fresh: PlaneState = { ...state, components: state.components.map((x) => (x.name === name ? next : x)) };
+    fs.writeFileSync(statePath(state.stateDir), JSON.stringify(fresh, null, 2));
+    if (name === 'kube-apiserver') await waitFor('kube-apiserver /readyz', next, async () => (await apiGet(fresh, '/readyz')).status === 200);
+  };
 }

@@ -1,0 +1,160 @@
+/** The long-running agent: polling, webhook, drift repair, status, Events, metrics, notifications, suspend. */
+import * as k8s from '@kubernetes/client-node';
+import { createHmac } from 'crypto';
+import * as assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { StatusStore } from '../../src/agent/status';
+import { refOf } from '../../src/synth/manifest';
+import { configMap, deployment, synthopsTree, testClient, testObjects } from '../harness/agent';
+import { eventually, testKubeConfig, testNamespace } from '../harness/cluster';
+import { metricValue, startController } from '../harness/controller';
+import { TestRemote } from '../harness/git';
+import { startReceiver } from '../harness/receiver';
+
+const SECRET = 'webhook-secret-for-tests';
+
+function sign(body: string, secret = SECRET): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+describe('agent: the long-running controller', () => {
+  test('a new commit is picked up by polling', async (t) => {
+    const ns = await testNamespace(t);
+    const remote = TestRemote.create(t);
+    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns)] }));
+    const agent = await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns, intervalMs: 1000 });
+    const objects = await testObjects(t);
+    await eventually('first revision applied', () => objects.get(refOf(configMap('a', ns))));
+    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns)] }));
+    await eventually('new commit applied by polling', () => objects.get(refOf(configMap('b', ns))), 20_000);
+    assert.ok(agent.logs.some((l) => Array.isArray(l.reasons) && (l.reasons as string[]).includes('interval')));
+  });
+
+  test('a webhook with a valid signature reconciles at once; a bad or missing one gets 401 and triggers nothing', async (t) => {
+    const ns = await testNamespace(t);
+    const remote = TestRemote.create(t);
+    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns)] }));
+    const agent = await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns, webhookSecret: SECRET });
+    const objects = await testObjects(t);
+    await eventually('first revision applied', () => objects.get(refOf(configMap('a', ns))));
+    await eventually('idle', async () => (agent.controller.cycles >= 1 ? true : undefined));
+    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns), configMap('hooked', ns)] }));
+
+    const body = JSON.stringify({ ref: 'refs/heads/deploy' });
+    for (const signature of [undefined, sign(body, 'wrong-secret'), 'sha256=00']) {
+      const r = await fetch(`${agent.url}/webhook`, { method: 'POST', body, headers: signature ? { 'X-Hub-Signature-256': signature } : {} });
+      assert.equal(r.status, 401);
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await objects.get(refOf(configMap('hooked', ns))), undefined, 'rejected webhooks triggered nothing');
+
+    const t0 = Date.now();
+    const ok = await fetch(`${agent.url}/webhook`, { method: 'POST', body, headers: { 'X-Hub-Signature-256': sign(body), 'X-GitHub-Event': 'push' } });
+    assert.equal(ok.status, 202);
+    await eventually('webhook reconcile', () => objects.get(refOf(configMap('hooked', ns))), 10_000);
+    process.stdout.write(`# webhook to applied: ${Date.now() - t0} ms\n`);
+  });
+
+  test('kubectl delete and edit of managed objects are repaired, with an Event, a metric and a notification; other fields are left alone', async (t) => {
+    const ns = await testNamespace(t);
+    const remote = TestRemote.create(t);
+    const receiver = await startReceiver(t, 1);
+    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns), deployment('web', ns)] }));
+    const agent = await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns, notifyUrl: receiver.url });
+    const kc = await testKubeConfig();
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    await eventually('converged', async () => ((await metricValue(agent.metrics, 'synthops_app_ready', { app: 'shop' })) === 1 ? true : undefined));
+
+    await core.deleteNamespacedConfigMap({ name: 'a', namespace: ns });
+    await eventually('deleted ConfigMap restored', () => core.readNamespacedConfigMap({ name: 'a', namespace: ns }).catch(() => undefined), 10_000);
+
+    await apps.patchNamespacedDeployment({ name: 'web', namespace: ns, body: { spec: { template: { spec: { containers: [{ name: 'web', image: 'docker.io/library/nginx:1.27' }] } } }, metadata: { annotations: { 'team.example.com/owner': 'payments' } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch));
+    await eventually('edited image restored', async () => {
+      const d = await apps.readNamespacedDeployment({ name: 'web', namespace: ns });
+      return d.spec?.template.spec?.containers[0].image === 'docker.io/kostiscodefresh/simple-web-app:3d9b390' ? d : undefined;
+    }, 10_000);
+    const d = await apps.readNamespacedDeployment({ name: 'web', namespace: ns });
+    assert.equal(d.metadata?.annotations?.['team.example.com/owner'], 'payments', 'a field owned by another manager stays');
+
+    await eventually('two drift repairs counted', async () => ((await metricValue(agent.metrics, 'synthops_drift_repairs_total', { app: 'shop' })) ?? 0) >= 2 ? true : undefined);
+    const store = new StatusStore(await testClient(t), ns);
+    const sync = (await store.get('dev', 'shop'))!;
+    const events = await store.events(sync);
+    assert.ok(events.filter((e) => e.reason === 'DriftRepaired').length >= 2, JSON.stringify(events));
+    const restoredCm = new RegExp(`^restored ConfigMap ${ns}/a to revision [0-9a-f]{12} after: ConfigMap ${ns}/a deleted`);
+    assert.ok(events.some((e) => e.reason === 'DriftRepaired' && restoredCm.test(e.message)), JSON.stringify(events.map((e) => e.message)));
+    assert.ok(events.some((e) => e.reason === 'DriftRepaired' && e.message.startsWith(`restored Deployment ${ns}/web`)));
+    assert.ok((sync.status?.driftRepairs ?? 0) >= 2);
+    await agent.notifier.flush();
+    await eventually('notifications delivered (after a failed first attempt)', async () => (receiver.received.filter((n) => n.kind === 'DriftRepaired').length >= 2 ? true : undefined));
+    const n = receiver.received.find((x) => x.kind === 'DriftRepaired')!;
+    assert.deepEqual([n.app, n.env, n.source], ['shop', 'dev', 'synthops']);
+    assert.match(String(n.revision), /^[0-9a-f]{40}$/);
+  });
+
+  test('status, Events and metrics tell what happened: revision, conditions, inventory, history, commit-to-converged', async (t) => {
+    const ns = await testNamespace(t);
+    const remote = TestRemote.create(t);
+    const receiver = await startReceiver(t);
+    const bad = { apiVersion: 'example.synthops.dev/v1', kind: 'Nope', metadata: { name: 'n', namespace: ns } };
+    const sha = remote.publish('deploy', synthopsTree('dev', { good: [configMap('g', ns)], broken: [bad] }));
+    const agent = await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns, notifyUrl: receiver.url, retryBaseMs: 60_000 });
+    const store = new StatusStore(await testClient(t), ns);
+    const good = await eventually('good app status', async () => {
+      const s = await store.get('dev', 'good');
+      return s?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? s : undefined;
+    });
+    const st = good.status!;
+    assert.equal(st.lastAppliedRevision, sha);
+    assert.equal(st.lastAttemptedRevision, sha);
+    assert.deepEqual(st.inventory, [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'g' }]);
+    assert.ok(typeof st.commitToConvergedSeconds === 'number' && st.commitToConvergedSeconds >= 0);
+    assert.equal(st.history?.length, 1);
+    assert.equal(st.history?.[0].result, 'applied');
+    assert.deepEqual(st.conditions?.map((c) => `${c.type}=${c.status}`), ['Ready=True', 'Reconciling=False', 'Stalled=False']);
+
+    const broken = (await eventually('broken app status', async () => {
+      const s = await store.get('dev', 'broken');
+      return s?.status?.conditions ? s : undefined;
+    })).status!;
+    const ready = broken.conditions!.find((c) => c.type === 'Ready')!;
+    assert.deepEqual([ready.status, ready.reason], ['False', 'ReconcileFailed']);
+    assert.match(ready.message, /the API has no kind Nope in example\.synthops\.dev\/v1/);
+    assert.equal(broken.lastAppliedRevision, undefined);
+    const events = await store.events((await store.get('dev', 'broken'))!);
+    assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'ReconcileFailed'));
+
+    const metrics = await agent.metrics.registry.metrics();
+    for (const name of ['synthops_reconcile_duration_seconds_bucket', 'synthops_reconciles_total', 'synthops_objects_total', 'synthops_app_ready', 'synthops_last_applied_revision_info', 'synthops_commit_to_converged_seconds', 'synthops_git_fetch_duration_seconds_count', 'synthops_git_fetch_errors_total']) {
+      assert.ok(metrics.includes(name), `${name} exported`);
+    }
+    assert.match(metrics, new RegExp(`synthops_last_applied_revision_info\\{app="good",env="dev",revision="${sha}"\\} 1`));
+    assert.match(metrics, /synthops_app_ready\{app="broken",env="dev"\} 0/);
+    assert.match(metrics, /synthops_reconciles_total\{app="broken",env="dev",result="failed"\} 1/);
+    const http = await (await fetch(`${agent.url}/metrics`)).text();
+    assert.ok(http.includes('synthops_app_ready'));
+    assert.equal((await fetch(`${agent.url}/healthz`)).status, 200);
+    assert.equal((await fetch(`${agent.url}/readyz`)).status, 200);
+    await eventually('failure notified', async () => (receiver.received.some((n) => n.kind === 'ReconcileFailed' && n.app === 'broken') ? true : undefined));
+    // Logs: one JSON line per step, with app, revision and duration; no secrets.
+    assert.ok(agent.logs.some((l) => l.step === 'app' && l.app === 'good' && l.revision === sha && typeof l.durationMs === 'number'));
+  });
+
+  test('a suspended app is not written, but its drift is reported', async (t) => {
+    const ns = await testNamespace(t);
+    const remote = TestRemote.create(t);
+    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns)] }));
+    await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns, suspend: ['shop'] });
+    const store = new StatusStore(await testClient(t), ns);
+    const sync = await eventually('suspended status', async () => {
+      const s = await store.get('dev', 'shop');
+      return s?.status?.conditions ? s : undefined;
+    });
+    const ready = sync.status!.conditions!.find((c) => c.type === 'Ready')!;
+    assert.deepEqual([ready.status, ready.reason], ['Unknown', 'Suspended']);
+    assert.deepEqual(sync.status!.drift, [`ConfigMap ${ns}/a`]);
+    assert.equal(await (await testObjects(t)).get(refOf(configMap('a', ns))), undefined, 'nothing written');
+  });
+});

@@ -1,0 +1,74 @@
+/** Runs the long-running agent in-process against the test cluster, with its HTTP server. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { TestContext } from 'node:test';
+import { Controller } from '../../src/agent/controller';
+import { KubeClient } from '../../src/agent/kube';
+import { createLogger } from '../../src/agent/log';
+import { AgentMetrics } from '../../src/agent/metrics';
+import { Notifier } from '../../src/agent/notify';
+import { AgentServer } from '../../src/agent/server';
+import { testKubeconfig } from './cluster';
+
+/** Options of {@link startController}. */
+export interface TestControllerOptions {
+  readonly repo: string;
+  readonly branch: string;
+  readonly ns: string;
+  readonly env?: string;
+  readonly intervalMs?: number;
+  readonly webhookSecret?: string;
+  readonly notifyUrl?: string;
+  readonly suspend?: string[];
+  readonly retryBaseMs?: number;
+}
+
+/** A running in-process agent. */
+export interface TestController {
+  readonly controller: Controller;
+  readonly metrics: AgentMetrics;
+  readonly url: string;
+  readonly notifier: Notifier;
+  /** Lines the agent logged (parsed JSON). */
+  readonly logs: Array<Record<string, unknown>>;
+}
+
+/** Starts an agent; it is stopped when the test ends. */
+export async function startController(t: TestContext, o: TestControllerOptions): Promise<TestController> {
+  const client = KubeClient.fromKubeconfig(await testKubeconfig());
+  const logs: Array<Record<string, unknown>> = [];
+  const log = createLogger('debug', { write: (line: string) => { logs.push(JSON.parse(line) as Record<string, unknown>); } });
+  const metrics = new AgentMetrics(false);
+  const notifier = new Notifier(o.notifyUrl, 'json', log, 50);
+  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-ctl-'));
+  const controller = new Controller({
+    client,
+    source: { url: o.repo, branch: o.branch, workdir },
+    load: { env: o.env },
+    apply: { defaultNamespace: o.ns, wait: { timeoutMs: 30_000, pollMs: 200 } },
+    namespace: o.ns,
+    intervalMs: o.intervalMs ?? 3_600_000,
+    suspend: new Set(o.suspend ?? []),
+    retryBaseMs: o.retryBaseMs ?? 500,
+    driftDebounceMs: 100,
+    metrics, log, notifier,
+  });
+  const server = new AgentServer(metrics, { ready: () => controller.ready(), onWebhook: () => controller.request('webhook', true) }, o.webhookSecret, log);
+  const port = await server.listen(0, '127.0.0.1');
+  await controller.start();
+  t.after(async () => {
+    await controller.stop(5000);
+    await server.close();
+    client.close();
+    fs.rmSync(workdir, { recursive: true, force: true });
+  });
+  return { controller, metrics, url: `http://127.0.0.1:${port}`, notifier, logs };
+}
+
+/** Value of one metric series (undefined if absent). */
+export async function metricValue(metrics: AgentMetrics, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  const m = await metrics.registry.getSingleMetric(name)?.get();
+  const v = m?.values.find((x) => Object.entries(labels).every(([k, val]) => String(x.labels[k]) === val));
+  return v?.value;
+}
