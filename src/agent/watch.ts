@@ -57,11 +57,13 @@ interface KindWatch {
 export class DriftWatcher {
   private targets = new Map<string, WatchTarget>();
   private readonly watches = new Map<string, KindWatch>();
+  private closed = false;
 
   constructor(private readonly client: KubeClient, private readonly discovery: Discovery, private readonly log: Logger, private readonly onDrift: (e: DriftEvent) => void) {}
 
   /** Replaces the guarded objects and starts or stops watches to match their kinds. */
   public setTargets(targets: readonly WatchTarget[]): void {
+    if (this.closed) return;
     this.targets = new Map(targets.map((t) => [identityKey(t.ref), t]));
     const kinds = new Map(targets.map((t) => [`${t.ref.apiVersion}|${t.ref.kind}`, t.ref]));
     for (const [k, w] of this.watches) {
@@ -128,8 +130,9 @@ export class DriftWatcher {
     }
   }
 
-  /** Stops every watch. */
+  /** Stops every watch, for good: later targets start nothing. */
   public stop(): void {
+    this.closed = true;
     for (const w of this.watches.values()) {
       w.stopped = true;
       w.abort();
