@@ -91,7 +91,7 @@ export class Controller {
   /** Called by the leader elector. */
   public onLeadership(leading: boolean): void {
     if (leading) this.request('leader', true);
-    else this.watcher.stop();
+    else this.watcher.setTargets([]);
   }
 
   private isLeader(): boolean {
@@ -263,6 +263,7 @@ export class Controller {
   }
 
   private retryLater(key: string, fn: () => void): void {
+    if (this.stopped) return;
     const n = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, n);
     const delay = Math.min((this.o.retryBaseMs ?? 5000) * 2 ** (n - 1), this.o.retryMaxMs ?? 300_000);
