@@ -66,6 +66,7 @@ export class Controller {
   private revision?: Revision;
   private loaded?: LoadedRevision;
   private sourceError?: string;
+  private historyRewrite?: { from: string; to: string; time: string };
   private readonly status: StatusStore;
   private readonly watcher: DriftWatcher;
   private readonly objects: ObjectClient;
@@ -233,6 +234,7 @@ export class Controller {
     if ((await isAncestor(rev.dir, last, rev.sha)) === false) {
       const message = `the deploy branch moved from ${last.slice(0, 12)} to ${rev.sha.slice(0, 12)}, which does not contain it (force-push or unrelated history); applying ${rev.sha.slice(0, 12)} as the desired state, with the prune guards in force`;
       this.o.log.warn({ revision: rev.sha, previous: last }, message);
+      this.historyRewrite = { from: last, to: rev.sha, time: new Date().toISOString() };
       this.o.notifier.send({ kind: 'HistoryRewritten', revision: rev.sha, message });
       for (const s of await this.status.list()) await this.status.event(s, 'Warning', 'HistoryRewritten', message).catch(() => undefined);
     }
@@ -335,6 +337,7 @@ export class Controller {
       history: pushHistory(st.history, { revision: rev.sha, startTime: new Date(Date.now() - app.durationMs).toISOString(), durationSeconds: app.durationMs / 1000, result: outcome, message: app.why || ready[2] }),
       commitToConvergedSeconds: commitToConverged,
       driftRepairs,
+      historyRewrite: this.historyRewrite ?? st.historyRewrite,
     };
     if (sync) {
       await this.status.writeStatus(env, app.app, status).catch((e: Error) => this.o.log.warn({ app: app.app, err: e.message }, 'status write failed'));

@@ -85,6 +85,8 @@ export interface AppSyncStatus {
   readonly history?: readonly HistoryEntry[];
   readonly commitToConvergedSeconds?: number;
   readonly driftRepairs?: number;
+  /** The last time the deploy branch was rewritten (force-push or unrelated history). */
+  readonly historyRewrite?: { readonly from: string; readonly to: string; readonly time: string };
 }
 
 /** An AppSync as read from the cluster. */

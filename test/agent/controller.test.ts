@@ -33,7 +33,8 @@ describe('agent: the long-running controller', () => {
   test('a webhook with a valid signature reconciles at once; a bad or missing one gets 401 and triggers nothing', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
-    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns)] }));
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: ns }, stringData: { password: 'very-private-value-123' } };
+    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns), secret] }));
     const agent = await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns, webhookSecret: SECRET });
     const objects = await testObjects(t);
     await eventually('first revision applied', () => objects.get(refOf(configMap('a', ns))));
@@ -53,6 +54,9 @@ describe('agent: the long-running controller', () => {
     assert.equal(ok.status, 202);
     await eventually('webhook reconcile', () => objects.get(refOf(configMap('hooked', ns))), 10_000);
     process.stdout.write(`# webhook to applied: ${Date.now() - t0} ms\n`);
+    const logged = JSON.stringify(agent.logs);
+    assert.ok(agent.logs.length > 5);
+    for (const value of [SECRET, 'very-private-value-123', Buffer.from('very-private-value-123').toString('base64')]) assert.equal(logged.includes(value), false, 'no secret value in the logs');
   });
 
   test('kubectl delete and edit of managed objects are repaired, with an Event, a metric and a notification; other fields are left alone', async (t) => {

@@ -66,6 +66,21 @@ export class TestRemote {
     return git(this.work, 'rev-parse', 'HEAD');
   }
 
+  /** Replaces branch `branch` with a new root commit holding `files` (an unrelated history), force-pushed. */
+  public forcePublish(branch: string, files: Record<string, string>, message = 'rewritten history'): string {
+    git(this.work, 'checkout', '-q', '--orphan', `rewrite-${Date.now()}`);
+    for (const entry of fs.readdirSync(this.work)) if (entry !== '.git') fs.rmSync(path.join(this.work, entry), { recursive: true, force: true });
+    git(this.work, 'rm', '-rq', '--cached', '--ignore-unmatch', '.');
+    for (const [rel, content] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(this.work, rel)), { recursive: true });
+      fs.writeFileSync(path.join(this.work, rel), content);
+    }
+    git(this.work, 'add', '-A');
+    git(this.work, 'commit', '-q', '-m', message);
+    git(this.work, 'push', '-q', '--force', 'origin', `HEAD:refs/heads/${branch}`);
+    return git(this.work, 'rev-parse', 'HEAD');
+  }
+
   /** Serves the bare repo with `git daemon` on 127.0.0.1; resolves to its git:// URL. */
   public async serve(): Promise<string> {
     const port = await freePort();
