@@ -6,7 +6,11 @@ import { describe, test } from 'node:test';
 import { StatusStore } from '../../src/agent/status';
 import { refOf } from '../../src/synth/manifest';
 import { configMap, deployment, synthopsTree, testClient, testObjects } from '../harness/agent';
-import { eventually, testKubeConfig, testNamespace } from '../harness/cluster';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { Manifest } from '../../src/synth/manifest';
+import { eventually, testKubeConfig, testKubeconfig, testNamespace } from '../harness/cluster';
+import { REPO_ROOT } from '../harness/config-repo';
 import { metricValue, startController } from '../harness/controller';
 import { TestRemote } from '../harness/git';
 import { startReceiver } from '../harness/receiver';
@@ -144,6 +148,41 @@ describe('agent: the long-running controller', () => {
     await eventually('failure notified', async () => (receiver.received.some((n) => n.kind === 'ReconcileFailed' && n.app === 'broken') ? true : undefined));
     // Logs: one JSON line per step, with app, revision and duration; no secrets.
     assert.ok(agent.logs.some((l) => l.step === 'app' && l.app === 'good' && l.revision === sha && typeof l.durationMs === 'number'));
+
+    // `synthops status`: the table, and why one app is not converged, in one place.
+    const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), 'status', '--kubeconfig', kubeconfig, '--agent-namespace', ns, ...args], { encoding: 'utf8' });
+    const kubeconfig = await testKubeconfig();
+    const table = cli();
+    assert.equal(table.status, 1, 'not every app is ready');
+    assert.match(table.stdout, /^APP\s+ENV\s+REVISION\s+READY\s+MESSAGE\s+LAST SYNC\s+COMMIT-TO-CONVERGED$/m);
+    assert.match(table.stdout, new RegExp(`^good\\s+dev\\s+${sha.slice(0, 12)}\\s+True\\s+applied revision`, 'm'));
+    assert.match(table.stdout, /^broken\s+dev\s+-\s+False\s+Nope /m);
+    const why = cli('broken');
+    assert.equal(why.status, 1);
+    assert.match(why.stdout, /^app broken \(env dev\)$/m);
+    assert.match(why.stdout, /ready: False \(ReconcileFailed\)/);
+    assert.match(why.stdout, /errors:\n\s+Nope .*the API has no kind Nope/);
+    assert.match(why.stdout, /events:\n.*Warning ReconcileFailed/);
+    assert.equal(cli('good').status, 0);
+    assert.equal(cli('missing').status, 2);
+  });
+
+  test('an HPA scaling a Deployment is not fought by drift repair', async (t) => {
+    const ns = await testNamespace(t);
+    const remote = TestRemote.create(t);
+    const hpa: Manifest = {
+      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: ns },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 10, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] },
+    };
+    remote.publish('deploy', synthopsTree('dev', { web: [deployment('web', ns, 2), hpa] }));
+    const agent = await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns });
+    await eventually('converged', async () => ((await metricValue(agent.metrics, 'synthops_app_ready', { app: 'web' })) === 1 ? true : undefined));
+    const apps = (await testKubeConfig()).makeApiClient(k8s.AppsV1Api);
+    await apps.patchNamespacedDeploymentScale({ name: 'web', namespace: ns, body: { spec: { replicas: 4 } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await eventually('the agent looked at the change', async () => (agent.logs.some((l) => l.msg === 'drift detected' && l.app === 'web') ? true : undefined), 10_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await apps.readNamespacedDeployment({ name: 'web', namespace: ns })).spec?.replicas, 4);
+    assert.equal((await metricValue(agent.metrics, 'synthops_drift_repairs_total', { app: 'web' })) ?? 0, 0);
   });
 
   test('a suspended app is not written, but its drift is reported', async (t) => {
