@@ -48,6 +48,8 @@ interface Pending {
 }
 
 const HISTORY_DEPTH = 50;
+/** Annotation on an AppSync that suspends the app's writes, like `spec.suspend`. */
+export const SUSPEND_ANNOTATION = 'synthops.dev/suspend';
 
 /**
  * The long-running agent: polls the branch every interval (with jitter), reacts at
@@ -201,7 +203,10 @@ export class Controller {
     const full = p.full || changed;
     const syncs = new Map((await this.status.list()).map((s) => [s.metadata.name, s]));
     const suspended = new Set([...this.o.suspend ?? []]);
-    for (const a of this.loaded.apps) if (syncs.get(appSyncName(this.loaded.env, a.name))?.spec.suspend) suspended.add(a.name);
+    for (const a of this.loaded.apps) {
+      const sync = syncs.get(appSyncName(this.loaded.env, a.name));
+      if (sync?.spec.suspend || sync?.metadata.annotations?.[SUSPEND_ANNOTATION] === 'true') suspended.add(a.name);
+    }
     for (const a of this.loaded.apps) if (!syncs.has(appSyncName(this.loaded.env, a.name))) syncs.set(appSyncName(this.loaded.env, a.name), await this.status.ensure(this.loaded.env, a.name));
 
     const started = Date.now();
