@@ -1,18 +1,9 @@
-import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { simpleGit } from 'simple-git';
+import { GitAuth, describeGitError, gitAt, isAncestor, parseTrailers, redactUrl } from '../git/client';
 import { SourceError } from './errors';
 
-/** Credentials for the Git remote. Secret values are never logged or put on a command line. */
-export interface GitAuth {
-  /** Token for https remotes (sent as HTTP basic auth password, user `x-access-token`). */
-  readonly token?: string;
-  /** Private key file for ssh remotes. */
-  readonly sshKeyFile?: string;
-  /** known_hosts file for ssh remotes; host keys are always checked. */
-  readonly knownHostsFile?: string;
-}
+export { GitAuth, isAncestor, parseTrailers, redactUrl };
 
 /** Where to fetch from. */
 export interface SourceOptions {
@@ -43,71 +34,6 @@ export interface Revision {
   readonly trailers: Readonly<Record<string, readonly string[]>>;
 }
 
-/** A URL safe to print: user info removed. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
-}
-
-const PASSED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Environment for git: never prompt; credentials through config env vars and GIT_SSH_COMMAND. */
-function gitEnv(auth: GitAuth | undefined): Record<string, string> {
-  // Only what git needs: no editors, pagers or inherited GIT_* settings reach it.
-  const env: Record<string, string> = {};
-  for (const k of PASSED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
-  env.GIT_TERMINAL_PROMPT = '0';
-  const config: Array<[string, string]> = [];
-  if (auth?.token) {
-    const basic = Buffer.from(`x-access-token:${auth.token}`).toString('base64');
-    config.push(['http.extraHeader', `Authorization: Basic ${basic}`]);
-  }
-  config.forEach(([k, v], i) => {
-    env[`GIT_CONFIG_KEY_${i}`] = k;
-    env[`GIT_CONFIG_VALUE_${i}`] = v;
-  });
-  if (config.length > 0) env.GIT_CONFIG_COUNT = String(config.length);
-  if (auth?.sshKeyFile || auth?.knownHostsFile) {
-    const ssh = ['ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes'];
-    if (auth.sshKeyFile) ssh.push('-i', shellQuote(auth.sshKeyFile), '-o', 'IdentitiesOnly=yes');
-    if (auth.knownHostsFile) ssh.push('-o', `UserKnownHostsFile=${shellQuote(auth.knownHostsFile)}`);
-    env.GIT_SSH_COMMAND = ssh.join(' ');
-  }
-  return env;
-}
-
-/** Turns git's stderr into a short reason, without secrets. */
-function reason(e: unknown, branch: string): string {
-  const text = (e instanceof Error ? e.message : String(e)).replace(/Authorization: Basic \S+/g, 'Authorization: ***');
-  if (/couldn't find remote ref|Remote branch .* not found/i.test(text)) return `branch "${branch}" does not exist`;
-  if (/Authentication failed|could not read Username|401|403|Permission denied \(publickey/i.test(text)) return `authentication failed: ${firstLine(text)}`;
-  if (/Host key verification failed/i.test(text)) return 'host key verification failed (is the host in the known_hosts file?)';
-  if (/does not appear to be a git repository|not found|unable to access|Could not resolve|Connection refused|Could not read from remote|timed out|block timeout/i.test(text)) {
-    return `remote cannot be reached: ${firstLine(text)}`;
-  }
-  return firstLine(text);
-}
-
-function firstLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^hint:/.test(l));
-  return (lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? 'git failed').replace(/^(fatal|error):\s*/, '');
-}
-
-/** Parses `Key: value` trailers from the last paragraph of a commit message. */
-export function parseTrailers(message: string): Record<string, string[]> {
-  const paragraphs = message.trim().split(/\n\s*\n/);
-  const out: Record<string, string[]> = {};
-  const last = paragraphs.length > 1 ? paragraphs[paragraphs.length - 1] : '';
-  for (const line of last.split('\n')) {
-    const m = /^([A-Za-z][A-Za-z0-9-]*):\s*(.+)$/.exec(line.trim());
-    if (m) (out[m[1]] ??= []).push(m[2].trim());
-  }
-  return out;
-}
-
 /**
  * Fetches the tip of one branch (shallow, depth 1) into `workdir` and checks it out.
  * The folder is reused between runs: only new objects are fetched.
@@ -115,15 +41,7 @@ export function parseTrailers(message: string): Record<string, string[]> {
 export async function fetchRevision(opts: SourceOptions): Promise<Revision> {
   const dir = path.resolve(opts.workdir);
   fs.mkdirSync(dir, { recursive: true });
-  // The config and ssh environment variables are set by us, from our own flags, never
-  // from the repository; simple-git asks for that to be said explicitly.
-  const env = gitEnv(opts.auth);
-  const git = simpleGit({
-    baseDir: dir,
-    allowEnvironment: Object.keys(env).filter((k) => k.startsWith('GIT_')),
-    timeout: { block: opts.timeoutMs ?? 60_000 },
-    unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeSshCommand: true },
-  }).env(env);
+  const git = gitAt(dir, opts.auth, opts.timeoutMs);
   try {
     if (!fs.existsSync(path.join(dir, '.git'))) {
       await git.init();
@@ -138,20 +56,6 @@ export async function fetchRevision(opts: SourceOptions): Promise<Revision> {
     const [sha, ct, ...body] = out.split('\n');
     return { sha: sha.trim(), dir, committedAt: new Date(Number(ct) * 1000), trailers: parseTrailers(body.join('\n')) };
   } catch (e) {
-    throw new SourceError(redactUrl(opts.url), opts.branch, reason(e, opts.branch));
+    throw new SourceError(redactUrl(opts.url), opts.branch, describeGitError(e, opts.branch));
   }
-}
-
-/**
- * Whether commit `older` is an ancestor of `newer` in the checkout: true for a
- * fast-forward, false for a rewritten (force-pushed or unrelated) history, undefined
- * when `older` is not in the fetched history (too far back to tell).
- */
-export async function isAncestor(dir: string, older: string, newer: string): Promise<boolean | undefined> {
-  // Exit codes matter here (1 = not an ancestor), so run git directly.
-  const run = (args: string[]) => new Promise<number>((resolve) => {
-    execFile('git', args, { cwd: dir, env: gitEnv(undefined) }, (err) => resolve(err ? (typeof err.code === 'number' ? err.code : 128) : 0));
-  });
-  if ((await run(['cat-file', '-e', `${older}^{commit}`])) !== 0) return undefined;
-  return (await run(['merge-base', '--is-ancestor', older, newer])) === 0;
 }
