@@ -3,6 +3,7 @@ import { SynthopsError } from '../errors';
 import { runAgent } from './agent';
 import { runInit } from './init';
 import { runStatus } from './status';
+import { runDiff, runPublish, runRollback, runSetImage } from './git-side';
 import { Output, processOutput } from './output';
 import { runSynth } from './synth';
 
@@ -66,6 +67,52 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--ssh-key <file>', 'private key for ssh remotes')
     .option('--known-hosts <file>', 'known_hosts for ssh remotes')
     .action(async (opts) => { result.code = await runAgent(opts, io); });
+
+  const gitFlags = (c: Command) => c
+    .option('--git-token-file <file>', 'file with a token for https remotes (or SYNTHOPS_GIT_TOKEN)')
+    .option('--ssh-key <file>', 'private key for ssh remotes')
+    .option('--known-hosts <file>', 'known_hosts for ssh remotes');
+
+  gitFlags(program.command('publish')
+    .description('synth, then commit dist/ to the deploy branch (one commit per source commit, none when unchanged, never forced)')
+    .requiredOption('--repo <url>', 'deploy repo')
+    .requiredOption('--branch <name>', 'deploy branch (created as an orphan branch if missing)')
+    .option('--source-commit <sha>', 'source commit for the Source-Commit trailer (default: HEAD of the config repo)')
+    .option('--source-repo <url>', 'source repo for the Source-Repo trailer (default: its origin remote)')
+    .option('-o, --out <dir>', 'synth output folder', 'dist')
+    .option('-C, --root <dir>', 'config repo root', process.cwd())
+    .option('--skip-synth', 'publish the existing dist/ (verified against its index) instead of running synth'))
+    .action(async (opts) => { result.code = await runPublish(opts, io); });
+
+  gitFlags(program.command('diff')
+    .description('what would change: local dist/ against the deploy branch, or (--cluster) against the live cluster; exit 1 when different')
+    .option('--repo <url>', 'deploy repo')
+    .option('--branch <name>', 'deploy branch')
+    .option('--cluster', 'compare with the live cluster by server-side dry-run, fields synthops owns only')
+    .option('-e, --env <name>', 'environment (required with --cluster when there are several)')
+    .option('--kubeconfig <file>', 'kubeconfig for --cluster')
+    .option('--agent-namespace <name>', "the agent's namespace (inventories, for removed objects)", 'synthops-system')
+    .option('-o, --out <dir>', 'synth output folder', 'dist')
+    .option('-C, --root <dir>', 'config repo root', process.cwd())
+    .option('--skip-synth', 'compare the existing dist/ without running synth'))
+    .action(async (opts) => { result.code = await runDiff(opts, io); });
+
+  gitFlags(program.command('rollback')
+    .description('a new commit on the deploy branch whose tree equals REV (history is never rewritten)')
+    .argument('<rev>', 'deploy commit to restore')
+    .requiredOption('--repo <url>', 'deploy repo')
+    .requiredOption('--branch <name>', 'deploy branch'))
+    .action(async (rev, opts) => { result.code = await runRollback(rev, opts, io); });
+
+  gitFlags(program.command('set-image')
+    .description("pin a new image for one app in one environment in the config repo's apps/images.yaml")
+    .requiredOption('-e, --env <name>', 'environment')
+    .requiredOption('-a, --app <name>', 'app')
+    .requiredOption('--image <ref>', 'image reference with a tag (not latest) or a digest')
+    .option('--repo <url>', 'config repo to clone, edit, commit and push (default: edit the local repo)')
+    .option('--branch <name>', 'branch of --repo', 'main')
+    .option('-C, --root <dir>', 'local config repo root', process.cwd()))
+    .action(async (opts) => { result.code = await runSetImage(opts, io); });
 
   program.command('status')
     .description('per app: revision, readiness, last sync, commit-to-converged; with an app name, why it is not converged')

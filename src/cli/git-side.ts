@@ -1,0 +1,66 @@
+import * as path from 'path';
+import { KubeClient } from '../agent/kube';
+import { diffAgainstBranch, diffAgainstCluster, formatDiff } from '../publish/diff';
+import { publish } from '../publish/publish';
+import { rollback } from '../publish/rollback';
+import { setImage } from '../publish/set-image';
+import { synth } from '../synth/synth';
+import { formatIssue } from '../synth/validate';
+import { UsageError } from '../errors';
+import { gitAuth } from './agent';
+import { Output } from './output';
+
+/** Git credential flags shared by the Git-side commands. */
+export interface GitFlags {
+  readonly gitTokenFile?: string;
+  readonly sshKey?: string;
+  readonly knownHosts?: string;
+}
+
+/** `synthops publish`. */
+export async function runPublish(opts: GitFlags & { repo: string; branch: string; sourceCommit?: string; sourceRepo?: string; root: string; out: string; skipSynth?: boolean }, io: Output): Promise<number> {
+  const r = await publish({ ...opts, auth: gitAuth(opts) });
+  io.out(r.status === 'unchanged' ? 'unchanged' : r.message);
+  return 0;
+}
+
+/** `synthops diff`: exit 0 when equal, 1 when different. */
+export async function runDiff(opts: GitFlags & { repo?: string; branch?: string; cluster?: boolean; env?: string; root: string; out: string; skipSynth?: boolean; kubeconfig?: string; agentNamespace: string }, io: Output): Promise<number> {
+  const dist = path.resolve(opts.root, opts.out);
+  if (!opts.skipSynth) {
+    const r = synth({ root: opts.root, out: opts.out, envs: opts.env ? [opts.env] : undefined });
+    if (!r.ok) {
+      for (const i of r.issues) io.err(formatIssue(i));
+      return 1;
+    }
+  }
+  let diffs;
+  if (opts.cluster) {
+    const client = KubeClient.fromKubeconfig(opts.kubeconfig);
+    try {
+      diffs = await diffAgainstCluster(dist, opts.env, client, opts.agentNamespace);
+    } finally {
+      client.close();
+    }
+  } else {
+    if (!opts.repo || !opts.branch) throw new UsageError('diff needs --repo and --branch (the deploy branch), or --cluster');
+    diffs = await diffAgainstBranch(dist, opts.repo, opts.branch, gitAuth(opts));
+  }
+  const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  for (const l of formatDiff(diffs, color)) io.out(l);
+  return diffs.length === 0 ? 0 : 1;
+}
+
+/** `synthops rollback REV`. */
+export async function runRollback(revision: string, opts: GitFlags & { repo: string; branch: string }, io: Output): Promise<number> {
+  const r = await rollback({ revision, repo: opts.repo, branch: opts.branch, auth: gitAuth(opts) });
+  io.out(r.message);
+  return 0;
+}
+
+/** `synthops set-image`. */
+export async function runSetImage(opts: GitFlags & { env: string; app: string; image: string; repo?: string; branch: string; root: string }, io: Output): Promise<number> {
+  const r = await setImage({ ...opts, auth: gitAuth(opts) });
+  io.out(r.message);
+  return 0;
+}

@@ -1,0 +1,151 @@
+import { createTwoFilesPatch } from 'diff';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { Discovery } from '../agent/discovery';
+import { InventoryStore } from '../agent/inventory';
+import { KubeClient } from '../agent/kube';
+import { ObjectClient } from '../agent/objects';
+import { FIELD_MANAGER } from '../keys';
+import { GitAuth } from '../git/client';
+import { INDEX_FILE, SynthIndex } from '../synth/index-file';
+import { Manifest, describeObject, identityKey, refOf } from '../synth/manifest';
+import { checkoutBranch } from './branch';
+import { PublishError } from './errors';
+import { FieldSet, project } from './project';
+
+/** One object that differs. */
+export interface ObjectDiff {
+  readonly object: string;
+  readonly change: 'added' | 'removed' | 'changed';
+  /** Unified YAML diff (empty for added/removed without content). */
+  readonly patch: string;
+}
+
+/** The differences of one app. */
+export interface AppDiff {
+  readonly env: string;
+  readonly app: string;
+  readonly objects: readonly ObjectDiff[];
+}
+
+interface Entry {
+  readonly env: string;
+  readonly app: string;
+  readonly object: string;
+  readonly text: string;
+}
+
+function entries(dir: string | undefined): Map<string, Entry> {
+  const out = new Map<string, Entry>();
+  if (!dir || !fs.existsSync(path.join(dir, INDEX_FILE))) return out;
+  const index = JSON.parse(fs.readFileSync(path.join(dir, INDEX_FILE), 'utf8')) as SynthIndex;
+  for (const a of index.apps) {
+    for (const o of a.objects) out.set(`${a.env}|${a.app}|${identityKey(o)}`, { env: a.env, app: a.app, object: describeObject(o), text: fs.readFileSync(path.join(dir, o.file), 'utf8') });
+  }
+  return out;
+}
+
+function patch(object: string, before: string, after: string): string {
+  return createTwoFilesPatch(`a/${object}`, `b/${object}`, before, after, '', '', { context: 3 }).split('\n').slice(2).join('\n').trimEnd();
+}
+
+function group(diffs: Array<{ env: string; app: string } & ObjectDiff>): AppDiff[] {
+  const byApp = new Map<string, AppDiff & { objects: ObjectDiff[] }>();
+  for (const d of diffs) {
+    const k = `${d.env}/${d.app}`;
+    if (!byApp.has(k)) byApp.set(k, { env: d.env, app: d.app, objects: [] });
+    byApp.get(k)!.objects.push({ object: d.object, change: d.change, patch: d.patch });
+  }
+  return [...byApp.values()].sort((a, b) => `${a.env}/${a.app}`.localeCompare(`${b.env}/${b.app}`));
+}
+
+/** Compares two synth output folders (`before` may be missing: everything is added). */
+export function diffOutputs(before: string | undefined, after: string): AppDiff[] {
+  const a = entries(before);
+  const b = entries(after);
+  const diffs: Array<{ env: string; app: string } & ObjectDiff> = [];
+  for (const [k, e] of b) {
+    const old = a.get(k);
+    if (!old) diffs.push({ env: e.env, app: e.app, object: e.object, change: 'added', patch: patch(e.object, '', e.text) });
+    else if (old.text !== e.text) diffs.push({ env: e.env, app: e.app, object: e.object, change: 'changed', patch: patch(e.object, old.text, e.text) });
+  }
+  for (const [k, e] of a) if (!b.has(k)) diffs.push({ env: e.env, app: e.app, object: e.object, change: 'removed', patch: patch(e.object, e.text, '') });
+  return group(diffs);
+}
+
+/** Local output against the tip of the deploy branch. */
+export async function diffAgainstBranch(dist: string, repo: string, branch: string, auth?: GitAuth): Promise<AppDiff[]> {
+  const c = await checkoutBranch({ url: repo, branch, auth });
+  try {
+    return diffOutputs(c.tip ? c.dir : undefined, dist);
+  } finally {
+    c.dispose();
+  }
+}
+
+function owned(m: Manifest): unknown {
+  const entry = (m.metadata.managedFields as Array<{ manager: string; operation: string; fieldsV1?: FieldSet }> | undefined)
+    ?.find((f) => f.manager === FIELD_MANAGER && f.operation === 'Apply');
+  return entry?.fieldsV1 ? project(m, entry.fieldsV1) : {};
+}
+
+/**
+ * Local output of one environment against the live cluster: each object is
+ * server-side dry-run applied and compared with the live object, both reduced to
+ * the fields synthops owns, so fields of other managers and defaults are no noise.
+ * Objects in the app inventories that left the output are listed as removed.
+ */
+export async function diffAgainstCluster(dist: string, env: string | undefined, client: KubeClient, agentNamespace: string): Promise<AppDiff[]> {
+  const index = JSON.parse(fs.readFileSync(path.join(dist, INDEX_FILE), 'utf8')) as SynthIndex;
+  const chosen = env ?? (index.environments.length === 1 ? index.environments[0] : undefined);
+  if (!chosen) throw new PublishError(`the output has environments ${index.environments.join(', ')}; choose one with --env`);
+  const objects = new ObjectClient(client, new Discovery(client));
+  const diffs: Array<{ env: string; app: string } & ObjectDiff> = [];
+  const present = new Set<string>();
+  for (const a of index.apps.filter((x) => x.env === chosen)) {
+    for (const o of a.objects) {
+      const desired = YAML.parse(fs.readFileSync(path.join(dist, o.file), 'utf8')) as Manifest;
+      const ref = refOf(desired);
+      const object = describeObject(ref);
+      present.add(identityKey(ref)); // synth output always names the namespace of namespaced kinds
+      const live = await objects.get(ref);
+      let dry: Manifest;
+      try {
+        dry = await objects.apply(desired, true);
+      } catch (e) {
+        diffs.push({ env: chosen, app: a.app, object, change: live ? 'changed' : 'added', patch: `! server-side dry-run failed: ${(e as Error).message}` });
+        continue;
+      }
+      const after = YAML.stringify(owned(dry), { lineWidth: 0 });
+      if (!live) diffs.push({ env: chosen, app: a.app, object, change: 'added', patch: patch(object, '', after) });
+      else {
+        const before = YAML.stringify(owned({ ...live, metadata: { ...live.metadata, managedFields: dry.metadata.managedFields } }), { lineWidth: 0 });
+        if (before !== after) diffs.push({ env: chosen, app: a.app, object, change: 'changed', patch: patch(object, before, after) });
+      }
+    }
+  }
+  for (const inv of await new InventoryStore(client, agentNamespace).list(chosen)) {
+    for (const r of inv.objects) if (!present.has(identityKey(r))) diffs.push({ env: chosen, app: inv.app, object: describeObject(r), change: 'removed', patch: '' });
+  }
+  return group(diffs);
+}
+
+/** Renders diffs; ANSI colours when `color`. */
+export function formatDiff(diffs: readonly AppDiff[], color: boolean): string[] {
+  const paint = (code: number, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const lines: string[] = [];
+  for (const d of diffs) {
+    lines.push(paint(1, `${d.env}/${d.app}:`));
+    for (const o of d.objects) {
+      const sign = o.change === 'added' ? '+' : o.change === 'removed' ? '-' : '~';
+      lines.push(`  ${sign} ${o.object} (${o.change})`);
+      for (const l of o.patch ? o.patch.split('\n') : []) {
+        const c = l.startsWith('+') && !l.startsWith('+++') ? 32 : l.startsWith('-') && !l.startsWith('---') ? 31 : l.startsWith('@@') ? 36 : 0;
+        lines.push(`    ${c ? paint(c, l) : l}`);
+      }
+    }
+  }
+  lines.push(diffs.length === 0 ? 'no differences' : `${diffs.reduce((n, d) => n + d.objects.length, 0)} object(s) differ in ${diffs.length} app(s)`);
+  return lines;
+}

@@ -1,0 +1,4 @@
+import { SynthopsError } from '../errors';
+
+/** Publishing, rolling back or bumping an image failed; nothing was pushed. */
+export class PublishError extends SynthopsError {}
