@@ -13,7 +13,7 @@ export interface ScaffoldOptions {
 const TEMPLATE_DIR = path.join(__dirname, '..', '..', 'templates', 'config-repo');
 
 // Template files whose names cannot be stored as-is in this repo.
-const RENAMES: Record<string, string> = { 'package.json.tmpl': 'package.json', gitignore: '.gitignore' };
+const RENAMES: Record<string, string> = { 'package.json.tmpl': 'package.json', gitignore: '.gitignore', 'gitlab-ci.yml': '.gitlab-ci.yml' };
 
 function ownVersion(pkg: string): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -22,6 +22,7 @@ function ownVersion(pkg: string): string {
 }
 
 function listFiles(dir: string, prefix = ''): string[] {
+  // Dot folders (.github) are listed too.
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]).sort();
 }
