@@ -47,7 +47,9 @@ function entries(dir: string | undefined): Map<string, Entry> {
 }
 
 function patch(object: string, before: string, after: string): string {
-  return createTwoFilesPatch(`a/${object}`, `b/${object}`, before, after, '', '', { context: 3 }).split('\n').slice(2).join('\n').trimEnd();
+  // Hunks only: the object is named on the line above, so the file header is noise.
+  const lines = createTwoFilesPatch(`a/${object}`, `b/${object}`, before, after, '', '', { context: 3 }).split('\n');
+  return lines.slice(Math.max(0, lines.findIndex((l) => l.startsWith('@@')))).join('\n').trimEnd();
 }
 
 function group(diffs: Array<{ env: string; app: string } & ObjectDiff>): AppDiff[] {
