@@ -107,9 +107,16 @@ export function condition(previous: readonly Condition[] | undefined, type: Cond
   return { type, status, reason, message, lastTransitionTime: old && old.status === status ? old.lastTransitionTime : now };
 }
 
-/** Appends to the history, keeping the last five. */
+/**
+ * Appends to the history, keeping the last five. A reconcile with the same revision
+ * and result as the last entry replaces it, so periodic no-op reconciles do not push
+ * the meaningful entries out.
+ */
 export function pushHistory(previous: readonly HistoryEntry[] | undefined, entry: HistoryEntry): HistoryEntry[] {
-  return [...(previous ?? []), entry].slice(-HISTORY);
+  const list = [...(previous ?? [])];
+  const last = list[list.length - 1];
+  if (last && last.revision === entry.revision && last.result === entry.result) list.pop();
+  return [...list, entry].slice(-HISTORY);
 }
 
 /** Reads and writes AppSync objects and their Events in the agent's namespace. */

@@ -1,11 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { SynthopsError } from '../errors';
-import { runAgent } from './agent';
-import { runInit } from './init';
-import { runStatus } from './status';
-import { runDiff, runPublish, runRollback, runSetImage } from './git-side';
 import { Output, processOutput } from './output';
-import { runSynth } from './synth';
+
+// Commands are loaded when they run: `synth` must not pay for the Kubernetes client,
+// git and metrics libraries that only the agent and the Git side need.
+const agentCmd = () => import('./agent');
+const gitSideCmd = () => import('./git-side');
+const statusCmd = () => import('./status');
+const synthCmd = () => import('./synth');
+const initCmd = () => import('./init');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -28,14 +31,14 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('-o, --out <dir>', 'output folder', 'dist')
     .option('-C, --root <dir>', 'config repo root', process.cwd())
     .option('--typecheck', 'type-check the apps while loading them (slower)', false)
-    .action((opts) => { result.code = runSynth(opts, io); });
+    .action(async (opts) => { result.code = (await synthCmd()).runSynth(opts, io); });
 
   program.command('init')
     .description('scaffold a new config repo that synths out of the box')
     .argument('[dir]', 'folder to create (must be empty or missing)', '.')
     .option('--name <name>', 'package name of the config repo (default: the folder name)')
     .option('--synthops-version <range>', 'synthops version range for package.json', `^${version}`)
-    .action((dir, opts) => { result.code = runInit(dir, opts, io); });
+    .action(async (dir, opts) => { result.code = (await initCmd()).runInit(dir, opts, io); });
 
   program.command('agent')
     .description('the pull agent: make the cluster equal to a branch of synthops output or plain YAML')
@@ -66,7 +69,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--git-token-file <file>', 'file with a token for https remotes')
     .option('--ssh-key <file>', 'private key for ssh remotes')
     .option('--known-hosts <file>', 'known_hosts for ssh remotes')
-    .action(async (opts) => { result.code = await runAgent(opts, io); });
+    .action(async (opts) => { result.code = await (await agentCmd()).runAgent(opts, io); });
 
   const gitFlags = (c: Command) => c
     .option('--git-token-file <file>', 'file with a token for https remotes (or SYNTHOPS_GIT_TOKEN)')
@@ -82,7 +85,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('-o, --out <dir>', 'synth output folder', 'dist')
     .option('-C, --root <dir>', 'config repo root', process.cwd())
     .option('--skip-synth', 'publish the existing dist/ (verified against its index) instead of running synth'))
-    .action(async (opts) => { result.code = await runPublish(opts, io); });
+    .action(async (opts) => { result.code = await (await gitSideCmd()).runPublish(opts, io); });
 
   gitFlags(program.command('diff')
     .description('what would change: local dist/ against the deploy branch, or (--cluster) against the live cluster; exit 1 when different')
@@ -95,14 +98,14 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('-o, --out <dir>', 'synth output folder', 'dist')
     .option('-C, --root <dir>', 'config repo root', process.cwd())
     .option('--skip-synth', 'compare the existing dist/ without running synth'))
-    .action(async (opts) => { result.code = await runDiff(opts, io); });
+    .action(async (opts) => { result.code = await (await gitSideCmd()).runDiff(opts, io); });
 
   gitFlags(program.command('rollback')
     .description('a new commit on the deploy branch whose tree equals REV (history is never rewritten)')
     .argument('<rev>', 'deploy commit to restore')
     .requiredOption('--repo <url>', 'deploy repo')
     .requiredOption('--branch <name>', 'deploy branch'))
-    .action(async (rev, opts) => { result.code = await runRollback(rev, opts, io); });
+    .action(async (rev, opts) => { result.code = await (await gitSideCmd()).runRollback(rev, opts, io); });
 
   gitFlags(program.command('set-image')
     .description("pin a new image for one app in one environment in the config repo's apps/images.yaml")
@@ -112,7 +115,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--repo <url>', 'config repo to clone, edit, commit and push (default: edit the local repo)')
     .option('--branch <name>', 'branch of --repo', 'main')
     .option('-C, --root <dir>', 'local config repo root', process.cwd()))
-    .action(async (opts) => { result.code = await runSetImage(opts, io); });
+    .action(async (opts) => { result.code = await (await gitSideCmd()).runSetImage(opts, io); });
 
   program.command('status')
     .description('per app: revision, readiness, last sync, commit-to-converged; with an app name, why it is not converged')
@@ -120,7 +123,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--agent-namespace <name>', "the agent's namespace", 'synthops-system')
     .option('--env <name>', 'only this environment')
-    .action(async (app, opts) => { result.code = await runStatus(app, opts, io); });
+    .action(async (app, opts) => { result.code = await (await statusCmd()).runStatus(app, opts, io); });
 
   return program;
 }

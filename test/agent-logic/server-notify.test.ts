@@ -56,3 +56,17 @@ describe('drift fingerprints', () => {
     assert.equal(fingerprint({ data: { k: 'v' }, kind: 'ConfigMap', apiVersion: 'v1', metadata: { namespace: 'n', name: 'a' } }), f, 'key order does not matter');
   });
 });
+
+describe('status history', () => {
+  test('keeps five entries; a repeat of the last revision and result replaces it', async () => {
+    const { pushHistory } = await import('../../src/agent/status');
+    const e = (revision: string, result: string, startTime = 't') => ({ revision, result, startTime, durationSeconds: 1, message: '' });
+    let h = pushHistory(undefined, e('a', 'applied'));
+    h = pushHistory(h, e('a', 'applied', 't2'));
+    assert.deepEqual(h.map((x) => `${x.revision}:${x.startTime}`), ['a:t2']);
+    for (const r of ['b', 'c', 'd', 'e', 'f']) h = pushHistory(h, e(r, 'applied'));
+    assert.deepEqual(h.map((x) => x.revision), ['b', 'c', 'd', 'e', 'f']);
+    h = pushHistory(h, e('f', 'failed'));
+    assert.deepEqual(h.map((x) => `${x.revision}:${x.result}`).slice(-2), ['f:applied', 'f:failed']);
+  });
+});
