@@ -166,7 +166,7 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
 
   // Record what we are about to own before writing, so a crash cannot orphan objects.
   await ctx.inventory.save({
-    app: app.name, env: app.env,
+    app: app.name, env: app.env, serviceAccount: app.serviceAccount,
     lastAppliedRevision: previous?.lastAppliedRevision, lastAttemptedRevision: ctx.revision,
     objects: normalizeRefs([...stillOurs, ...desiredRefs]),
   });
@@ -201,7 +201,7 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
     else if (o.result === 'kept-disabled' || o.result === 'kept-foreign') report.kept.push(`${describeObject(o.ref)}: ${o.detail}`);
   }
   await ctx.inventory.save({
-    app: app.name, env: app.env, lastAppliedRevision: ctx.revision, lastAttemptedRevision: ctx.revision,
+    app: app.name, env: app.env, serviceAccount: app.serviceAccount, lastAppliedRevision: ctx.revision, lastAttemptedRevision: ctx.revision,
     objects: normalizeRefs([...desiredRefs, ...plan.held.map((h) => h.ref)]),
   });
   return { report, prepared };

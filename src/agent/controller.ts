@@ -18,7 +18,7 @@ import { ObjectClient } from './objects';
 export interface ControllerOptions {
   readonly client: KubeClient;
   readonly source: { readonly url: string; readonly branch: string; readonly workdir: string; readonly auth?: GitAuth };
-  readonly load: { readonly path?: string; readonly env?: string; readonly app?: string; readonly fallbackName?: string };
+  readonly load: { readonly path?: string; readonly env?: string; readonly app?: string; readonly serviceAccount?: string; readonly fallbackName?: string };
   /** Apply settings passed to each reconcile. */
   readonly apply: Omit<ReconcileOptions, 'client' | 'loaded' | 'revision' | 'trailers' | 'onlyApps' | 'suspended' | 'inventoryNamespace'>;
   /** Namespace for AppSyncs, inventories, Events and the Lease. */

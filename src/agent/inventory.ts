@@ -17,6 +17,8 @@ export interface Inventory {
   readonly lastAttemptedRevision?: string;
   /** Every object the agent applied for the app and has not pruned, with the apiVersion it used. */
   readonly objects: readonly ObjectRef[];
+  /** ServiceAccount (`namespace/name`) the app is applied as; prunes of a removed app use it too. */
+  readonly serviceAccount?: string;
 }
 
 /** Labels of inventory ConfigMaps (not the app label: they are not app objects). */
@@ -51,8 +53,14 @@ export class InventoryStore {
     return `/api/v1/namespaces/${this.namespace}/configmaps`;
   }
 
-  /** Creates the inventory namespace if it is missing. */
+  /** Creates the inventory namespace if it is missing (an in-cluster agent may only read it). */
   public async ensureNamespace(): Promise<void> {
+    try {
+      await this.client.request('GET', `/api/v1/namespaces/${this.namespace}`);
+      return;
+    } catch (e) {
+      if (!(e instanceof KubeApiError && e.status === 404)) throw e;
+    }
     await this.client.request('PATCH', `/api/v1/namespaces/${this.namespace}`, {
       body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } },
       contentType: 'application/apply-patch+yaml',

@@ -39,6 +39,8 @@ export class KubeClient {
   }
 
   public readonly server: URL;
+  /** Extra headers of every request (impersonation). */
+  private readonly extraHeaders: Record<string, string> = {};
   /** Requests sent, by HTTP method. */
   public readonly counts: RequestCounts = {};
   private readonly agent: https.Agent | http.Agent;
@@ -50,6 +52,18 @@ export class KubeClient {
     this.server = new URL(cluster.server);
     const Agent = this.server.protocol === 'http:' ? http.Agent : https.Agent;
     this.agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  }
+
+  /**
+   * A client that acts as the ServiceAccount `namespace/name` through impersonation:
+   * the apiserver authorises every request as that account. Shares the connection pool.
+   */
+  public impersonating(serviceAccount: string): KubeClient {
+    const [namespace, name] = serviceAccount.split('/');
+    const c = Object.create(this) as KubeClient;
+    Object.defineProperty(c, 'extraHeaders', { value: { 'Impersonate-User': `system:serviceaccount:${namespace}:${name}` } });
+    Object.defineProperty(c, 'counts', { value: this.counts });
+    return c;
   }
 
   private async authOptions(): Promise<https.RequestOptions> {
@@ -93,6 +107,7 @@ export class KubeClient {
         agent: this.agent,
         headers: {
           ...(auth.headers as Record<string, string> | undefined),
+          ...this.extraHeaders,
           Accept: 'application/json',
           ...(payload ? { 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': String(payload.length) } : {}),
         },
@@ -141,7 +156,7 @@ export class KubeClient {
       const lib = url.protocol === 'http:' ? http : https;
       await new Promise<void>((resolve, reject) => {
         if (aborted) return resolve();
-        req = lib.request(url, { ...auth, method: 'GET', headers: { ...(auth.headers as Record<string, string> | undefined), Accept: 'application/json' } }, (res) => {
+        req = lib.request(url, { ...auth, method: 'GET', headers: { ...(auth.headers as Record<string, string> | undefined), ...this.extraHeaders, Accept: 'application/json' } }, (res) => {
           if ((res.statusCode ?? 0) >= 300) {
             let text = '';
             res.on('data', (c) => { text += c; });

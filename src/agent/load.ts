@@ -19,6 +19,8 @@ export interface DesiredApp {
   readonly env: string;
   /** Apps that must be healthy before this one is applied. */
   readonly dependsOn: readonly string[];
+  /** ServiceAccount (`namespace/name`) to apply the app as, by impersonation. */
+  readonly serviceAccount?: string;
   readonly objects: readonly DesiredObject[];
 }
 
@@ -42,6 +44,8 @@ export interface LoadOptions {
   readonly fallbackName?: string;
   /** The revision, for error messages. */
   readonly revision: string;
+  /** ServiceAccount (`namespace/name`) to apply plain YAML as. */
+  readonly serviceAccount?: string;
 }
 
 const DEFAULT_ENV = 'default';
@@ -164,7 +168,7 @@ function loadSynthops(root: string, opts: LoadOptions, problems: string[]): Load
       if (found) objects.push(found);
       else if (cache.get(ref.file)!.length > 0) problems.push(`${ref.file}: does not hold ${describeObject(ref)} as ${INDEX_FILE} says`);
     }
-    apps.push({ name: a.app, env, dependsOn: a.dependsOn ?? [], objects });
+    apps.push({ name: a.app, env, dependsOn: a.dependsOn ?? [], serviceAccount: a.serviceAccount, objects });
   }
   return { layout: 'synthops', env, apps };
 }
@@ -174,7 +178,7 @@ function loadPlain(root: string, opts: LoadOptions, problems: string[]): LoadedR
   const name = opts.app ?? (rel === '.' || rel === '' ? opts.fallbackName ?? 'default' : path.basename(rel));
   const objects = walkYaml(root).flatMap((file) => parseObjects(fs.readFileSync(path.join(root, file), 'utf8'), file, problems));
   if (objects.length === 0 && problems.length === 0) problems.push(`${rel || '.'}: no Kubernetes objects in any *.yaml or *.yml file`);
-  return { layout: 'plain', env: opts.env ?? DEFAULT_ENV, apps: [{ name, env: opts.env ?? DEFAULT_ENV, dependsOn: [], objects }] };
+  return { layout: 'plain', env: opts.env ?? DEFAULT_ENV, apps: [{ name, env: opts.env ?? DEFAULT_ENV, dependsOn: [], serviceAccount: opts.serviceAccount, objects }] };
 }
 
 /**

@@ -13,6 +13,8 @@ export interface AgentOnceOptions extends Omit<ReconcileOptions, 'client' | 'loa
   readonly path?: string;
   readonly env?: string;
   readonly app?: string;
+  /** ServiceAccount (`namespace/name`) to apply plain YAML as. */
+  readonly serviceAccount?: string;
   /** App name when plain YAML sits at the repo root. */
   readonly fallbackName?: string;
   readonly client: KubeClient;
@@ -32,7 +34,7 @@ export interface AgentOnceResult {
  */
 export async function agentOnce(opts: AgentOnceOptions): Promise<AgentOnceResult> {
   const revision = await fetchRevision({ url: opts.repo, branch: opts.branch, workdir: opts.workdir, auth: opts.auth });
-  const loaded = loadRevision(revision.dir, { path: opts.path, env: opts.env, app: opts.app, fallbackName: opts.fallbackName, revision: revision.sha });
+  const loaded = loadRevision(revision.dir, { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: opts.fallbackName, revision: revision.sha });
   const result = await reconcile({ ...opts, loaded, revision: revision.sha, trailers: revision.trailers });
   return { revision, loaded, result };
 }

@@ -142,6 +142,21 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   const inventories = new Map<string, Inventory>((await inventory.list(env)).map((i) => [i.app, i]));
 
   const results = new Map<string, AppResult>();
+  // Apps with a ServiceAccount are applied (and read) as that account, by impersonation.
+  const contexts = new Map<string, ApplyContext>();
+  const contextFor = (app: DesiredApp): ApplyContext => {
+    let c = contexts.get(app.name);
+    if (!c) {
+      c = ctx;
+      if (app.serviceAccount) {
+        const as = new ObjectClient(opts.client.impersonating(app.serviceAccount), objects.discovery);
+        c = { ...c, objects: as, live: new LiveState(as, opts.concurrency ?? 8) };
+      }
+      if (opts.suspended?.has(app.name)) c = { ...c, dryRun: true };
+      contexts.set(app.name, c);
+    }
+    return c;
+  };
   const selected = opts.onlyApps ? opts.loaded.apps.filter((a) => opts.onlyApps!.has(a.name)) : opts.loaded.apps;
   const { levels, cyclic } = dependencyLevels(selected);
   for (const a of cyclic) {
@@ -161,14 +176,14 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
         const reason = blocking.map((d) => (results.get(d) ? `${d} (${results.get(d)!.why || results.get(d)!.status})` : `${d} (not in this revision)`)).join(', ');
         return { report: { app: app.name, env, status: 'Skipped', errors: [`DependencyNotReady: waits for ${reason}`], created: [], configured: [], unchanged: [], pruned: [], held: [], kept: [] }, prepared: [] };
       }
-      return applyApp(opts.suspended?.has(app.name) ? { ...ctx, dryRun: true } : ctx, app, inventories.get(app.name));
+      return applyApp(contextFor(app), app, inventories.get(app.name));
     });
     const applied = runs.map((r, i) => (r.ok ? r.value : {
       report: { app: level[i].name, env, status: 'Failed' as const, errors: [`reconcile failed: ${(r.error as Error).message}`], created: [], configured: [], unchanged: [], pruned: [], held: [], kept: [] },
       prepared: [],
     }));
-    const toWatch = applied.filter((a) => a.report.status === 'Applied').map((a) => ({ app: a.report.app, objects: a.prepared }));
-    const health = ctx.dryRun || toWatch.length === 0 ? new Map<string, ObjectHealth[]>() : await waitHealthy(toWatch, ctx.live, wait);
+    const toWatch = applied.filter((a) => a.report.status === 'Applied').map((a) => ({ app: a.report.app, objects: a.prepared, live: contexts.get(a.report.app)?.live ?? ctx.live }));
+    const health = ctx.dryRun || toWatch.length === 0 ? new Map<string, ObjectHealth[]>() : await waitHealthy(toWatch, wait);
     for (const a of applied) {
       const h = health.get(a.report.app);
       results.set(a.report.app, finish(a.report, started, h ? summarize(h) : undefined));
@@ -184,7 +199,8 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     if (ctx.dryRun) {
       report.pruned.push(...plan.prune.map((r) => `${describeObject(r)} (would be pruned)`));
     } else if (plan.prune.length > 0 || plan.held.length === 0) {
-      for (const o of await executePrune(name, plan.prune, objects)) {
+      const as = inv.serviceAccount ? new ObjectClient(opts.client.impersonating(inv.serviceAccount), objects.discovery) : objects;
+      for (const o of await executePrune(name, plan.prune, as)) {
         if (o.result === 'deleted') report.pruned.push(describeObject(o.ref));
         else if (o.result !== 'gone') report.kept.push(`${describeObject(o.ref)}: ${o.detail}`);
       }

@@ -38,6 +38,8 @@ export async function waitFoundation(items: readonly PreparedObject[], objects: 
 export interface HealthTarget {
   readonly app: string;
   readonly objects: readonly PreparedObject[];
+  /** Where to read them: the agent's view, or the app's own identity when it is impersonated. */
+  readonly live: LiveState;
 }
 
 /**
@@ -45,16 +47,16 @@ export interface HealthTarget {
  * namespace per round) until none is Progressing or the timeout passes. Degraded
  * objects stop the wait for themselves only.
  */
-export async function waitHealthy(targets: readonly HealthTarget[], live: LiveState, opts: WaitOptions): Promise<Map<string, ObjectHealth[]>> {
+export async function waitHealthy(targets: readonly HealthTarget[], opts: WaitOptions): Promise<Map<string, ObjectHealth[]>> {
   const deadline = Date.now() + opts.timeoutMs;
-  const refs = targets.flatMap((t) => t.objects.map((o) => refOf(o.manifest)));
+  const views = [...new Set(targets.map((t) => t.live))].map((live) => ({ live, refs: targets.filter((t) => t.live === live).flatMap((t) => t.objects.map((o) => refOf(o.manifest))) }));
   for (;;) {
-    await live.refresh(refs);
+    await Promise.all(views.map((v) => v.live.refresh(v.refs)));
     const result = new Map<string, ObjectHealth[]>();
     let progressing = false;
     for (const t of targets) {
       result.set(t.app, t.objects.map((o) => {
-        const m: Manifest | undefined = live.get(refOf(o.manifest));
+        const m: Manifest | undefined = t.live.get(refOf(o.manifest));
         const h = m ? assess(m) : { health: 'Progressing' as const, message: 'not found in the cluster' };
         if (h.health === 'Progressing') progressing = true;
         return { object: o.name, ...h };

@@ -24,6 +24,13 @@ export interface AppDefinitionProps {
    * @default - none
    */
   readonly dependsOn?: readonly string[];
+  /**
+   * ServiceAccount (in the app's namespace) the agent impersonates to apply this app,
+   * so the app can only write where that account may. Requires the agent to be
+   * allowed to impersonate it.
+   * @default - the agent's own identity
+   */
+  readonly serviceAccount?: string;
 }
 
 /** An app declared with {@link defineApp}. */

@@ -4,3 +4,4 @@ export * from './environments';
 export * from './image-pins';
 export * from './image-ref';
 export * from './web-service';
+export * from './agent-install';

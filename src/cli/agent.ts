@@ -24,6 +24,7 @@ export interface AgentCommandOptions {
   readonly path: string;
   readonly env?: string;
   readonly app?: string;
+  readonly serviceAccount?: string;
   readonly once?: boolean;
   readonly dryRun?: boolean;
   readonly kubeconfig?: string;
@@ -107,6 +108,7 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
       path: opts.path,
       env: opts.env,
       app: opts.app,
+      serviceAccount: opts.serviceAccount,
       fallbackName: repoName(opts.repo),
       client,
       dryRun: opts.dryRun,
@@ -150,7 +152,7 @@ async function runController(opts: AgentCommandOptions, timeoutMs: number, io: O
   controller = new Controller({
     client,
     source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch), auth: gitAuth(opts) },
-    load: { path: opts.path, env: opts.env, app: opts.app, fallbackName: repoName(opts.repo) },
+    load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo) },
     apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: opts.namespace, wait: { timeoutMs } },
     namespace: opts.agentNamespace,
     intervalMs,

@@ -47,6 +47,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--path <dir>', 'folder in the branch: synthops output (with index.json) or plain YAML', '.')
     .option('--env <name>', 'environment to apply from synthops output (required when it has several)')
     .option('--app <name>', 'app name for plain YAML (default: the folder name)')
+    .option('--service-account <namespace/name>', 'apply plain YAML as this ServiceAccount (impersonation); synthops output names it per app')
     .option('--once', 'reconcile one revision and exit: 0 converged, 1 otherwise')
     .option('--interval <duration>', 'how often to poll the branch (with 10% jitter)', '1m')
     .option('--listen <[host:]port>', 'address of /healthz, /readyz, /metrics and /webhook', '8080')

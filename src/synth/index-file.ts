@@ -27,6 +27,8 @@ export interface IndexedApp {
   readonly source: string;
   /** Apps that must be healthy before this one is applied (present only when not empty). */
   readonly dependsOn?: readonly string[];
+  /** `namespace/name` of the ServiceAccount the agent impersonates for this app (present only when set). */
+  readonly serviceAccount?: string;
   readonly objects: readonly IndexedObject[];
 }
 

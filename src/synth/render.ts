@@ -24,6 +24,7 @@ export interface RenderedApp {
   readonly source: string;
   readonly namespace: string;
   readonly dependsOn: readonly string[];
+  readonly serviceAccount?: string;
   readonly objects: RenderedObject[];
 }
 
@@ -102,7 +103,7 @@ export function render(repo: ConfigRepo, envNames: readonly string[], pins: Imag
         fail(`threw while rendering: ${errorText(e)}`);
         continue;
       }
-      apps.push({ env: envName, app: definition.name, source, namespace: application.appNamespace, dependsOn: definition.dependsOn ?? [], objects });
+      apps.push({ env: envName, app: definition.name, source, namespace: application.appNamespace, dependsOn: definition.dependsOn ?? [], serviceAccount: definition.serviceAccount ? `${application.appNamespace}/${definition.serviceAccount}` : undefined, objects });
     }
   }
   return { apps, failures };

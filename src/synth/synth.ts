@@ -100,6 +100,7 @@ function layout(rendered: RenderResult, envNames: readonly string[], scopes: Sco
       namespace: ra.namespace,
       source: ra.source,
       ...(ra.dependsOn.length > 0 ? { dependsOn: [...ra.dependsOn].sort() } : {}),
+      ...(ra.serviceAccount ? { serviceAccount: ra.serviceAccount } : {}),
       objects: entries.map(({ m, file }) => ({ ...refOf(m), file })),
     });
   }

@@ -40,16 +40,16 @@ function load(out: string, rel: string): Record<string, any> {
 }
 
 describe('synth', () => {
-  test('renders the example apps: the seed web app in three environments, the CRD app and the Include app', (t) => {
+  test('renders the example apps: the seed web app in three environments, the CRD app, the Include app and the agent', (t) => {
     const out = tmpOut(t);
     const r = synth({ root: REPO_ROOT, out });
     assert.deepEqual(r.issues, []);
     const index = JSON.parse(fs.readFileSync(path.join(out, 'index.json'), 'utf8')) as SynthIndex;
     assert.deepEqual(index.environments, ['dev', 'staging', 'prod']);
     assert.deepEqual(index.apps.map((a) => `${a.env}/${a.app}`), [
-      'dev/greetings', 'dev/seed-plain', 'dev/simple-web-app',
-      'staging/greetings', 'staging/simple-web-app',
-      'prod/greetings', 'prod/simple-web-app',
+      'dev/greetings', 'dev/seed-plain', 'dev/simple-web-app', 'dev/synthops-agent',
+      'staging/greetings', 'staging/simple-web-app', 'staging/synthops-agent',
+      'prod/greetings', 'prod/simple-web-app', 'prod/synthops-agent',
     ]);
     for (const env of ['dev', 'staging', 'prod']) {
       const dep = load(out, `${env}/simple-web-app/deployment-simple-web-app.yaml`);

@@ -1,0 +1,175 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { STATUS_CRD } from '../agent/status-crd';
+import { Application } from './application';
+
+/** One RBAC rule. */
+export interface PolicyRule {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+}
+
+/** Resources the agent reads and watches (drift), by API group. */
+export interface ManagedResources {
+  readonly apiGroup: string;
+  readonly resources: readonly string[];
+}
+
+/** Properties of an {@link AgentInstall}. */
+export interface AgentInstallProps {
+  /** Deploy repo URL the agent pulls. */
+  readonly repo: string;
+  /** Deploy branch. */
+  readonly branch: string;
+  /** Folder in the branch. @default '.' */
+  readonly path?: string;
+  /** Environment the agent applies. @default - the environment being rendered */
+  readonly env?: string;
+  /** Container image of synthops (tag or digest). */
+  readonly image: string;
+  /** Poll interval. @default '1m' */
+  readonly interval?: string;
+  /** Replicas; more than one turns on leader election. @default 1 */
+  readonly replicas?: number;
+  /**
+   * Secret (in the agent's namespace) with key `token` (Git token) and optionally
+   * `webhook-secret`. Missing keys are simply not used.
+   * @default 'synthops-git'
+   */
+  readonly credentialsSecret?: string;
+  /**
+   * Resources the agent reads and watches for drift. The agent needs read access to
+   * every kind of the deploy branch.
+   * @default - the built-in kinds of WebService apps, CRDs and Namespaces
+   */
+  readonly manages?: readonly ManagedResources[];
+  /**
+   * What the agent may write itself, for apps without a ServiceAccount. Give rules;
+   * or `'cluster-admin'` to bind cluster-admin (everything, everywhere: only when you
+   * must). Apps with a ServiceAccount are written as that account instead.
+   * @default - no writes beyond its own namespace and CustomResourceDefinitions
+   */
+  readonly permissions?: readonly PolicyRule[] | 'cluster-admin';
+  /** Let the agent impersonate ServiceAccounts (per-app `serviceAccount`). @default true */
+  readonly impersonate?: boolean;
+  /** Alerts go here. @default - none */
+  readonly notifyUrl?: string;
+}
+
+/** The kinds of the built-in constructs: what a WebService app, a Namespace or a CRD brings. */
+export const DEFAULT_MANAGED: readonly ManagedResources[] = [
+  { apiGroup: '', resources: ['namespaces', 'configmaps', 'services', 'serviceaccounts', 'secrets'] },
+  { apiGroup: 'apps', resources: ['deployments', 'statefulsets', 'daemonsets'] },
+  { apiGroup: 'autoscaling', resources: ['horizontalpodautoscalers'] },
+  { apiGroup: 'networking.k8s.io', resources: ['ingresses'] },
+  { apiGroup: 'apiextensions.k8s.io', resources: ['customresourcedefinitions'] },
+];
+
+const NAME = 'synthops-agent';
+const PORT = 8080;
+
+/**
+ * The synthops agent, installed by an app of the config repo itself: ServiceAccount,
+ * AppSync CRD, least-privilege RBAC, a Deployment running `synthops agent` (probes,
+ * resources, non-root, read-only root filesystem, no privilege escalation) and a
+ * Service for the webhook and metrics. `synthops bootstrap` applies it once; from
+ * then on the agent manages it from Git like every other app.
+ *
+ * Rights, by default: read and watch the managed kinds cluster-wide; create and update
+ * CustomResourceDefinitions; impersonate ServiceAccounts; and in its own namespace,
+ * its state (ConfigMaps, AppSyncs, Events, Leases). Writes to apps go through the
+ * app's ServiceAccount, or need `permissions`.
+ */
+export class AgentInstall extends Construct {
+  /** The agent's ServiceAccount name. */
+  public readonly serviceAccountName = NAME;
+
+  constructor(scope: Construct, id: string, props: AgentInstallProps) {
+    super(scope, id);
+    const app = Application.of(this);
+    const ns = app.appNamespace;
+    const replicas = props.replicas ?? 1;
+    const secret = props.credentialsSecret ?? 'synthops-git';
+    const obj = (kid: string, body: Record<string, unknown>) => new ApiObject(this, kid, body as never);
+
+    obj('service-account', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: NAME } });
+    obj('appsync-crd', { ...STATUS_CRD, metadata: { ...STATUS_CRD.metadata } });
+
+    const read = (props.manages ?? DEFAULT_MANAGED).map((m) => ({ apiGroups: [m.apiGroup], resources: [...m.resources], verbs: ['get', 'list', 'watch'] }));
+    const rules: PolicyRule[] = [
+      ...read,
+      { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['create', 'patch', 'update'] },
+      ...(props.impersonate ?? true ? [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] }] : []),
+      ...(Array.isArray(props.permissions) ? props.permissions : []),
+    ];
+    obj('cluster-role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: NAME }, rules });
+    obj('cluster-role-binding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: NAME },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: NAME },
+      subjects: [{ kind: 'ServiceAccount', name: NAME, namespace: ns }],
+    });
+    if (props.permissions === 'cluster-admin') {
+      // Everything, everywhere: the agent can then apply any app without a ServiceAccount.
+      obj('cluster-admin-binding', {
+        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `${NAME}-cluster-admin` },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ kind: 'ServiceAccount', name: NAME, namespace: ns }],
+      });
+    }
+    obj('role', {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: NAME },
+      rules: [
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+        { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'create', 'patch'] },
+        { apiGroups: ['synthops.dev'], resources: ['appsyncs', 'appsyncs/status'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
+      ],
+    });
+    obj('role-binding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: NAME },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: NAME },
+      subjects: [{ kind: 'ServiceAccount', name: NAME, namespace: ns }],
+    });
+
+    const labels = { 'app.kubernetes.io/name': NAME };
+    const args = [
+      'agent', '--repo', props.repo, '--branch', props.branch, '--path', props.path ?? '.', '--env', props.env ?? app.env.name,
+      '--interval', props.interval ?? '1m', '--listen', String(PORT), '--agent-namespace', ns,
+      ...(replicas > 1 ? ['--leader-elect'] : []),
+      ...(props.notifyUrl ? ['--notify-url', props.notifyUrl] : []),
+    ];
+    const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key, optional: true } } });
+    obj('deployment', {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: NAME },
+      spec: {
+        replicas,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: NAME,
+            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [{
+              name: 'agent',
+              image: props.image,
+              args,
+              env: [fromSecret('SYNTHOPS_GIT_TOKEN', 'token'), fromSecret('SYNTHOPS_WEBHOOK_SECRET', 'webhook-secret')],
+              ports: [{ name: 'http', containerPort: PORT }],
+              livenessProbe: { httpGet: { path: '/healthz', port: PORT }, periodSeconds: 10 },
+              readinessProbe: { httpGet: { path: '/readyz', port: PORT }, periodSeconds: 5 },
+              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            }],
+            volumes: [{ name: 'tmp', emptyDir: {} }],
+          },
+        },
+      },
+    });
+    obj('service', {
+      apiVersion: 'v1', kind: 'Service', metadata: { name: NAME },
+      spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: PORT }] },
+    });
+  }
+}
