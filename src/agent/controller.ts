@@ -1,3 +1,4 @@
+import { describeObject, identityKey, refOf } from '../synth/manifest';
 import { Discovery } from './discovery';
 import { LoadError } from './errors';
 import { Inventory, InventoryStore } from './inventory';
@@ -230,7 +231,7 @@ export class Controller {
         if (s.spec.env === result.env && !result.apps.some((a) => a.app === s.spec.app)) await this.status.remove(s.spec.env, s.spec.app);
       }
     }
-    await this.updateWatches([...inventories.values()]);
+    await this.updateWatches([...inventories.values()], new Set(result.apps.filter((a) => a.status === 'Applied').map((a) => a.app)));
   }
 
   private async checkHistory(previous: Revision | undefined, rev: Revision): Promise<void> {
@@ -362,16 +363,19 @@ export class Controller {
   }
 
   /** Guards every object of the revision's apps, as recorded in their inventories, at its current state. */
-  private async updateWatches(all: readonly Inventory[]): Promise<void> {
+  private async updateWatches(all: readonly Inventory[], justApplied: ReadonlySet<string>): Promise<void> {
     if (!this.loaded) return;
     const apps = new Set(this.loaded.apps.map((a) => a.name));
     const refs = all.filter((i) => apps.has(i.app)).flatMap((i) => i.objects.map((ref) => ({ app: i.app, ref })));
     const live = new LiveState(this.objects);
     await live.refresh(refs.map((r) => r.ref));
     const targets: WatchTarget[] = [];
+    const desired = new Set(this.loaded.apps.flatMap((a) => a.objects.map((o) => identityKey(refOf(o.manifest)))));
     for (const { app, ref } of refs) {
       const m = live.get(ref);
       if (m) targets.push({ app, ref, fingerprint: fingerprint(m) });
+      // Deleted between the apply and this look: drift the watch would never see.
+      else if (justApplied.has(app) && desired.has(identityKey(ref))) this.onDrift({ app, object: describeObject(ref), change: 'deleted' });
     }
     this.watcher.setTargets(targets);
   }

@@ -91,8 +91,11 @@ export class DriftWatcher {
           const info = await this.discovery.resolve(apiVersion, kind);
           const path = Discovery.collectionPath(apiVersion, info);
           if (!resourceVersion) {
-            const list = await this.client.request<{ metadata: { resourceVersion: string } }>('GET', path, { query: { labelSelector: APP_LABEL, limit: '1' } });
+            // Start from a full list, and compare it with the targets: a change made
+            // between the last reconcile and this watch is not missed.
+            const list = await this.client.request<{ metadata: { resourceVersion: string }; items: Manifest[] }>('GET', path, { query: { labelSelector: APP_LABEL } });
             resourceVersion = list.metadata.resourceVersion;
+            this.compare(list.items.map((i) => ({ ...i, apiVersion, kind })), apiVersion, kind);
           }
           const h = this.client.watch(path, { labelSelector: APP_LABEL, resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '300' }, (e) => {
             const rv = e.object.metadata?.resourceVersion;
@@ -114,6 +117,16 @@ export class DriftWatcher {
       }
     };
     void run();
+  }
+
+  private compare(items: readonly Manifest[], apiVersion: string, kind: string): void {
+    const seen = new Set(items.map((m) => identityKey(refOf(m))));
+    for (const m of items) this.handle({ type: 'MODIFIED', object: m as unknown as WatchEvent['object'] }, apiVersion, kind);
+    for (const [key, t] of this.targets) {
+      if (t.ref.apiVersion === apiVersion && t.ref.kind === kind && !seen.has(key)) {
+        this.onDrift({ app: t.app, object: `${kind} ${t.ref.namespace ? `${t.ref.namespace}/` : ''}${t.ref.name}`, change: 'deleted' });
+      }
+    }
   }
 
   private handle(e: WatchEvent, apiVersion: string, kind: string): void {
