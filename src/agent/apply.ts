@@ -66,10 +66,16 @@ function classify(dry: Manifest, live: Manifest | undefined): Change {
 async function validate(ctx: ApplyContext, items: readonly PreparedObject[]): Promise<{ changes: Map<string, Change>; errors: string[] }> {
   const changes = new Map<string, Change>();
   const errors: string[] = [];
-  const results = await settleLimit(items, ctx.concurrency, (p) => ctx.objects.apply(p.manifest, true));
+  const results = await settleLimit(items, ctx.concurrency, async (p) => {
+    const dry = await ctx.objects.apply(p.manifest, true);
+    let live = ctx.live.get(refOf(p.manifest));
+    // Exists but not in our lists (not labelled yet, or we may not list its kind): read it.
+    if (!live && dry.metadata.resourceVersion) live = await ctx.objects.get(refOf(p.manifest)).catch(() => undefined);
+    return classify(dry, live);
+  });
   results.forEach((r, i) => {
     const p = items[i];
-    if (r.ok) changes.set(identityKey(refOf(p.manifest)), classify(r.value, ctx.live.get(refOf(p.manifest))));
+    if (r.ok) changes.set(identityKey(refOf(p.manifest)), r.value);
     else errors.push(`${p.name} (${p.origin}): ${apiMessage(r.error)}`);
   });
   return { changes, errors };

@@ -1,7 +1,7 @@
 import { APP_LABEL } from '../keys';
 import { Manifest, ObjectRef, identityKey, refOf } from '../synth/manifest';
 import { mapLimit } from './concurrency';
-import { UnknownKindError } from './errors';
+import { KubeApiError, UnknownKindError } from './errors';
 import { ObjectClient } from './objects';
 
 /** A kind in a namespace: the unit the agent lists by. */
@@ -30,6 +30,8 @@ export class LiveState {
         items = await this.objects.list(c.apiVersion, c.kind, c.namespace, APP_LABEL);
       } catch (e) {
         if (e instanceof UnknownKindError) return; // nothing of a kind the API does not serve
+        // Not allowed to list here: the dry-run of each object then names the refusal.
+        if (e instanceof KubeApiError && e.status === 403) return;
         throw e;
       }
       for (const m of items) this.byKey.set(identityKey(refOf(m)), m);
@@ -39,6 +41,15 @@ export class LiveState {
   /** The live object, if it exists and carries the app label. */
   public get(ref: ObjectRef): Manifest | undefined {
     return this.byKey.get(identityKey(ref));
+  }
+
+  /** The object from the last lists, or read on its own when the lists did not have it (not labelled, or its kind may not be listed). */
+  public async getOrFetch(ref: ObjectRef): Promise<Manifest | undefined> {
+    const known = this.get(ref);
+    if (known) return known;
+    const m = await this.objects.get(ref).catch(() => undefined);
+    if (m) this.set(ref, m);
+    return m;
   }
 
   /** Replaces (or removes) what is known of one object. */

@@ -55,12 +55,14 @@ export async function waitHealthy(targets: readonly HealthTarget[], opts: WaitOp
     const result = new Map<string, ObjectHealth[]>();
     let progressing = false;
     for (const t of targets) {
-      result.set(t.app, t.objects.map((o) => {
-        const m: Manifest | undefined = t.live.get(refOf(o.manifest));
+      const health: ObjectHealth[] = [];
+      for (const o of t.objects) {
+        const m: Manifest | undefined = await t.live.getOrFetch(refOf(o.manifest));
         const h = m ? assess(m) : { health: 'Progressing' as const, message: 'not found in the cluster' };
         if (h.health === 'Progressing') progressing = true;
-        return { object: o.name, ...h };
-      }));
+        health.push({ object: o.name, ...h });
+      }
+      result.set(t.app, health);
     }
     if (!progressing || Date.now() > deadline) return result;
     await sleep(opts.pollMs);

@@ -7,6 +7,8 @@ import { Application } from './application';
 export interface PolicyRule {
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
+  /** Restrict to these names. @default - all */
+  readonly resourceNames?: readonly string[];
   readonly verbs: readonly string[];
 }
 
@@ -96,23 +98,28 @@ export class AgentInstall extends Construct {
     obj('service-account', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: NAME } });
     obj('appsync-crd', { ...STATUS_CRD, metadata: { ...STATUS_CRD.metadata } });
 
+    // Cluster-scoped names carry the namespace, so several agents can share a cluster.
+    const clusterName = `${NAME}-${ns}`;
     const read = (props.manages ?? DEFAULT_MANAGED).map((m) => ({ apiGroups: [m.apiGroup], resources: [...m.resources], verbs: ['get', 'list', 'watch'] }));
     const rules: PolicyRule[] = [
       ...read,
       { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['create', 'patch', 'update'] },
+      // To manage itself from Git: its own namespace, ClusterRole and binding, and nothing else cluster-wide.
+      { apiGroups: [''], resources: ['namespaces'], resourceNames: [ns], verbs: ['patch', 'update'] },
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles', 'clusterrolebindings'], resourceNames: [clusterName, `${clusterName}-cluster-admin`], verbs: ['get', 'patch', 'update', 'escalate', 'bind'] },
       ...(props.impersonate ?? true ? [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] }] : []),
       ...(Array.isArray(props.permissions) ? props.permissions : []),
     ];
-    obj('cluster-role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: NAME }, rules });
+    obj('cluster-role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: clusterName }, rules });
     obj('cluster-role-binding', {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: NAME },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: NAME },
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: clusterName },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
       subjects: [{ kind: 'ServiceAccount', name: NAME, namespace: ns }],
     });
     if (props.permissions === 'cluster-admin') {
       // Everything, everywhere: the agent can then apply any app without a ServiceAccount.
       obj('cluster-admin-binding', {
-        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `${NAME}-cluster-admin` },
+        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `${clusterName}-cluster-admin` },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
         subjects: [{ kind: 'ServiceAccount', name: NAME, namespace: ns }],
       });
@@ -124,6 +131,10 @@ export class AgentInstall extends Construct {
         { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'create', 'patch'] },
         { apiGroups: ['synthops.dev'], resources: ['appsyncs', 'appsyncs/status'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
+        // Its own objects, so it can roll itself when its app changes in Git.
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
+        { apiGroups: [''], resources: ['services', 'serviceaccounts'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'escalate', 'bind'] },
       ],
     });
     obj('role-binding', {

@@ -9,6 +9,7 @@ const gitSideCmd = () => import('./git-side');
 const statusCmd = () => import('./status');
 const synthCmd = () => import('./synth');
 const initCmd = () => import('./init');
+const bootstrapCmd = () => import('./bootstrap');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -117,6 +118,19 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--branch <name>', 'branch of --repo', 'main')
     .option('-C, --root <dir>', 'local config repo root', process.cwd()))
     .action(async (opts) => { result.code = await (await gitSideCmd()).runSetImage(opts, io); });
+
+  gitFlags(program.command('bootstrap')
+    .description("install the agent from the deploy branch (its AgentInstall app) and the Git credentials Secret; from then on it manages itself")
+    .requiredOption('--repo <url>', 'deploy repo')
+    .requiredOption('--branch <name>', 'deploy branch')
+    .option('--path <dir>', 'folder in the branch', '.')
+    .option('--env <name>', 'environment (required when the output has several)')
+    .option('--app <name>', 'the app that installs the agent', 'synthops-agent')
+    .option('--kubeconfig <file>', 'kubeconfig of an admin (default: KUBECONFIG, ~/.kube/config)')
+    .option('--webhook-secret-file <file>', 'webhook secret for the agent (or SYNTHOPS_WEBHOOK_SECRET)')
+    .option('--timeout <duration>', 'how long to wait for the agent to be ready', '3m')
+    .option('--dry-run', 'server-side dry-run only; write nothing'))
+    .action(async (opts) => { result.code = await (await bootstrapCmd()).runBootstrap(opts, io); });
 
   program.command('status')
     .description('per app: revision, readiness, last sync, commit-to-converged; with an app name, why it is not converged')

@@ -74,6 +74,17 @@ export function registerTypeScript(root: string, typecheck: boolean): void {
   tsRegistered = true;
 }
 
+/**
+ * Drops the config repo's modules from Node's require cache, so a synth in a
+ * long-lived process (a library caller, a test) reads the sources as they are now.
+ */
+function forgetModules(root: string): void {
+  const prefixes = [APPS_DIR, 'imports'].map((d) => path.join(root, d) + path.sep);
+  for (const key of Object.keys(require.cache)) {
+    if (prefixes.some((p) => key.startsWith(p))) delete require.cache[key];
+  }
+}
+
 function relative(root: string, file: string): string {
   return path.relative(root, file).split(path.sep).join('/');
 }
@@ -98,6 +109,7 @@ export function discover(root: string, options: { typecheck?: boolean } = {}): C
     throw new UsageError(`${root}: no ${APPS_DIR}/ folder; is this a synthops config repo? (synthops init creates one)`);
   }
   registerTypeScript(root, options.typecheck ?? false);
+  forgetModules(root);
 
   const envFile = SOURCE_EXT.map((ext) => path.join(appsDir, `${ENVIRONMENTS_MODULE}${ext}`)).find((f) => fs.existsSync(f));
   if (!envFile) {

@@ -1,0 +1,119 @@
+import { FIELD_MANAGER } from '../keys';
+import { KubeApiError } from '../agent/errors';
+import { KubeClient } from '../agent/kube';
+import { loadRevision } from '../agent/load';
+import { ReconcileResult, reconcile } from '../agent/reconcile';
+import { GitAuth, Revision, fetchRevision } from '../agent/source';
+import { SynthopsError } from '../errors';
+
+/** Options of {@link bootstrap}. */
+export interface BootstrapOptions {
+  readonly client: KubeClient;
+  readonly repo: string;
+  readonly branch: string;
+  /** Folder in the branch. @default '.' */
+  readonly path?: string;
+  /** Environment of the synth output (required when it has several). */
+  readonly env?: string;
+  /** The app that installs the agent. @default 'synthops-agent' */
+  readonly app?: string;
+  readonly workdir: string;
+  /** Credentials to read the branch now; the token also goes into the agent's Secret. */
+  readonly auth?: GitAuth;
+  /** Webhook secret for the agent's Secret. */
+  readonly webhookSecret?: string;
+  /** Name of the credentials Secret. @default 'synthops-git' */
+  readonly secretName?: string;
+  /** Server-side dry-run only. @default false */
+  readonly dryRun?: boolean;
+  /** How long to wait for the agent to be ready. @default 3 min */
+  readonly timeoutMs?: number;
+}
+
+/** What bootstrap did. */
+export interface BootstrapResult {
+  readonly revision: Revision;
+  readonly namespace: string;
+  readonly result: ReconcileResult;
+  readonly secret: 'created' | 'updated' | 'unchanged' | 'skipped';
+}
+
+/** The agent's app is missing or unusable in the deploy branch. */
+export class BootstrapError extends SynthopsError {}
+
+async function exists(client: KubeClient, path: string): Promise<boolean> {
+  try {
+    await client.request('GET', path);
+    return true;
+  } catch (e) {
+    if (e instanceof KubeApiError && e.status === 404) return false;
+    throw e;
+  }
+}
+
+/**
+ * Installs the agent from Git: reads the agent's own app from the deploy branch,
+ * creates its namespace and the Git credentials Secret, then applies the app exactly
+ * as the agent would (validation, server-side apply, inventory in the agent's
+ * namespace) and waits until the agent's Deployment is available. The running agent
+ * then finds its own app already in its inventory and manages it from Git like any
+ * other. Safe to run again.
+ */
+export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
+  const appName = o.app ?? 'synthops-agent';
+  const revision = await fetchRevision({ url: o.repo, branch: o.branch, workdir: o.workdir, auth: o.auth });
+  const loaded = loadRevision(revision.dir, { path: o.path, env: o.env, revision: revision.sha });
+  const app = loaded.apps.find((a) => a.name === appName);
+  if (!app) throw new BootstrapError(`the deploy branch has no app "${appName}" in environment ${loaded.env} (apps: ${loaded.apps.map((a) => a.name).join(', ') || 'none'}); add an AgentInstall app and publish`);
+  const deployment = app.objects.map((d) => d.manifest).find((m) => m.kind === 'Deployment' && m.apiVersion === 'apps/v1');
+  const namespace = deployment?.metadata.namespace;
+  if (!deployment || !namespace) throw new BootstrapError(`app "${appName}" has no namespaced Deployment; is it an AgentInstall?`);
+
+  const dryRun = o.dryRun ? { dryRun: 'All' } : {};
+  // The namespace and the Secret come first, so the agent's Pod starts with its credentials.
+  const namespaceExists = await exists(o.client, `/api/v1/namespaces/${namespace}`);
+  if (!namespaceExists && !o.dryRun) {
+    // Its own field manager: the app's Namespace object (labels, annotations) stays synthops's.
+    await o.client.request('PATCH', `/api/v1/namespaces/${namespace}`, {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+      contentType: 'application/apply-patch+yaml', query: { fieldManager: `${FIELD_MANAGER}-bootstrap`, force: 'true' },
+    });
+  }
+  let secret: BootstrapResult['secret'] = 'skipped';
+  const data: Record<string, string> = {};
+  if (o.auth?.token) data.token = o.auth.token;
+  if (o.webhookSecret) data['webhook-secret'] = o.webhookSecret;
+  // A dry run cannot check a Secret in a namespace that does not exist yet.
+  if (Object.keys(data).length > 0 && (namespaceExists || !o.dryRun)) {
+    const name = o.secretName ?? 'synthops-git';
+    const path = `/api/v1/namespaces/${namespace}/secrets/${name}`;
+    let before: { data?: Record<string, string> } | undefined;
+    try {
+      before = await o.client.request('GET', path);
+    } catch (e) {
+      if (!(e instanceof KubeApiError && e.status === 404)) throw e;
+    }
+    const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
+    const same = before?.data && Object.entries(encoded).every(([k, v]) => before!.data![k] === v);
+    if (!same) {
+      // The Secret is not in Git: the bootstrap manager owns it.
+      await o.client.request('PATCH', path, {
+        body: { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque', data: encoded },
+        contentType: 'application/apply-patch+yaml', query: { fieldManager: `${FIELD_MANAGER}-bootstrap`, force: 'true', ...dryRun },
+      });
+    }
+    secret = same ? 'unchanged' : before ? 'updated' : 'created';
+  }
+
+  const result = await reconcile({
+    client: o.client,
+    loaded: { ...loaded, apps: [app] },
+    revision: revision.sha,
+    trailers: revision.trailers,
+    dryRun: o.dryRun,
+    inventoryNamespace: namespace,
+    onlyApps: new Set([appName]),
+    wait: { timeoutMs: o.timeoutMs ?? 180_000 },
+  });
+  return { revision, namespace, result, secret };
+}

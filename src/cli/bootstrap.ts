@@ -1,0 +1,79 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { LoadError, SourceError } from '../agent/errors';
+import { KubeClient } from '../agent/kube';
+import { formatResult } from '../agent/report';
+import { redactUrl } from '../agent/source';
+import { BootstrapError, bootstrap } from '../bootstrap/bootstrap';
+import { parseDuration } from '../agent/duration';
+import { UsageError } from '../errors';
+import { gitAuth } from './agent';
+import { Output } from './output';
+
+/** Flags of `synthops bootstrap`. */
+export interface BootstrapCommandOptions {
+  readonly repo: string;
+  readonly branch: string;
+  readonly path: string;
+  readonly env?: string;
+  readonly app: string;
+  readonly kubeconfig?: string;
+  readonly dryRun?: boolean;
+  readonly timeout: string;
+  readonly gitTokenFile?: string;
+  readonly sshKey?: string;
+  readonly knownHosts?: string;
+  readonly webhookSecretFile?: string;
+}
+
+/** `synthops bootstrap`: install the agent from the deploy branch. Exit 0 when it is ready. */
+export async function runBootstrap(opts: BootstrapCommandOptions, io: Output): Promise<number> {
+  let timeoutMs: number;
+  try {
+    timeoutMs = parseDuration(opts.timeout);
+  } catch (e) {
+    throw new UsageError(`--timeout: ${(e as Error).message}`);
+  }
+  let webhookSecret = process.env.SYNTHOPS_WEBHOOK_SECRET || undefined;
+  if (opts.webhookSecretFile) {
+    try {
+      webhookSecret = fs.readFileSync(opts.webhookSecretFile, 'utf8').trim();
+    } catch (e) {
+      throw new UsageError(`--webhook-secret-file ${opts.webhookSecretFile}: ${(e as Error).message}`);
+    }
+  }
+  const client = KubeClient.fromKubeconfig(opts.kubeconfig);
+  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-bootstrap-'));
+  try {
+    const r = await bootstrap({
+      client, repo: opts.repo, branch: opts.branch, path: opts.path, env: opts.env, app: opts.app, workdir,
+      auth: gitAuth(opts), webhookSecret, dryRun: opts.dryRun, timeoutMs,
+    });
+    io.out(`deploy branch ${redactUrl(opts.repo)} ${opts.branch} at ${r.revision.sha.slice(0, 12)}; agent namespace ${r.namespace}; credentials Secret: ${r.secret}`);
+    for (const line of formatResult(r.result, opts.dryRun ?? false)) io.out(line);
+    if (opts.dryRun) {
+      io.out('dry run: nothing was written');
+      return r.result.apps.every((a) => a.status === 'Planned') ? 0 : 1;
+    }
+    if (!r.result.converged) return 1;
+    io.out([
+      'the agent is installed and will manage itself from Git. Next:',
+      `  synthops status --agent-namespace ${r.namespace}          # every app, as the agent sees it`,
+      `  kubectl -n ${r.namespace} get appsyncs                      # the same, with kubectl`,
+      `  point your Git host's push webhook at http://synthops-agent.${r.namespace}.svc/webhook (expose it as you expose other services)`,
+      '  change the AgentInstall app (interval, image) and publish: the agent rolls itself',
+    ].join('\n'));
+    return 0;
+  } catch (e) {
+    if (e instanceof SourceError || e instanceof LoadError || e instanceof BootstrapError) {
+      io.err(`error: ${e.message}`);
+      io.err('nothing was installed');
+      return 1;
+    }
+    throw e;
+  } finally {
+    client.close();
+    fs.rmSync(workdir, { recursive: true, force: true });
+  }
+}
