@@ -1,0 +1,27 @@
+# synthops: the agent's container image. Multi-stage: build the JavaScript with the dev
+# tools, then ship only compiled output and production dependencies on a current LTS.
+# Build: docker build -t ghcr.io/example/synthops:0.1.0 .
+FROM node:22-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npx tsc -p tsconfig.build.json
+
+FROM node:22-bookworm-slim AS runtime
+# git is the agent's only runtime tool (fetching the deploy branch); ssh for ssh remotes.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /src/lib ./lib
+COPY bin ./bin
+COPY templates ./templates
+# Non-root, numeric (the Deployment sets runAsUser 10001 and a read-only root; /tmp is an emptyDir).
+USER 10001:10001
+ENV NODE_ENV=production HOME=/tmp
+ENTRYPOINT ["node", "/app/bin/synthops"]
+CMD ["agent", "--help"]
