@@ -72,7 +72,7 @@ describe('agent: the long-running controller', () => {
     const kc = await testKubeConfig();
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const apps = kc.makeApiClient(k8s.AppsV1Api);
-    await eventually('converged', async () => ((await metricValue(agent.metrics, 'synthops_app_ready', { app: 'shop' })) === 1 ? true : undefined));
+    await eventually('converged and watching', async () => ((await metricValue(agent.metrics, 'synthops_app_ready', { app: 'shop' })) === 1 && agent.controller.cycles >= 1 ? true : undefined));
 
     await core.deleteNamespacedConfigMap({ name: 'a', namespace: ns });
     await eventually('deleted ConfigMap restored', () => core.readNamespacedConfigMap({ name: 'a', namespace: ns }).catch(() => undefined), 10_000);
@@ -176,7 +176,7 @@ describe('agent: the long-running controller', () => {
     };
     remote.publish('deploy', synthopsTree('dev', { web: [deployment('web', ns, 2), hpa] }));
     const agent = await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns });
-    await eventually('converged', async () => ((await metricValue(agent.metrics, 'synthops_app_ready', { app: 'web' })) === 1 ? true : undefined));
+    await eventually('converged and watching', async () => ((await metricValue(agent.metrics, 'synthops_app_ready', { app: 'web' })) === 1 && agent.controller.cycles >= 1 ? true : undefined));
     const apps = (await testKubeConfig()).makeApiClient(k8s.AppsV1Api);
     await apps.patchNamespacedDeploymentScale({ name: 'web', namespace: ns, body: { spec: { replicas: 4 } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
     await eventually('the agent looked at the change', async () => (agent.logs.some((l) => l.msg === 'drift detected' && l.app === 'web') ? true : undefined), 10_000);
