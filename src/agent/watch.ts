@@ -111,8 +111,11 @@ export class DriftWatcher {
         } catch (e) {
           if (w.stopped) return;
           if (e instanceof KubeApiError && e.status === 410) resourceVersion = undefined;
-          this.log.debug({ kind, err: (e as Error).message }, 'watch interrupted; retrying');
-          await new Promise((r) => setTimeout(r, 1000));
+          // Not allowed to watch this kind: say so, and try again rarely (RBAC may be fixed).
+          const forbidden = e instanceof KubeApiError && e.status === 403;
+          if (forbidden) this.log.warn({ kind, apiVersion, err: (e as Error).message }, 'cannot watch this kind: drift in it is repaired only by the periodic reconcile');
+          else this.log.debug({ kind, err: (e as Error).message }, 'watch interrupted; retrying');
+          await new Promise((r) => setTimeout(r, forbidden ? 60_000 : 1000));
         }
       }
     };

@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { STATUS_CRD } from '../agent/status-crd';
 import { Application } from './application';
@@ -43,7 +43,7 @@ export interface AgentInstallProps {
   /**
    * Resources the agent reads and watches for drift. The agent needs read access to
    * every kind of the deploy branch.
-   * @default - the built-in kinds of WebService apps, CRDs and Namespaces
+   * @default - every kind that the apps of the rendered environment contain
    */
   readonly manages?: readonly ManagedResources[];
   /**
@@ -59,16 +59,49 @@ export interface AgentInstallProps {
   readonly notifyUrl?: string;
 }
 
-/** The kinds of the built-in constructs: what a WebService app, a Namespace or a CRD brings. */
-export const DEFAULT_MANAGED: readonly ManagedResources[] = [
-  { apiGroup: '', resources: ['namespaces', 'configmaps', 'services', 'serviceaccounts', 'secrets'] },
-  { apiGroup: 'apps', resources: ['deployments', 'statefulsets', 'daemonsets'] },
-  { apiGroup: 'autoscaling', resources: ['horizontalpodautoscalers'] },
-  { apiGroup: 'networking.k8s.io', resources: ['ingresses'] },
-  { apiGroup: 'apiextensions.k8s.io', resources: ['customresourcedefinitions'] },
-];
-
 const NAME = 'synthops-agent';
+
+// Plural resource names of built-in kinds whose plural is not the simple rule's.
+const PLURALS: Record<string, string> = {
+  Endpoints: 'endpoints', NetworkPolicy: 'networkpolicies', Ingress: 'ingresses', IngressClass: 'ingressclasses',
+  PriorityClass: 'priorityclasses', StorageClass: 'storageclasses', RuntimeClass: 'runtimeclasses',
+  PodSecurityPolicy: 'podsecuritypolicies', ResourceQuota: 'resourcequotas',
+};
+
+function plural(kind: string): string {
+  if (PLURALS[kind]) return PLURALS[kind];
+  const k = kind.toLowerCase();
+  if (/[^aeiou]y$/.test(k)) return `${k.slice(0, -1)}ies`;
+  if (/(s|x|ch|sh)$/.test(k)) return `${k}es`;
+  return `${k}s`;
+}
+
+/**
+ * What every app of the environment being rendered contains, as read rules: the
+ * agent watches exactly the kinds of its deploy branch. Plurals come from the CRDs
+ * rendered alongside, else from the usual English rule.
+ */
+function readRulesFor(root: Construct, extra: readonly ManagedResources[]): PolicyRule[] {
+  const objects = root.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
+  const crdPlurals = new Map<string, string>();
+  const groups = new Map<string, Set<string>>();
+  const add = (group: string, resource: string) => {
+    if (!groups.has(group)) groups.set(group, new Set());
+    groups.get(group)!.add(resource);
+  };
+  // Only CRDs are rendered here (for their plurals); rendering the ClusterRole itself would recurse.
+  for (const o of objects.filter((x) => x.kind === 'CustomResourceDefinition')) {
+    const m = o.toJson() as { spec?: { group?: string; names?: { kind?: string; plural?: string } } };
+    if (m.spec?.group && m.spec.names?.kind && m.spec.names.plural) crdPlurals.set(`${m.spec.group}/${m.spec.names.kind}`, m.spec.names.plural);
+  }
+  for (const o of objects) {
+    const group = o.apiGroup === 'core' ? '' : o.apiGroup;
+    add(group, crdPlurals.get(`${group}/${o.kind}`) ?? plural(o.kind));
+  }
+  for (const m of extra) for (const r of m.resources) add(m.apiGroup, r);
+  add('', 'namespaces');
+  return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([g, rs]) => ({ apiGroups: [g], resources: [...rs].sort(), verbs: ['get', 'list', 'watch'] }));
+}
 const PORT = 8080;
 
 /**
@@ -100,9 +133,8 @@ export class AgentInstall extends Construct {
 
     // Cluster-scoped names carry the namespace, so several agents can share a cluster.
     const clusterName = `${NAME}-${ns}`;
-    const read = (props.manages ?? DEFAULT_MANAGED).map((m) => ({ apiGroups: [m.apiGroup], resources: [...m.resources], verbs: ['get', 'list', 'watch'] }));
-    const rules: PolicyRule[] = [
-      ...read,
+    const rules = (): PolicyRule[] => [
+      ...(props.manages ? props.manages.map((m) => ({ apiGroups: [m.apiGroup], resources: [...m.resources], verbs: ['get', 'list', 'watch'] })) : readRulesFor(this.node.root, [])),
       { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['create', 'patch', 'update'] },
       // To manage itself from Git: its own namespace, ClusterRole and binding, and nothing else cluster-wide.
       { apiGroups: [''], resources: ['namespaces'], resourceNames: [ns], verbs: ['patch', 'update'] },
@@ -110,7 +142,8 @@ export class AgentInstall extends Construct {
       ...(props.impersonate ?? true ? [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] }] : []),
       ...(Array.isArray(props.permissions) ? props.permissions : []),
     ];
-    obj('cluster-role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: clusterName }, rules });
+    // Computed when rendered, once every app of the environment exists.
+    obj('cluster-role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: clusterName }, rules: Lazy.any({ produce: () => rules() }) });
     obj('cluster-role-binding', {
       apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: clusterName },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },

@@ -11,6 +11,7 @@ import { editPins, setImage } from '../../src/publish/set-image';
 import { UsageError } from '../../src/errors';
 import { TestRemote } from '../harness/git';
 import { serveGitHttp } from '../harness/git-http';
+import { startSshd } from '../harness/git-ssh';
 import { SourceRepo, branchLog, treeAt } from '../harness/source-repo';
 import { webApp } from '../synth/fixtures';
 
@@ -104,6 +105,15 @@ describe('publish', () => {
     assert.equal(r.status, 'published');
     assert.equal(branchLog(remote.bare, 'deploy')[0].sha, r.commit);
     await assert.rejects(publish({ root: src.root, repo: server.url('deploy.git'), branch: 'deploy', auth: { token: 'nope' } }), /authentication failed/);
+  });
+
+  test('publishes over ssh with a key, checking the host key', async (t) => {
+    const src = SourceRepo.create(t, { 'apps/web.ts': WEB, 'apps/images.yaml': PINS });
+    const remote = TestRemote.create(t);
+    const sshd = await startSshd(t);
+    const r = await publish({ root: src.root, repo: `${sshd.base}${remote.bare}`, branch: 'deploy', auth: { sshKeyFile: sshd.clientKey, knownHostsFile: sshd.knownHosts } });
+    assert.equal(r.status, 'published');
+    assert.equal(branchLog(remote.bare, 'deploy')[0].sha, r.commit);
   });
 });
 

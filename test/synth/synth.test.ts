@@ -80,6 +80,23 @@ describe('synth', () => {
     assert.equal(load(out, 'dev/seed-plain/service-simple-service.yaml').spec.selector.app, 'trivial-go-web-app');
   });
 
+  test('the agent is granted read access to exactly the kinds its environment contains', (t) => {
+    const out = tmpOut(t);
+    synth({ root: REPO_ROOT, out });
+    const role = load(out, 'dev/synthops-agent/clusterrole-synthops-agent-synthops-system.yaml');
+    const read = role.rules.filter((r: { verbs: string[] }) => r.verbs.join() === 'get,list,watch').map((r: { apiGroups: string[]; resources: string[] }) => `${r.apiGroups[0]}:${r.resources.join(',')}`);
+    assert.deepEqual(read, [
+      ':namespaces,serviceaccounts,services',
+      'apiextensions.k8s.io:customresourcedefinitions',
+      'apps:deployments',
+      'examples.synthops.dev:greetings',
+      'rbac.authorization.k8s.io:clusterrolebindings,clusterroles,rolebindings,roles',
+    ]);
+    // prod adds an Ingress (simple-web-app has a host there).
+    const prod = load(out, 'prod/synthops-agent/clusterrole-synthops-agent-synthops-system.yaml');
+    assert.ok(prod.rules.some((r: { apiGroups: string[]; resources: string[] }) => r.apiGroups[0] === 'networking.k8s.io' && r.resources.includes('ingresses')));
+  });
+
   test('index.json lists every file with its sha256 and every object of every app', (t) => {
     const out = tmpOut(t);
     synth({ root: REPO_ROOT, out });
