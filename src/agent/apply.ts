@@ -44,6 +44,8 @@ export interface ApplyContext {
    * moved to another app is not pruned by its old app, and leaves its inventory.
    */
   readonly claimedBy: ReadonlyMap<string, string>;
+  /** Live HPAs by namespace, listed once per reconcile. */
+  readonly hpaCache?: Map<string, Promise<Manifest[]>>;
 }
 
 type Change = 'created' | 'configured' | 'unchanged';
@@ -120,11 +122,15 @@ async function autoscaled(ctx: ApplyContext, prepared: readonly PreparedObject[]
   const namespaces = new Set(prepared.filter((p) => ['Deployment', 'StatefulSet', 'ReplicaSet'].includes(p.manifest.kind) && !p.deferred).map((p) => p.manifest.metadata.namespace!));
   const live: Manifest[] = [];
   for (const ns of namespaces) {
-    try {
-      live.push(...await ctx.objects.list('autoscaling/v2', 'HorizontalPodAutoscaler', ns, ''));
-    } catch (e) {
-      if (!(e instanceof KubeApiError && (e.status === 404 || e.status === 403))) throw e;
+    let p = ctx.hpaCache?.get(ns);
+    if (!p) {
+      p = ctx.objects.list('autoscaling/v2', 'HorizontalPodAutoscaler', ns, '').catch((e: unknown) => {
+        if (e instanceof KubeApiError && (e.status === 404 || e.status === 403)) return [];
+        throw e;
+      });
+      ctx.hpaCache?.set(ns, p);
     }
+    live.push(...await p);
   }
   return hpaTargets([...desired, ...live]);
 }
@@ -170,8 +176,10 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
     return { report, prepared };
   }
 
-  // Record what we are about to own before writing, so a crash cannot orphan objects.
-  await ctx.inventory.save({
+  // Record what we are about to own before writing, so a crash cannot orphan objects
+  // (only when there is something new to own).
+  const known = new Set((previous?.objects ?? []).map(identityKey));
+  if (!previous || desiredRefs.some((r) => !known.has(identityKey(r)))) await ctx.inventory.save({
     app: app.name, env: app.env, serviceAccount: app.serviceAccount,
     lastAppliedRevision: previous?.lastAppliedRevision, lastAttemptedRevision: ctx.revision,
     objects: normalizeRefs([...stillOurs, ...desiredRefs]),
@@ -206,10 +214,14 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
     if (o.result === 'deleted') report.pruned.push(describeObject(o.ref));
     else if (o.result === 'kept-disabled' || o.result === 'kept-foreign') report.kept.push(`${describeObject(o.ref)}: ${o.detail}`);
   }
-  await ctx.inventory.save({
-    app: app.name, env: app.env, serviceAccount: app.serviceAccount, lastAppliedRevision: ctx.revision, lastAttemptedRevision: ctx.revision,
-    objects: normalizeRefs([...desiredRefs, ...plan.held.map((h) => h.ref)]),
-  });
+  const final = normalizeRefs([...desiredRefs, ...plan.held.map((h) => h.ref)]);
+  const same = previous && previous.lastAppliedRevision === ctx.revision && previous.lastAttemptedRevision === ctx.revision
+    && previous.serviceAccount === app.serviceAccount && JSON.stringify(normalizeRefs(previous.objects)) === JSON.stringify(final);
+  if (!same) {
+    await ctx.inventory.save({
+      app: app.name, env: app.env, serviceAccount: app.serviceAccount, lastAppliedRevision: ctx.revision, lastAttemptedRevision: ctx.revision, objects: final,
+    });
+  }
   return { report, prepared };
 }
 

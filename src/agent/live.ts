@@ -17,25 +17,38 @@ interface Collection {
  */
 export class LiveState {
   private readonly byKey = new Map<string, Manifest>();
+  /** Collections listed (or being listed) already: apps sharing a namespace list it once. */
+  private readonly listed = new Map<string, Promise<void>>();
 
   constructor(private readonly objects: ObjectClient, private readonly concurrency = 8) {}
 
-  /** Lists every collection the refs fall into, replacing what was known for them. */
-  public async refresh(refs: Iterable<ObjectRef>): Promise<void> {
+  /**
+   * Lists every collection the refs fall into. Without `force`, a collection listed
+   * before in this state is not listed again (objects written since are known from
+   * the write's answer); health polls force a fresh look.
+   */
+  public async refresh(refs: Iterable<ObjectRef>, force = false): Promise<void> {
     const collections = new Map<string, Collection>();
     for (const r of refs) collections.set(`${r.apiVersion}|${r.kind}|${r.namespace ?? ''}`, { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace });
-    await mapLimit([...collections.values()], this.concurrency, async (c) => {
-      let items: Manifest[];
-      try {
-        items = await this.objects.list(c.apiVersion, c.kind, c.namespace, APP_LABEL);
-      } catch (e) {
-        if (e instanceof UnknownKindError) return; // nothing of a kind the API does not serve
-        // Not allowed to list here: the dry-run of each object then names the refusal.
-        if (e instanceof KubeApiError && e.status === 403) return;
-        throw e;
-      }
-      for (const m of items) this.byKey.set(identityKey(refOf(m)), m);
+    await mapLimit([...collections.entries()], this.concurrency, async ([key, c]) => {
+      if (!force && this.listed.has(key)) return this.listed.get(key);
+      const p = this.list(c);
+      this.listed.set(key, p);
+      return p;
     });
+  }
+
+  private async list(c: Collection): Promise<void> {
+    let items: Manifest[];
+    try {
+      items = await this.objects.list(c.apiVersion, c.kind, c.namespace, APP_LABEL);
+    } catch (e) {
+      if (e instanceof UnknownKindError) return; // nothing of a kind the API does not serve
+      // Not allowed to list here: the dry-run of each object then names the refusal.
+      if (e instanceof KubeApiError && e.status === 403) return;
+      throw e;
+    }
+    for (const m of items) this.byKey.set(identityKey(refOf(m)), m);
   }
 
   /** The live object, if it exists and carries the app label. */

@@ -136,6 +136,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     wait,
     defaultNamespace: opts.defaultNamespace ?? 'default',
     claimedBy: claims(opts.loaded, opts.defaultNamespace ?? 'default'),
+    hpaCache: new Map(),
   };
   const env = opts.loaded.env;
   if (!ctx.dryRun) await inventory.ensureNamespace();

@@ -49,9 +49,10 @@ export interface HealthTarget {
  */
 export async function waitHealthy(targets: readonly HealthTarget[], opts: WaitOptions): Promise<Map<string, ObjectHealth[]>> {
   const deadline = Date.now() + opts.timeoutMs;
+  let round = 0;
   const views = [...new Set(targets.map((t) => t.live))].map((live) => ({ live, refs: targets.filter((t) => t.live === live).flatMap((t) => t.objects.map((o) => refOf(o.manifest))) }));
   for (;;) {
-    await Promise.all(views.map((v) => v.live.refresh(v.refs)));
+    await Promise.all(views.map((v) => v.live.refresh(v.refs, true)));
     const result = new Map<string, ObjectHealth[]>();
     let progressing = false;
     for (const t of targets) {
@@ -65,6 +66,8 @@ export async function waitHealthy(targets: readonly HealthTarget[], opts: WaitOp
       result.set(t.app, health);
     }
     if (!progressing || Date.now() > deadline) return result;
-    await sleep(opts.pollMs);
+    // Controllers usually catch up within a moment: look again soon, then at the poll interval.
+    round++;
+    await sleep(Math.min(opts.pollMs, 100 * 2 ** Math.min(round, 4)));
   }
 }
