@@ -21,6 +21,8 @@ const RSS = path.join(__dirname, 'rss.js');
 const SIZES = (process.env.BENCH_OBJECTS ?? '100,1000,4000').split(',').map(Number);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const RUN = Date.now().toString(36);
+// kubectl apply does not wait for health; by default neither does synthops here (BENCH_WAIT=1 to include it).
+const WAIT = process.env.BENCH_WAIT === '1';
 
 function app(i: number, ns: string, bench: string, configValue = 'v1'): Manifest[] {
   const name = `app-${i}`;
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
               git(wt, 'push', '-q', 'origin', 'deploy');
             };
             const once = () => timed(process.execPath, ['--require', RSS, path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--once', '--repo', `file://${bare}`, '--branch', 'deploy',
-              '--kubeconfig', kubeconfig, '--agent-namespace', ns, '--timeout', '10m', '--workdir', path.join(dir, 'checkout')]);
+              '--kubeconfig', kubeconfig, '--agent-namespace', ns, '--timeout', '10m', '--workdir', path.join(dir, 'checkout'), ...(WAIT ? [] : ['--no-wait'])]);
             publish(manifests('v1'));
             const first = once();
             m.oursFirst.push(first.ms); m.oursRss.push(first.rssMiB);

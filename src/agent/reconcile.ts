@@ -32,10 +32,12 @@ export interface ReconcileOptions {
   readonly defaultNamespace?: string;
   /** Requests in flight per app. @default 8 */
   readonly concurrency?: number;
-  /** Apps reconciled at once. @default 4 */
+  /** Apps reconciled at once. @default 16 */
   readonly appConcurrency?: number;
   /** How long to wait for readiness and health, and how often to look. @default 2 min, 1 s */
   readonly wait?: Partial<WaitOptions>;
+  /** Wait for health after applying (like Flux's `wait`); without it apps count as converged once applied. @default true */
+  readonly waitForHealth?: boolean;
   /** Reconcile only these apps (drift repair, retries); apps that left Git are then not pruned. @default - all */
   readonly onlyApps?: ReadonlySet<string>;
   /** Apps whose writes are suspended: they are planned (drift reported) but nothing is written. */
@@ -167,7 +169,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
 
   for (const level of levels) {
     const started = Date.now();
-    const runs = await settleLimit(level, opts.appConcurrency ?? 4, async (app): Promise<{ report: AppReport; prepared: PreparedObject[] }> => {
+    const runs = await settleLimit(level, opts.appConcurrency ?? 16, async (app): Promise<{ report: AppReport; prepared: PreparedObject[] }> => {
       const blocking = app.dependsOn.filter((d) => {
         if (opts.onlyApps && !opts.onlyApps.has(d) && opts.loaded.apps.some((a) => a.name === d)) return false;
         const r = results.get(d);
@@ -184,7 +186,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
       prepared: [],
     }));
     const toWatch = applied.filter((a) => a.report.status === 'Applied').map((a) => ({ app: a.report.app, objects: a.prepared, live: contexts.get(a.report.app)?.live ?? ctx.live }));
-    const health = ctx.dryRun || toWatch.length === 0 ? new Map<string, ObjectHealth[]>() : await waitHealthy(toWatch, wait);
+    const health = ctx.dryRun || toWatch.length === 0 || opts.waitForHealth === false ? new Map<string, ObjectHealth[]>() : await waitHealthy(toWatch, wait);
     for (const a of applied) {
       const h = health.get(a.report.app);
       results.set(a.report.app, finish(a.report, started, h ? summarize(h) : undefined));

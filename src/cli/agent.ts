@@ -29,6 +29,8 @@ export interface AgentCommandOptions {
   readonly dryRun?: boolean;
   readonly kubeconfig?: string;
   readonly timeout: string;
+  /** false with --no-wait. */
+  readonly wait?: boolean;
   readonly allowPrune?: string[];
   readonly pruneCrds?: boolean;
   readonly namespace: string;
@@ -117,6 +119,7 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
       defaultNamespace: opts.namespace,
       inventoryNamespace: opts.agentNamespace,
       wait: { timeoutMs },
+      waitForHealth: opts.wait !== false,
     });
     io.out(`fetched ${redactUrl(opts.repo)} ${opts.branch} at ${revision.sha.slice(0, 12)}`);
     for (const line of formatResult(result, opts.dryRun ?? false)) io.out(line);
@@ -153,7 +156,7 @@ async function runController(opts: AgentCommandOptions, timeoutMs: number, io: O
     client,
     source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch), auth: gitAuth(opts) },
     load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo) },
-    apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: opts.namespace, wait: { timeoutMs } },
+    apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: opts.namespace, wait: { timeoutMs }, waitForHealth: opts.wait !== false },
     namespace: opts.agentNamespace,
     intervalMs,
     suspend: new Set(opts.suspend ?? []),

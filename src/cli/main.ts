@@ -63,6 +63,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--dry-run', 'validate and print the plan; write nothing')
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--timeout <duration>', 'how long to wait for readiness and health', '2m')
+    .option('--no-wait', 'do not wait for health after applying (applied counts as converged)')
     .option('--allow-prune <apps>', 'apps allowed past the prune guards (comma separated, * for all)', collect)
     .option('--prune-crds', 'also prune CustomResourceDefinitions that left Git (deletes their custom resources)')
     .option('--namespace <name>', 'namespace for namespaced objects that name none', 'default')

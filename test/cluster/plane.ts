@@ -226,7 +226,7 @@ export async function up(): Promise<PlaneState> {
       `--etcd-servers=http://127.0.0.1:${etcdClient}`,
       '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
       `--cert-dir=${path.join(dir, 'certs')}`,
-      '--service-cluster-ip-range=10.0.0.0/24',
+      '--service-cluster-ip-range=10.96.0.0/16', // room for the benchmarks' thousands of Services
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${saPub}`, `--service-account-signing-key-file=${saKey}`,
       '--authorization-mode=Node,RBAC',
@@ -244,6 +244,8 @@ export async function up(): Promise<PlaneState> {
       `--kubeconfig=${kubeconfig}`, '--leader-elect=false',
       `--service-account-private-key-file=${saKey}`, `--root-ca-file=${caFile}`,
       '--use-service-account-credentials=true', '--controllers=*',
+      // The default 20 requests/s would make the controllers, not the agent, the bottleneck of benchmarks.
+      '--kube-api-qps=200', '--kube-api-burst=400',
       '--bind-address=127.0.0.1', '--secure-port=0',
     ], dir).state);
     components.push(start('kube-scheduler', binDir, [
@@ -253,7 +255,7 @@ export async function up(): Promise<PlaneState> {
     components.push(start('kwok', binDir, [
       `--kubeconfig=${kubeconfig}`, '--manage-all-nodes=true',
       `--config=${path.join(dir, 'kwok', 'kwok.yaml')}`,
-      '--cidr=10.0.1.0/24', '--node-ip=127.0.0.1',
+      '--cidr=10.244.0.0/16', '--node-ip=127.0.0.1',
       `--server-address=127.0.0.1:${kwokPort}`,
       '--node-lease-duration-seconds=40',
     ], dir).state);
