@@ -4,11 +4,10 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import type { TestContext } from 'node:test';
-import { freePort } from './net';
+import { freePort, waitForPort } from './net';
 
 const SSHD = '/usr/sbin/sshd';
 
@@ -45,16 +44,9 @@ export async function startSshd(t: TestContext): Promise<SshServer> {
     child.kill();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`sshd did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForPort(port, 'sshd', () => child.exitCode === null).catch((e: Error) => {
+    throw new Error(`${e.message}: ${stderr}`);
+  });
   const hostLine = (pub: string) => `[127.0.0.1]:${port} ${fs.readFileSync(pub, 'utf8').trim().split(' ').slice(0, 2).join(' ')}\n`;
   fs.writeFileSync(path.join(dir, 'known_hosts'), hostLine(path.join(dir, 'host.pub')));
   fs.writeFileSync(path.join(dir, 'wrong_known_hosts'), hostLine(path.join(dir, 'other-host.pub')));

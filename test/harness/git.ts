@@ -4,11 +4,10 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import type { TestContext } from 'node:test';
-import { freePort } from './net';
+import { freePort, waitForPort } from './net';
 
 const GIT_ID = ['-c', 'user.name=synthops-test', '-c', 'user.email=test@synthops.dev'];
 
@@ -86,16 +85,7 @@ export class TestRemote {
     const port = await freePort();
     fs.writeFileSync(path.join(this.bare, 'git-daemon-export-ok'), '');
     this.daemon = spawn('git', ['daemon', '--reuseaddr', `--base-path=${this.root}`, '--listen=127.0.0.1', `--port=${port}`, this.root], { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const ok = await new Promise<boolean>((resolve) => {
-        const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
-        s.on('error', () => resolve(false));
-      });
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error('git daemon did not start listening');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitForPort(port, 'git daemon');
     return `git://127.0.0.1:${port}/deploy.git`;
   }
 
