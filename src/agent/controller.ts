@@ -1,10 +1,11 @@
+import { createHash } from 'crypto';
 import { describeObject, identityKey, refOf } from '../synth/manifest';
 import { Discovery } from './discovery';
 import { LoadError } from './errors';
 import { Inventory, InventoryStore } from './inventory';
 import { KubeClient } from './kube';
 import { LeaderElector } from './leader';
-import { LoadedRevision, loadRevision } from './load';
+import { DesiredApp, LoadedRevision, loadRevision } from './load';
 import { Logger } from './log';
 import { AgentMetrics } from './metrics';
 import { Notifier } from './notify';
@@ -49,6 +50,13 @@ interface Pending {
 }
 
 const HISTORY_DEPTH = 50;
+/** Triggers that reconcile every app even when a new revision changed only some. */
+const FULL_REASONS = new Set(['startup', 'interval', 'leader', 'retry', 'source-retry']);
+
+/** What an app asks for in a revision, as one hash: equal hashes mean nothing to apply. */
+function digest(app: DesiredApp): string {
+  return createHash('sha256').update(JSON.stringify([app.objects.map((o) => o.manifest), app.dependsOn, app.serviceAccount ?? ''])).digest('hex');
+}
 /** Annotation on an AppSync that suspends the app's writes, like `spec.suspend`. */
 export const SUSPEND_ANNOTATION = 'synthops.dev/suspend';
 
@@ -70,6 +78,8 @@ export class Controller {
   private loaded?: LoadedRevision;
   private sourceError?: string;
   private historyRewrite?: { from: string; to: string; time: string };
+  /** Per app, the hash of what it asked for in the last reconciled revision. */
+  private digests = new Map<string, string>();
   private readonly status: StatusStore;
   private readonly watcher: DriftWatcher;
   private readonly objects: ObjectClient;
@@ -201,7 +211,21 @@ export class Controller {
       this.revision = rev;
     }
     if (!this.loaded) return;
-    const full = p.full || changed;
+    // A new commit usually changes a few apps: reconcile those at once and leave the rest
+    // (whose objects are byte-for-byte the same) to the next full reconcile. Keeps the
+    // webhook's commit-to-converged time independent of the size of the branch.
+    const digests = new Map(this.loaded.apps.map((a) => [a.name, digest(a)]));
+    const removed = [...this.digests.keys()].some((a) => !digests.has(a));
+    const incremental = changed && this.digests.size > 0 && !removed && ![...p.reasons].some((r) => FULL_REASONS.has(r));
+    if (incremental) {
+      for (const [a, d] of digests) if (this.digests.get(a) !== d) p.apps.add(a);
+      if (p.apps.size === 0) {
+        this.o.log.info({ step: 'reconcile', revision: rev.sha }, 'the new revision changes no app');
+        return;
+      }
+    }
+    this.digests = digests;
+    const full = !incremental && (p.full || changed);
     const syncs = new Map((await this.status.list()).map((s) => [s.metadata.name, s]));
     const suspended = new Set([...this.o.suspend ?? []]);
     for (const a of this.loaded.apps) {
