@@ -63,6 +63,22 @@ describe('agent: the long-running controller', () => {
     for (const value of [SECRET, 'very-private-value-123', Buffer.from('very-private-value-123').toString('base64')]) assert.equal(logged.includes(value), false, 'no secret value in the logs');
   });
 
+  test('a new commit reconciles at once only the apps it changes', async (t) => {
+    const ns = await testNamespace(t);
+    const remote = TestRemote.create(t);
+    const first = remote.publish('deploy', synthopsTree('dev', { a: [configMap('a', ns)], b: [configMap('b', ns)] }));
+    const agent = await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns, webhookSecret: SECRET });
+    const store = new StatusStore(await testClient(t), ns);
+    await eventually('both converged', async () => ((await store.get('dev', 'a'))?.status?.lastAppliedRevision === first && (await store.get('dev', 'b'))?.status?.lastAppliedRevision === first && agent.controller.cycles >= 1 ? true : undefined));
+    const second = remote.publish('deploy', synthopsTree('dev', { a: [configMap('a', ns, { k: 'changed' })], b: [configMap('b', ns)] }));
+    const body = '{}';
+    await fetch(`${agent.url}/webhook`, { method: 'POST', body, headers: { 'X-Hub-Signature-256': sign(body) } });
+    await eventually('a at the new revision', async () => ((await store.get('dev', 'a'))?.status?.lastAppliedRevision === second ? true : undefined));
+    const started = agent.logs.filter((l) => l.msg === 'reconcile started' && l.revision === second);
+    assert.deepEqual(started.map((l) => l.apps), [['a']], 'only the changed app');
+    assert.equal((await store.get('dev', 'b'))?.status?.lastAppliedRevision, first, 'b follows at the next full reconcile');
+  });
+
   test('kubectl delete and edit of managed objects are repaired, with an Event, a metric and a notification; other fields are left alone', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
