@@ -1,9 +1,7 @@
 import { createHash } from 'crypto';
-import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Controller } from '../agent/controller';
-import { parseDuration } from '../agent/duration';
 import { LeaderElector } from '../agent/leader';
 import { createLogger } from '../agent/log';
 import { AgentMetrics } from '../agent/metrics';
@@ -13,9 +11,11 @@ import { KubeClient } from '../agent/kube';
 import { LoadError, SourceError } from '../agent/errors';
 import { agentOnce } from '../agent/once';
 import { formatResult } from '../agent/report';
-import { GitAuth, redactUrl } from '../agent/source';
+import { redactUrl } from '../agent/source';
 import { UsageError } from '../errors';
+import { duration, gitAuth, webhookSecret } from './flags';
 import { Output } from './output';
+
 
 /** Flags of `synthops agent`. */
 export interface AgentCommandOptions {
@@ -51,19 +51,6 @@ export interface AgentCommandOptions {
   readonly logLevel: string;
 }
 
-/** Git credentials from flags and the environment (SYNTHOPS_GIT_TOKEN). */
-export function gitAuth(opts: Pick<AgentCommandOptions, 'gitTokenFile' | 'sshKey' | 'knownHosts'>): GitAuth {
-  let token = process.env.SYNTHOPS_GIT_TOKEN;
-  if (opts.gitTokenFile) {
-    try {
-      token = fs.readFileSync(opts.gitTokenFile, 'utf8').trim();
-    } catch (e) {
-      throw new UsageError(`--git-token-file ${opts.gitTokenFile}: ${(e as Error).message}`);
-    }
-  }
-  return { token: token || undefined, sshKeyFile: opts.sshKey, knownHostsFile: opts.knownHosts };
-}
-
 function defaultWorkdir(repo: string, branch: string): string {
   const key = createHash('sha256').update(`${repo}#${branch}`).digest('hex').slice(0, 16);
   return path.join(os.tmpdir(), 'synthops-agent', key);
@@ -71,23 +58,6 @@ function defaultWorkdir(repo: string, branch: string): string {
 
 function repoName(url: string): string {
   return path.basename(url.replace(/\/+$/, '')).replace(/\.git$/, '') || 'default';
-}
-
-function duration(flag: string, value: string): number {
-  try {
-    return parseDuration(value);
-  } catch (e) {
-    throw new UsageError(`${flag}: ${(e as Error).message}`);
-  }
-}
-
-function webhookSecret(file: string | undefined): string | undefined {
-  if (!file) return process.env.SYNTHOPS_WEBHOOK_SECRET || undefined;
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch (e) {
-    throw new UsageError(`--webhook-secret-file ${file}: ${(e as Error).message}`);
-  }
 }
 
 function listenAddress(value: string): { host: string; port: number } {

@@ -6,9 +6,7 @@ import { KubeClient } from '../agent/kube';
 import { formatResult } from '../agent/report';
 import { redactUrl } from '../agent/source';
 import { BootstrapError, bootstrap } from '../bootstrap/bootstrap';
-import { parseDuration } from '../agent/duration';
-import { UsageError } from '../errors';
-import { gitAuth } from './agent';
+import { duration, gitAuth, webhookSecret } from './flags';
 import { Output } from './output';
 
 /** Flags of `synthops bootstrap`. */
@@ -29,26 +27,14 @@ export interface BootstrapCommandOptions {
 
 /** `synthops bootstrap`: install the agent from the deploy branch. Exit 0 when it is ready. */
 export async function runBootstrap(opts: BootstrapCommandOptions, io: Output): Promise<number> {
-  let timeoutMs: number;
-  try {
-    timeoutMs = parseDuration(opts.timeout);
-  } catch (e) {
-    throw new UsageError(`--timeout: ${(e as Error).message}`);
-  }
-  let webhookSecret = process.env.SYNTHOPS_WEBHOOK_SECRET || undefined;
-  if (opts.webhookSecretFile) {
-    try {
-      webhookSecret = fs.readFileSync(opts.webhookSecretFile, 'utf8').trim();
-    } catch (e) {
-      throw new UsageError(`--webhook-secret-file ${opts.webhookSecretFile}: ${(e as Error).message}`);
-    }
-  }
+  const timeoutMs = duration('--timeout', opts.timeout);
+  const secret = webhookSecret(opts.webhookSecretFile);
   const client = KubeClient.fromKubeconfig(opts.kubeconfig);
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-bootstrap-'));
   try {
     const r = await bootstrap({
       client, repo: opts.repo, branch: opts.branch, path: opts.path, env: opts.env, app: opts.app, workdir,
-      auth: gitAuth(opts), webhookSecret, dryRun: opts.dryRun, timeoutMs,
+      auth: gitAuth(opts), webhookSecret: secret, dryRun: opts.dryRun, timeoutMs,
     });
     io.out(`deploy branch ${redactUrl(opts.repo)} ${opts.branch} at ${r.revision.sha.slice(0, 12)}; agent namespace ${r.namespace}; credentials Secret: ${r.secret}`);
     for (const line of formatResult(r.result, opts.dryRun ?? false)) io.out(line);

@@ -7,7 +7,7 @@ import { setImage } from '../publish/set-image';
 import { synth } from '../synth/synth';
 import { formatIssue } from '../synth/validate';
 import { UsageError } from '../errors';
-import { gitAuth } from './agent';
+import { gitAuth } from './flags';
 import { Output } from './output';
 
 /** Git credential flags shared by the Git-side commands. */
