@@ -17,3 +17,10 @@ export const PRUNE_DISABLED = 'disabled';
 
 /** Field manager used for every server-side apply. */
 export const FIELD_MANAGER = 'synthops';
+
+/**
+ * Annotation the agent stamps on every object it applies: the sha256 of the object as
+ * applied (without this annotation). Written in the same request as the object, so it
+ * always describes what synthops last applied there.
+ */
+export const DIGEST_ANNOTATION = 'synthops.dev/applied-digest';

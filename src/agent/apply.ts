@@ -9,6 +9,7 @@ import { ObjectClient } from './objects';
 import { isFoundation, stages } from './order';
 import { PrunePolicy, executePrune, planPrune } from './prune';
 import { PreparedObject, crdKinds, dropAutoscaledReplicas, hpaTargets, prepare } from './prepare';
+import { inSync, withDigest } from './in-sync';
 import { WaitOptions, waitFoundation } from './wait';
 
 /** What the agent did (or, with dry-run, would do) for one app. */
@@ -64,13 +65,18 @@ function classify(dry: Manifest, live: Manifest | undefined): Change {
   return isDeepStrictEqual(dry, live) ? 'unchanged' : 'configured';
 }
 
-/** Server-side dry-run of each object; resolves to the change each would make, or the errors. */
+/**
+ * Server-side dry-run of each object that may change; resolves to the change each
+ * would make, or the errors. Objects whose live state shows the same digest and every
+ * desired value are unchanged without a request: nothing would be written for them.
+ */
 async function validate(ctx: ApplyContext, items: readonly PreparedObject[]): Promise<{ changes: Map<string, Change>; errors: string[] }> {
   const changes = new Map<string, Change>();
   const errors: string[] = [];
   const results = await settleLimit(items, ctx.concurrency, async (p) => {
-    const dry = await ctx.objects.apply(p.manifest, true);
     let live = ctx.live.get(refOf(p.manifest));
+    if (inSync(p.manifest, live)) return 'unchanged' as const;
+    const dry = await ctx.objects.apply(p.manifest, true);
     // Exists but not in our lists (not labelled yet, or we may not list its kind): read it.
     if (!live && dry.metadata.resourceVersion) live = await ctx.objects.get(refOf(p.manifest)).catch(() => undefined);
     return classify(dry, live);
@@ -83,26 +89,48 @@ async function validate(ctx: ApplyContext, items: readonly PreparedObject[]): Pr
   return { changes, errors };
 }
 
-/** Applies the changed objects of `items` stage by stage; stops at the first failing stage. */
-async function write(ctx: ApplyContext, items: readonly PreparedObject[], changes: Map<string, Change>, report: AppReport): Promise<boolean> {
+/**
+ * Applies the changed objects of `items` stage by stage; stops at the first failing
+ * stage. The probe (if in `items`) is written first and alone: it was not dry-run, so
+ * its write is its validation, and nothing else is written if it fails.
+ */
+async function write(ctx: ApplyContext, items: readonly PreparedObject[], changes: Map<string, Change>, report: AppReport, probe?: PreparedObject): Promise<boolean> {
+  const keyOf = (p: PreparedObject) => identityKey(refOf(p.manifest));
   for (const stage of stages(items)) {
-    const todo = stage.filter((p) => changes.get(identityKey(refOf(p.manifest))) !== 'unchanged');
-    for (const p of stage) if (changes.get(identityKey(refOf(p.manifest))) === 'unchanged') report.unchanged.push(p.name);
-    const results = await settleLimit(todo, ctx.concurrency, (p) => ctx.objects.apply(p.manifest));
-    let failed = false;
-    results.forEach((r, i) => {
-      const p = todo[i];
-      if (r.ok) {
-        ctx.live.set(refOf(p.manifest), r.value);
-        (changes.get(identityKey(refOf(p.manifest))) === 'created' ? report.created : report.configured).push(p.name);
-      } else {
-        failed = true;
-        report.errors.push(`${p.name} (${p.origin}): apply failed: ${apiMessage(r.error)}`);
-      }
-    });
-    if (failed) return false;
+    for (const p of stage) if (changes.get(keyOf(p)) === 'unchanged') report.unchanged.push(p.name);
+    const todo = stage.filter((p) => changes.get(keyOf(p)) !== 'unchanged');
+    const batches = probe && todo.includes(probe) ? [[probe], todo.filter((p) => p !== probe)] : [todo];
+    for (const batch of batches) {
+      const results = await settleLimit(batch, ctx.concurrency, (p) => ctx.objects.applyReporting(p.manifest));
+      let failed = false;
+      results.forEach((r, i) => {
+        const p = batch[i];
+        if (r.ok) {
+          const before = ctx.live.get(refOf(p.manifest));
+          ctx.live.set(refOf(p.manifest), r.value.object);
+          // The probe's change is known only from its answer.
+          const change = p === probe ? (r.value.created ? 'created' : before && before.metadata.resourceVersion === r.value.object.metadata.resourceVersion ? 'unchanged' : 'configured') : changes.get(keyOf(p));
+          (change === 'created' ? report.created : change === 'unchanged' ? report.unchanged : report.configured).push(p.name);
+        } else {
+          failed = true;
+          report.errors.push(p === probe ? `validation failed, nothing of this app was written: ${p.name} (${p.origin}): ${apiMessage(r.error)}` : `${p.name} (${p.origin}): apply failed: ${apiMessage(r.error)}`);
+        }
+      });
+      if (failed) return false;
+    }
   }
   return true;
+}
+
+/**
+ * The object that goes first among those that will be written (not in sync, not
+ * deferred): it is not dry-run, its own write validates it. A dry-run plan has none.
+ */
+function firstWrite(ctx: ApplyContext, prepared: readonly PreparedObject[]): PreparedObject | undefined {
+  if (ctx.dryRun) return undefined;
+  const order = [...stages(prepared.filter((p) => isFoundation(p.manifest))), ...stages(prepared.filter((p) => !isFoundation(p.manifest)))].flat();
+  const first = order.find((p) => !inSync(p.manifest, ctx.live.get(refOf(p.manifest))));
+  return first && !first.deferred ? first : undefined;
 }
 
 /** Namespaces and CRD kinds of this app that do not exist yet: objects in or of them are validated later. */
@@ -151,11 +179,14 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
     return { report, prepared: [] };
   }
   let prepared = await deferUntilFoundation(ctx, preparedRaw);
-  prepared = dropAutoscaledReplicas(prepared, await autoscaled(ctx, prepared));
+  prepared = dropAutoscaledReplicas(prepared, await autoscaled(ctx, prepared)).map((p) => ({ ...p, manifest: withDigest(p.manifest) }));
 
   await ctx.live.refresh(prepared.filter((p) => !p.deferred).map((p) => refOf(p.manifest)));
-  const first = await validate(ctx, prepared.filter((p) => !p.deferred));
+  const probe = firstWrite(ctx, prepared);
+  const first = await validate(ctx, prepared.filter((p) => !p.deferred && p !== probe));
   if (first.errors.length > 0) {
+    // Name every invalid object at once: the probe is dry-run too on this path.
+    if (probe) first.errors.push(...(await validate(ctx, [probe])).errors);
     report.status = 'Failed';
     report.errors.push(...first.errors.map((e) => `validation failed, nothing of this app was written: ${e}`));
     return { report, prepared: [] };
@@ -179,15 +210,15 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   // Record what we are about to own before writing, so a crash cannot orphan objects
   // (only when there is something new to own).
   const known = new Set((previous?.objects ?? []).map(identityKey));
-  if (!previous || desiredRefs.some((r) => !known.has(identityKey(r)))) await ctx.inventory.save({
-    app: app.name, env: app.env, serviceAccount: app.serviceAccount,
-    lastAppliedRevision: previous?.lastAppliedRevision, lastAttemptedRevision: ctx.revision,
-    objects: normalizeRefs([...stillOurs, ...desiredRefs]),
-  });
+  let stored = previous;
+  if (!previous || desiredRefs.some((r) => !known.has(identityKey(r)))) {
+    stored = { app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: normalizeRefs([...stillOurs, ...desiredRefs]) };
+    await ctx.inventory.save(stored);
+  }
 
   const foundation = prepared.filter((p) => isFoundation(p.manifest));
   const changes = first.changes;
-  if (!(await write(ctx, foundation, changes, report))) return fail(report, prepared);
+  if (!(await write(ctx, foundation, changes, report, probe))) return fail(report, prepared);
   const notReady = await waitFoundation(foundation, ctx.objects, ctx.wait);
   if (notReady.length > 0) {
     report.errors.push(`not ready in time: ${notReady.join(', ')}`);
@@ -207,7 +238,7 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   }
 
   const rest = prepared.filter((p) => !isFoundation(p.manifest));
-  if (!(await write(ctx, rest, changes, report))) return fail(report, prepared);
+  if (!(await write(ctx, rest, changes, report, probe))) return fail(report, prepared);
 
   const outcomes = await executePrune(app.name, plan.prune, ctx.objects);
   for (const o of outcomes) {
@@ -215,13 +246,10 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
     else if (o.result === 'kept-disabled' || o.result === 'kept-foreign') report.kept.push(`${describeObject(o.ref)}: ${o.detail}`);
   }
   const final = normalizeRefs([...desiredRefs, ...plan.held.map((h) => h.ref)]);
-  const same = previous && previous.lastAppliedRevision === ctx.revision && previous.lastAttemptedRevision === ctx.revision
-    && previous.serviceAccount === app.serviceAccount && JSON.stringify(normalizeRefs(previous.objects)) === JSON.stringify(final);
-  if (!same) {
-    await ctx.inventory.save({
-      app: app.name, env: app.env, serviceAccount: app.serviceAccount, lastAppliedRevision: ctx.revision, lastAttemptedRevision: ctx.revision, objects: final,
-    });
-  }
+  // Written only when what it records changed: a new commit that leaves an app's
+  // objects alone costs that app no write.
+  const same = stored && stored.serviceAccount === app.serviceAccount && JSON.stringify(normalizeRefs(stored.objects)) === JSON.stringify(final);
+  if (!same) await ctx.inventory.save({ app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: final });
   return { report, prepared };
 }
 

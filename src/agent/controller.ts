@@ -6,6 +6,7 @@ import { Inventory, InventoryStore } from './inventory';
 import { KubeClient } from './kube';
 import { LeaderElector } from './leader';
 import { DesiredApp, LoadedRevision, loadRevision } from './load';
+import { ParseCache } from './parse-cache';
 import { Logger } from './log';
 import { AgentMetrics } from './metrics';
 import { Notifier } from './notify';
@@ -76,6 +77,8 @@ export class Controller {
   private stopped = false;
   private revision?: Revision;
   private loaded?: LoadedRevision;
+  /** Parsed files of the last revision: a new commit parses only the files it changed. */
+  private readonly parsed = new ParseCache();
   private sourceError?: string;
   private historyRewrite?: { from: string; to: string; time: string };
   /** Per app, the hash of what it asked for in the last reconciled revision. */
@@ -198,7 +201,7 @@ export class Controller {
     if (changed) {
       await this.checkHistory(previous, rev);
       try {
-        this.loaded = loadRevision(rev.dir, { ...this.o.load, revision: rev.sha });
+        this.loaded = loadRevision(rev.dir, { ...this.o.load, revision: rev.sha, cache: this.parsed });
       } catch (e) {
         if (!(e instanceof LoadError)) throw e;
         this.o.log.error({ step: 'load', revision: rev.sha, err: e.message }, 'revision rejected');

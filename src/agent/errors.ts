@@ -38,3 +38,14 @@ export class UnknownKindError extends Error {
     this.name = 'UnknownKindError';
   }
 }
+
+/** A kubeconfig (or the in-cluster ServiceAccount files) is missing, malformed or incomplete. */
+export class KubeconfigError extends SynthopsError {
+  /** What was read: `kubeconfig <file>`, or `in-cluster config <dir>`. */
+  public readonly source: string;
+
+  constructor(source: string, message: string) {
+    super(`${source}: ${message}`);
+    this.source = source;
+  }
+}

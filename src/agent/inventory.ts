@@ -11,10 +11,12 @@ import { KubeClient } from './kube';
 export interface Inventory {
   readonly app: string;
   readonly env: string;
-  /** Revision whose objects were all applied. */
-  readonly lastAppliedRevision?: string;
-  /** Revision of the last attempt, successful or not. */
-  readonly lastAttemptedRevision?: string;
+  /**
+   * Revision that last changed this record. It is rewritten only when the objects or
+   * the ServiceAccount change, not for every commit; which revision an app runs is in
+   * its AppSync status.
+   */
+  readonly revision?: string;
   /** Every object the agent applied for the app and has not pruned, with the apiVersion it used. */
   readonly objects: readonly ObjectRef[];
   /** ServiceAccount (`namespace/name`) the app is applied as; prunes of a removed app use it too. */

@@ -1,7 +1,7 @@
-import * as k8s from '@kubernetes/client-node';
 import * as https from 'https';
 import * as http from 'http';
 import { KubeApiError } from './errors';
+import { AuthOptions, ClusterAccess, loadKubeconfig } from './kubeconfig';
 
 /** Options of one request. */
 export interface RequestOptions {
@@ -20,22 +20,19 @@ export interface WatchEvent {
 export type RequestCounts = Record<string, number>;
 
 // Credentials from the kubeconfig are re-read this often, so rotated in-cluster
-// ServiceAccount tokens are picked up.
+// ServiceAccount tokens (and renewed certificates) are picked up.
 const AUTH_TTL_MS = 60_000;
 const RETRIES = 6;
 
 /**
  * A small JSON client for the Kubernetes API over one keep-alive connection pool.
- * Authentication, TLS and the server come from a client-node KubeConfig
- * (kubeconfig file, or in-cluster ServiceAccount).
+ * Authentication, TLS and the server come from a {@link ClusterAccess}
+ * (kubeconfig file, or in-cluster ServiceAccount; see ./kubeconfig).
  */
 export class KubeClient {
   /** Loads a kubeconfig file, or the default chain (KUBECONFIG, ~/.kube/config, in-cluster) when none is given. */
   public static fromKubeconfig(file?: string): KubeClient {
-    const kc = new k8s.KubeConfig();
-    if (file) kc.loadFromFile(file);
-    else kc.loadFromDefault();
-    return new KubeClient(kc);
+    return new KubeClient(loadKubeconfig(file));
   }
 
   public readonly server: URL;
@@ -44,12 +41,10 @@ export class KubeClient {
   /** Requests sent, by HTTP method. */
   public readonly counts: RequestCounts = {};
   private readonly agent: https.Agent | http.Agent;
-  private auth?: { options: https.RequestOptions; at: number };
+  private auth?: { options: Promise<AuthOptions>; at: number };
 
-  constructor(public readonly kubeConfig: k8s.KubeConfig) {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    this.server = new URL(cluster.server);
+  constructor(public readonly access: ClusterAccess) {
+    this.server = new URL(access.server);
     const Agent = this.server.protocol === 'http:' ? http.Agent : https.Agent;
     this.agent = new Agent({ keepAlive: true, maxSockets: 32 });
   }
@@ -66,11 +61,13 @@ export class KubeClient {
     return c;
   }
 
-  private async authOptions(): Promise<https.RequestOptions> {
+  // The promise is cached, so concurrent first requests share one read (or one exec plugin run).
+  private authOptions(): Promise<AuthOptions> {
     if (this.auth && Date.now() - this.auth.at < AUTH_TTL_MS) return this.auth.options;
-    const options: https.RequestOptions = {};
-    await this.kubeConfig.applyToHTTPSOptions(options);
-    this.auth = { options, at: Date.now() };
+    const options = this.access.requestOptions();
+    const entry = { options, at: Date.now() };
+    this.auth = entry;
+    options.catch(() => { if (this.auth === entry) this.auth = undefined; });
     return options;
   }
 
@@ -82,6 +79,11 @@ export class KubeClient {
    * the agent uses (GET, server-side apply PATCH, DELETE) is idempotent.
    */
   public async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    return (await this.exchange<T>(method, path, opts)).body;
+  }
+
+  /** Like {@link request}, with the HTTP status of the answer (201 tells a create from an update). */
+  public async exchange<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; body: T }> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.once<T>(method, path, opts);
@@ -93,20 +95,20 @@ export class KubeClient {
     }
   }
 
-  private async once<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
+  private async once<T>(method: string, path: string, opts: RequestOptions): Promise<{ status: number; body: T }> {
     const auth = await this.authOptions();
     const url = new URL(path, this.server);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     this.counts[method] = (this.counts[method] ?? 0) + 1;
     const lib = url.protocol === 'http:' ? http : https;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<{ status: number; body: T }>((resolve, reject) => {
       const req = lib.request(url, {
         ...auth,
         method,
         agent: this.agent,
         headers: {
-          ...(auth.headers as Record<string, string> | undefined),
+          ...auth.headers,
           ...this.extraHeaders,
           Accept: 'application/json',
           ...(payload ? { 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': String(payload.length) } : {}),
@@ -125,7 +127,7 @@ export class KubeClient {
           }
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) {
-            resolve(body as T);
+            resolve({ status, body: body as T });
             return;
           }
           const s = body as { reason?: string; message?: string } | undefined;
@@ -156,7 +158,8 @@ export class KubeClient {
       const lib = url.protocol === 'http:' ? http : https;
       await new Promise<void>((resolve, reject) => {
         if (aborted) return resolve();
-        req = lib.request(url, { ...auth, method: 'GET', headers: { ...(auth.headers as Record<string, string> | undefined), ...this.extraHeaders, Accept: 'application/json' } }, (res) => {
+        // agent: false: a watch holds its connection for minutes, so it gets its own, outside the pool.
+        req = lib.request(url, { ...auth, method: 'GET', agent: false, headers: { ...auth.headers, ...this.extraHeaders, Accept: 'application/json' } }, (res) => {
           if ((res.statusCode ?? 0) >= 300) {
             let text = '';
             res.on('data', (c) => { text += c; });

@@ -5,6 +5,7 @@ import * as YAML from 'yaml';
 import { INDEX_API_VERSION, INDEX_FILE, SynthIndex } from '../synth/index-file';
 import { Manifest, describeObject, identityKey, refOf } from '../synth/manifest';
 import { LoadError } from './errors';
+import { ParseCache, ParsedDocument } from './parse-cache';
 
 /** One object of the revision and where it came from. */
 export interface DesiredObject {
@@ -46,6 +47,8 @@ export interface LoadOptions {
   readonly revision: string;
   /** ServiceAccount (`namespace/name`) to apply plain YAML as. */
   readonly serviceAccount?: string;
+  /** Parsed files of earlier loads, by content hash. */
+  readonly cache?: ParseCache;
 }
 
 const DEFAULT_ENV = 'default';
@@ -63,6 +66,16 @@ function walkYaml(root: string): string[] {
   walk(root);
   // Byte order, not locale order: the same on every machine.
   return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The objects of a file, from the cache when its bytes were parsed before. */
+function objectsOf(bytes: Buffer, sha: string, file: string, problems: string[], cache?: ParseCache): DesiredObject[] {
+  const cached = cache?.get(sha);
+  if (cached) return cached.map((d) => ({ manifest: d.manifest, origin: `${file}#${d.doc}` }));
+  const before = problems.length;
+  const objects = parseObjects(bytes.toString('utf8'), file, problems);
+  if (cache && problems.length === before) cache.set(sha, objects.map((o): ParsedDocument => ({ doc: Number(o.origin.slice(o.origin.lastIndexOf('#') + 1)), manifest: o.manifest })));
+  return objects;
 }
 
 /** Parses every document of a YAML file; `v1 List` documents are expanded. */
@@ -162,7 +175,7 @@ function loadSynthops(root: string, opts: LoadOptions, problems: string[]): Load
           cache.set(ref.file, []);
           continue;
         }
-        cache.set(ref.file, parseObjects(bytes.toString('utf8'), ref.file, problems));
+        cache.set(ref.file, objectsOf(bytes, want, ref.file, problems, opts.cache));
       }
       const found = cache.get(ref.file)!.find((o) => identityKey(refOf(o.manifest)) === identityKey(ref));
       if (found) objects.push(found);
@@ -176,7 +189,10 @@ function loadSynthops(root: string, opts: LoadOptions, problems: string[]): Load
 function loadPlain(root: string, opts: LoadOptions, problems: string[]): LoadedRevision {
   const rel = (opts.path ?? '.').replace(/\/+$/, '');
   const name = opts.app ?? (rel === '.' || rel === '' ? opts.fallbackName ?? 'default' : path.basename(rel));
-  const objects = walkYaml(root).flatMap((file) => parseObjects(fs.readFileSync(path.join(root, file), 'utf8'), file, problems));
+  const objects = walkYaml(root).flatMap((file) => {
+    const bytes = fs.readFileSync(path.join(root, file));
+    return objectsOf(bytes, sha256(bytes), file, problems, opts.cache);
+  });
   if (objects.length === 0 && problems.length === 0) problems.push(`${rel || '.'}: no Kubernetes objects in any *.yaml or *.yml file`);
   return { layout: 'plain', env: opts.env ?? DEFAULT_ENV, apps: [{ name, env: opts.env ?? DEFAULT_ENV, dependsOn: [], serviceAccount: opts.serviceAccount, objects }] };
 }
@@ -197,5 +213,6 @@ export function loadRevision(checkout: string, opts: LoadOptions): LoadedRevisio
   const loaded = fs.existsSync(path.join(root, INDEX_FILE)) ? loadSynthops(root, opts, problems) : loadPlain(root, opts, problems);
   checkDuplicates(loaded.apps, problems);
   if (problems.length > 0) throw new LoadError(opts.revision, problems);
+  opts.cache?.commit();
   return loaded;
 }

@@ -29,6 +29,16 @@ export class ObjectClient {
     });
   }
 
+  /** Server-side apply (real), telling whether it created the object. */
+  public async applyReporting(m: Manifest): Promise<{ object: Manifest; created: boolean }> {
+    const { status, body } = await this.client.exchange<Manifest>('PATCH', await this.path(refOf(m)), {
+      body: m,
+      contentType: APPLY_PATCH,
+      query: { fieldManager: FIELD_MANAGER, force: 'true', fieldValidation: 'Strict' },
+    });
+    return { object: body, created: status === 201 };
+  }
+
   /** The live object, or undefined if it does not exist. */
   public async get(ref: ObjectRef): Promise<Manifest | undefined> {
     try {

@@ -1,5 +1,7 @@
 import { KubeClient } from './kube';
+import * as path from 'path';
 import { LoadedRevision, loadRevision } from './load';
+import { ParseCache } from './parse-cache';
 import { ReconcileOptions, ReconcileResult, reconcile } from './reconcile';
 import { GitAuth, Revision, fetchRevision } from './source';
 
@@ -34,7 +36,10 @@ export interface AgentOnceResult {
  */
 export async function agentOnce(opts: AgentOnceOptions): Promise<AgentOnceResult> {
   const revision = await fetchRevision({ url: opts.repo, branch: opts.branch, workdir: opts.workdir, auth: opts.auth });
-  const loaded = loadRevision(revision.dir, { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: opts.fallbackName, revision: revision.sha });
+  const loaded = loadRevision(revision.dir, { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: opts.fallbackName, revision: revision.sha,
+    // Inside .git: the checkout is cleaned on every fetch, .git is kept.
+    cache: new ParseCache(path.join(revision.dir, '.git', 'synthops', 'parsed.json')),
+  });
   const result = await reconcile({ ...opts, loaded, revision: revision.sha, trailers: revision.trailers });
   return { revision, loaded, result };
 }

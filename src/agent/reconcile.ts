@@ -208,7 +208,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
         else if (o.result !== 'gone') report.kept.push(`${describeObject(o.ref)}: ${o.detail}`);
       }
       if (plan.held.length === 0) await inventory.remove(env, name);
-      else await inventory.save({ ...inv, lastAttemptedRevision: opts.revision, objects: plan.held.map((h) => h.ref) });
+      else await inventory.save({ ...inv, revision: opts.revision, objects: plan.held.map((h) => h.ref) });
     }
     results.set(name, finish(report, started));
   }

@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { describe, test, TestContext } from 'node:test';
 import { KubeClient } from '../../src/agent/kube';
+import { kubeconfigFromObject } from '../../src/agent/kubeconfig';
 import { agentOnce } from '../../src/agent/once';
 import { bootstrap } from '../../src/bootstrap/bootstrap';
 import { publish } from '../../src/publish/publish';
@@ -39,9 +40,12 @@ async function clientAs(t: TestContext, namespace: string, name: string): Promis
   const admin = await testKubeConfig();
   const tr = await admin.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({ name, namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
   const cluster = admin.getCurrentCluster()!;
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({ clusters: [{ name: 'c', server: cluster.server, caFile: cluster.caFile }], users: [{ name, token: tr.status!.token }], contexts: [{ name: 'c', cluster: 'c', user: name }], currentContext: 'c' });
-  const c = new KubeClient(kc);
+  const c = new KubeClient(kubeconfigFromObject({
+    clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority': cluster.caFile } }],
+    users: [{ name, user: { token: tr.status!.token } }],
+    contexts: [{ name: 'c', context: { cluster: 'c', user: name } }],
+    'current-context': 'c',
+  }));
   t.after(() => c.close());
   return c;
 }

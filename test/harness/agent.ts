@@ -28,11 +28,11 @@ export async function testObjects(t: TestContext): Promise<ObjectClient> {
 }
 
 /** Options for one agent run in a test; the inventory lives in the test namespace. */
-export type RunOptions = Partial<Omit<AgentOnceOptions, 'client'>> & Pick<AgentOnceOptions, 'repo' | 'branch'> & { readonly ns: string };
+export type RunOptions = Partial<AgentOnceOptions> & Pick<AgentOnceOptions, 'repo' | 'branch'> & { readonly ns: string };
 
-/** Runs one reconcile in-process, like `synthops agent --once`. */
+/** Runs one reconcile in-process, like `synthops agent --once` (with a client of its own unless given one). */
 export async function runOnce(t: TestContext, o: RunOptions): Promise<AgentOnceResult> {
-  const client = await testClient(t);
+  const client = o.client ?? await testClient(t);
   const workdir = o.workdir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-agent-'));
   if (!o.workdir) t.after(() => fs.rmSync(workdir, { recursive: true, force: true }));
   return agentOnce({

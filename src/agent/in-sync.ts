@@ -1,0 +1,62 @@
+import { createHash } from 'crypto';
+import { DIGEST_ANNOTATION } from '../keys';
+import { Manifest } from '../synth/manifest';
+
+/** JSON with object keys sorted at every level: the same bytes for the same object. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** sha256 of an object as the agent applies it, leaving out the digest annotation itself. */
+export function appliedDigest(m: Manifest): string {
+  const annotations = { ...(m.metadata.annotations as Record<string, string> | undefined) };
+  delete annotations[DIGEST_ANNOTATION];
+  const metadata: Record<string, unknown> = { ...m.metadata, annotations: Object.keys(annotations).length > 0 ? annotations : undefined };
+  return `sha256:${createHash('sha256').update(canonical({ ...m, metadata })).digest('hex')}`;
+}
+
+/** A copy of `m` carrying its {@link appliedDigest} annotation. */
+export function withDigest(m: Manifest): Manifest {
+  const annotations = { ...(m.metadata.annotations as Record<string, string> | undefined), [DIGEST_ANNOTATION]: appliedDigest(m) };
+  return { ...m, metadata: { ...m.metadata, annotations } };
+}
+
+/**
+ * Whether every field of `desired` has the same value in `live`. Maps may hold more
+ * keys in `live` (defaults, fields of other managers); lists must have the same length
+ * with each item contained; `null` in `desired` means absent.
+ */
+export function contains(live: unknown, desired: unknown): boolean {
+  if (desired === null || desired === undefined) return live === null || live === undefined;
+  if (Array.isArray(desired)) {
+    return Array.isArray(live) && live.length === desired.length && desired.every((d, i) => contains(live[i], d));
+  }
+  if (typeof desired === 'object') {
+    if (!live || typeof live !== 'object' || Array.isArray(live)) return false;
+    const l = live as Record<string, unknown>;
+    return Object.entries(desired as Record<string, unknown>).every(([k, d]) => contains(l[k], d));
+  }
+  return live === desired;
+}
+
+/**
+ * Whether applying `desired` (stamped by {@link withDigest}) could change nothing, known
+ * without asking the API server. Both must hold:
+ * - the live object carries the same digest: synthops last applied exactly this, so no
+ *   field it owned before is about to be dropped;
+ * - every desired field still has its value in the live object: nobody changed a field
+ *   synthops sets (drift).
+ * Anything else (values the server normalises, like quantities, or `stringData`) answers
+ * false, and the caller falls back to a server-side dry-run: a false "no" costs one
+ * request, a false "yes" would hide drift, so this errs towards "no".
+ */
+export function inSync(desired: Manifest, live: Manifest | undefined): boolean {
+  if (!live) return false;
+  const want = (desired.metadata.annotations as Record<string, string> | undefined)?.[DIGEST_ANNOTATION];
+  return want !== undefined && (live.metadata.annotations as Record<string, string> | undefined)?.[DIGEST_ANNOTATION] === want && contains(live, desired);
+}

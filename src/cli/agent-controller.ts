@@ -1,0 +1,65 @@
+import * as os from 'os';
+import { Controller } from '../agent/controller';
+import { KubeClient } from '../agent/kube';
+import { LeaderElector } from '../agent/leader';
+import { createLogger } from '../agent/log';
+import { AgentMetrics } from '../agent/metrics';
+import { Notifier } from '../agent/notify';
+import { AgentServer } from '../agent/server';
+import { redactUrl } from '../agent/source';
+import { UsageError } from '../errors';
+import { AgentCommandOptions, defaultWorkdir, repoName } from './agent';
+import { duration, gitAuth, webhookSecret } from './flags';
+import { Output } from './output';
+
+function listenAddress(value: string): { host: string; port: number } {
+  const m = /^(?:(.*):)?(\d+)$/.exec(value);
+  if (!m) throw new UsageError(`--listen: "${value}" is not [host:]port`);
+  return { host: m[1] || '0.0.0.0', port: Number(m[2]) };
+}
+
+/** The long-running agent: runs until SIGTERM/SIGINT, then shuts down cleanly and exits 0. */
+export async function runController(opts: AgentCommandOptions, timeoutMs: number, io: Output): Promise<number> {
+  const intervalMs = duration('--interval', opts.interval);
+  const leaseMs = duration('--lease-duration', opts.leaseDuration);
+  if (opts.notifyFormat !== 'json' && opts.notifyFormat !== 'slack') throw new UsageError(`--notify-format: "${opts.notifyFormat}" is not json or slack`);
+  const listen = listenAddress(opts.listen);
+  const secret = webhookSecret(opts.webhookSecretFile);
+  const log = createLogger(opts.logLevel);
+  const client = KubeClient.fromKubeconfig(opts.kubeconfig);
+  const metrics = new AgentMetrics();
+  const notifier = new Notifier(opts.notifyUrl, opts.notifyFormat, log);
+  let controller: Controller | undefined;
+  const identity = opts.identity ?? `${os.hostname()}-${process.pid}`;
+  const leader = opts.leaderElect
+    ? new LeaderElector(client, opts.agentNamespace, 'synthops-agent', identity, { durationSeconds: leaseMs / 1000, renewSeconds: Math.max(1, leaseMs / 3000), retrySeconds: Math.max(1, leaseMs / 7500) }, log, (leading) => controller?.onLeadership(leading))
+    : undefined;
+  controller = new Controller({
+    client,
+    source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch), auth: gitAuth(opts) },
+    load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo) },
+    apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: opts.namespace, wait: { timeoutMs }, waitForHealth: opts.wait !== false },
+    namespace: opts.agentNamespace,
+    intervalMs,
+    suspend: new Set(opts.suspend ?? []),
+    metrics, log, notifier, leader,
+  });
+  const server = new AgentServer(metrics, { ready: () => controller!.ready(), onWebhook: () => controller!.request('webhook', true) }, secret, log);
+  const port = await server.listen(listen.port, listen.host);
+  log.info({ port, repo: redactUrl(opts.repo), branch: opts.branch, interval: opts.interval, identity, leaderElection: Boolean(leader) }, 'agent started');
+  io.out(`synthops agent listening on ${listen.host}:${port}`);
+  await controller.start();
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await controller.stop();
+  await server.close();
+  client.close();
+  log.info('stopped');
+  return 0;
+}

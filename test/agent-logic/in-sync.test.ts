@@ -1,0 +1,47 @@
+/** The in-sync check that lets the agent skip the dry-run of unchanged objects. */
+import * as assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { appliedDigest, contains, inSync, withDigest } from '../../src/agent/in-sync';
+import { DIGEST_ANNOTATION } from '../../src/keys';
+import { Manifest } from '../../src/synth/manifest';
+
+const cm = (data: Record<string, string>, annotations?: Record<string, string>): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'ns', ...(annotations ? { annotations } : {}) }, data });
+
+describe('in-sync check', () => {
+  test('the digest ignores key order and its own annotation', () => {
+    const a = cm({ x: '1', y: '2' });
+    const b: Manifest = { metadata: { namespace: 'ns', name: 'a' }, data: { y: '2', x: '1' }, kind: 'ConfigMap', apiVersion: 'v1' };
+    assert.equal(appliedDigest(a), appliedDigest(b));
+    assert.equal(appliedDigest(withDigest(a)), appliedDigest(a));
+    assert.notEqual(appliedDigest(cm({ x: '1' })), appliedDigest(a));
+    assert.match(withDigest(a).metadata.annotations![DIGEST_ANNOTATION], /^sha256:[0-9a-f]{64}$/);
+    assert.equal(a.metadata.annotations, undefined, 'the input is not changed');
+  });
+
+  test('contains: extra live fields are fine, changed or missing ones are not', () => {
+    assert.ok(contains({ a: 1, b: { c: 2, d: 3 } }, { b: { c: 2 } }));
+    assert.ok(!contains({ a: 1 }, { a: 2 }));
+    assert.ok(!contains({}, { a: 1 }));
+    assert.ok(contains({ ports: [{ port: 80, protocol: 'TCP' }] }, { ports: [{ port: 80 }] }), 'defaults inside list items');
+    assert.ok(!contains({ ports: [{ port: 80 }, { port: 81 }] }, { ports: [{ port: 80 }] }), 'an item added by someone else');
+    assert.ok(!contains({ ports: [{ port: 81 }] }, { ports: [{ port: 80 }] }));
+    assert.ok(contains({}, { gone: null }), 'null means absent');
+    assert.ok(!contains({ gone: 1 }, { gone: null }));
+    assert.ok(!contains({ cpu: '500m' }, { cpu: 0.5 }), 'normalised values answer no (a dry-run decides)');
+    assert.ok(!contains('x', { a: 1 }));
+    assert.ok(!contains({ a: [1] }, { a: { 0: 1 } }));
+  });
+
+  test('in sync needs the same digest live and every desired value', () => {
+    const desired = withDigest(cm({ k: 'v' }));
+    const live = { ...desired, metadata: { ...desired.metadata, resourceVersion: '7', annotations: { ...desired.metadata.annotations, other: 'x' } } };
+    assert.ok(inSync(desired, live));
+    assert.ok(!inSync(desired, undefined));
+    assert.ok(!inSync(desired, { ...live, data: { k: 'edited' } }), 'drift');
+    assert.ok(!inSync(desired, { ...live, metadata: { ...live.metadata, annotations: {} } }), 'applied by an older agent, or the annotation removed');
+    // Desired lost a key: every remaining value is live, but the digest differs.
+    const smaller = withDigest(cm({}));
+    assert.ok(!inSync(smaller, live));
+    assert.ok(!inSync(cm({ k: 'v' }), live), 'a desired object without a digest is never in sync');
+  });
+});
