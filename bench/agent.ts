@@ -47,15 +47,30 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-interface Run { ms: number; rssMiB: number }
+interface Run { ms: number; rssMiB: number; serverCpuS: number }
+
+let serverPids: number[] = [];
+
+/** CPU seconds the apiserver and etcd have used so far (from /proc): what each tool costs the control plane. */
+function serverCpu(): number {
+  let ticks = 0;
+  for (const pid of serverPids) {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+  }
+  return ticks / 100;
+}
 
 function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Run {
+  // Node processes report their own peak RSS (bench/rss.js); others through GNU time when present.
+  if (cmd !== process.execPath && fs.existsSync('/usr/bin/time')) [cmd, args] = ['/usr/bin/time', ['-f', 'BENCH_MAXRSS_KB %M', cmd, ...args]];
+  const cpu0 = serverCpu();
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: env ?? process.env });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} failed: ${r.stderr || r.stdout}`);
   const kb = Number(/BENCH_MAXRSS_KB (\d+)/.exec(r.stderr)?.[1] ?? 0);
-  return { ms, rssMiB: kb / 1024 };
+  return { ms, rssMiB: kb / 1024, serverCpuS: serverCpu() - cpu0 };
 }
 
 function resourceVersions(kubectl: string, kubeconfig: string, ns: string): Map<string, string> {
@@ -72,6 +87,7 @@ function writes(before: Map<string, string>, after: Map<string, string>): number
 
 async function main(): Promise<void> {
   const state = await up();
+  serverPids = state.components.filter((c) => c.name === 'kube-apiserver' || c.name === 'etcd').map((c) => c.pid);
   const kubectl = path.join(ensureBinaries(), 'kubectl');
   const kubeconfig = state.kubeconfig;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-bench-agent-'));
@@ -80,6 +96,9 @@ async function main(): Promise<void> {
     for (const objects of SIZES) {
       const apps = Math.ceil(objects / 4);
       const m: Record<string, number[]> = { oursFirst: [], peerFirst: [], oursNoop: [], peerNoop: [], oursOne: [], peerOne: [], oursRss: [], peerRss: [] };
+      // apiserver + etcd CPU seconds of each run, by the same keys.
+      const cpu: Record<string, number[]> = { oursFirst: [], peerFirst: [], oursNoop: [], peerNoop: [], oursOne: [], peerOne: [] };
+      const record = (key: string, r: Run) => { m[key].push(r.ms); cpu[key].push(r.serverCpuS); return r; };
       const w: Record<string, number[]> = { oursNoop: [], peerNoop: [], oursOne: [], peerOne: [] };
       for (let rep = 0; rep < REPS; rep++) {
         for (const tool of rep % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours']) {
@@ -108,15 +127,15 @@ async function main(): Promise<void> {
             const once = () => timed(process.execPath, ['--require', RSS, path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--once', '--repo', `file://${bare}`, '--branch', 'deploy',
               '--kubeconfig', kubeconfig, '--agent-namespace', ns, '--timeout', '10m', '--workdir', path.join(dir, 'checkout'), ...(WAIT ? [] : ['--no-wait'])]);
             publish(manifests('v1'));
-            const first = once();
-            m.oursFirst.push(first.ms); m.oursRss.push(first.rssMiB);
+            const first = record('oursFirst', once());
+            m.oursRss.push(first.rssMiB);
             let before = resourceVersions(kubectl, kubeconfig, ns);
-            m.oursNoop.push(once().ms);
+            record('oursNoop', once());
             let after = resourceVersions(kubectl, kubeconfig, ns);
             w.oursNoop.push(writes(before, after));
             publish(manifests('v2', Math.floor(apps / 2)));
             before = after;
-            m.oursOne.push(once().ms);
+            record('oursOne', once());
             after = resourceVersions(kubectl, kubeconfig, ns);
             w.oursOne.push(writes(before, after));
           } else {
@@ -126,15 +145,15 @@ async function main(): Promise<void> {
             // kubectl 1.34 prunes server-side applied objects only through an ApplySet (alpha).
             const apply = () => timed(kubectl, ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--force-conflicts', '--field-manager', 'kubectl-bench', '--prune', `--applyset=${bench}`, '-n', ns, '-f', file], { ...process.env, KUBECTL_APPLYSET: 'true' });
             write(manifests('v1'));
-            const first = apply();
-            m.peerFirst.push(first.ms);
+            const first = record('peerFirst', apply());
+            m.peerRss.push(first.rssMiB);
             let before = resourceVersions(kubectl, kubeconfig, ns);
-            m.peerNoop.push(apply().ms);
+            record('peerNoop', apply());
             let after = resourceVersions(kubectl, kubeconfig, ns);
             w.peerNoop.push(writes(before, after));
             write(manifests('v2', Math.floor(apps / 2)));
             before = after;
-            m.peerOne.push(apply().ms);
+            record('peerOne', apply());
             after = resourceVersions(kubectl, kubeconfig, ns);
             w.peerOne.push(writes(before, after));
           }
@@ -143,17 +162,18 @@ async function main(): Promise<void> {
       }
       const f = (x: number) => `${(x / 1000).toFixed(2)} s`;
       const r = (a: number[], b: number[]) => `${(median(a) / median(b)).toFixed(2)}x`;
-      rows.push(`| ${objects} | first sync | ${f(median(m.oursFirst))} | ${f(median(m.peerFirst))} | ${r(m.oursFirst, m.peerFirst)} | | ${median(m.oursRss).toFixed(0)} MiB |`);
-      rows.push(`| ${objects} | no-op | ${f(median(m.oursNoop))} | ${f(median(m.peerNoop))} | ${r(m.oursNoop, m.peerNoop)} | writes: ${Math.max(...w.oursNoop)} vs ${Math.max(...w.peerNoop)} | |`);
-      rows.push(`| ${objects} | one changed | ${f(median(m.oursOne))} | ${f(median(m.peerOne))} | ${r(m.oursOne, m.peerOne)} | writes: ${Math.max(...w.oursOne)} vs ${Math.max(...w.peerOne)}; ${(median(m.oursOne) / median(m.oursFirst)).toFixed(2)}x of our first sync | |`);
+      const c = (k: string) => `${median(cpu[`ours${k}`]).toFixed(1)} s vs ${median(cpu[`peer${k}`]).toFixed(1)} s`;
+      rows.push(`| ${objects} | first sync | ${f(median(m.oursFirst))} | ${f(median(m.peerFirst))} | ${r(m.oursFirst, m.peerFirst)} | | ${c('First')} | ${median(m.oursRss).toFixed(0)} vs ${median(m.peerRss).toFixed(0)} MiB |`);
+      rows.push(`| ${objects} | no-op | ${f(median(m.oursNoop))} | ${f(median(m.peerNoop))} | ${r(m.oursNoop, m.peerNoop)} | writes: ${Math.max(...w.oursNoop)} vs ${Math.max(...w.peerNoop)} | ${c('Noop')} | |`);
+      rows.push(`| ${objects} | one changed | ${f(median(m.oursOne))} | ${f(median(m.peerOne))} | ${r(m.oursOne, m.peerOne)} | writes: ${Math.max(...w.oursOne)} vs ${Math.max(...w.peerOne)}; ${(median(m.oursOne) / median(m.oursFirst)).toFixed(2)}x of our first sync | ${c('One')} | |`);
       process.stderr.write(`done: ${objects} objects\n`);
     }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
   console.log(`agent benchmark: median of ${REPS} alternating runs per figure; each a fresh process (git fetch, load, validate, apply, health) vs kubectl apply --server-side --prune; node ${process.version}, ${os.cpus().length} CPUs`);
-  console.log('| objects | case | synthops agent --once | kubectl apply --server-side --prune --applyset | ratio | notes | synthops peak RSS |');
-  console.log('|---:|---|---:|---:|---:|---|---:|');
+  console.log('| objects | case | synthops agent --once | kubectl apply --server-side --prune --applyset | ratio | notes | apiserver+etcd CPU (synthops vs kubectl) | peak RSS (synthops vs kubectl) |');
+  console.log('|---:|---|---:|---:|---:|---|---:|---:|');
   for (const row of rows) console.log(row);
 }
 
