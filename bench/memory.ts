@@ -59,7 +59,10 @@ async function main(): Promise<void> {
 
   const port = await freePort();
   const t0 = Date.now();
-  const agent = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--repo', `file://${bare}`, '--branch', 'deploy', '--kubeconfig', state.kubeconfig,
+  // BENCH_HEAPSNAPSHOT=<dir>: write a heap snapshot of the idle agent there (open it in Chrome DevTools).
+  const snapshots = process.env.BENCH_HEAPSNAPSHOT;
+  if (snapshots) fs.mkdirSync(snapshots, { recursive: true });
+  const agent = spawn(process.execPath, [...(snapshots ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(snapshots)}`] : []), path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--repo', `file://${bare}`, '--branch', 'deploy', '--kubeconfig', state.kubeconfig,
     '--agent-namespace', ns, '--interval', '10m', '--listen', `127.0.0.1:${port}`, '--no-wait', '--log-level', 'warn', '--workdir', path.join(work, 'checkout')], { stdio: 'ignore' });
   try {
     let ready = 0;
@@ -74,10 +77,22 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 5000)); // watches established, idle
     const peak = status(agent.pid!, 'VmHWM');
     const now = status(agent.pid!, 'VmRSS');
+    // What the RSS is made of, from the agent's own process metrics.
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const gauge = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN) / 2 ** 20;
+    const heap = gauge('synthops_nodejs_heap_size_used_bytes');
+    const heapTotal = gauge('synthops_nodejs_heap_size_total_bytes');
+    const external = gauge('synthops_nodejs_external_memory_bytes');
+    if (snapshots) {
+      agent.kill('SIGUSR2');
+      while (!fs.readdirSync(snapshots).some((f) => f.endsWith('.heapsnapshot'))) await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, 10_000)); // written in one go; give it time to finish
+    }
     console.log(`agent memory: ${APPS} apps, ${APPS * PER_APP} objects, watches on; node ${process.version}`);
     console.log('| apps | objects | first sync (no health wait) | peak RSS | RSS when idle | target |');
     console.log('|---:|---:|---:|---:|---:|---:|');
     console.log(`| ${APPS} | ${APPS * PER_APP} | ${(synced / 1000).toFixed(1)} s | ${peak.toFixed(0)} MiB | ${now.toFixed(0)} MiB | <= 150 MB (Flux, published: 175 MiB for 1000 apps) |`);
+    console.log(`idle: JS heap used ${heap.toFixed(0)} MiB of ${heapTotal.toFixed(0)} MiB allocated, external ${external.toFixed(0)} MiB; the rest of the RSS is Node itself and loaded code`);
   } finally {
     agent.kill('SIGTERM');
     execFileSync(kubectl, ['--kubeconfig', state.kubeconfig, 'delete', 'namespace', ns, '--wait=false'], { stdio: 'ignore' });

@@ -5,5 +5,5 @@
 export * from './author';
 export * from './keys';
 export * from './errors';
-export { synth, SynthOptions, SynthResult } from './synth/synth';
+export { synth, SynthOptions, SynthResult, SynthStats } from './synth/synth';
 export { ValidationIssue } from './synth/validate';

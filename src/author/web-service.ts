@@ -21,6 +21,7 @@ export interface WebServiceProps {
   readonly name?: string;
   /**
    * Container image. Must carry a tag other than `latest`, or a digest.
+   * Used when neither the image pins file nor the environment's `image` override names one.
    * @default - the app's entry in the image pins file, else the environment's `image` override
    */
   readonly image?: string;
@@ -88,7 +89,8 @@ export class WebService extends Construct {
     const name = props.name ?? app.appName;
     const field = (f: string) => `WebService "${name}" (app ${app.appName}, env ${app.env.name}): ${f}`;
 
-    const image = props.image ?? app.env.imageFor(app.appName);
+    // The pins file wins: CI bumps it (`synthops set-image`), a prop in code is the fallback.
+    const image = app.env.imageFor(app.appName, props.image);
     if (!image) {
       throw new Error(field(`no image: pin one in the image pins file (${app.env.name}.${app.appName}) or set the "image" prop`));
     }

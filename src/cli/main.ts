@@ -32,6 +32,8 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('-o, --out <dir>', 'output folder', 'dist')
     .option('-C, --root <dir>', 'config repo root', process.cwd())
     .option('--typecheck', 'type-check the apps while loading them (slower)', false)
+    .option('--no-cache', 'load and render every app, and rewrite every output file (the output is the same)')
+    .option('--cache-dir <dir>', 'synth cache folder, relative to the root like --out (default: node_modules/.cache/synthops/synth)')
     .action(async (opts) => { result.code = (await synthCmd()).runSynth(opts, io); });
 
   program.command('init')

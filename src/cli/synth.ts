@@ -9,11 +9,20 @@ export interface SynthCommandOptions {
   readonly out?: string;
   readonly root?: string;
   readonly typecheck?: boolean;
+  /** False with `--no-cache`. */
+  readonly cache?: boolean;
+  readonly cacheDir?: string;
 }
 
 /** `synthops synth`: render, validate, write dist/ atomically. Returns the exit code. */
 export function runSynth(opts: SynthCommandOptions, io: Output): number {
-  const result = synth({ root: opts.root, out: opts.out, envs: opts.env, typecheck: opts.typecheck });
+  const result = synth({
+    root: opts.root, out: opts.out, envs: opts.env, typecheck: opts.typecheck,
+    cache: opts.cache !== false,
+    cacheDir: opts.cacheDir,
+    // SYNTHOPS_DEBUG=1 says why the cache missed; never needed for correct output.
+    debug: process.env.SYNTHOPS_DEBUG ? (m) => io.err(m) : undefined,
+  });
   if (!result.ok) {
     for (const issue of result.issues) io.err(formatIssue(issue));
     io.err(`synth failed with ${result.issues.length} error(s); ${path.relative(process.cwd(), result.outDir) || '.'} was not changed`);
@@ -25,5 +34,7 @@ export function runSynth(opts: SynthCommandOptions, io: Output): number {
     io.out(`${env}: ${apps.map((a) => `${a.app} (${a.objects.length})`).join(', ') || 'no apps'}`);
   }
   io.out(`wrote ${objects} objects of ${result.index.apps.length} app(s) to ${result.outDir}`);
+  const { rendered, cached, filesWritten, filesReused } = result.stats;
+  if (opts.cache !== false) io.out(`cache: rendered ${rendered} app module(s), reused ${cached}; wrote ${filesWritten} file(s), kept ${filesReused}`);
   return 0;
 }

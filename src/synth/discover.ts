@@ -54,6 +54,12 @@ export function listAppModules(appsDir: string): string[] {
   return found.sort();
 }
 
+/**
+ * This module: Node lists every app module it requires among its children. Dependency
+ * tracking must not follow those edges, or every app would depend on every other.
+ */
+export const LOADER_MODULE: NodeModule = module;
+
 let tsRegistered = false;
 
 /**
@@ -74,15 +80,27 @@ export function registerTypeScript(root: string, typecheck: boolean): void {
   tsRegistered = true;
 }
 
+// The synthops package this module belongs to (its lib/ or src/ sits right below).
+const OWN_PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
 /**
  * Drops the config repo's modules from Node's require cache, so a synth in a
- * long-lived process (a library caller, a test) reads the sources as they are now.
+ * long-lived process (a library caller, a test) reads the sources as they are now:
+ * everything under `apps/` and `imports/`, and any other module of the repo outside
+ * node_modules (local helpers), except synthops's own code. A stale helper would
+ * otherwise render old output and poison the synth cache with it.
  */
 function forgetModules(root: string): void {
   const prefixes = [APPS_DIR, 'imports'].map((d) => path.join(root, d) + path.sep);
+  const rootPrefix = root + path.sep;
+  const ownPrefix = OWN_PACKAGE_ROOT + path.sep;
+  const nodeModules = `${path.sep}node_modules${path.sep}`;
   for (const key of Object.keys(require.cache)) {
-    if (prefixes.some((p) => key.startsWith(p))) delete require.cache[key];
+    const helper = key.startsWith(rootPrefix) && !key.includes(nodeModules) && !key.startsWith(ownPrefix);
+    if (helper || prefixes.some((p) => key.startsWith(p))) delete require.cache[key];
   }
+  // Node keeps every module this one required among its children; let forgotten ones go.
+  module.children = module.children.filter((c) => require.cache[c.filename] === c);
 }
 
 function relative(root: string, file: string): string {
@@ -99,19 +117,34 @@ function errorText(e: unknown): string {
 }
 
 /**
- * Loads the environments and every app module of the config repo at `root`.
- * A module that fails to load is reported as a problem, not thrown: synth lists
- * every error at once.
+ * Gets `require` ready to load the config repo at `root`: TypeScript registered and
+ * the repo's modules dropped from the require cache. Call once per synth, before
+ * {@link loadEnvironments} and {@link loadAppModule}.
  */
-export function discover(root: string, options: { typecheck?: boolean } = {}): ConfigRepo {
-  const appsDir = path.join(root, APPS_DIR);
-  if (!fs.existsSync(appsDir)) {
+export function prepareLoading(root: string, options: { typecheck?: boolean } = {}): void {
+  if (!fs.existsSync(path.join(root, APPS_DIR))) {
     throw new UsageError(`${root}: no ${APPS_DIR}/ folder; is this a synthops config repo? (synthops init creates one)`);
   }
   registerTypeScript(root, options.typecheck ?? false);
   forgetModules(root);
+}
 
-  const envFile = SOURCE_EXT.map((ext) => path.join(appsDir, `${ENVIRONMENTS_MODULE}${ext}`)).find((f) => fs.existsSync(f));
+/** The environments module of a config repo, loaded. */
+export interface LoadedEnvironments {
+  readonly environments: Environments;
+  /** Absolute path of the module. */
+  readonly file: string;
+}
+
+/** Absolute path of `apps/environments.ts` (or `.js`), or undefined when there is none. */
+function environmentsFile(root: string): string | undefined {
+  const appsDir = path.join(root, APPS_DIR);
+  return SOURCE_EXT.map((ext) => path.join(appsDir, `${ENVIRONMENTS_MODULE}${ext}`)).find((f) => fs.existsSync(f));
+}
+
+/** Loads `apps/environments.ts`; throws a {@link ConfigError} when it is missing or wrong. */
+export function loadEnvironments(root: string): LoadedEnvironments {
+  const envFile = environmentsFile(root);
   if (!envFile) {
     throw new ConfigError(`${APPS_DIR}/${ENVIRONMENTS_MODULE}.ts`, 'missing: it declares the environments (export default defineEnvironments({...}))');
   }
@@ -124,24 +157,49 @@ export function discover(root: string, options: { typecheck?: boolean } = {}): C
   if (!isEnvironments(environments)) {
     throw new ConfigError(relative(root, envFile), 'the default export must be the result of defineEnvironments({...})');
   }
+  return { environments, file: envFile };
+}
 
+/** What one app module yielded: its app definitions, or why it has none. */
+export type LoadedModule =
+  | { readonly source: string; readonly apps: readonly DiscoveredApp[] }
+  | { readonly source: string; readonly problem: ModuleProblem };
+
+/** Source path of an app module as synth reports it: relative to `root`, "/" separated. */
+export function sourceOf(root: string, file: string): string {
+  return relative(root, file);
+}
+
+/** Requires one app module (absolute path) and checks its default export. Never throws. */
+export function loadAppModule(root: string, file: string): LoadedModule {
+  const source = relative(root, file);
+  let exported: unknown;
+  try {
+    exported = defaultExport(require(file));
+  } catch (e) {
+    return { source, problem: { source, message: `failed to load: ${errorText(e)}` } };
+  }
+  const defs = Array.isArray(exported) ? exported : [exported];
+  if (defs.length === 0 || !defs.every(isAppDefinition)) {
+    return { source, problem: { source, message: 'the default export must be defineApp({...}) or an array of them' } };
+  }
+  return { source, apps: defs.map((definition: AppDefinition) => ({ definition, source })) };
+}
+
+/**
+ * Loads the environments and every app module of the config repo at `root`.
+ * A module that fails to load is reported as a problem, not thrown: synth lists
+ * every error at once.
+ */
+export function discover(root: string, options: { typecheck?: boolean } = {}): ConfigRepo {
+  prepareLoading(root, options);
+  const { environments } = loadEnvironments(root);
   const apps: DiscoveredApp[] = [];
   const problems: ModuleProblem[] = [];
-  for (const file of listAppModules(appsDir)) {
-    const source = relative(root, file);
-    let exported: unknown;
-    try {
-      exported = defaultExport(require(file));
-    } catch (e) {
-      problems.push({ source, message: `failed to load: ${errorText(e)}` });
-      continue;
-    }
-    const defs = Array.isArray(exported) ? exported : [exported];
-    if (defs.length === 0 || !defs.every(isAppDefinition)) {
-      problems.push({ source, message: 'the default export must be defineApp({...}) or an array of them' });
-      continue;
-    }
-    for (const definition of defs) apps.push({ definition, source });
+  for (const file of listAppModules(path.join(root, APPS_DIR))) {
+    const loaded = loadAppModule(root, file);
+    if ('problem' in loaded) problems.push(loaded.problem);
+    else apps.push(...loaded.apps);
   }
   return { root, environments, apps, problems };
 }

@@ -1,15 +1,17 @@
-import { createHash } from 'crypto';
+import * as fs from 'fs';
 import * as path from 'path';
+import { AppDefinition } from '../author/define-app';
 import { DEFAULT_IMAGE_PINS_FILE, ImagePins, loadImagePins } from '../author/image-pins';
 import { UsageError } from '../errors';
-import { ConfigRepo, discover } from './discover';
+import { AppOutput, indexedApp, layoutApp, relayoutIfScopesChanged } from './app-output';
+import { AppSummary, CachedModule, DebugLog, SynthCache, cacheKey, defaultCacheDir } from './cache';
+import { DepResolver } from './deps';
+import { APPS_DIR, ModuleProblem, listAppModules, loadAppModule, loadEnvironments, prepareLoading, sourceOf } from './discover';
 import { INDEX_API_VERSION, INDEX_FILE, IndexedApp, IndexedFile, SynthIndex, indexToJson } from './index-file';
-import { fileNames } from './layout';
-import { refOf } from './manifest';
-import { normalize } from './normalize';
-import { RenderResult, render } from './render';
+import { Manifest } from './manifest';
+import { planRenders, renderApps } from './render';
 import { ScopeResolver } from './scope';
-import { toYaml } from './serialize';
+import { ReadTracer, TracedReads, newTracedReads } from './trace';
 import { CheckedObject, ValidationIssue, validateObjects } from './validate';
 import { writeTreeAtomically } from './write';
 
@@ -25,6 +27,30 @@ export interface SynthOptions {
   readonly typecheck?: boolean;
   /** Render and validate, but write nothing. @default false */
   readonly dryRun?: boolean;
+  /**
+   * Reuse the output of app modules whose inputs did not change since the last synth,
+   * and rewrite only the output files that changed. The result is identical either way.
+   * @default true
+   */
+  readonly cache?: boolean;
+  /** Cache folder, relative to `root` unless absolute. @default 'node_modules/.cache/synthops/synth' */
+  readonly cacheDir?: string;
+  /** Receives debug messages (why the cache missed, or could not be used). @default - none */
+  readonly debug?: DebugLog;
+}
+
+/** How much work a synth did. */
+export interface SynthStats {
+  /** App modules loaded and built. */
+  readonly rendered: number;
+  /** App modules whose output came from the cache, without loading them. */
+  readonly cached: number;
+  /** Sources of the app modules loaded and built, relative to the root. */
+  readonly renderedSources: readonly string[];
+  /** Output files written (0 when nothing was written). */
+  readonly filesWritten: number;
+  /** Output files reused unchanged from the previous output (moved with their folder, or hard-linked). */
+  readonly filesReused: number;
 }
 
 /** What a synth produced. `ok` is false when there were validation errors; then nothing was written. */
@@ -37,15 +63,21 @@ export interface SynthResult {
   readonly index: SynthIndex;
   /** Every output file, relative path -> content (index.json included). */
   readonly files: ReadonlyMap<string, string>;
+  readonly stats: SynthStats;
 }
 
 const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-function repoIssues(repo: ConfigRepo, envNames: readonly string[], pins: ImagePins): ValidationIssue[] {
-  const issues: ValidationIssue[] = repo.problems.map((p) => ({ rule: 'module-error', source: p.source, message: p.message }));
-  const known = Object.keys(repo.environments.definitions);
+/** An app as the repo-level checks see it: a loaded definition or a cached summary. */
+interface KnownApp {
+  readonly summary: AppSummary;
+  readonly source: string;
+}
+
+function repoIssues(problems: readonly ModuleProblem[], apps: readonly KnownApp[], known: readonly string[], envNames: readonly string[], pins: ImagePins): ValidationIssue[] {
+  const issues: ValidationIssue[] = problems.map((p) => ({ rule: 'module-error', source: p.source, message: p.message }));
   const seen = new Map<string, string>();
-  for (const { definition: d, source } of repo.apps) {
+  for (const { summary: d, source } of apps) {
     if (!APP_NAME.test(d.name) || d.name.length > 63) {
       issues.push({ rule: 'invalid-app', app: d.name, source, message: `app name "${d.name}" must be a DNS label (lowercase letters, digits, "-", at most 63)` });
     }
@@ -53,83 +85,172 @@ function repoIssues(repo: ConfigRepo, envNames: readonly string[], pins: ImagePi
     if (other !== undefined) issues.push({ rule: 'invalid-app', app: d.name, source, message: `app name "${d.name}" is also used by ${other}` });
     else seen.set(d.name, source);
     for (const dep of d.dependsOn ?? []) {
-      if (!repo.apps.some((a) => a.definition.name === dep)) issues.push({ rule: 'invalid-app', app: d.name, source, message: `depends on "${dep}", which is not an app of this repo` });
+      if (!apps.some((a) => a.summary.name === dep)) issues.push({ rule: 'invalid-app', app: d.name, source, message: `depends on "${dep}", which is not an app of this repo` });
     }
     for (const e of d.environments ?? []) {
       if (!known.includes(e)) issues.push({ rule: 'unknown-environment', app: d.name, source, message: `environment "${e}" is not declared in apps/environments.ts (known: ${known.join(', ')})` });
     }
   }
-  for (const [env, apps] of Object.entries(pins)) {
+  for (const [env, appPins] of Object.entries(pins)) {
     if (!known.includes(env)) {
       issues.push({ rule: 'unknown-image-pin', source: DEFAULT_IMAGE_PINS_FILE, env, message: `environment "${env}" is not declared in apps/environments.ts` });
       continue;
     }
     if (!envNames.includes(env)) continue;
-    for (const app of Object.keys(apps)) {
+    for (const app of Object.keys(appPins)) {
       if (!seen.has(app)) issues.push({ rule: 'unknown-image-pin', source: DEFAULT_IMAGE_PINS_FILE, env, app, message: `no app named "${app}" exists` });
     }
   }
   return issues;
 }
 
-function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
+function summaryOf(d: AppDefinition): AppSummary {
+  return {
+    name: d.name,
+    ...(d.environments ? { environments: [...d.environments] } : {}),
+    ...(d.dependsOn ? { dependsOn: [...d.dependsOn] } : {}),
+  };
 }
 
-/** Lays the rendered apps out as files and builds the index. */
-function layout(rendered: RenderResult, envNames: readonly string[], scopes: ScopeResolver) {
-  const files = new Map<string, string>();
-  const indexFiles: IndexedFile[] = [];
-  const indexApps: IndexedApp[] = [];
-  const checked: CheckedObject[] = [];
-  const sortedApps = [...rendered.apps].sort((a, b) => (a.env === b.env ? a.app.localeCompare(b.app) : envNames.indexOf(a.env) - envNames.indexOf(b.env)));
-  for (const ra of sortedApps) {
-    const manifests = ra.objects.map((o) => normalize(o.manifest, ra.app, ra.env, scopes));
-    for (const m of manifests) checked.push({ env: ra.env, app: ra.app, source: ra.source, production: false, manifest: m });
-    if (manifests.some((m) => typeof m.metadata?.name !== 'string' || typeof m.kind !== 'string')) continue;
-    const names = fileNames(manifests);
-    const entries = manifests.map((m, i) => ({ m, file: `${ra.env}/${ra.app}/${names[i]}` })).sort((a, b) => a.file.localeCompare(b.file));
-    for (const { m, file } of entries) {
-      const content = toYaml(m);
-      files.set(file, content);
-      indexFiles.push({ path: file, sha256: sha256(content) });
-    }
-    indexApps.push({
-      env: ra.env,
-      app: ra.app,
-      namespace: ra.namespace,
-      source: ra.source,
-      ...(ra.dependsOn.length > 0 ? { dependsOn: [...ra.dependsOn].sort() } : {}),
-      ...(ra.serviceAccount ? { serviceAccount: ra.serviceAccount } : {}),
-      objects: entries.map(({ m, file }) => ({ ...refOf(m), file })),
-    });
-  }
-  return { files, indexFiles, indexApps, checked };
+/** One app module in this synth: from the cache, or loaded now. */
+type ModuleUnit =
+  | { readonly kind: 'cached'; readonly source: string; readonly entry: CachedModule }
+  | { readonly kind: 'loaded'; readonly source: string; readonly file: string; readonly apps: readonly AppDefinition[]; readonly traced: TracedReads }
+  | { readonly kind: 'problem'; readonly source: string; readonly problem: ModuleProblem };
+
+/** The synth cache, when it is on and usable for this synth. */
+interface CacheSession {
+  readonly cache: SynthCache;
+  readonly deps: DepResolver;
+  readonly tracer: ReadTracer;
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /**
  * Renders every app of a config repo for the selected environments, validates the
  * result, and, only when there is no error, replaces the output folder with one YAML
  * file per object plus `index.json`. Output bytes depend only on the sources.
+ *
+ * With the cache (the default), app modules whose inputs are unchanged since the last
+ * synth are not loaded; their output comes from the cache, and every check runs over
+ * all apps as in a synth without it.
  */
 export function synth(options: SynthOptions = {}): SynthResult {
   const root = path.resolve(options.root ?? process.cwd());
   const outDir = path.resolve(root, options.out ?? 'dist');
-  const repo = discover(root, { typecheck: options.typecheck });
-  const known = Object.keys(repo.environments.definitions);
+  const debug = options.debug ?? (() => undefined);
+  const useCache = options.cache !== false;
+  const cacheDir = path.resolve(root, options.cacheDir ?? defaultCacheDir(root));
+  if (useCache && (isInside(cacheDir, outDir) || isInside(outDir, cacheDir))) {
+    throw new UsageError(`the synth cache ${cacheDir} and the output folder ${outDir} must not contain one another`);
+  }
+  prepareLoading(root, { typecheck: options.typecheck });
+  // The default place is the repo's node_modules (git-ignored); never create one just for the cache.
+  const cacheUsable = useCache && (options.cacheDir !== undefined || fs.existsSync(path.join(root, 'node_modules')));
+  if (useCache && !cacheUsable) debug(`cache: off: ${root} has no node_modules folder (pass cacheDir to use one elsewhere)`);
+  const tracer = cacheUsable ? new ReadTracer() : undefined;
+  tracer?.install();
+  try {
+    return synthLoaded(root, outDir, options, tracer ? { tracer, cacheDir, debug } : undefined);
+  } finally {
+    tracer?.uninstall();
+  }
+}
+
+function synthLoaded(root: string, outDir: string, options: SynthOptions, caching: { tracer: ReadTracer; cacheDir: string; debug: DebugLog } | undefined): SynthResult {
+  const envTraced = newTracedReads();
+  const during = <T>(traced: TracedReads, fn: () => T): T => (caching ? caching.tracer.during(traced, fn) : fn());
+  const { environments, file: envFile } = during(envTraced, () => loadEnvironments(root));
+  const known = Object.keys(environments.definitions);
   const envNames = options.envs && options.envs.length > 0 ? [...options.envs] : known;
   const unknown = envNames.filter((e) => !known.includes(e));
   if (unknown.length > 0) throw new UsageError(`unknown environment(s) ${unknown.join(', ')}; declared in apps/environments.ts: ${known.join(', ')}`);
-
   const pins = loadImagePins(path.join(root, DEFAULT_IMAGE_PINS_FILE));
-  const issues = repoIssues(repo, envNames, pins);
-  const rendered = render(repo, envNames, pins);
-  for (const f of rendered.failures) issues.push({ rule: 'app-error', env: f.env, app: f.app, source: f.source, message: f.message });
+  const moduleFiles = listAppModules(path.join(root, APPS_DIR));
 
-  const scopes = new ScopeResolver(rendered.apps.flatMap((a) => a.objects.map((o) => o.manifest)));
-  const { files, indexFiles, indexApps, checked } = layout(rendered, envNames, scopes);
-  const production = new Set(envNames.filter((e) => repo.environments.definitions[e].production));
-  issues.push(...validateObjects(checked.map((c) => ({ ...c, production: production.has(c.env) })), scopes));
+  let session: CacheSession | undefined;
+  if (caching) {
+    const deps = new DepResolver(root, moduleFiles, caching.tracer.readHashes);
+    const envModule = require.cache[envFile];
+    if (envTraced.uncacheable || !envModule) {
+      caching.debug(`cache: off for this synth: apps/environments ${envTraced.uncacheable ?? 'was not loaded as a module'}`);
+    } else {
+      const sharedKeys = [...deps.moduleKeys(envModule, envTraced), `f:${DEFAULT_IMAGE_PINS_FILE}`, 'f:tsconfig.json', 'f:package.json'];
+      const key = cacheKey({ root, envNames, typecheck: options.typecheck ?? false, shared: deps.record(sharedKeys) });
+      session = { cache: new SynthCache(caching.cacheDir, key, caching.debug), deps, tracer: caching.tracer };
+    }
+  }
+
+  // Load (or take from the cache) every app module, in discovery order.
+  const units: ModuleUnit[] = moduleFiles.map((file) => {
+    const source = sourceOf(root, file);
+    const entry = session?.cache.lookup(source, envNames, (d) => session!.deps.matches(d));
+    if (entry) return { kind: 'cached', source, entry };
+    const traced = newTracedReads();
+    const loaded = during(traced, () => loadAppModule(root, file));
+    if ('problem' in loaded) return { kind: 'problem', source, problem: loaded.problem };
+    return { kind: 'loaded', source, file, apps: loaded.apps.map((a) => a.definition), traced };
+  });
+
+  type PlanApp = KnownApp & { readonly name: string; readonly environments?: readonly string[]; readonly unit: ModuleUnit; readonly definition?: AppDefinition };
+  const apps: PlanApp[] = units.flatMap((unit): PlanApp[] => {
+    if (unit.kind === 'cached') return unit.entry.apps.map((summary) => ({ summary, source: unit.source, name: summary.name, environments: summary.environments, unit }));
+    if (unit.kind === 'loaded') return unit.apps.map((definition) => ({ summary: summaryOf(definition), source: unit.source, name: definition.name, environments: definition.environments, unit, definition }));
+    return [];
+  });
+  const problems = units.flatMap((u) => (u.kind === 'problem' ? [u.problem] : []));
+  const issues = repoIssues(problems, apps, known, envNames, pins);
+
+  // Build the loaded apps; the cached ones bring their output.
+  const plan = planRenders(apps, envNames);
+  const tracedOf = new Map(units.flatMap((u) => (u.kind === 'loaded' ? [[u.source, u.traced] as const] : [])));
+  const rendered = renderApps(
+    plan.filter((p) => p.app.definition).map(({ env, app }) => ({ env, definition: app.definition!, source: app.source })),
+    environments,
+    pins,
+    (source, build) => during(tracedOf.get(source) ?? newTracedReads(), build),
+  );
+  for (const f of rendered.failures) issues.push({ rule: 'app-error', env: f.env, app: f.app, source: f.source, message: f.message });
+  const cachedOutputs = plan.flatMap(({ env, app }) => {
+    if (app.unit.kind !== 'cached') return [];
+    return app.unit.entry.outputs.filter((o) => o.env === env && o.app === app.name);
+  });
+
+  // Normalisation needs every CRD of the render, cached or not.
+  const scopes = new ScopeResolver([
+    ...rendered.apps.flatMap((a) => a.objects.map((o) => o.manifest)),
+    ...cachedOutputs.flatMap((o) => o.objects.map((x) => x.manifest)),
+  ]);
+  const outputs: AppOutput[] = [
+    ...rendered.apps.map((ra) => layoutApp(
+      { env: ra.env, app: ra.app, source: ra.source, namespace: ra.namespace, dependsOn: ra.dependsOn, ...(ra.serviceAccount ? { serviceAccount: ra.serviceAccount } : {}) },
+      ra.objects.map((o): Manifest => o.manifest),
+      scopes,
+    )),
+    ...cachedOutputs.map((o) => relayoutIfScopesChanged(o, scopes)),
+  ].sort((a, b) => (a.env === b.env ? a.app.localeCompare(b.app) : envNames.indexOf(a.env) - envNames.indexOf(b.env)));
+
+  const files = new Map<string, string>();
+  const hashes = new Map<string, string>();
+  const indexFiles: IndexedFile[] = [];
+  const indexApps: IndexedApp[] = [];
+  const checked: CheckedObject[] = [];
+  const production = new Set(envNames.filter((e) => environments.definitions[e].production));
+  for (const out of outputs) {
+    for (const o of out.objects) checked.push({ env: out.env, app: out.app, source: out.source, production: production.has(out.env), manifest: o.manifest });
+    if (!out.files) continue;
+    for (const f of out.files) {
+      files.set(f.path, f.content);
+      hashes.set(f.path, f.sha256);
+      indexFiles.push({ path: f.path, sha256: f.sha256 });
+    }
+    indexApps.push(indexedApp(out));
+  }
+  issues.push(...validateObjects(checked, scopes));
 
   const index: SynthIndex = {
     apiVersion: INDEX_API_VERSION,
@@ -140,6 +261,53 @@ export function synth(options: SynthOptions = {}): SynthResult {
   };
   files.set(INDEX_FILE, indexToJson(index));
   const ok = issues.length === 0;
-  if (ok && !options.dryRun) writeTreeAtomically(outDir, files);
-  return { ok, issues, outDir, index, files };
+  let filesWritten = 0;
+  let filesReused = 0;
+  if (ok && !options.dryRun) {
+    const previous = session?.cache.readDistState(outDir);
+    const w = writeTreeAtomically(outDir, files, { hashes, previous, record: session !== undefined });
+    filesWritten = w.written;
+    filesReused = w.reused;
+    if (session && w.state) session.cache.writeDistState(w.state);
+  }
+  if (session) storeLoaded(session, units, envNames, outputs, rendered.failures.map((f) => f.source));
+
+  const renderedSources = units.filter((u) => u.kind !== 'cached').map((u) => u.source);
+  return {
+    ok, issues, outDir, index, files,
+    stats: { rendered: renderedSources.length, cached: units.length - renderedSources.length, renderedSources, filesWritten, filesReused },
+  };
+}
+
+/**
+ * Stores the output of every module loaded in this synth that can be reused as is:
+ * it loaded and built without error, read nothing the tracer cannot follow, and each
+ * of its apps has complete output in every selected environment it is meant for (an
+ * app left out as a duplicate name would leave a hole only loading can fill).
+ */
+function storeLoaded(session: CacheSession, units: readonly ModuleUnit[], envNames: readonly string[], outputs: readonly AppOutput[], failed: readonly string[]): void {
+  const failedSources = new Set(failed);
+  const bySource = new Map<string, AppOutput[]>();
+  for (const o of outputs) {
+    const list = bySource.get(o.source) ?? [];
+    list.push(o);
+    bySource.set(o.source, list);
+  }
+  session.deps.refreshModules(); // the app modules loaded since the shared inputs were recorded
+  for (const unit of units) {
+    if (unit.kind !== 'loaded' || failedSources.has(unit.source)) continue;
+    if (unit.traced.uncacheable) {
+      session.cache.forget(unit.source, unit.traced.uncacheable);
+      continue;
+    }
+    const mine = bySource.get(unit.source) ?? [];
+    const complete = new Set(mine.filter((o) => o.files).map((o) => `${o.env}/${o.app}`));
+    const covered = unit.apps.every((d) => envNames.every((env) => (d.environments && !d.environments.includes(env)) || complete.has(`${env}/${d.name}`)));
+    const module = require.cache[unit.file];
+    if (!covered || mine.length !== complete.size || !module) continue;
+    const ownTree = path.basename(unit.file, path.extname(unit.file)) === 'index' ? path.dirname(unit.file) : undefined;
+    const deps = session.deps.record(session.deps.moduleKeys(module, unit.traced, ownTree));
+    session.cache.store({ source: unit.source, deps, apps: unit.apps.map(summaryOf), outputs: mine });
+  }
+  session.cache.prune(units.map((u) => u.source));
 }

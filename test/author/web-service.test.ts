@@ -12,6 +12,13 @@ function web(props: Partial<WebServiceProps> = {}, opts: RenderAppOptions = {}, 
 }
 
 describe('WebService', () => {
+  test('the image pins file wins over the image prop, then the environment override, then the prop', () => {
+    const image = (opts: RenderAppOptions) => only(web({}, opts), 'Deployment').spec.template.spec.containers[0].image;
+    assert.equal(image({ pins: { shop: 'r/shop:pinned' }, envProps: { apps: { shop: { image: 'r/shop:override' } } } }), 'r/shop:pinned', 'CI bumps the pin; a prop in code must not hide it');
+    assert.equal(image({ envProps: { apps: { shop: { image: 'r/shop:override' } } } }), 'r/shop:override');
+    assert.equal(image({}), IMAGE);
+  });
+
   test('renders a Deployment and a Service with production defaults', () => {
     const objects = web();
     assert.deepEqual(objects.map((o) => o.kind).sort(), ['Deployment', 'Service']);

@@ -24,6 +24,22 @@ describe('synthops CLI', () => {
     assert.match(r.stdout, /^wrote 6 objects of 2 app\(s\) to \/.*\/dist$/m);
   });
 
+  test('synth reuses unchanged apps from its cache; --no-cache renders everything', (t) => {
+    const root = makeRepo(t, { 'apps/web.ts': webApp('web'), 'apps/api.ts': webApp('api') });
+    assert.equal(run(root, 'synth').code, 0);
+    const before = readTree(path.join(root, 'dist'));
+    fs.writeFileSync(path.join(root, 'apps/api.ts'), webApp('api', 'registry.example.com/api:2.0.0'));
+    const again = run(root, 'synth');
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^cache: rendered 1 app module\(s\), reused 1; wrote 3 file\(s\), kept 10$/m);
+    const cached = readTree(path.join(root, 'dist'));
+    assert.notDeepEqual(cached, before);
+    const cold = run(root, 'synth', '--no-cache');
+    assert.equal(cold.code, 0, cold.stderr);
+    assert.doesNotMatch(cold.stdout, /^cache:/m);
+    assert.deepEqual(readTree(path.join(root, 'dist')), cached);
+  });
+
   test('synth exits 1 with every error on stderr and leaves dist/ as it was', (t) => {
     const root = makeRepo(t, { 'apps/web.ts': webApp('web') });
     assert.equal(run(root, 'synth').code, 0);
