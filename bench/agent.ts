@@ -79,6 +79,21 @@ function resourceVersions(kubectl: string, kubeconfig: string, ns: string): Map<
   return new Map(items.map((m) => [`${m.kind}/${m.metadata.name}`, String(m.metadata.resourceVersion)]));
 }
 
+/**
+ * resourceVersions once the controller-manager has stopped updating the objects (its
+ * Deployment and Service work after a sync): writes are then the tool's own.
+ */
+function settled(kubectl: string, kubeconfig: string, ns: string): Map<string, string> {
+  let last = resourceVersions(kubectl, kubeconfig, ns);
+  for (let i = 0; i < 30; i++) {
+    execFileSync('sleep', ['1']);
+    const now = resourceVersions(kubectl, kubeconfig, ns);
+    if (writes(last, now) === 0) return now;
+    last = now;
+  }
+  return last;
+}
+
 function writes(before: Map<string, string>, after: Map<string, string>): number {
   let n = 0;
   for (const [k, v] of after) if (before.get(k) !== v) n++;
@@ -129,12 +144,12 @@ async function main(): Promise<void> {
             publish(manifests('v1'));
             const first = record('oursFirst', once());
             m.oursRss.push(first.rssMiB);
-            let before = resourceVersions(kubectl, kubeconfig, ns);
+            let before = settled(kubectl, kubeconfig, ns);
             record('oursNoop', once());
             let after = resourceVersions(kubectl, kubeconfig, ns);
             w.oursNoop.push(writes(before, after));
             publish(manifests('v2', Math.floor(apps / 2)));
-            before = after;
+            before = settled(kubectl, kubeconfig, ns);
             record('oursOne', once());
             after = resourceVersions(kubectl, kubeconfig, ns);
             w.oursOne.push(writes(before, after));
@@ -147,12 +162,12 @@ async function main(): Promise<void> {
             write(manifests('v1'));
             const first = record('peerFirst', apply());
             m.peerRss.push(first.rssMiB);
-            let before = resourceVersions(kubectl, kubeconfig, ns);
+            let before = settled(kubectl, kubeconfig, ns);
             record('peerNoop', apply());
             let after = resourceVersions(kubectl, kubeconfig, ns);
             w.peerNoop.push(writes(before, after));
             write(manifests('v2', Math.floor(apps / 2)));
-            before = after;
+            before = settled(kubectl, kubeconfig, ns);
             record('peerOne', apply());
             after = resourceVersions(kubectl, kubeconfig, ns);
             w.peerOne.push(writes(before, after));

@@ -3,7 +3,7 @@ import { Manifest, ObjectRef, describeObject, identityKey, refOf } from '../synt
 import { settleLimit } from './concurrency';
 import { KubeApiError } from './errors';
 import { Inventory, InventoryStore, normalizeRefs } from './inventory';
-import { LiveState } from './live';
+import { LiveState, lean } from './live';
 import { DesiredApp } from './load';
 import { ObjectClient } from './objects';
 import { isFoundation, stages } from './order';
@@ -59,10 +59,15 @@ function newReport(app: DesiredApp): AppReport {
   return { app: app.name, env: app.env, status: 'Applied', errors: [], created: [], configured: [], unchanged: [], pruned: [], held: [], kept: [] };
 }
 
-/** Compares a dry-run result with the live object: equal means applying would change nothing. */
+/**
+ * Compares a dry-run result with the live object: equal means applying would change
+ * nothing but, at most, field ownership (a field synthops shares with another manager
+ * at the same value is not worth a write; if that manager later changes or drops it,
+ * the value check sees the drift).
+ */
 function classify(dry: Manifest, live: Manifest | undefined): Change {
   if (!live) return dry.metadata.resourceVersion ? 'configured' : 'created';
-  return isDeepStrictEqual(dry, live) ? 'unchanged' : 'configured';
+  return isDeepStrictEqual(lean(dry), lean(live)) ? 'unchanged' : 'configured';
 }
 
 /**

@@ -2,22 +2,21 @@ import { createHash } from 'crypto';
 import { DIGEST_ANNOTATION } from '../keys';
 import { Manifest } from '../synth/manifest';
 
-/** JSON with object keys sorted at every level: the same bytes for the same object. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-/** sha256 of an object as the agent applies it, leaving out the digest annotation itself. */
+/**
+ * sha256 of an object as the agent applies it, leaving out the digest annotation itself.
+ * Plain JSON, keys in the order given: the same file always gives the same digest (synth
+ * output is key-sorted), and a file whose keys were merely reordered costs one dry-run,
+ * never a wrong answer.
+ */
 export function appliedDigest(m: Manifest): string {
-  const annotations = { ...(m.metadata.annotations as Record<string, string> | undefined) };
-  delete annotations[DIGEST_ANNOTATION];
-  const metadata: Record<string, unknown> = { ...m.metadata, annotations: Object.keys(annotations).length > 0 ? annotations : undefined };
-  return `sha256:${createHash('sha256').update(canonical({ ...m, metadata })).digest('hex')}`;
+  const annotations = m.metadata.annotations as Record<string, string> | undefined;
+  let metadata = m.metadata;
+  if (annotations && DIGEST_ANNOTATION in annotations) {
+    const rest = { ...annotations };
+    delete rest[DIGEST_ANNOTATION];
+    metadata = { ...m.metadata, annotations: Object.keys(rest).length > 0 ? rest : undefined };
+  }
+  return `sha256:${createHash('sha256').update(JSON.stringify({ ...m, metadata })).digest('hex')}`;
 }
 
 /** A copy of `m` carrying its {@link appliedDigest} annotation. */

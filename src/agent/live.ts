@@ -12,6 +12,18 @@ interface Collection {
 }
 
 /**
+ * The object without `metadata.managedFields`: nothing the agent decides reads them,
+ * and on a Deployment they are a third of the object. Leaving them out keeps the
+ * agent's memory proportional to the objects, not to their write history.
+ */
+export function lean(m: Manifest): Manifest {
+  if (!m.metadata.managedFields) return m;
+  const metadata = { ...m.metadata };
+  delete metadata.managedFields;
+  return { ...m, metadata };
+}
+
+/**
  * Live objects managed by synthops (those with the app label), fetched with one list
  * per kind and namespace instead of one GET per object.
  */
@@ -48,7 +60,7 @@ export class LiveState {
       if (e instanceof KubeApiError && e.status === 403) return;
       throw e;
     }
-    for (const m of items) this.byKey.set(identityKey(refOf(m)), m);
+    for (const m of items) this.byKey.set(identityKey(refOf(m)), lean(m));
   }
 
   /** The live object, if it exists and carries the app label. */
@@ -67,7 +79,7 @@ export class LiveState {
 
   /** Replaces (or removes) what is known of one object. */
   public set(ref: ObjectRef, m: Manifest | undefined): void {
-    if (m) this.byKey.set(identityKey(ref), m);
+    if (m) this.byKey.set(identityKey(ref), lean(m));
     else this.byKey.delete(identityKey(ref));
   }
 }

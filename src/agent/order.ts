@@ -35,7 +35,8 @@ function key(m: Manifest): string {
 
 /** Sorts into apply order: rank, then group, kind, namespace, name (deterministic). */
 export function sortForApply<T extends { manifest: Manifest }>(items: readonly T[]): T[] {
-  return [...items].sort((a, b) => (key(a.manifest) < key(b.manifest) ? -1 : key(a.manifest) > key(b.manifest) ? 1 : 0));
+  const keyed = items.map((item) => ({ item, k: key(item.manifest) }));
+  return keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0)).map((x) => x.item);
 }
 
 /** Groups sorted items into stages of equal rank, in order. */

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { GitAuth, describeGitError, gitAt, isAncestor, parseTrailers, redactUrl } from '../git/client';
+import { GitAuth, describeGitError, isAncestor, parseTrailers, redactUrl, runGit } from '../git/client';
 import { SourceError } from './errors';
 
 export { GitAuth, isAncestor, parseTrailers, redactUrl };
@@ -39,20 +39,22 @@ export interface Revision {
  * The folder is reused between runs: only new objects are fetched.
  */
 export async function fetchRevision(opts: SourceOptions): Promise<Revision> {
+  // A URL that git would read as an option is refused before it reaches a command line.
+  if (opts.url.startsWith('-')) throw new SourceError(redactUrl(opts.url), opts.branch, 'not a Git URL');
   const dir = path.resolve(opts.workdir);
   fs.mkdirSync(dir, { recursive: true });
-  const git = gitAt(dir, opts.auth, opts.timeoutMs);
+  const git = (...args: string[]) => runGit(dir, args, opts.auth, opts.timeoutMs);
   try {
     if (!fs.existsSync(path.join(dir, '.git'))) {
-      await git.init();
-      await git.addRemote('origin', opts.url);
+      await git('init', '-q');
+      await git('remote', 'add', 'origin', opts.url);
     } else {
-      await git.remote(['set-url', 'origin', opts.url]);
+      await git('remote', 'set-url', 'origin', opts.url);
     }
-    await git.fetch(['--depth', String(opts.depth ?? 1), '--no-tags', 'origin', `+refs/heads/${opts.branch}:refs/remotes/origin/${opts.branch}`]);
-    await git.raw(['checkout', '--force', '--detach', `refs/remotes/origin/${opts.branch}`]);
-    await git.raw(['clean', '-ffdxq']);
-    const out = await git.raw(['log', '-1', '--format=%H%n%ct%n%B']);
+    await git('fetch', '-q', '--depth', String(opts.depth ?? 1), '--no-tags', 'origin', `+refs/heads/${opts.branch}:refs/remotes/origin/${opts.branch}`);
+    await git('checkout', '-q', '--force', '--detach', `refs/remotes/origin/${opts.branch}`);
+    await git('clean', '-ffdxq');
+    const out = await git('log', '-1', '--format=%H%n%ct%n%B');
     const [sha, ct, ...body] = out.split('\n');
     return { sha: sha.trim(), dir, committedAt: new Date(Number(ct) * 1000), trailers: parseTrailers(body.join('\n')) };
   } catch (e) {

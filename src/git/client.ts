@@ -104,3 +104,19 @@ export async function isAncestor(dir: string, older: string, newer: string): Pro
   if ((await run(['cat-file', '-e', `${older}^{commit}`])) !== 0) return undefined;
   return (await run(['merge-base', '--is-ancestor', older, newer])) === 0;
 }
+
+/**
+ * Runs one git command in `dir` and resolves to its standard output. The agent's fetch
+ * loop uses this instead of simple-git, which waits 50 ms after every command that
+ * prints nothing (most of a no-op fetch). Rejects with git's own error output (never
+ * the command line, which may hold a URL) or a timeout.
+ */
+export function runGit(dir: string, args: readonly string[], auth?: GitAuth, timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('git', [...args], { cwd: dir, env: gitEnv(auth), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
+      if (err.killed) return reject(new Error(`git ${args[0]}: timed out after ${timeoutMs / 1000}s`));
+      reject(new Error(stderr.trim() || `git ${args[0]} failed with exit code ${String(err.code)}`));
+    });
+  });
+}
