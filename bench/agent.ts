@@ -172,7 +172,9 @@ async function main(): Promise<void> {
             after = resourceVersions(kubectl, kubeconfig, ns);
             w.peerOne.push(writes(before, after));
           }
-          execFileSync(kubectl, ['--kubeconfig', kubeconfig, 'delete', 'namespace', ns, '--wait=false'], { stdio: 'ignore' });
+          // Wait until it is gone: deleting 1000 objects in the background would load the
+          // control plane during the next measurement.
+          execFileSync(kubectl, ['--kubeconfig', kubeconfig, 'delete', 'namespace', ns, '--wait=true', '--timeout=300s'], { stdio: 'ignore' });
         }
       }
       const f = (x: number) => `${(x / 1000).toFixed(2)} s`;
