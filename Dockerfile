@@ -23,5 +23,8 @@ COPY templates ./templates
 # Non-root, numeric (the Deployment sets runAsUser 10001 and a read-only root; /tmp is an emptyDir).
 USER 10001:10001
 ENV NODE_ENV=production HOME=/tmp
-ENTRYPOINT ["node", "/app/bin/synthops"]
+# --optimize-for-size: V8 grows the heap in smaller steps. Measured with 5000 objects
+# across 500 apps (npm run bench:memory): peak RSS 112 MiB instead of 150-160 MiB, the
+# same sync time. The benchmark starts the agent with these flags, read from this line.
+ENTRYPOINT ["node", "--optimize-for-size", "/app/bin/synthops"]
 CMD ["agent", "--help"]

@@ -16,6 +16,7 @@ import { Manifest } from '../src/synth/manifest';
 import { up } from '../test/cluster/plane';
 import { synthopsTree } from '../test/harness/agent';
 import { freePort } from '../test/harness/net';
+import { imageNodeFlags } from '../test/harness/image';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const APPS = 250; // x 4 objects = 1000
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
   };
   const start = async (webhook: boolean): Promise<{ agent: ChildProcess; port: number }> => {
     const port = await freePort();
-    const agent = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--repo', `file://${bare}`, '--branch', 'deploy', '--kubeconfig', state.kubeconfig,
+    const agent = spawn(process.execPath, [...imageNodeFlags(), path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--repo', `file://${bare}`, '--branch', 'deploy', '--kubeconfig', state.kubeconfig,
       '--agent-namespace', ns, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', '--workdir', path.join(work, `checkout-${webhook}`)],
     { stdio: 'ignore', env: { ...process.env, ...(webhook ? { SYNTHOPS_WEBHOOK_SECRET: SECRET } : {}) } });
     return { agent, port };

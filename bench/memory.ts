@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { up } from '../test/cluster/plane';
 import { freePort } from '../test/harness/net';
+import { imageNodeFlags } from '../test/harness/image';
 import { synthopsTree } from '../test/harness/agent';
 import { Manifest } from '../src/synth/manifest';
 
@@ -62,8 +63,12 @@ async function main(): Promise<void> {
   // BENCH_HEAPSNAPSHOT=<dir>: write a heap snapshot of the idle agent there (open it in Chrome DevTools).
   const snapshots = process.env.BENCH_HEAPSNAPSHOT;
   if (snapshots) fs.mkdirSync(snapshots, { recursive: true });
-  const agent = spawn(process.execPath, [...(snapshots ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(snapshots)}`] : []), path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--repo', `file://${bare}`, '--branch', 'deploy', '--kubeconfig', state.kubeconfig,
-    '--agent-namespace', ns, '--interval', '10m', '--listen', `127.0.0.1:${port}`, '--no-wait', '--log-level', 'warn', '--workdir', path.join(work, 'checkout')], { stdio: 'ignore' });
+  // The agent runs with the image's Node flags (BENCH_NODE_FLAGS replaces them, e.g. '' for none).
+  const nodeFlags = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : imageNodeFlags();
+  const agent = spawn(process.execPath, [...nodeFlags, ...(snapshots ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(snapshots)}`] : []), path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--repo', `file://${bare}`, '--branch', 'deploy', '--kubeconfig', state.kubeconfig,
+    '--agent-namespace', ns, '--interval', '10m', '--listen', `127.0.0.1:${port}`, '--no-wait', '--log-level', 'warn', '--workdir', path.join(work, 'checkout')],
+    // BENCH_AGENT_LOG=<file>: keep the agent's output (with BENCH_NODE_FLAGS=--trace-gc, its heap over time).
+    { stdio: process.env.BENCH_AGENT_LOG ? ['ignore', fs.openSync(process.env.BENCH_AGENT_LOG, 'w'), 'inherit'] : 'ignore' });
   try {
     let ready = 0;
     while (ready < APPS) {
@@ -88,7 +93,7 @@ async function main(): Promise<void> {
       while (!fs.readdirSync(snapshots).some((f) => f.endsWith('.heapsnapshot'))) await new Promise((r) => setTimeout(r, 1000));
       await new Promise((r) => setTimeout(r, 10_000)); // written in one go; give it time to finish
     }
-    console.log(`agent memory: ${APPS} apps, ${APPS * PER_APP} objects, watches on; node ${process.version}`);
+    console.log(`agent memory: ${APPS} apps, ${APPS * PER_APP} objects, watches on; node ${process.version} ${nodeFlags.join(' ')}`);
     console.log('| apps | objects | first sync (no health wait) | peak RSS | RSS when idle | target |');
     console.log('|---:|---:|---:|---:|---:|---:|');
     console.log(`| ${APPS} | ${APPS * PER_APP} | ${(synced / 1000).toFixed(1)} s | ${peak.toFixed(0)} MiB | ${now.toFixed(0)} MiB | <= 150 MB (Flux, published: 175 MiB for 1000 apps) |`);

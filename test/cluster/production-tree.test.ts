@@ -16,6 +16,7 @@ import { synthopsTree, configMap } from '../harness/agent';
 import { testKubeConfig, testKubeconfig, testNamespace } from '../harness/cluster';
 import { REPO_ROOT } from '../harness/config-repo';
 import { TestRemote } from '../harness/git';
+import { imageNodeFlags } from '../harness/image';
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 let tree: string;
@@ -39,6 +40,7 @@ describe('production tree (the Dockerfile runtime stage)', () => {
     assert.match(dockerfile, /^FROM node:22-[^\n]* AS runtime$/m, 'a current LTS, not Node 20');
     assert.match(dockerfile, /npm ci --omit=dev/);
     assert.match(dockerfile, /^USER 10001:10001$/m);
+    assert.deepEqual(imageNodeFlags(), ['--optimize-for-size'], 'the agent starts with the memory-lean V8 setting the memory benchmark measures');
   });
 
   test('runs `agent --once` against the real control plane', async (t) => {
@@ -71,7 +73,7 @@ describe('production tree (the Dockerfile runtime stage)', () => {
     const server = new URL(kc.getCurrentCluster()!.server);
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-home-'));
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port };
-    const r = spawnSync(process.execPath, [path.join(tree, 'bin', 'synthops'), 'agent', '--once', '--repo', remote.fileUrl, '--branch', 'deploy', '--namespace', ns, '--agent-namespace', ns, '--timeout', '60s'], { encoding: 'utf8', env });
+    const r = spawnSync(process.execPath, [...imageNodeFlags(), path.join(tree, 'bin', 'synthops'), 'agent', '--once', '--repo', remote.fileUrl, '--branch', 'deploy', '--namespace', ns, '--agent-namespace', ns, '--timeout', '60s'], { encoding: 'utf8', env });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.equal((await core.readNamespacedConfigMap({ name: 'in-cluster', namespace: ns })).metadata?.managedFields?.find((f) => f.manager === 'synthops')?.operation, 'Apply');
     fs.rmSync(home, { recursive: true, force: true });
