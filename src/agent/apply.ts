@@ -47,6 +47,8 @@ export interface ApplyContext {
   readonly claimedBy: ReadonlyMap<string, string>;
   /** Live HPAs by namespace, listed once per reconcile. */
   readonly hpaCache?: Map<string, Promise<Manifest[]>>;
+  /** Told of every object written, with the server's answer (the drift watch expects it). */
+  readonly onWritten?: (app: string, written: Manifest) => void;
 }
 
 type Change = 'created' | 'configured' | 'unchanged';
@@ -113,6 +115,7 @@ async function write(ctx: ApplyContext, items: readonly PreparedObject[], change
         if (r.ok) {
           const before = ctx.live.get(refOf(p.manifest));
           ctx.live.set(refOf(p.manifest), r.value.object);
+          ctx.onWritten?.(report.app, r.value.object);
           // The probe's change is known only from its answer.
           const change = p === probe ? (r.value.created ? 'created' : before && before.metadata.resourceVersion === r.value.object.metadata.resourceVersion ? 'unchanged' : 'configured') : changes.get(keyOf(p));
           (change === 'created' ? report.created : change === 'unchanged' ? report.unchanged : report.configured).push(p.name);

@@ -239,6 +239,7 @@ export class Controller {
 
     const started = Date.now();
     this.o.log.info({ step: 'reconcile', revision: rev.sha, reasons: [...p.reasons], apps: full ? 'all' : [...p.apps] }, 'reconcile started');
+    this.watcher.hold(full ? 'all' : p.apps);
     const result = await reconcile({
       ...this.o.apply,
       client: this.o.client,
@@ -248,7 +249,9 @@ export class Controller {
       inventoryNamespace: this.o.namespace,
       onlyApps: full ? undefined : p.apps,
       suspended,
-    });
+      // Our own writes are not drift: their events are held until their answers are in.
+      onWritten: (app, written) => this.watcher.expect(app, written),
+    }).finally(() => this.watcher.release());
     this.o.log.info({ step: 'reconcile', revision: rev.sha, durationMs: Date.now() - started, converged: result.converged }, 'reconcile finished');
     const inventories = new Map((await new InventoryStore(this.o.client, this.o.namespace).list(result.env)).map((i) => [i.app, i]));
     for (const app of result.apps) await this.record(app, result, rev, syncs.get(appSyncName(result.env, app.app)), p.drift.get(app.app), suspended.has(app.app), inventories.get(app.app));

@@ -35,9 +35,6 @@ export function crdKinds(objects: readonly Manifest[]): Map<string, CrdKind> {
   return out;
 }
 
-function clone<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
-}
 
 /**
  * Makes an app's objects ready to apply: the synthops labels stamped where missing,
@@ -48,8 +45,10 @@ export async function prepare(app: DesiredApp, objects: ObjectClient, defaultNam
   const out: PreparedObject[] = [];
   const problems: string[] = [];
   for (const d of app.objects) {
-    const m = clone(d.manifest) as Manifest;
-    const metadata = m.metadata as Record<string, unknown>;
+    // Only metadata changes here: copy it, share the rest with the loaded revision (which
+    // nothing writes to; later steps copy what they change too).
+    const metadata: Record<string, unknown> = { ...d.manifest.metadata };
+    const m: Manifest = { ...d.manifest, metadata: metadata as Manifest['metadata'] };
     const labels = { ...(m.metadata.labels as Record<string, string> | undefined) };
     labels[APP_LABEL] ??= app.name;
     labels[ENV_LABEL] ??= app.env;

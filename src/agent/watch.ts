@@ -58,6 +58,8 @@ export class DriftWatcher {
   private targets = new Map<string, WatchTarget>();
   private readonly watches = new Map<string, KindWatch>();
   private closed = false;
+  private holding?: ReadonlySet<string> | 'all';
+  private readonly held = new Map<string, { e: WatchEvent; apiVersion: string; kind: string }>();
 
   constructor(private readonly client: KubeClient, private readonly discovery: Discovery, private readonly log: Logger, private readonly onDrift: (e: DriftEvent) => void) {}
 
@@ -74,6 +76,15 @@ export class DriftWatcher {
       }
     }
     for (const [k, ref] of kinds) if (!this.watches.has(k)) this.startKind(k, ref.apiVersion, ref.kind);
+  }
+
+  /**
+   * Records a state the agent itself just wrote (from the write's answer), so the watch
+   * event of that write is not taken for drift.
+   */
+  public expect(app: string, m: Manifest): void {
+    const ref = refOf(m);
+    this.targets.set(identityKey(ref), { app, ref, fingerprint: fingerprint(m) });
   }
 
   /** Number of kinds watched. */
@@ -132,10 +143,32 @@ export class DriftWatcher {
     }
   }
 
+  /**
+   * Holds back events of these apps (all with `'all'`) while the agent writes them: the
+   * event of its own write can arrive before the write's answer, and must not look like
+   * drift. {@link release} judges them once the answers are in ({@link expect}).
+   */
+  public hold(apps: ReadonlySet<string> | 'all'): void {
+    this.holding = apps;
+  }
+
+  /** Stops holding and judges every held event against the states now expected. */
+  public release(): void {
+    this.holding = undefined;
+    const held = [...this.held.values()];
+    this.held.clear();
+    for (const h of held) this.handle(h.e, h.apiVersion, h.kind);
+  }
+
   private handle(e: WatchEvent, apiVersion: string, kind: string): void {
     const m = { ...(e.object as unknown as Manifest), apiVersion, kind };
-    const target = this.targets.get(identityKey(refOf(m)));
+    const key = identityKey(refOf(m));
+    const target = this.targets.get(key);
     if (!target) return;
+    if (this.holding === 'all' || this.holding?.has(target.app)) {
+      this.held.set(key, { e, apiVersion, kind }); // the latest event per object is enough
+      return;
+    }
     const object = `${kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}`;
     if (e.type === 'DELETED') {
       this.onDrift({ app: target.app, object, change: 'deleted' });

@@ -41,6 +41,7 @@ export function identityKey(ref: ObjectRef): string {
 
 /** The identity of a manifest. */
 export function refOf(m: Manifest): ObjectRef {
-  const ref: ObjectRef = { apiVersion: m.apiVersion, kind: m.kind, name: m.metadata?.name };
-  return m.metadata?.namespace ? { ...ref, namespace: m.metadata.namespace } : ref;
+  return m.metadata?.namespace
+    ? { apiVersion: m.apiVersion, kind: m.kind, namespace: m.metadata.namespace, name: m.metadata.name }
+    : { apiVersion: m.apiVersion, kind: m.kind, name: m.metadata?.name };
 }
