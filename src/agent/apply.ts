@@ -101,7 +101,7 @@ async function validate(ctx: ApplyContext, items: readonly PreparedObject[]): Pr
  * stage. The probe (if in `items`) is written first and alone: it was not dry-run, so
  * its write is its validation, and nothing else is written if it fails.
  */
-async function write(ctx: ApplyContext, items: readonly PreparedObject[], changes: Map<string, Change>, report: AppReport, probe?: PreparedObject): Promise<boolean> {
+async function write(ctx: ApplyContext, items: readonly PreparedObject[], changes: Map<string, Change>, report: AppReport, written: Set<string>, probe?: PreparedObject): Promise<boolean> {
   const keyOf = (p: PreparedObject) => identityKey(refOf(p.manifest));
   for (const stage of stages(items)) {
     for (const p of stage) if (changes.get(keyOf(p)) === 'unchanged') report.unchanged.push(p.name);
@@ -115,6 +115,7 @@ async function write(ctx: ApplyContext, items: readonly PreparedObject[], change
         if (r.ok) {
           const before = ctx.live.get(refOf(p.manifest));
           ctx.live.set(refOf(p.manifest), r.value.object);
+          written.add(keyOf(p));
           ctx.onWritten?.(report.app, r.value.object);
           // The probe's change is known only from its answer.
           const change = p === probe ? (r.value.created ? 'created' : before && before.metadata.resourceVersion === r.value.object.metadata.resourceVersion ? 'unchanged' : 'configured') : changes.get(keyOf(p));
@@ -138,7 +139,8 @@ function firstWrite(ctx: ApplyContext, prepared: readonly PreparedObject[]): Pre
   if (ctx.dryRun) return undefined;
   const order = [...stages(prepared.filter((p) => isFoundation(p.manifest))), ...stages(prepared.filter((p) => !isFoundation(p.manifest)))].flat();
   const first = order.find((p) => !inSync(p.manifest, ctx.live.get(refOf(p.manifest))));
-  return first && !first.deferred ? first : undefined;
+  // Only where the lists tell whether it exists: its answer then says what it changed.
+  return first && !first.deferred && ctx.live.listedAll(refOf(first.manifest)) ? first : undefined;
 }
 
 /** Namespaces and CRD kinds of this app that do not exist yet: objects in or of them are validated later. */
@@ -218,19 +220,29 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   // Record what we are about to own before writing, so a crash cannot orphan objects
   // (only when there is something new to own).
   const known = new Set((previous?.objects ?? []).map(identityKey));
+  const written = new Set<string>();
   let stored = previous;
   if (!previous || desiredRefs.some((r) => !known.has(identityKey(r)))) {
     stored = { app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: normalizeRefs([...stillOurs, ...desiredRefs]) };
     await ctx.inventory.save(stored);
   }
+  // After a failed write: the record keeps what it had and what was written, not
+  // objects that were never created (they would look like prunes to hold later).
+  const trim = async (): Promise<void> => {
+    if (stored === previous) return;
+    const keep = normalizeRefs([...stillOurs, ...desiredRefs.filter((r) => written.has(identityKey(r)))]);
+    if (JSON.stringify(keep) === JSON.stringify(normalizeRefs(stored!.objects))) return;
+    if (keep.length === 0 && !previous) await ctx.inventory.remove(app.env, app.name);
+    else await ctx.inventory.save({ ...stored!, objects: keep });
+  };
 
   const foundation = prepared.filter((p) => isFoundation(p.manifest));
   const changes = first.changes;
-  if (!(await write(ctx, foundation, changes, report, probe))) return fail(report, prepared);
+  if (!(await write(ctx, foundation, changes, report, written, probe))) return fail(report, prepared, trim);
   const notReady = await waitFoundation(foundation, ctx.objects, ctx.wait);
   if (notReady.length > 0) {
     report.errors.push(`not ready in time: ${notReady.join(', ')}`);
-    return fail(report, prepared);
+    return fail(report, prepared, trim);
   }
 
   const deferred = prepared.filter((p) => p.deferred);
@@ -240,13 +252,13 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
     const second = await validate(ctx, deferred);
     if (second.errors.length > 0) {
       report.errors.push(...second.errors.map((e) => `validation failed after its CRD/Namespace was applied; the rest of the app was not written: ${e}`));
-      return fail(report, prepared);
+      return fail(report, prepared, trim);
     }
     for (const [k, v] of second.changes) changes.set(k, v);
   }
 
   const rest = prepared.filter((p) => !isFoundation(p.manifest));
-  if (!(await write(ctx, rest, changes, report, probe))) return fail(report, prepared);
+  if (!(await write(ctx, rest, changes, report, written, probe))) return fail(report, prepared, trim);
 
   const outcomes = await executePrune(app.name, plan.prune, ctx.objects);
   for (const o of outcomes) {
@@ -261,7 +273,8 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   return { report, prepared };
 }
 
-function fail(report: AppReport, prepared: PreparedObject[]): { report: AppReport; prepared: PreparedObject[] } {
+async function fail(report: AppReport, prepared: PreparedObject[], trim?: () => Promise<void>): Promise<{ report: AppReport; prepared: PreparedObject[] }> {
   report.status = 'Failed';
+  await trim?.();
   return { report, prepared };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { DIGEST_ANNOTATION } from '../keys';
+import { DIGEST_ANNOTATION, FIELD_MANAGER } from '../keys';
 import { Manifest } from '../synth/manifest';
 
 /**
@@ -45,11 +45,12 @@ export function contains(live: unknown, desired: unknown): boolean {
 
 /**
  * Whether applying `desired` (stamped by {@link withDigest}) could change nothing, known
- * without asking the API server. Both must hold:
+ * without asking the API server. All must hold:
  * - the live object carries the same digest: synthops last applied exactly this, so no
  *   field it owned before is about to be dropped;
  * - every desired field still has its value in the live object: nobody changed a field
- *   synthops sets (drift).
+ *   synthops sets (drift);
+ * - synthops still owns every desired field (see {@link covers}).
  * Anything else (values the server normalises, like quantities, or `stringData`) answers
  * false, and the caller falls back to a server-side dry-run: a false "no" costs one
  * request, a false "yes" would hide drift, so this errs towards "no".
@@ -57,5 +58,37 @@ export function contains(live: unknown, desired: unknown): boolean {
 export function inSync(desired: Manifest, live: Manifest | undefined): boolean {
   if (!live) return false;
   const want = (desired.metadata.annotations as Record<string, string> | undefined)?.[DIGEST_ANNOTATION];
-  return want !== undefined && (live.metadata.annotations as Record<string, string> | undefined)?.[DIGEST_ANNOTATION] === want && contains(live, desired);
+  if (want === undefined || (live.metadata.annotations as Record<string, string> | undefined)?.[DIGEST_ANNOTATION] !== want || !contains(live, desired)) return false;
+  const owned = ownedFields(live);
+  if (!owned) return false;
+  // Identity fields are not in field sets.
+  const { apiVersion: _v, kind: _k, metadata, ...rest } = desired;
+  const { name: _n, namespace: _ns, ...meta } = metadata;
+  return covers(owned, { ...rest, metadata: meta });
+}
+
+type FieldSet = Readonly<Record<string, unknown>>;
+
+/** synthops' field set on the live object (its server-side apply entry). */
+function ownedFields(live: Manifest): FieldSet | undefined {
+  const entries = live.metadata.managedFields as ReadonlyArray<{ manager?: string; operation?: string; subresource?: string; fieldsV1?: FieldSet }> | undefined;
+  return entries?.find((e) => e.manager === FIELD_MANAGER && e.operation === 'Apply' && !e.subresource)?.fieldsV1;
+}
+
+/**
+ * Whether synthops still owns every field of `desired` (down to maps; list items are
+ * left to {@link contains}). Another manager changing a field takes it over: its
+ * ownership moves away even when the value is later set back, and for fields that are
+ * atomic (a Service's selector, label selectors, `x-kubernetes-map-type: atomic`) an
+ * added key shows only here, since {@link contains} lets maps hold more keys.
+ */
+export function covers(fields: FieldSet, desired: Readonly<Record<string, unknown>>): boolean {
+  for (const [k, v] of Object.entries(desired)) {
+    if (v === null || v === undefined) continue;
+    const sub = fields[`f:${k}`] as FieldSet | undefined;
+    if (!sub) return false;
+    // An empty set below a map means the map is owned as a whole (atomic).
+    if (typeof v === 'object' && !Array.isArray(v) && Object.keys(sub).length > 0 && !covers(sub, v as Record<string, unknown>)) return false;
+  }
+  return true;
 }

@@ -96,7 +96,10 @@ export function loadKubeconfig(file?: string, opts: KubeconfigOptions = {}): Clu
 /** The default chain, in client-node's loadFromDefault order. */
 export function loadDefaultKubeconfig(opts: KubeconfigOptions = {}): ClusterAccess {
   const env = opts.env ?? process.env;
-  const files = (env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean);
+  const listed = (env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean);
+  // As kubectl: files of the list that do not exist are skipped.
+  const files = listed.filter((f) => fs.existsSync(f));
+  if (listed.length > 0 && files.length === 0) throw new KubeconfigError('kubeconfig', `none of the KUBECONFIG files exist: ${listed.join(path.delimiter)}`);
   if (files.length > 0) return loadKubeconfigFiles(files, opts);
   const home = env.HOME ? path.join(env.HOME, '.kube', 'config') : undefined;
   if (home && fs.existsSync(home)) return loadKubeconfigFiles([home], opts);
@@ -121,7 +124,8 @@ export function loadKubeconfigFiles(files: readonly string[], opts: KubeconfigOp
     try {
       doc = YAML.parse(text);
     } catch (e) {
-      throw new KubeconfigError(src, `malformed YAML: ${(e as Error).message}`);
+      // First line only: the rest quotes the file, which may hold a token.
+      throw new KubeconfigError(src, `malformed YAML: ${(e as Error).message.split('\n')[0]}`);
     }
     return { src, dir: path.dirname(file), doc };
   }), opts);
@@ -351,6 +355,7 @@ function nativeOptions(cluster: Entry<Cluster>, user: Entry<User> | undefined): 
   const c = cluster.value;
   const o: AuthOptions = { headers: {} };
   // Only set when asked, so NODE_TLS_REJECT_UNAUTHORIZED keeps working (as with client-node).
+  if (c.insecure && c.ca) throw new KubeconfigError(cluster.src, `cluster "${cluster.name}": certificate-authority and insecure-skip-tls-verify together are not allowed (as with kubectl)`);
   if (c.insecure) o.rejectUnauthorized = false;
   if (c.tlsServerName) o.servername = c.tlsServerName;
   const ca = readMaterial(c.ca, cluster.src, `cluster "${cluster.name}": certificate-authority`);
@@ -363,7 +368,8 @@ function nativeOptions(cluster: Entry<Cluster>, user: Entry<User> | undefined): 
   if (Boolean(cert) !== Boolean(key)) throw new KubeconfigError(user.src, `${where}: client-certificate and client-key must be set together`);
   if (cert) o.cert = cert;
   if (key) o.key = key;
-  const token = u.token ?? (u.tokenFile ? readMaterial({ file: u.tokenFile }, user.src, `${where}: tokenFile`)!.toString('utf8').trim() : undefined);
+  // The file wins over an inline token, as in client-go: it is the one that rotates.
+  const token = u.tokenFile ? readMaterial({ file: u.tokenFile }, user.src, `${where}: tokenFile`)!.toString('utf8').trim() : u.token;
   if (token) o.headers.Authorization = `Bearer ${token}`;
   else if (u.username !== undefined) o.headers.Authorization = `Basic ${Buffer.from(`${u.username}:${u.password ?? ''}`).toString('base64')}`;
   if (u.as) o.headers['Impersonate-User'] = u.as;
@@ -385,7 +391,7 @@ function viaClientNode(cluster: Entry<Cluster>, user: Entry<User>): () => Promis
       const u = user.value;
       const file = (m?: Material) => (m && 'file' in m ? m.file : undefined);
       const data = (m?: Material) => (m && 'data' in m ? m.data : undefined);
-      const token = u.token ?? (u.tokenFile ? readMaterial({ file: u.tokenFile }, user.src, `user "${user.name}": tokenFile`)!.toString('utf8').trim() : undefined);
+      const token = u.tokenFile ? readMaterial({ file: u.tokenFile }, user.src, `user "${user.name}": tokenFile`)!.toString('utf8').trim() : u.token;
       const clusterOpts: k8s.Cluster = { name: cluster.name, server: c.server, caFile: file(c.ca), caData: data(c.ca), skipTLSVerify: c.insecure, tlsServerName: c.tlsServerName };
       const userOpts: k8s.User = {
         name: user.name, exec: u.exec, authProvider: u.authProvider, token, username: u.username, password: u.password, impersonateUser: u.as,

@@ -1,4 +1,4 @@
-import { APP_LABEL } from '../keys';
+import { APP_LABEL, FIELD_MANAGER } from '../keys';
 import { Manifest, ObjectRef, identityKey, refOf } from '../synth/manifest';
 import { mapLimit } from './concurrency';
 import { KubeApiError, UnknownKindError } from './errors';
@@ -11,16 +11,21 @@ interface Collection {
   readonly namespace?: string;
 }
 
+interface ManagedFieldsEntry { manager?: string; operation?: string; subresource?: string; fieldsV1?: unknown }
+
 /**
- * The object without `metadata.managedFields`: nothing the agent decides reads them,
- * and on a Deployment they are a third of the object. Leaving them out keeps the
- * agent's memory proportional to the objects, not to their write history.
+ * The object with `metadata.managedFields` cut down to synthops' own apply entry (its
+ * field set only): on a Deployment the write history is a third of the object, and
+ * nothing the agent decides reads other managers' entries or the times.
  */
 export function lean(m: Manifest): Manifest {
-  if (!m.metadata.managedFields) return m;
-  const metadata = { ...m.metadata };
-  delete metadata.managedFields;
-  return { ...m, metadata };
+  const entries = m.metadata.managedFields as ManagedFieldsEntry[] | undefined;
+  if (!entries) return m;
+  const ours = entries.find((e) => e.manager === FIELD_MANAGER && e.operation === 'Apply' && !e.subresource);
+  const metadata: Record<string, unknown> = { ...m.metadata };
+  if (ours?.fieldsV1) metadata.managedFields = [{ manager: FIELD_MANAGER, operation: 'Apply', fieldsV1: ours.fieldsV1 }];
+  else delete metadata.managedFields;
+  return { ...m, metadata: metadata as Manifest['metadata'] };
 }
 
 /**
@@ -31,6 +36,8 @@ export class LiveState {
   private readonly byKey = new Map<string, Manifest>();
   /** Collections listed (or being listed) already: apps sharing a namespace list it once. */
   private readonly listed = new Map<string, Promise<void>>();
+  /** Collections listed successfully: an object missing from them has no app label or does not exist. */
+  private readonly complete = new Set<string>();
 
   constructor(private readonly objects: ObjectClient, private readonly concurrency = 8) {}
 
@@ -44,23 +51,29 @@ export class LiveState {
     for (const r of refs) collections.set(`${r.apiVersion}|${r.kind}|${r.namespace ?? ''}`, { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace });
     await mapLimit([...collections.entries()], this.concurrency, async ([key, c]) => {
       if (!force && this.listed.has(key)) return this.listed.get(key);
-      const p = this.list(c);
+      const p = this.list(c).then((ok) => { if (ok) this.complete.add(key); });
       this.listed.set(key, p);
       return p;
     });
   }
 
-  private async list(c: Collection): Promise<void> {
+  private async list(c: Collection): Promise<boolean> {
     let items: Manifest[];
     try {
       items = await this.objects.list(c.apiVersion, c.kind, c.namespace, APP_LABEL);
     } catch (e) {
-      if (e instanceof UnknownKindError) return; // nothing of a kind the API does not serve
+      if (e instanceof UnknownKindError) return false; // nothing of a kind the API does not serve
       // Not allowed to list here: the dry-run of each object then names the refusal.
-      if (e instanceof KubeApiError && e.status === 403) return;
+      if (e instanceof KubeApiError && e.status === 403) return false;
       throw e;
     }
     for (const m of items) this.byKey.set(identityKey(refOf(m)), lean(m));
+    return true;
+  }
+
+  /** Whether the object's kind and namespace were listed: then {@link get} knows every labelled object there. */
+  public listedAll(ref: ObjectRef): boolean {
+    return this.complete.has(`${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}`);
   }
 
   /** The live object, if it exists and carries the app label. */

@@ -42,7 +42,8 @@ export async function fetchRevision(opts: SourceOptions): Promise<Revision> {
   // A URL that git would read as an option is refused before it reaches a command line.
   if (opts.url.startsWith('-')) throw new SourceError(redactUrl(opts.url), opts.branch, 'not a Git URL');
   const dir = path.resolve(opts.workdir);
-  fs.mkdirSync(dir, { recursive: true });
+  // Only the agent's user may write the checkout (and the parse cache in it).
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const git = (...args: string[]) => runGit(dir, args, opts.auth, opts.timeoutMs);
   try {
     if (!fs.existsSync(path.join(dir, '.git'))) {

@@ -11,6 +11,14 @@ export interface WatchTarget {
   readonly app: string;
   readonly ref: ObjectRef;
   readonly fingerprint: string;
+  /** resourceVersion of that state, when the agent wrote it: older events are stale. */
+  readonly resourceVersion?: string;
+}
+
+/** Whether resourceVersion `a` is older than or equal to `b` (they are etcd revisions; if either is not a number, no). */
+function notNewer(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
+  return BigInt(a) <= BigInt(b);
 }
 
 /** What changed: someone else modified or deleted a managed object. */
@@ -84,7 +92,7 @@ export class DriftWatcher {
    */
   public expect(app: string, m: Manifest): void {
     const ref = refOf(m);
-    this.targets.set(identityKey(ref), { app, ref, fingerprint: fingerprint(m) });
+    this.targets.set(identityKey(ref), { app, ref, fingerprint: fingerprint(m), resourceVersion: m.metadata.resourceVersion as string | undefined });
   }
 
   /** Number of kinds watched. */
@@ -170,6 +178,8 @@ export class DriftWatcher {
       return;
     }
     const object = `${kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}`;
+    // An event from before the agent's own write (held while it wrote): superseded.
+    if (notNewer(m.metadata.resourceVersion as string | undefined, target.resourceVersion)) return;
     if (e.type === 'DELETED') {
       this.onDrift({ app: target.app, object, change: 'deleted' });
     } else if (fingerprint(m) !== target.fingerprint) {

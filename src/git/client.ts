@@ -113,8 +113,10 @@ export async function isAncestor(dir: string, older: string, newer: string): Pro
  */
 export function runGit(dir: string, args: readonly string[], auth?: GitAuth, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', [...args], { cwd: dir, env: gitEnv(auth), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    // SIGKILL: a git stuck on the network (or its ssh child) must not outlive the timeout.
+    execFile('git', [...args], { cwd: dir, env: gitEnv(auth), timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);
+      if ((err as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return reject(new Error(`git ${args[0]}: more than 64 MiB of output`));
       if (err.killed) return reject(new Error(`git ${args[0]}: timed out after ${timeoutMs / 1000}s`));
       reject(new Error(stderr.trim() || `git ${args[0]} failed with exit code ${String(err.code)}`));
     });

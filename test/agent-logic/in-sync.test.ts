@@ -1,7 +1,7 @@
 /** The in-sync check that lets the agent skip the dry-run of unchanged objects. */
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { appliedDigest, contains, inSync, withDigest } from '../../src/agent/in-sync';
+import { appliedDigest, contains, covers, inSync, withDigest } from '../../src/agent/in-sync';
 import { DIGEST_ANNOTATION } from '../../src/keys';
 import { Manifest } from '../../src/synth/manifest';
 
@@ -32,9 +32,19 @@ describe('in-sync check', () => {
     assert.ok(!contains({ a: [1] }, { a: { 0: 1 } }));
   });
 
-  test('in sync needs the same digest live and every desired value', () => {
+  test('covers: synthops must still own every desired field, down to maps', () => {
+    const owned = { 'f:data': { 'f:k': {} }, 'f:spec': { 'f:selector': {}, 'f:ports': { 'k:{"port":80}': {} } } };
+    assert.ok(covers(owned, { data: { k: 'v' }, spec: { selector: { app: 'a', extra: 'b' }, ports: [{ port: 80 }] } }), 'an atomic map is owned whole');
+    assert.ok(!covers(owned, { data: { k: 'v', other: 'x' } }), 'a key taken over by someone else');
+    assert.ok(!covers({ 'f:data': { 'f:k': {} } }, { spec: { selector: { app: 'a' } } }), 'an atomic map taken over (someone changed it)');
+    assert.ok(covers(owned, { data: { k: 'v' }, gone: null }));
+  });
+
+  test('in sync needs the same digest live, every desired value, and ownership', () => {
     const desired = withDigest(cm({ k: 'v' }));
-    const live = { ...desired, metadata: { ...desired.metadata, resourceVersion: '7', annotations: { ...desired.metadata.annotations, other: 'x' } } };
+    const fields = { 'f:data': { 'f:k': {} }, 'f:metadata': { 'f:annotations': { [`f:${DIGEST_ANNOTATION}`]: {} } } };
+    const live: Manifest = { ...desired, metadata: { ...desired.metadata, resourceVersion: '7', annotations: { ...desired.metadata.annotations, other: 'x' }, managedFields: [{ manager: 'synthops', operation: 'Apply', fieldsV1: fields }] } };
+    assert.ok(!inSync(desired, { ...live, metadata: { ...live.metadata, managedFields: [{ manager: 'kubectl-edit', operation: 'Update', fieldsV1: fields }] } }), 'fields owned by someone else');
     assert.ok(inSync(desired, live));
     assert.ok(!inSync(desired, undefined));
     assert.ok(!inSync(desired, { ...live, data: { k: 'edited' } }), 'drift');

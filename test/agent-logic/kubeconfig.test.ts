@@ -250,4 +250,15 @@ contexts:
     assert.equal(seen[1].authorization, 'Bearer tok');
     assert.equal(seen[1]['impersonate-user'], 'system:serviceaccount:ns:sa');
   });
+
+  test('as kubectl: a token file wins over an inline token, missing KUBECONFIG files are skipped, insecure with a CA is refused, YAML errors quote no secret', async (t) => {
+    const d = dir(t, { config: config({}, { token: 'stale', tokenFile: 'tok' }), tok: 'fresh\n', bad: 'users:\n- user: {token: SECRET-VALUE\n' });
+    assert.equal((await loadKubeconfig(path.join(d, 'config')).requestOptions()).headers.Authorization, 'Bearer fresh');
+    const env = { KUBECONFIG: [path.join(d, 'missing'), path.join(d, 'config')].join(path.delimiter) };
+    assert.equal(loadDefaultKubeconfig({ env }).server, 'https://api.example:6443');
+    rejects(() => loadDefaultKubeconfig({ env: { KUBECONFIG: path.join(d, 'missing') } }), /none of the KUBECONFIG files exist/);
+    const insecure = dir(t, { config: config({ 'insecure-skip-tls-verify': true, 'certificate-authority-data': b64('CA') }, { token: 'x' }) });
+    await assert.rejects(async () => loadKubeconfig(path.join(insecure, 'config')).requestOptions(), /certificate-authority and insecure-skip-tls-verify together are not allowed/);
+    assert.throws(() => loadKubeconfig(path.join(d, 'bad')), (e: Error) => /malformed YAML/.test(e.message) && !e.message.includes('SECRET-VALUE'));
+  });
 });

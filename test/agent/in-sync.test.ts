@@ -59,6 +59,21 @@ describe('agent: objects in sync are not dry-run', () => {
     assert.equal((web?.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0].image, 'docker.io/kostiscodefresh/simple-web-app:3d9b390');
   });
 
+  test('a key added to an atomic map synthops sets (a Service selector) is drift and is repaired', async (t) => {
+    const ns = await testNamespace(t);
+    const remote = TestRemote.create(t);
+    const svc: Manifest = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } };
+    remote.publish('deploy', synthopsTree('dev', { shop: [svc] }));
+    await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns });
+    const c = await testClient(t);
+    // Every desired value is still there, and the digest matches: only ownership tells.
+    await c.request('PATCH', `/api/v1/namespaces/${ns}/services/web`, { body: { spec: { selector: { app: 'web', track: 'canary' } } }, contentType: 'application/merge-patch+json', query: { fieldManager: 'kubectl-edit' } });
+    const r = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result;
+    assert.deepEqual(r.apps[0].configured, [`Service ${ns}/web`]);
+    const live = await (await testObjects(t)).get(refOf(svc));
+    assert.deepEqual((live?.spec as { selector: Record<string, string> }).selector, { app: 'web' });
+  });
+
   test('a field removed from Git is removed from the object', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
@@ -94,5 +109,11 @@ describe('agent: objects in sync are not dry-run', () => {
     assert.equal(again.status, 'Failed');
     assert.match(again.errors.join('\n'), /validation failed, nothing of this app was written: ServiceAccount .*Not_A_Name/);
     assert.equal(await (await testObjects(t)).get(refOf(configMap('a', ns))), undefined, 'nothing of the app was written');
+    // Nor is the inventory left claiming objects that were never created: the fix that
+    // drops them is applied, not held as a prune.
+    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('c', ns)] }));
+    const fixed = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result;
+    assert.equal(fixed.converged, true, JSON.stringify(fixed.apps));
+    assert.deepEqual(fixed.apps[0].held, []);
   });
 });
