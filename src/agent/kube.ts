@@ -71,6 +71,11 @@ export class KubeClient {
     return options;
   }
 
+  /** The URL of an API path, under the server URL's own path (proxies such as Rancher serve the API below one). */
+  private url(path: string): URL {
+    return new URL(`${this.server.pathname.replace(/\/+$/, '')}${path}`, this.server.origin);
+  }
+
   /**
    * Sends one request; resolves to the parsed JSON body, rejects with
    * {@link KubeApiError} on an error status. Answers that mean "try again shortly"
@@ -97,7 +102,7 @@ export class KubeClient {
 
   private async once<T>(method: string, path: string, opts: RequestOptions): Promise<{ status: number; body: T }> {
     const auth = await this.authOptions();
-    const url = new URL(path, this.server);
+    const url = this.url(path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     this.counts[method] = (this.counts[method] ?? 0) + 1;
@@ -152,7 +157,7 @@ export class KubeClient {
     let aborted = false;
     const done = (async () => {
       const auth = await this.authOptions();
-      const url = new URL(path, this.server);
+      const url = this.url(path);
       for (const [k, v] of Object.entries({ ...query, watch: '1' })) if (v !== undefined) url.searchParams.set(k, v);
       this.counts.WATCH = (this.counts.WATCH ?? 0) + 1;
       const lib = url.protocol === 'http:' ? http : https;

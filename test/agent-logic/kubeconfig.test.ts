@@ -228,8 +228,10 @@ contexts:
 
   test('KubeClient sends the credentials on the wire; impersonation overrides the kubeconfig\'s', async (t) => {
     const seen: http.IncomingHttpHeaders[] = [];
+    const paths: string[] = [];
     const server = http.createServer((req, res) => {
       seen.push(req.headers);
+      paths.push(req.url ?? '');
       res.setHeader('Content-Type', 'application/json');
       res.end('{"ok":true}');
     });
@@ -249,6 +251,17 @@ contexts:
     assert.equal(seen[0]['impersonate-user'], 'someone');
     assert.equal(seen[1].authorization, 'Bearer tok');
     assert.equal(seen[1]['impersonate-user'], 'system:serviceaccount:ns:sa');
+
+    // A server URL with a path (an API proxy such as Rancher's) keeps it.
+    const proxied = new KubeClient(kubeconfigFromObject({
+      'current-context': 'c',
+      clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${(server.address() as AddressInfo).port}/k8s/clusters/c-1/` } }],
+      users: [{ name: 'u', user: { token: 'tok' } }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+    }));
+    t.after(() => proxied.close());
+    await proxied.request('GET', '/api/v1/namespaces', { query: { limit: '1' } });
+    assert.equal(paths[2], '/k8s/clusters/c-1/api/v1/namespaces?limit=1');
   });
 
   test('as kubectl: a token file wins over an inline token, missing KUBECONFIG files are skipped, insecure with a CA is refused, YAML errors quote no secret', async (t) => {
