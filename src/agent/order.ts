@@ -29,8 +29,16 @@ export function isFoundation(m: Manifest): boolean {
     || (m.kind === 'Namespace' && m.apiVersion === 'v1');
 }
 
+// Sort keys by object: an app's objects are ordered several times per reconcile.
+const keys = new WeakMap<Manifest, string>();
+
 function key(m: Manifest): string {
-  return [String(rank(m.kind)).padStart(3, '0'), apiGroup(m.apiVersion), m.kind, m.metadata.namespace ?? '', m.metadata.name].join('\u0000');
+  let k = keys.get(m);
+  if (k === undefined) {
+    k = [String(rank(m.kind)).padStart(3, '0'), apiGroup(m.apiVersion), m.kind, m.metadata.namespace ?? '', m.metadata.name].join('\u0000');
+    keys.set(m, k);
+  }
+  return k;
 }
 
 /** Sorts into apply order: rank, then group, kind, namespace, name (deterministic). */
