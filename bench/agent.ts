@@ -122,6 +122,19 @@ async function main(): Promise<void> {
           execFileSync(kubectl, ['--kubeconfig', kubeconfig, 'create', 'namespace', ns], { stdio: 'ignore' });
           const manifests = (value: string, changed = -1) => Array.from({ length: apps }, (_, i) => app(i, ns, bench, i === changed ? value : 'v1'));
           const dir = path.join(work, ns);
+          // The same three runs for either tool: `deploy` puts the objects where the tool
+          // reads them, `run` runs it once.
+          const measure = (deploy: (list: Manifest[][]) => void, run: () => Run) => {
+            deploy(manifests('v1'));
+            m[`${tool}Rss`].push(record(`${tool}First`, run()).rssMiB);
+            let before = settled(kubectl, kubeconfig, ns);
+            record(`${tool}Noop`, run());
+            w[`${tool}Noop`].push(writes(before, resourceVersions(kubectl, kubeconfig, ns)));
+            deploy(manifests('v2', Math.floor(apps / 2)));
+            before = settled(kubectl, kubeconfig, ns);
+            record(`${tool}One`, run());
+            w[`${tool}One`].push(writes(before, resourceVersions(kubectl, kubeconfig, ns)));
+          };
           if (tool === 'ours') {
             const bare = path.join(dir, 'deploy.git');
             const wt = path.join(dir, 'work');
@@ -139,38 +152,14 @@ async function main(): Promise<void> {
               git(wt, 'commit', '-qm', 'publish');
               git(wt, 'push', '-q', 'origin', 'deploy');
             };
-            const once = () => timed(process.execPath, ['--require', RSS, path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--once', '--repo', `file://${bare}`, '--branch', 'deploy',
-              '--kubeconfig', kubeconfig, '--agent-namespace', ns, '--timeout', '10m', '--workdir', path.join(dir, 'checkout'), ...(WAIT ? [] : ['--no-wait'])]);
-            publish(manifests('v1'));
-            const first = record('oursFirst', once());
-            m.oursRss.push(first.rssMiB);
-            let before = settled(kubectl, kubeconfig, ns);
-            record('oursNoop', once());
-            let after = resourceVersions(kubectl, kubeconfig, ns);
-            w.oursNoop.push(writes(before, after));
-            publish(manifests('v2', Math.floor(apps / 2)));
-            before = settled(kubectl, kubeconfig, ns);
-            record('oursOne', once());
-            after = resourceVersions(kubectl, kubeconfig, ns);
-            w.oursOne.push(writes(before, after));
+            measure(publish, () => timed(process.execPath, ['--require', RSS, path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--once', '--repo', `file://${bare}`, '--branch', 'deploy',
+              '--kubeconfig', kubeconfig, '--agent-namespace', ns, '--timeout', '10m', '--workdir', path.join(dir, 'checkout'), ...(WAIT ? [] : ['--no-wait'])]));
           } else {
             fs.mkdirSync(dir, { recursive: true });
             const file = path.join(dir, 'all.yaml');
-            const write = (list: Manifest[][]) => fs.writeFileSync(file, list.flat().map(toYaml).join('---\n'));
             // kubectl 1.34 prunes server-side applied objects only through an ApplySet (alpha).
-            const apply = () => timed(kubectl, ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--force-conflicts', '--field-manager', 'kubectl-bench', '--prune', `--applyset=${bench}`, '-n', ns, '-f', file], { ...process.env, KUBECTL_APPLYSET: 'true' });
-            write(manifests('v1'));
-            const first = record('peerFirst', apply());
-            m.peerRss.push(first.rssMiB);
-            let before = settled(kubectl, kubeconfig, ns);
-            record('peerNoop', apply());
-            let after = resourceVersions(kubectl, kubeconfig, ns);
-            w.peerNoop.push(writes(before, after));
-            write(manifests('v2', Math.floor(apps / 2)));
-            before = settled(kubectl, kubeconfig, ns);
-            record('peerOne', apply());
-            after = resourceVersions(kubectl, kubeconfig, ns);
-            w.peerOne.push(writes(before, after));
+            measure((list) => fs.writeFileSync(file, list.flat().map(toYaml).join('---\n')),
+              () => timed(kubectl, ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--force-conflicts', '--field-manager', 'kubectl-bench', '--prune', `--applyset=${bench}`, '-n', ns, '-f', file], { ...process.env, KUBECTL_APPLYSET: 'true' }));
           }
           // Wait until it is gone: deleting 1000 objects in the background would load the
           // control plane during the next measurement.

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'util';
 import { Manifest, ObjectRef, describeObject, identityKey, refOf } from '../synth/manifest';
 import { settleLimit } from './concurrency';
 import { KubeApiError } from './errors';
-import { Inventory, InventoryStore, normalizeRefs } from './inventory';
+import { Inventory, InventoryStore, normalizeRefs, sameRefs } from './inventory';
 import { LiveState, lean } from './live';
 import { DesiredApp } from './load';
 import { ObjectClient } from './objects';
@@ -75,14 +75,15 @@ function classify(dry: Manifest, live: Manifest | undefined): Change {
 /**
  * Server-side dry-run of each object that may change; resolves to the change each
  * would make, or the errors. Objects whose live state shows the same digest and every
- * desired value are unchanged without a request: nothing would be written for them.
+ * desired value are unchanged without a request: nothing would be written for them
+ * (`synced`: those the caller has already found in sync).
  */
-async function validate(ctx: ApplyContext, items: readonly PreparedObject[]): Promise<{ changes: Map<string, Change>; errors: string[] }> {
+async function validate(ctx: ApplyContext, items: readonly PreparedObject[], synced?: ReadonlySet<PreparedObject>): Promise<{ changes: Map<string, Change>; errors: string[] }> {
   const changes = new Map<string, Change>();
   const errors: string[] = [];
   const results = await settleLimit(items, ctx.concurrency, async (p) => {
     let live = ctx.live.get(refOf(p.manifest));
-    if (inSync(p.manifest, live)) return 'unchanged' as const;
+    if (synced ? synced.has(p) : inSync(p.manifest, live)) return 'unchanged' as const;
     const dry = await ctx.objects.apply(p.manifest, true);
     // Exists but not in our lists (not labelled yet, or we may not list its kind): read it.
     if (!live && dry.metadata.resourceVersion) live = await ctx.objects.get(refOf(p.manifest)).catch(() => undefined);
@@ -135,10 +136,10 @@ async function write(ctx: ApplyContext, items: readonly PreparedObject[], change
  * The object that goes first among those that will be written (not in sync, not
  * deferred): it is not dry-run, its own write validates it. A dry-run plan has none.
  */
-function firstWrite(ctx: ApplyContext, prepared: readonly PreparedObject[]): PreparedObject | undefined {
+function firstWrite(ctx: ApplyContext, prepared: readonly PreparedObject[], synced: ReadonlySet<PreparedObject>): PreparedObject | undefined {
   if (ctx.dryRun) return undefined;
   const order = [...stages(prepared.filter((p) => isFoundation(p.manifest))), ...stages(prepared.filter((p) => !isFoundation(p.manifest)))].flat();
-  const first = order.find((p) => !inSync(p.manifest, ctx.live.get(refOf(p.manifest))));
+  const first = order.find((p) => !synced.has(p));
   // Only where the lists tell whether it exists: its answer then says what it changed.
   return first && !first.deferred && ctx.live.listedAll(refOf(first.manifest)) ? first : undefined;
 }
@@ -192,8 +193,11 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   prepared = dropAutoscaledReplicas(prepared, await autoscaled(ctx, prepared)).map((p) => ({ ...p, manifest: withDigest(p.manifest) }));
 
   await ctx.live.refresh(prepared.filter((p) => !p.deferred).map((p) => refOf(p.manifest)));
-  const probe = firstWrite(ctx, prepared);
-  const first = await validate(ctx, prepared.filter((p) => !p.deferred && p !== probe));
+  const current = prepared.filter((p) => !p.deferred);
+  // Decided once per object: the first write and the validation both need it.
+  const synced = new Set(current.filter((p) => inSync(p.manifest, ctx.live.get(refOf(p.manifest)))));
+  const probe = firstWrite(ctx, prepared, synced);
+  const first = await validate(ctx, current.filter((p) => p !== probe), synced);
   if (first.errors.length > 0) {
     // Name every invalid object at once: the probe is dry-run too on this path.
     if (probe) first.errors.push(...(await validate(ctx, [probe])).errors);
@@ -231,7 +235,7 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   const trim = async (): Promise<void> => {
     if (stored === previous) return;
     const keep = normalizeRefs([...stillOurs, ...desiredRefs.filter((r) => written.has(identityKey(r)))]);
-    if (JSON.stringify(keep) === JSON.stringify(normalizeRefs(stored!.objects))) return;
+    if (sameRefs(keep, stored!.objects)) return;
     if (keep.length === 0 && !previous) await ctx.inventory.remove(app.env, app.name);
     else await ctx.inventory.save({ ...stored!, objects: keep });
   };
@@ -268,7 +272,7 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   const final = normalizeRefs([...desiredRefs, ...plan.held.map((h) => h.ref)]);
   // Written only when what it records changed: a new commit that leaves an app's
   // objects alone costs that app no write.
-  const same = stored && stored.serviceAccount === app.serviceAccount && JSON.stringify(normalizeRefs(stored.objects)) === JSON.stringify(final);
+  const same = stored && stored.serviceAccount === app.serviceAccount && sameRefs(stored.objects, final);
   if (!same) await ctx.inventory.save({ app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: final });
   return { report, prepared };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
-import { DIGEST_ANNOTATION, FIELD_MANAGER } from '../keys';
+import { DIGEST_ANNOTATION } from '../keys';
 import { Manifest } from '../synth/manifest';
+import { applyEntry } from './live';
 
 /**
  * sha256 of an object as the agent applies it, leaving out the digest annotation itself.
@@ -59,7 +60,7 @@ export function inSync(desired: Manifest, live: Manifest | undefined): boolean {
   if (!live) return false;
   const want = (desired.metadata.annotations as Record<string, string> | undefined)?.[DIGEST_ANNOTATION];
   if (want === undefined || (live.metadata.annotations as Record<string, string> | undefined)?.[DIGEST_ANNOTATION] !== want || !contains(live, desired)) return false;
-  const owned = ownedFields(live);
+  const owned = applyEntry(live)?.fieldsV1;
   if (!owned) return false;
   // Identity fields are not in field sets.
   const { apiVersion: _v, kind: _k, metadata, ...rest } = desired;
@@ -69,11 +70,6 @@ export function inSync(desired: Manifest, live: Manifest | undefined): boolean {
 
 type FieldSet = Readonly<Record<string, unknown>>;
 
-/** synthops' field set on the live object (its server-side apply entry). */
-function ownedFields(live: Manifest): FieldSet | undefined {
-  const entries = live.metadata.managedFields as ReadonlyArray<{ manager?: string; operation?: string; subresource?: string; fieldsV1?: FieldSet }> | undefined;
-  return entries?.find((e) => e.manager === FIELD_MANAGER && e.operation === 'Apply' && !e.subresource)?.fieldsV1;
-}
 
 /**
  * Whether synthops still owns every field of `desired` (down to maps; list items are

@@ -47,6 +47,11 @@ export function normalizeRefs(refs: Iterable<ObjectRef>): ObjectRef[] {
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r);
 }
 
+/** Whether two ref lists name the same objects (order and duplicates aside). */
+export function sameRefs(a: Iterable<ObjectRef>, b: Iterable<ObjectRef>): boolean {
+  return JSON.stringify(normalizeRefs(a)) === JSON.stringify(normalizeRefs(b));
+}
+
 /** Reads and writes inventories in one namespace. */
 export class InventoryStore {
   constructor(private readonly client: KubeClient, public readonly namespace: string) {}

@@ -11,7 +11,19 @@ interface Collection {
   readonly namespace?: string;
 }
 
-interface ManagedFieldsEntry { manager?: string; operation?: string; subresource?: string; fieldsV1?: unknown }
+/** One entry of `metadata.managedFields`. */
+export interface ManagedFieldsEntry {
+  readonly manager?: string;
+  readonly operation?: string;
+  readonly subresource?: string;
+  readonly fieldsV1?: Readonly<Record<string, unknown>>;
+}
+
+/** synthops' own server-side apply entry on an object: the fields it owns. */
+export function applyEntry(m: Manifest): ManagedFieldsEntry | undefined {
+  return (m.metadata.managedFields as readonly ManagedFieldsEntry[] | undefined)
+    ?.find((e) => e.manager === FIELD_MANAGER && e.operation === 'Apply' && !e.subresource);
+}
 
 /**
  * The object with `metadata.managedFields` cut down to synthops' own apply entry (its
@@ -19,9 +31,8 @@ interface ManagedFieldsEntry { manager?: string; operation?: string; subresource
  * nothing the agent decides reads other managers' entries or the times.
  */
 export function lean(m: Manifest): Manifest {
-  const entries = m.metadata.managedFields as ManagedFieldsEntry[] | undefined;
-  if (!entries) return m;
-  const ours = entries.find((e) => e.manager === FIELD_MANAGER && e.operation === 'Apply' && !e.subresource);
+  if (!m.metadata.managedFields) return m;
+  const ours = applyEntry(m);
   const metadata: Record<string, unknown> = { ...m.metadata };
   if (ours?.fieldsV1) metadata.managedFields = [{ manager: FIELD_MANAGER, operation: 'Apply', fieldsV1: ours.fieldsV1 }];
   else delete metadata.managedFields;

@@ -97,12 +97,18 @@ export function parseTrailers(message: string): Record<string, string[]> {
  * when `older` is not in the fetched history (too far back to tell).
  */
 export async function isAncestor(dir: string, older: string, newer: string): Promise<boolean | undefined> {
-  // Exit codes matter here (1 = not an ancestor), so run git directly.
-  const run = (args: string[]) => new Promise<number>((resolve) => {
-    execFile('git', args, { cwd: dir, env: gitEnv(undefined) }, (err) => resolve(err ? (typeof err.code === 'number' ? err.code : 128) : 0));
-  });
+  // Exit codes matter here (1 = not an ancestor).
+  const run = (args: string[]) => runGit(dir, args).then(() => 0, (e: unknown) => (e instanceof GitCommandError && e.exitCode !== undefined ? e.exitCode : 128));
   if ((await run(['cat-file', '-e', `${older}^{commit}`])) !== 0) return undefined;
   return (await run(['merge-base', '--is-ancestor', older, newer])) === 0;
+}
+
+/** A git command that failed; `exitCode` when git ran and exited non-zero. */
+export class GitCommandError extends Error {
+  constructor(message: string, public readonly exitCode?: number) {
+    super(message);
+    this.name = 'GitCommandError';
+  }
 }
 
 /**
@@ -116,9 +122,10 @@ export function runGit(dir: string, args: readonly string[], auth?: GitAuth, tim
     // SIGKILL: a git stuck on the network (or its ssh child) must not outlive the timeout.
     execFile('git', [...args], { cwd: dir, env: gitEnv(auth), timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);
-      if ((err as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return reject(new Error(`git ${args[0]}: more than 64 MiB of output`));
-      if (err.killed) return reject(new Error(`git ${args[0]}: timed out after ${timeoutMs / 1000}s`));
-      reject(new Error(stderr.trim() || `git ${args[0]} failed with exit code ${String(err.code)}`));
+      if ((err as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return reject(new GitCommandError(`git ${args[0]}: more than 64 MiB of output`));
+      if (err.killed) return reject(new GitCommandError(`git ${args[0]}: timed out after ${timeoutMs / 1000}s`));
+      const exitCode = typeof err.code === 'number' ? err.code : undefined;
+      reject(new GitCommandError(stderr.trim() || `git ${args[0]} failed with exit code ${String(err.code)}`, exitCode));
     });
   });
 }

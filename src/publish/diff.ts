@@ -4,15 +4,15 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { Discovery } from '../agent/discovery';
 import { InventoryStore } from '../agent/inventory';
+import { applyEntry } from '../agent/live';
 import { KubeClient } from '../agent/kube';
 import { ObjectClient } from '../agent/objects';
-import { FIELD_MANAGER } from '../keys';
 import { GitAuth } from '../git/client';
 import { INDEX_FILE, SynthIndex } from '../synth/index-file';
 import { Manifest, describeObject, identityKey, refOf } from '../synth/manifest';
 import { checkoutBranch } from './branch';
 import { PublishError } from './errors';
-import { FieldSet, project } from './project';
+import { project } from './project';
 
 /** One object that differs. */
 export interface ObjectDiff {
@@ -87,9 +87,8 @@ export async function diffAgainstBranch(dist: string, repo: string, branch: stri
 }
 
 function owned(m: Manifest): unknown {
-  const entry = (m.metadata.managedFields as Array<{ manager: string; operation: string; fieldsV1?: FieldSet }> | undefined)
-    ?.find((f) => f.manager === FIELD_MANAGER && f.operation === 'Apply');
-  return entry?.fieldsV1 ? project(m, entry.fieldsV1) : {};
+  const fields = applyEntry(m)?.fieldsV1;
+  return fields ? project(m, fields) : {};
 }
 
 /**
