@@ -1,4 +1,3 @@
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
@@ -6,6 +5,7 @@ import { INDEX_API_VERSION, INDEX_FILE, SynthIndex } from '../synth/index-file';
 import { Manifest, describeObject, identityKey, refOf } from '../synth/manifest';
 import { LoadError } from './errors';
 import { ParseCache, ParsedDocument } from './parse-cache';
+import { sha256 } from '../hash';
 
 /** One object of the revision and where it came from. */
 export interface DesiredObject {
@@ -124,9 +124,6 @@ function checkDuplicates(apps: readonly DesiredApp[], problems: string[]): void 
   }
 }
 
-function sha256(b: Buffer): string {
-  return createHash('sha256').update(b).digest('hex');
-}
 
 function loadSynthops(root: string, opts: LoadOptions, problems: string[]): LoadedRevision {
   let index: SynthIndex;

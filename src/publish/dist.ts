@@ -1,8 +1,8 @@
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { INDEX_API_VERSION, INDEX_FILE, SynthIndex } from '../synth/index-file';
 import { PublishError } from './errors';
+import { sha256 } from '../hash';
 
 function walk(root: string, dir = root, out: string[] = []): string[] {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -32,7 +32,7 @@ export function verifiedDist(dir: string): SynthIndex {
   for (const f of index.files) {
     const p = path.join(dir, f.path);
     if (!fs.existsSync(p)) problems.push(`${f.path}: listed in ${INDEX_FILE} but missing`);
-    else if (createHash('sha256').update(fs.readFileSync(p)).digest('hex') !== f.sha256) problems.push(`${f.path}: sha256 does not match ${INDEX_FILE}`);
+    else if (sha256(fs.readFileSync(p)) !== f.sha256) problems.push(`${f.path}: sha256 does not match ${INDEX_FILE}`);
   }
   for (const f of walk(dir)) if (f !== INDEX_FILE && !listed.has(f)) problems.push(`${f}: not listed in ${INDEX_FILE}`);
   if (problems.length > 0) throw new PublishError(`${dir} is not a clean synth output:\n  ${problems.join('\n  ')}`);

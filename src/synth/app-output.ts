@@ -4,7 +4,6 @@
  * out (fast: normalise, name files, YAML) are separate, so cached output can be laid
  * out again when something outside the app changes how it normalises.
  */
-import { createHash } from 'crypto';
 import { IndexedApp } from './index-file';
 import { fileNames } from './layout';
 import { Manifest, refOf } from './manifest';
@@ -12,6 +11,7 @@ import { normalize } from './normalize';
 import { AppHeader } from './render';
 import { ScopeResolver } from './scope';
 import { toYaml } from './serialize';
+import { sha256 } from '../hash';
 
 /** An object after normalisation, with what normalisation decided from outside the app. */
 export interface NormalizedObject {
@@ -43,9 +43,6 @@ export interface AppOutput extends AppHeader {
 /** The app-level facts of an {@link AppOutput}, without its objects. */
 export type AppOutputMeta = Omit<AppOutput, 'objects' | 'files'>;
 
-function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
-}
 
 /** Normalises, names and serialises the rendered objects of one app in one environment. */
 export function layoutApp(meta: AppOutputMeta, rendered: readonly Manifest[], scopes: ScopeResolver): AppOutput {

@@ -14,6 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AppOutput } from './app-output';
 import { DepRecord } from './deps';
+import { sha256 } from '../hash';
 
 /** Bumped whenever what the cache stores, or what synth writes, changes meaning. */
 const CACHE_FORMAT = 1;
@@ -47,9 +48,6 @@ interface StoredModule extends CachedModule {
   readonly key: string;
 }
 
-function sha256(s: string | Buffer): string {
-  return createHash('sha256').update(s).digest('hex');
-}
 
 function readVersion(pkgJson: string): string {
   try {

@@ -16,11 +16,11 @@
  * Paths are relative to the config repo root when inside it ("/" separated), absolute
  * otherwise. Values are computed at most once per synth.
  */
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { APPS_DIR, ENVIRONMENTS_MODULE, LOADER_MODULE } from './discover';
 import { TracedReads } from './trace';
+import { sha256 } from '../hash';
 
 /** Dependency key -> value at render time. */
 export type DepRecord = Readonly<Record<string, string>>;
@@ -32,9 +32,6 @@ const MODULE_EXT = new Set(['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs'
 // Never part of a folder's fingerprint: dependencies, VCS data, synth output and caches.
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist']);
 
-function sha256(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 function isModuleFile(name: string): boolean {
   return MODULE_EXT.has(path.extname(name));

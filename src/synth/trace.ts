@@ -8,12 +8,12 @@
  * Anything read in a way this cannot see (another child process, a URL) makes the
  * module uncacheable: a cache miss only costs time, a wrong hit is wrong output.
  */
-import { createHash } from 'crypto';
 import * as path from 'path';
 // The real module objects (not an import-star copy): the hooks must replace the
 // functions that every other module calls.
 import fs = require('fs');
 import childProcess = require('child_process');
+import { sha256 } from '../hash';
 
 /** What one app module read while it was loaded and built. */
 export interface TracedReads {
@@ -101,7 +101,7 @@ export class ReadTracer {
     let bytes: Buffer | undefined;
     if (Buffer.isBuffer(data)) bytes = data;
     else if (typeof data === 'string' && (encoding === 'utf8' || encoding === 'utf-8')) bytes = Buffer.from(data, 'utf8');
-    if (bytes && !this.hashes.has(file)) this.hashes.set(file, createHash('sha256').update(bytes).digest('hex'));
+    if (bytes && !this.hashes.has(file)) this.hashes.set(file, sha256(bytes));
   }
 
   private markUncacheable(reason: string): void {
