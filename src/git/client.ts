@@ -51,8 +51,10 @@ export function gitEnv(auth: GitAuth | undefined): Record<string, string> {
 export function describeGitError(e: unknown, branch: string): string {
   const text = (e instanceof Error ? e.message : String(e)).replace(/Authorization: Basic \S+/g, 'Authorization: ***');
   if (/couldn't find remote ref|Remote branch .* not found/i.test(text)) return `branch "${branch}" does not exist`;
-  if (/Authentication failed|could not read Username|401|403|Permission denied \(publickey/i.test(text)) return `authentication failed: ${firstLine(text)}`;
+  // Host key first: ssh's warning names host and port, and a port may contain "401".
   if (/Host key verification failed/i.test(text)) return 'host key verification failed (is the host in the known_hosts file?)';
+  // HTTP status only as git prints it ("returned error: 403"), never any digits in a URL.
+  if (/Authentication failed|could not read Username|returned error: 40[13]\b|Permission denied \(publickey/i.test(text)) return `authentication failed: ${firstLine(text)}`;
   if (/does not appear to be a git repository|not found|unable to access|Could not resolve|Connection refused|Could not read from remote|timed out|block timeout/i.test(text)) {
     return `remote cannot be reached: ${firstLine(text)}`;
   }
