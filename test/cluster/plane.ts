@@ -233,7 +233,8 @@ export async function up(): Promise<PlaneState> {
       `--token-auth-file=${path.join(dir, 'tokens.csv')}`,
       '--endpoint-reconciler-type=none',
       '--allow-privileged=true',
-      '--profiling=false',
+      // SYNTHOPS_PLANE_PROFILING=1: /debug/pprof for profiling the apiserver under a benchmark.
+      `--profiling=${process.env.SYNTHOPS_PLANE_PROFILING === '1'}`,
     ], dir).state;
     components.push(apiserver);
     record();
