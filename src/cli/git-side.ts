@@ -17,18 +17,24 @@ export interface GitFlags {
   readonly knownHosts?: string;
 }
 
+/** Synth cache flags shared by publish and diff (`cache` is false with `--no-cache`). */
+export interface CacheFlags {
+  readonly cache?: boolean;
+  readonly cacheDir?: string;
+}
+
 /** `synthops publish`. */
-export async function runPublish(opts: GitFlags & { repo: string; branch: string; sourceCommit?: string; sourceRepo?: string; root: string; out: string; skipSynth?: boolean }, io: Output): Promise<number> {
-  const r = await publish({ ...opts, auth: gitAuth(opts) });
+export async function runPublish(opts: GitFlags & CacheFlags & { repo: string; branch: string; sourceCommit?: string; sourceRepo?: string; root: string; out: string; skipSynth?: boolean }, io: Output): Promise<number> {
+  const r = await publish({ ...opts, cache: opts.cache !== false, auth: gitAuth(opts) });
   io.out(r.status === 'unchanged' ? 'unchanged' : r.message);
   return 0;
 }
 
 /** `synthops diff`: exit 0 when equal, 1 when different. */
-export async function runDiff(opts: GitFlags & { repo?: string; branch?: string; cluster?: boolean; env?: string; root: string; out: string; skipSynth?: boolean; kubeconfig?: string; agentNamespace: string }, io: Output): Promise<number> {
+export async function runDiff(opts: GitFlags & CacheFlags & { repo?: string; branch?: string; cluster?: boolean; env?: string; root: string; out: string; skipSynth?: boolean; kubeconfig?: string; agentNamespace: string }, io: Output): Promise<number> {
   const dist = path.resolve(opts.root, opts.out);
   if (!opts.skipSynth) {
-    const r = synth({ root: opts.root, out: opts.out, envs: opts.env ? [opts.env] : undefined });
+    const r = synth({ root: opts.root, out: opts.out, envs: opts.env ? [opts.env] : undefined, cache: opts.cache !== false, cacheDir: opts.cacheDir });
     if (!r.ok) {
       for (const i of r.issues) io.err(formatIssue(i));
       return 1;

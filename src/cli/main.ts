@@ -89,7 +89,9 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--source-repo <url>', 'source repo for the Source-Repo trailer (default: its origin remote)')
     .option('-o, --out <dir>', 'synth output folder', 'dist')
     .option('-C, --root <dir>', 'config repo root', process.cwd())
-    .option('--skip-synth', 'publish the existing dist/ (verified against its index) instead of running synth'))
+    .option('--skip-synth', 'publish the existing dist/ (verified against its index) instead of running synth')
+    .option('--no-cache', 'synth without the synth cache (the output is the same)')
+    .option('--cache-dir <dir>', 'synth cache folder, relative to the root (default: node_modules/.cache/synthops/synth)'))
     .action(async (opts) => { result.code = await (await gitSideCmd()).runPublish(opts, io); });
 
   gitFlags(program.command('diff')
@@ -102,7 +104,9 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--agent-namespace <name>', "the agent's namespace (inventories, for removed objects)", 'synthops-system')
     .option('-o, --out <dir>', 'synth output folder', 'dist')
     .option('-C, --root <dir>', 'config repo root', process.cwd())
-    .option('--skip-synth', 'compare the existing dist/ without running synth'))
+    .option('--skip-synth', 'compare the existing dist/ without running synth')
+    .option('--no-cache', 'synth without the synth cache (the output is the same)')
+    .option('--cache-dir <dir>', 'synth cache folder, relative to the root (default: node_modules/.cache/synthops/synth)'))
     .action(async (opts) => { result.code = await (await gitSideCmd()).runDiff(opts, io); });
 
   gitFlags(program.command('rollback')

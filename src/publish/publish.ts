@@ -22,6 +22,10 @@ export interface PublishOptions {
   readonly auth?: GitAuth;
   /** Publish the existing dist/ (verified) instead of running synth. @default false */
   readonly skipSynth?: boolean;
+  /** Use the synth cache (the output is the same either way). @default true */
+  readonly cache?: boolean;
+  /** Synth cache folder, relative to `root` unless absolute. @default 'node_modules/.cache/synthops/synth' */
+  readonly cacheDir?: string;
   /** Pushes tried when others publish at the same time. @default 5 */
   readonly maxAttempts?: number;
 }
@@ -55,7 +59,7 @@ export async function publish(o: PublishOptions): Promise<PublishResult> {
   const root = path.resolve(o.root ?? process.cwd());
   const dist = path.resolve(root, o.out ?? 'dist');
   if (!o.skipSynth) {
-    const r = synth({ root, out: dist });
+    const r = synth({ root, out: dist, cache: o.cache, cacheDir: o.cacheDir });
     if (!r.ok) throw new PublishError(`synth failed, nothing was published:\n${r.issues.map(formatIssue).join('\n')}`);
   }
   verifiedDist(dist);

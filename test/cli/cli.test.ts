@@ -6,6 +6,7 @@ import * as path from 'path';
 import { describe, test } from 'node:test';
 import { REPO_ROOT, makeRepo, readTree } from '../harness/config-repo';
 import { webApp } from '../synth/fixtures';
+import { TestRemote } from '../harness/git';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'synthops');
 
@@ -38,6 +39,21 @@ describe('synthops CLI', () => {
     assert.equal(cold.code, 0, cold.stderr);
     assert.doesNotMatch(cold.stdout, /^cache:/m);
     assert.deepEqual(readTree(path.join(root, 'dist')), cached);
+  });
+
+  test('publish and diff take the synth cache flags: --cache-dir moves the cache, --no-cache writes none', (t) => {
+    const root = makeRepo(t, { 'apps/web.ts': webApp('web') });
+    const remote = TestRemote.create(t);
+    const sha = 'a'.repeat(40);
+    const noCache = run(root, 'publish', '--repo', remote.fileUrl, '--branch', 'deploy', '--source-commit', sha, '--no-cache', '--cache-dir', 'cache-a');
+    assert.equal(noCache.code, 0, noCache.stderr);
+    assert.equal(fs.existsSync(path.join(root, 'cache-a')), false, '--no-cache writes no cache');
+    const cached = run(root, 'diff', '--repo', remote.fileUrl, '--branch', 'deploy', '--cache-dir', 'cache-b');
+    assert.equal(cached.code, 0, `diff of what was just published is empty: ${cached.stdout}${cached.stderr}`);
+    assert.ok(fs.readdirSync(path.join(root, 'cache-b')).length > 0, 'diff filled the cache in --cache-dir');
+    const again = run(root, 'publish', '--repo', remote.fileUrl, '--branch', 'deploy', '--source-commit', sha, '--cache-dir', 'cache-b');
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout.trim(), 'unchanged', 'the cached synth gives the same output');
   });
 
   test('synth exits 1 with every error on stderr and leaves dist/ as it was', (t) => {
