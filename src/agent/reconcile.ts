@@ -2,7 +2,7 @@ import { AppReport, ApplyContext, applyApp } from './apply';
 import { settleLimit } from './concurrency';
 import { Discovery } from './discovery';
 import { Health, ObjectHealth, summarize } from './health';
-import { Inventory, InventoryStore } from './inventory';
+import { Inventory, InventoryStore, normalizeRefs, sameRefs } from './inventory';
 import { KubeClient } from './kube';
 import { LiveState } from './live';
 import { DesiredApp, LoadedRevision } from './load';
@@ -217,8 +217,10 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
         if (o.result === 'deleted') report.pruned.push(describeObject(o.ref));
         else if (o.result !== 'gone') report.kept.push(`${describeObject(o.ref)}: ${o.detail}`);
       }
+      const held = normalizeRefs(plan.held.map((h) => h.ref));
       if (plan.held.length === 0) await inventory.remove(env, name);
-      else await inventory.save({ ...inv, revision: opts.revision, objects: plan.held.map((h) => h.ref) });
+      // Like an app in Git: its record is written only when what it records changed.
+      else if (!sameRefs(inv.objects, held)) await inventory.save({ ...inv, revision: opts.revision, objects: held });
     }
     results.set(name, finish(report, started));
   }

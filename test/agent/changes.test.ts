@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { refOf } from '../../src/synth/manifest';
 import { configMap, deployment, resourceVersions, runOnce, synthopsTree, testObjects } from '../harness/agent';
 import { testNamespace } from '../harness/cluster';
+import { inventoryName } from '../../src/agent/inventory';
 import { TestRemote } from '../harness/git';
 
 describe('agent: changes and prune', () => {
@@ -95,6 +96,14 @@ describe('agent: changes and prune', () => {
     assert.match(old.held[0], /app "old" is no longer in the revision; removing a whole app is held/);
     const objects = await testObjects(t);
     assert.ok(await objects.get(refOf(configMap('o1', ns))));
+    // Held again at a new revision: its record is not rewritten for nothing.
+    const record = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: inventoryName('dev', 'old') };
+    const recordVersion = (await objects.get(record))?.metadata.resourceVersion;
+    assert.ok(recordVersion, 'the held app keeps its inventory');
+    remote.publish('deploy', synthopsTree('dev', { keep: [configMap('k', ns, { k: 'v2' })] }));
+    const heldAgain = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result;
+    assert.equal(heldAgain.apps.find((a) => a.app === 'old')!.held.length, 2);
+    assert.equal((await objects.get(record))?.metadata.resourceVersion, recordVersion, 'inventory of the held app unchanged');
 
     const allowed = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns, allowPrune: ['old'] })).result;
     assert.deepEqual(allowed.apps.find((a) => a.app === 'old')!.pruned.sort(), [`ConfigMap ${ns}/o1`, `ConfigMap ${ns}/o2`]);
