@@ -170,6 +170,8 @@ interface Cluster {
   readonly ca?: Material;
   readonly insecure: boolean;
   readonly tlsServerName?: string;
+  /** Set fields synthops cannot honour; refused if this cluster is the one used. */
+  readonly unsupported: readonly string[];
 }
 
 interface User {
@@ -182,6 +184,8 @@ interface User {
   readonly as?: string;
   readonly exec?: unknown;
   readonly authProvider?: unknown;
+  /** Set fields synthops cannot honour; refused if this user is the one used. */
+  readonly unsupported: readonly string[];
 }
 
 interface Context {
@@ -250,6 +254,11 @@ class Fields {
     return file === undefined ? undefined : { file };
   }
 
+  /** Which of `keys` are set. */
+  public present(keys: readonly string[]): string[] {
+    return keys.filter((k) => this.raw(k) !== undefined);
+  }
+
   public raw(key: string): unknown {
     const v = this.m[key];
     return v === null ? undefined : v;
@@ -284,6 +293,7 @@ function merge(docs: readonly SourceDoc[]): Merged {
       ca: f.material('certificate-authority'),
       insecure: f.bool('insecure-skip-tls-verify'),
       tlsServerName: f.str('tls-server-name'),
+      unsupported: f.present(['proxy-url']),
     }));
     readList(d.doc, d, 'users', 'user', m.users, (f) => ({
       token: f.str('token'),
@@ -296,6 +306,7 @@ function merge(docs: readonly SourceDoc[]): Merged {
       as: f.str('as'),
       exec: f.raw('exec'),
       authProvider: f.raw('auth-provider'),
+      unsupported: f.present(['as-groups', 'as-uid', 'as-user-extra']),
     }));
     readList(d.doc, d, 'contexts', 'context', m.contexts, (f) => ({
       cluster: f.str('cluster') ?? f.fail('cluster is missing'),
@@ -328,6 +339,14 @@ function fromDocuments(docs: readonly SourceDoc[], opts: KubeconfigOptions): Clu
     throw new KubeconfigError(cluster.src, `cluster "${cluster.name}": server "${cluster.value.server}" is not a URL`);
   }
   if (server.protocol !== 'https:' && server.protocol !== 'http:') throw new KubeconfigError(cluster.src, `cluster "${cluster.name}": server "${cluster.value.server}" is not http(s)`);
+  // Refused rather than ignored: without the proxy the agent would reach some other
+  // network path, and without the groups it would act as someone else.
+  if (cluster.value.unsupported.length > 0) {
+    throw new KubeconfigError(cluster.src, `cluster "${cluster.name}": ${cluster.value.unsupported.join(', ')} is not supported by synthops; give it a context that reaches the API server directly`);
+  }
+  if (user && user.value.unsupported.length > 0) {
+    throw new KubeconfigError(user.src, `user "${user.name}": ${user.value.unsupported.join(', ')} is not supported by synthops (impersonation with groups, uid or extra); use a user with the rights it needs, or "as" alone`);
+  }
 
   let requestOptions: () => Promise<AuthOptions>;
   if (user && (user.value.exec !== undefined || user.value.authProvider !== undefined)) {

@@ -178,6 +178,23 @@ contexts:
     rejects(() => loadKubeconfigFiles([f('no-user'), f('no-cluster')]), `kubeconfig ${f('no-user')}: context "main" names user "bar" that is not defined in any of the 2 files`);
   });
 
+  test('fields synthops cannot honour are refused for the context in use, never silently ignored', (t) => {
+    const d = dir(t, {
+      proxy: config({ 'proxy-url': 'http://proxy.example:3128' }, { token: 'x' }),
+      groups: config({}, { token: 'x', as: 'jane', 'as-groups': ['admins'] }),
+      uid: config({}, { token: 'x', as: 'jane', 'as-uid': '42' }),
+      // The same fields on entries no context in use names are fine.
+      other: config({}, { token: 'x' })
+        .replace('clusters:', 'clusters:\n- name: far\n  cluster: {server: "https://far.example", proxy-url: "http://p:1"}')
+        .replace('users:', 'users:\n- name: g\n  user: {as: jane, as-groups: [admins]}'),
+    });
+    const f = (n: string) => path.join(d, n);
+    rejects(() => loadKubeconfig(f('proxy')), `kubeconfig ${f('proxy')}: cluster "c": proxy-url is not supported by synthops; give it a context that reaches the API server directly`);
+    rejects(() => loadKubeconfig(f('groups')), /^kubeconfig .*groups: user "u": as-groups is not supported by synthops \(impersonation with groups, uid or extra\)/);
+    rejects(() => loadKubeconfig(f('uid')), /user "u": as-uid is not supported by synthops/);
+    assert.equal(loadKubeconfig(f('other')).server, 'https://api.example:6443');
+  });
+
   test('in-cluster: service host and port from the env, CA, namespace, and a token that is re-read', async (t) => {
     const root = dir(t, { token: 'sa-1\n', 'ca.crt': 'CLUSTER-CA', namespace: 'agents\n' });
     const env = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
