@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ensureBinaries, up } from '../test/cluster/plane';
 import { synthopsTree } from '../test/harness/agent';
+import { TestRemote } from '../test/harness/git';
 import { Manifest } from '../src/synth/manifest';
 import { toYaml } from '../src/synth/serialize';
 
@@ -40,10 +41,6 @@ function app(i: number, ns: string, bench: string, configValue = 'v1'): Manifest
       spec: { replicas: 0, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { serviceAccountName: name, containers: [{ name: 'web', image: 'docker.io/kostiscodefresh/simple-web-app:3d9b390' }] } } },
     },
   ];
-}
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost', ...args], { cwd, encoding: 'utf8' }).trim();
 }
 
 function median(xs: number[]): number {
@@ -165,23 +162,9 @@ async function main(): Promise<void> {
             w[`${tool}One`].push(writes(before, resourceVersions(kubectl, kubeconfig, ns)));
           };
           if (tool === 'ours') {
-            const bare = path.join(dir, 'deploy.git');
-            const wt = path.join(dir, 'work');
-            fs.mkdirSync(wt, { recursive: true });
-            git(dir, 'init', '-q', '--bare', bare);
-            const publish = (list: Manifest[][]) => {
-              for (const e of fs.readdirSync(wt)) if (e !== '.git') fs.rmSync(path.join(wt, e), { recursive: true, force: true });
-              const tree = synthopsTree('bench', Object.fromEntries(list.map((objs, i) => [`app-${i}`, objs])));
-              for (const [rel, content] of Object.entries(tree)) {
-                fs.mkdirSync(path.dirname(path.join(wt, rel)), { recursive: true });
-                fs.writeFileSync(path.join(wt, rel), content);
-              }
-              if (!fs.existsSync(path.join(wt, '.git'))) { git(wt, 'init', '-q', '-b', 'deploy'); git(wt, 'remote', 'add', 'origin', bare); }
-              git(wt, 'add', '-A');
-              git(wt, 'commit', '-qm', 'publish');
-              git(wt, 'push', '-q', 'origin', 'deploy');
-            };
-            measure(publish, () => timed(process.execPath, [...NODE_FLAGS, '--require', RSS, path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--once', '--repo', `file://${bare}`, '--branch', 'deploy',
+            const remote = TestRemote.at(dir);
+            const publish = (list: Manifest[][]) => { remote.publish('deploy', synthopsTree('bench', Object.fromEntries(list.map((objs, k) => [`app-${k}`, objs])))); };
+            measure(publish, () => timed(process.execPath, [...NODE_FLAGS, '--require', RSS, path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--once', '--repo', remote.fileUrl, '--branch', 'deploy',
               '--kubeconfig', toolKubeconfig, '--agent-namespace', ns, '--timeout', '10m', '--workdir', path.join(dir, 'checkout'), ...(WAIT ? [] : ['--no-wait'])]));
           } else {
             fs.mkdirSync(dir, { recursive: true });

@@ -15,6 +15,7 @@ import { StatusStore } from '../src/agent/status';
 import { Manifest } from '../src/synth/manifest';
 import { up } from '../test/cluster/plane';
 import { synthopsTree } from '../test/harness/agent';
+import { TestRemote } from '../test/harness/git';
 import { freePort } from '../test/harness/net';
 import { imageNodeFlags } from '../test/harness/image';
 
@@ -45,25 +46,11 @@ async function main(): Promise<void> {
   const kubectl = path.join(state.binDir, 'kubectl');
   execFileSync(kubectl, ['--kubeconfig', state.kubeconfig, 'create', 'namespace', ns], { stdio: 'ignore' });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-bench-lat-'));
-  const bare = path.join(work, 'deploy.git');
-  const wt = path.join(work, 'work');
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost', ...args], { cwd, encoding: 'utf8' }).trim();
-  git(work, 'init', '-q', '--bare', bare);
-  fs.mkdirSync(wt);
-  git(wt, 'init', '-q', '-b', 'deploy');
+  const remote = TestRemote.at(work);
   let n = 0;
   const publish = (): string => {
     const tag = `v${++n}`;
-    const tree = synthopsTree('bench', Object.fromEntries(Array.from({ length: APPS }, (_, i) => [`app-${i}`, app(i, ns, i === 0 ? tag : 'v0')])));
-    for (const e of fs.readdirSync(wt)) if (e !== '.git') fs.rmSync(path.join(wt, e), { recursive: true, force: true });
-    for (const [rel, content] of Object.entries(tree)) {
-      fs.mkdirSync(path.dirname(path.join(wt, rel)), { recursive: true });
-      fs.writeFileSync(path.join(wt, rel), content);
-    }
-    git(wt, 'add', '-A');
-    git(wt, 'commit', '-qm', `bump app-0 to ${tag}`);
-    git(wt, 'push', '-q', bare, 'deploy');
-    return git(wt, 'rev-parse', 'HEAD');
+    return remote.publish('deploy', synthopsTree('bench', Object.fromEntries(Array.from({ length: APPS }, (_, i) => [`app-${i}`, app(i, ns, i === 0 ? tag : 'v0')]))), `bump app-0 to ${tag}`);
   };
   const client = KubeClient.fromKubeconfig(state.kubeconfig);
   const store = new StatusStore(client, ns);
@@ -78,7 +65,7 @@ async function main(): Promise<void> {
   };
   const start = async (webhook: boolean): Promise<{ agent: ChildProcess; port: number }> => {
     const port = await freePort();
-    const agent = spawn(process.execPath, [...imageNodeFlags(), path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--repo', `file://${bare}`, '--branch', 'deploy', '--kubeconfig', state.kubeconfig,
+    const agent = spawn(process.execPath, [...imageNodeFlags(), path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--repo', remote.fileUrl, '--branch', 'deploy', '--kubeconfig', state.kubeconfig,
       '--agent-namespace', ns, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', '--workdir', path.join(work, `checkout-${webhook}`)],
     { stdio: 'ignore', env: { ...process.env, ...(webhook ? { SYNTHOPS_WEBHOOK_SECRET: SECRET } : {}) } });
     return { agent, port };

@@ -12,6 +12,7 @@ import { up } from '../test/cluster/plane';
 import { freePort } from '../test/harness/net';
 import { imageNodeFlags } from '../test/harness/image';
 import { synthopsTree } from '../test/harness/agent';
+import { TestRemote } from '../test/harness/git';
 import { Manifest } from '../src/synth/manifest';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -29,10 +30,6 @@ function objects(i: number, ns: string): Manifest[] {
   return out;
 }
 
-function git(cwd: string, ...args: string[]): void {
-  execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost', ...args], { cwd, stdio: 'ignore' });
-}
-
 function status(pid: number, key: string): number {
   const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
@@ -44,19 +41,8 @@ async function main(): Promise<void> {
   const kubectl = path.join(state.binDir, 'kubectl');
   execFileSync(kubectl, ['--kubeconfig', state.kubeconfig, 'create', 'namespace', ns], { stdio: 'ignore' });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-bench-mem-'));
-  const bare = path.join(work, 'deploy.git');
-  const wt = path.join(work, 'work');
-  git(work, 'init', '-q', '--bare', bare);
-  fs.mkdirSync(wt);
-  const tree = synthopsTree('bench', Object.fromEntries(Array.from({ length: APPS }, (_, i) => [`app-${i}`, objects(i, ns)])));
-  for (const [rel, content] of Object.entries(tree)) {
-    fs.mkdirSync(path.dirname(path.join(wt, rel)), { recursive: true });
-    fs.writeFileSync(path.join(wt, rel), content);
-  }
-  git(wt, 'init', '-q', '-b', 'deploy');
-  git(wt, 'add', '-A');
-  git(wt, 'commit', '-qm', 'publish');
-  git(wt, 'push', '-q', bare, 'deploy');
+  const remote = TestRemote.at(work);
+  remote.publish('deploy', synthopsTree('bench', Object.fromEntries(Array.from({ length: APPS }, (_, i) => [`app-${i}`, objects(i, ns)]))));
 
   const port = await freePort();
   const t0 = Date.now();
@@ -65,7 +51,7 @@ async function main(): Promise<void> {
   if (snapshots) fs.mkdirSync(snapshots, { recursive: true });
   // The agent runs with the image's Node flags (BENCH_NODE_FLAGS replaces them, e.g. '' for none).
   const nodeFlags = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : imageNodeFlags();
-  const agent = spawn(process.execPath, [...nodeFlags, ...(snapshots ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(snapshots)}`] : []), path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--repo', `file://${bare}`, '--branch', 'deploy', '--kubeconfig', state.kubeconfig,
+  const agent = spawn(process.execPath, [...nodeFlags, ...(snapshots ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(snapshots)}`] : []), path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--repo', remote.fileUrl, '--branch', 'deploy', '--kubeconfig', state.kubeconfig,
     '--agent-namespace', ns, '--interval', '10m', '--listen', `127.0.0.1:${port}`, '--no-wait', '--log-level', 'warn', '--workdir', path.join(work, 'checkout')],
     // BENCH_AGENT_LOG=<file>: keep the agent's output (with BENCH_NODE_FLAGS=--trace-gc, its heap over time).
     { stdio: process.env.BENCH_AGENT_LOG ? ['ignore', fs.openSync(process.env.BENCH_AGENT_LOG, 'w'), 'inherit'] : 'ignore' });

@@ -218,7 +218,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
         else if (o.result !== 'gone') report.kept.push(`${describeObject(o.ref)}: ${o.detail}`);
       }
       const held = normalizeRefs(plan.held.map((h) => h.ref));
-      if (plan.held.length === 0) await inventory.remove(env, name);
+      if (held.length === 0) await inventory.remove(env, name);
       // Like an app in Git: its record is written only when what it records changed.
       else if (!sameRefs(inv.objects, held)) await inventory.save({ ...inv, revision: opts.revision, objects: held });
     }

@@ -28,18 +28,23 @@ export class TestRemote {
 
   /** Creates an empty bare repo; everything is removed when the test ends. */
   public static create(t: TestContext): TestRemote {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-git-'));
+    const remote = TestRemote.at(fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-git-')));
+    t.after(() => {
+      remote.stopDaemon();
+      fs.rmSync(remote.root, { recursive: true, force: true });
+    });
+    return remote;
+  }
+
+  /** An empty bare repo and its work tree in `root` (created if missing), which the caller removes. */
+  public static at(root: string): TestRemote {
+    fs.mkdirSync(root, { recursive: true });
     const bare = path.join(root, 'deploy.git');
     const work = path.join(root, 'work');
     git(root, 'init', '-q', '--bare', bare);
     git(root, 'init', '-q', work);
     git(work, 'remote', 'add', 'origin', bare);
-    const remote = new TestRemote(root, bare, work);
-    t.after(() => {
-      remote.stopDaemon();
-      fs.rmSync(root, { recursive: true, force: true });
-    });
-    return remote;
+    return new TestRemote(root, bare, work);
   }
 
   /**
