@@ -14,7 +14,7 @@ import * as path from 'path';
 import { ensureBinaries, up } from '../test/cluster/plane';
 import { synthopsTree } from '../test/harness/agent';
 import { TestRemote } from '../test/harness/git';
-import { Manifest } from '../src/synth/manifest';
+import { Manifest } from '../src/model/manifest';
 import { toYaml } from '../src/synth/serialize';
 
 const REPO_ROOT = path.resolve(__dirname, '..');

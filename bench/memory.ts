@@ -13,7 +13,7 @@ import { freePort } from '../test/harness/net';
 import { imageNodeFlags } from '../test/harness/image';
 import { synthopsTree } from '../test/harness/agent';
 import { TestRemote } from '../test/harness/git';
-import { Manifest } from '../src/synth/manifest';
+import { Manifest } from '../src/model/manifest';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const APPS = Number(process.env.BENCH_APPS ?? 500);

@@ -3,7 +3,7 @@
  * This entry point is what a config repo imports (`import { ... } from 'synthops'`).
  */
 export * from './author';
-export * from './keys';
-export * from './errors';
+export * from './model/keys';
+export * from './model/errors';
 export { synth, SynthOptions, SynthResult, SynthStats } from './synth/synth';
 export { ValidationIssue } from './synth/validate';

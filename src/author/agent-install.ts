@@ -1,7 +1,8 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { STATUS_CRD } from '../agent/status-crd';
+import { STATUS_CRD } from '../model/appsync';
 import { Application } from './application';
+import { isCrd } from '../model/manifest';
 
 /** One RBAC rule. */
 export interface PolicyRule {
@@ -90,7 +91,7 @@ function readRulesFor(root: Construct, extra: readonly ManagedResources[]): Poli
     groups.get(group)!.add(resource);
   };
   // Only CRDs are rendered here (for their plurals); rendering the ClusterRole itself would recurse.
-  for (const o of objects.filter((x) => x.kind === 'CustomResourceDefinition')) {
+  for (const o of objects.filter(isCrd)) {
     const m = o.toJson() as { spec?: { group?: string; names?: { kind?: string; plural?: string } } };
     if (m.spec?.group && m.spec.names?.kind && m.spec.names.plural) crdPlurals.set(`${m.spec.group}/${m.spec.names.kind}`, m.spec.names.plural);
   }

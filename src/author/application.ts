@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
-import { APP_LABEL, ENV_LABEL, PRUNE_ANNOTATION, PRUNE_DISABLED } from '../keys';
+import { APP_LABEL, ENV_LABEL, PRUNE_ANNOTATION, PRUNE_DISABLED } from '../model/keys';
 import { AppOverrides, Environment } from './environments';
 
 /** Properties of an {@link Application}. */

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as YAML from 'yaml';
-import { ConfigError } from '../errors';
+import { ConfigError } from '../model/errors';
 import { imagePinProblem } from './image-ref';
 
 /** Image pins: environment name -> app name -> image reference. */

@@ -1,10 +1,9 @@
-import { FIELD_MANAGER } from '../keys';
-import { KubeApiError } from '../agent/errors';
-import { KubeClient } from '../agent/kube';
-import { loadRevision } from '../agent/load';
-import { ReconcileResult, reconcile } from '../agent/reconcile';
-import { GitAuth, Revision, fetchRevision } from '../agent/source';
-import { SynthopsError } from '../errors';
+import { BOOTSTRAP_FIELD_MANAGER } from '../model/keys';
+import { KubeClient } from '../kube/client';
+import { loadRevision } from '../agent/source/load';
+import { ReconcileResult, reconcile } from '../agent/reconcile/reconcile';
+import { GitAuth, Revision, fetchRevision } from '../agent/source/fetch';
+import { SynthopsError } from '../model/errors';
 
 /** Options of {@link bootstrap}. */
 export interface BootstrapOptions {
@@ -41,16 +40,6 @@ export interface BootstrapResult {
 /** The agent's app is missing or unusable in the deploy branch. */
 export class BootstrapError extends SynthopsError {}
 
-async function exists(client: KubeClient, path: string): Promise<boolean> {
-  try {
-    await client.request('GET', path);
-    return true;
-  } catch (e) {
-    if (e instanceof KubeApiError && e.status === 404) return false;
-    throw e;
-  }
-}
-
 /**
  * Installs the agent from Git: reads the agent's own app from the deploy branch,
  * creates its namespace and the Git credentials Secret, then applies the app exactly
@@ -69,15 +58,11 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
   const namespace = deployment?.metadata.namespace;
   if (!deployment || !namespace) throw new BootstrapError(`app "${appName}" has no namespaced Deployment; is it an AgentInstall?`);
 
-  const dryRun = o.dryRun ? { dryRun: 'All' } : {};
   // The namespace and the Secret come first, so the agent's Pod starts with its credentials.
-  const namespaceExists = await exists(o.client, `/api/v1/namespaces/${namespace}`);
+  const namespaceExists = (await o.client.getOrUndefined(`/api/v1/namespaces/${namespace}`)) !== undefined;
   if (!namespaceExists && !o.dryRun) {
     // Its own field manager: the app's Namespace object (labels, annotations) stays synthops's.
-    await o.client.request('PATCH', `/api/v1/namespaces/${namespace}`, {
-      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
-      contentType: 'application/apply-patch+yaml', query: { fieldManager: `${FIELD_MANAGER}-bootstrap`, force: 'true' },
-    });
+    await o.client.apply(`/api/v1/namespaces/${namespace}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: BOOTSTRAP_FIELD_MANAGER });
   }
   let secret: BootstrapResult['secret'] = 'skipped';
   const data: Record<string, string> = {};
@@ -87,20 +72,12 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
   if (Object.keys(data).length > 0 && (namespaceExists || !o.dryRun)) {
     const name = o.secretName ?? 'synthops-git';
     const path = `/api/v1/namespaces/${namespace}/secrets/${name}`;
-    let before: { data?: Record<string, string> } | undefined;
-    try {
-      before = await o.client.request('GET', path);
-    } catch (e) {
-      if (!(e instanceof KubeApiError && e.status === 404)) throw e;
-    }
+    const before = await o.client.getOrUndefined<{ data?: Record<string, string> }>(path);
     const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
     const same = before?.data && Object.entries(encoded).every(([k, v]) => before!.data![k] === v);
     if (!same) {
       // The Secret is not in Git: the bootstrap manager owns it.
-      await o.client.request('PATCH', path, {
-        body: { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque', data: encoded },
-        contentType: 'application/apply-patch+yaml', query: { fieldManager: `${FIELD_MANAGER}-bootstrap`, force: 'true', ...dryRun },
-      });
+      await o.client.apply(path, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque', data: encoded }, { fieldManager: BOOTSTRAP_FIELD_MANAGER, dryRun: o.dryRun });
     }
     secret = same ? 'unchanged' : before ? 'updated' : 'created';
   }

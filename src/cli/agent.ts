@@ -1,11 +1,11 @@
 import { createHash } from 'crypto';
 import * as os from 'os';
 import * as path from 'path';
-import { KubeClient } from '../agent/kube';
-import { LoadError, SourceError } from '../agent/errors';
-import { agentOnce } from '../agent/once';
-import { formatResult } from '../agent/report';
-import { redactUrl } from '../agent/source';
+import { KubeClient } from '../kube/client';
+import { LoadError, SourceError } from '../agent/source/errors';
+import { agentOnce } from '../agent/reconcile/once';
+import { formatResult } from '../agent/reconcile/report';
+import { redactUrl } from '../agent/source/fetch';
 import { duration, gitAuth } from './flags';
 import { Output } from './output';
 

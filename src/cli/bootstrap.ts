@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LoadError, SourceError } from '../agent/errors';
-import { KubeClient } from '../agent/kube';
-import { formatResult } from '../agent/report';
-import { redactUrl } from '../agent/source';
+import { LoadError, SourceError } from '../agent/source/errors';
+import { KubeClient } from '../kube/client';
+import { formatResult } from '../agent/reconcile/report';
+import { redactUrl } from '../agent/source/fetch';
 import { BootstrapError, bootstrap } from '../bootstrap/bootstrap';
 import { duration, gitAuth, webhookSecret } from './flags';
 import { Output } from './output';

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
-import { parseDuration } from '../agent/duration';
-import { GitAuth } from '../agent/source';
-import { UsageError } from '../errors';
+import { parseDuration } from '../model/duration';
+import { GitAuth } from '../agent/source/fetch';
+import { UsageError } from '../model/errors';
 
 // Flag readers shared by the commands: each bad value is a usage error naming the flag.
 

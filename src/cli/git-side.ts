@@ -1,12 +1,12 @@
 import * as path from 'path';
-import { KubeClient } from '../agent/kube';
+import { KubeClient } from '../kube/client';
 import { diffAgainstBranch, diffAgainstCluster, formatDiff } from '../publish/diff';
 import { publish } from '../publish/publish';
 import { rollback } from '../publish/rollback';
 import { setImage } from '../publish/set-image';
 import { synth } from '../synth/synth';
 import { formatIssue } from '../synth/validate';
-import { UsageError } from '../errors';
+import { UsageError } from '../model/errors';
 import { gitAuth } from './flags';
 import { Output } from './output';
 

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { SynthopsError } from '../errors';
+import { SynthopsError } from '../model/errors';
 import { Output, processOutput } from './output';
 
 // Commands are loaded when they run: `synth` must not pay for the Kubernetes client,

@@ -1,6 +1,6 @@
-import { KubeClient } from '../agent/kube';
-import { AppSync, StatusStore } from '../agent/status';
-import { UsageError } from '../errors';
+import { KubeClient } from '../kube/client';
+import { AppSync, StatusStore } from '../agent/state/status-store';
+import { UsageError } from '../model/errors';
 import { Output } from './output';
 
 /** Flags of `synthops status`. */

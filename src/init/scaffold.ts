@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { UsageError } from '../errors';
+import { UsageError } from '../model/errors';
 
 /** Options of {@link scaffold}. */
 export interface ScaffoldOptions {

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { INDEX_API_VERSION, INDEX_FILE, SynthIndex } from '../synth/index-file';
+import { INDEX_API_VERSION, INDEX_FILE, SynthIndex } from '../model/index-file';
 import { PublishError } from './errors';
-import { sha256 } from '../hash';
+import { sha256 } from '../model/hash';
 
 function walk(root: string, dir = root, out: string[] = []): string[] {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { DEFAULT_IMAGE_PINS_FILE } from '../author/image-pins';
 import { imagePinProblem } from '../author/image-ref';
-import { UsageError } from '../errors';
+import { UsageError } from '../model/errors';
 import { GitAuth, redactUrl } from '../git/client';
 import { discover } from '../synth/discover';
 import { checkoutBranch, commitAll, pushBranch, withTrailers } from './branch';

@@ -4,14 +4,14 @@
  * out (fast: normalise, name files, YAML) are separate, so cached output can be laid
  * out again when something outside the app changes how it normalises.
  */
-import { IndexedApp } from './index-file';
+import { IndexedApp } from '../model/index-file';
 import { fileNames } from './layout';
-import { Manifest, refOf } from './manifest';
+import { Manifest, refOf } from '../model/manifest';
 import { normalize } from './normalize';
 import { AppHeader } from './render';
 import { ScopeResolver } from './scope';
 import { toYaml } from './serialize';
-import { sha256 } from '../hash';
+import { sha256 } from '../model/hash';
 
 /** An object after normalisation, with what normalisation decided from outside the app. */
 export interface NormalizedObject {

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AppOutput } from './app-output';
 import { DepRecord } from './deps';
-import { sha256 } from '../hash';
+import { sha256 } from '../model/hash';
 
 /** Bumped whenever what the cache stores, or what synth writes, changes meaning. */
 const CACHE_FORMAT = 1;

@@ -20,7 +20,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { APPS_DIR, ENVIRONMENTS_MODULE, LOADER_MODULE } from './discover';
 import { TracedReads } from './trace';
-import { sha256 } from '../hash';
+import { sha256 } from '../model/hash';
 
 /** Dependency key -> value at render time. */
 export type DepRecord = Readonly<Record<string, string>>;

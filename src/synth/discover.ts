@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AppDefinition, isAppDefinition } from '../author/define-app';
 import { Environments, isEnvironments } from '../author/environments';
-import { ConfigError, UsageError } from '../errors';
+import { ConfigError, UsageError } from '../model/errors';
 
 /** Where a config repo keeps its apps, relative to its root. */
 export const APPS_DIR = 'apps';

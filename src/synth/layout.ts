@@ -1,4 +1,4 @@
-import { Manifest, apiGroup } from './manifest';
+import { Manifest, apiGroup } from '../model/manifest';
 
 /**
  * File names of an app's objects inside `dist/<env>/<app>/`: one YAML file per object,

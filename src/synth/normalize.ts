@@ -1,5 +1,5 @@
-import { APP_LABEL, ENV_LABEL } from '../keys';
-import { Manifest } from './manifest';
+import { APP_LABEL, ENV_LABEL } from '../model/keys';
+import { Manifest } from '../model/manifest';
 import { ScopeResolver } from './scope';
 
 const TOP_LEVEL_FIRST = ['apiVersion', 'kind', 'metadata'];

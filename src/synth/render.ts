@@ -5,7 +5,7 @@ import { ImagePins } from '../author/image-pins';
 import { AppDefinition } from '../author/define-app';
 import { Environment, Environments } from '../author/environments';
 import { ConfigRepo } from './discover';
-import { Manifest } from './manifest';
+import { Manifest } from '../model/manifest';
 
 /** One object rendered for one app in one environment. */
 export interface RenderedObject {

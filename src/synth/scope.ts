@@ -1,4 +1,4 @@
-import { Manifest, apiGroup } from './manifest';
+import { Manifest, apiGroup, isCrd } from '../model/manifest';
 
 // Built-in cluster-scoped kinds (group/kind) of Kubernetes 1.28+. Everything else is
 // namespaced unless a CustomResourceDefinition in the same render says otherwise.
@@ -30,7 +30,7 @@ export class ScopeResolver {
   /** @param manifests every object of the render; their CRDs teach the resolver new kinds */
   constructor(manifests: Iterable<Manifest>) {
     for (const m of manifests) {
-      if (m.kind !== 'CustomResourceDefinition' || apiGroup(m.apiVersion) !== 'apiextensions.k8s.io') continue;
+      if (!isCrd(m)) continue;
       const spec = m.spec as { group?: string; scope?: string; names?: { kind?: string } } | undefined;
       if (spec?.scope === 'Cluster' && spec.group && spec.names?.kind) {
         this.clusterScoped.add(`${spec.group}/${spec.names.kind}`);

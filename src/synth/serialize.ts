@@ -1,5 +1,5 @@
 import * as YAML from 'yaml';
-import { Manifest } from './manifest';
+import { Manifest } from '../model/manifest';
 
 /**
  * Serialises one object to YAML. The bytes depend only on the object: keys are

@@ -13,7 +13,7 @@ import * as path from 'path';
 // functions that every other module calls.
 import fs = require('fs');
 import childProcess = require('child_process');
-import { sha256 } from '../hash';
+import { sha256 } from '../model/hash';
 
 /** What one app module read while it was loaded and built. */
 export interface TracedReads {

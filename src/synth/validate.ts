@@ -1,5 +1,5 @@
 import { imagePinProblem } from '../author/image-ref';
-import { Manifest, describeObject, identityKey, refOf } from './manifest';
+import { Manifest, describeObject, identityKey, refOf } from '../model/manifest';
 import { ScopeResolver } from './scope';
 
 /** The rules synth enforces before anything is written. */

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { UsageError } from '../errors';
+import { UsageError } from '../model/errors';
 import { DistState, WrittenFileState } from './cache';
-import { INDEX_FILE } from './index-file';
+import { INDEX_FILE } from '../model/index-file';
 
 /**
  * Refuses to replace a folder that is not synth output: `--out .` must never wipe a

@@ -1,9 +1,9 @@
 /** The in-sync check that lets the agent skip the dry-run of unchanged objects. */
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { appliedDigest, contains, covers, inSync, withDigest } from '../../src/agent/in-sync';
-import { DIGEST_ANNOTATION } from '../../src/keys';
-import { Manifest } from '../../src/synth/manifest';
+import { appliedDigest, contains, covers, inSync, withDigest } from '../../src/agent/plan/in-sync';
+import { DIGEST_ANNOTATION } from '../../src/model/keys';
+import { Manifest } from '../../src/model/manifest';
 
 const cm = (data: Record<string, string>, annotations?: Record<string, string>): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'ns', ...(annotations ? { annotations } : {}) }, data });
 

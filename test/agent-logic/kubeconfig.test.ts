@@ -5,9 +5,9 @@ import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { describe, test, TestContext } from 'node:test';
-import { KubeconfigError } from '../../src/agent/errors';
-import { KubeClient } from '../../src/agent/kube';
-import { kubeconfigFromObject, loadDefaultKubeconfig, loadInCluster, loadKubeconfig, loadKubeconfigFiles } from '../../src/agent/kubeconfig';
+import { KubeconfigError } from '../../src/kube/errors';
+import { KubeClient } from '../../src/kube/client';
+import { kubeconfigFromObject, loadDefaultKubeconfig, loadInCluster, loadKubeconfig, loadKubeconfigFiles } from '../../src/kube/kubeconfig';
 
 /** A temp dir with `files` written into it; removed after the test. */
 function dir(t: TestContext, files: Record<string, string> = {}): string {

@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { assess, summarize } from '../../src/agent/health';
-import { rank, stages } from '../../src/agent/order';
-import { dependencyLevels } from '../../src/agent/reconcile';
-import { parseDuration } from '../../src/agent/duration';
-import { Manifest } from '../../src/synth/manifest';
+import { assess, summarize } from '../../src/agent/apply/health';
+import { rank, stages } from '../../src/agent/plan/order';
+import { dependencyLevels } from '../../src/agent/reconcile/reconcile';
+import { parseDuration } from '../../src/model/duration';
+import { Manifest } from '../../src/model/manifest';
 
 const m = (kind: string, name = 'x', apiVersion = 'v1', extra: Record<string, unknown> = {}): Manifest => ({ apiVersion, kind, metadata: { name, namespace: 'n' }, ...extra });
 

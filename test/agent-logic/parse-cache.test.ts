@@ -4,9 +4,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describe, test } from 'node:test';
-import { LoadError } from '../../src/agent/errors';
-import { loadRevision } from '../../src/agent/load';
-import { ParseCache } from '../../src/agent/parse-cache';
+import { LoadError } from '../../src/agent/source/errors';
+import { loadRevision } from '../../src/agent/source/load';
+import { ParseCache } from '../../src/agent/source/parse-cache';
 
 const CM = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: ${name}-s\n`;
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { planPrune } from '../../src/agent/prune';
-import { ObjectRef } from '../../src/synth/manifest';
+import { planPrune } from '../../src/agent/plan/prune';
+import { ObjectRef } from '../../src/model/manifest';
 
 const cm = (name: string): ObjectRef => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'n', name });
 const none = { allowed: new Set<string>() };

@@ -1,11 +1,11 @@
 import { createHmac } from 'crypto';
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { silentLogger } from '../../src/agent/log';
-import { Notifier } from '../../src/agent/notify';
-import { verifySignature } from '../../src/agent/server';
-import { fingerprint } from '../../src/agent/watch';
-import { Manifest } from '../../src/synth/manifest';
+import { silentLogger } from '../../src/agent/controller/log';
+import { Notifier } from '../../src/agent/controller/notify';
+import { verifySignature } from '../../src/agent/controller/server';
+import { fingerprint } from '../../src/agent/controller/watch';
+import { Manifest } from '../../src/model/manifest';
 import { startReceiver } from '../harness/receiver';
 
 describe('webhook signatures', () => {
@@ -59,7 +59,7 @@ describe('drift fingerprints', () => {
 
 describe('status history', () => {
   test('keeps five entries; a repeat of the last revision and result replaces it', async () => {
-    const { pushHistory } = await import('../../src/agent/status');
+    const { pushHistory } = await import('../../src/agent/state/status-store');
     const e = (revision: string, result: string, startTime = 't') => ({ revision, result, startTime, durationSeconds: 1, message: '' });
     let h = pushHistory(undefined, e('a', 'applied'));
     h = pushHistory(h, e('a', 'applied', 't2'));

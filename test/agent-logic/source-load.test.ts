@@ -3,9 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describe, test } from 'node:test';
-import { LoadError } from '../../src/agent/errors';
-import { loadRevision } from '../../src/agent/load';
-import { parseTrailers, redactUrl } from '../../src/agent/source';
+import { LoadError } from '../../src/agent/source/errors';
+import { loadRevision } from '../../src/agent/source/load';
+import { parseTrailers, redactUrl } from '../../src/agent/source/fetch';
 
 function dir(files: Record<string, string>): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-load-'));

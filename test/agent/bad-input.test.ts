@@ -1,8 +1,8 @@
 /** Bad input is refused with a clear message, and nothing is lost. */
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LoadError, SourceError } from '../../src/agent/errors';
-import { refOf } from '../../src/synth/manifest';
+import { LoadError, SourceError } from '../../src/agent/source/errors';
+import { refOf } from '../../src/model/manifest';
 import { configMap, deployment, resourceVersions, runOnce, synthopsTree, testObjects } from '../harness/agent';
 import { testNamespace } from '../harness/cluster';
 import { TestRemote } from '../harness/git';

@@ -1,10 +1,10 @@
 /** How the agent handles change: only changed objects written, prune, its guards, dry-run. */
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { refOf } from '../../src/synth/manifest';
+import { refOf } from '../../src/model/manifest';
 import { configMap, deployment, resourceVersions, runOnce, synthopsTree, testObjects } from '../harness/agent';
 import { testNamespace } from '../harness/cluster';
-import { inventoryName } from '../../src/agent/inventory';
+import { inventoryName } from '../../src/agent/state/inventory';
 import { TestRemote } from '../harness/git';
 
 describe('agent: changes and prune', () => {

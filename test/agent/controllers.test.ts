@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import { describe, test } from 'node:test';
-import { Manifest, refOf } from '../../src/synth/manifest';
+import { Manifest, refOf } from '../../src/model/manifest';
 import { configMap, deployment, runOnce, synthopsTree, testObjects } from '../harness/agent';
 import { deleteNamespaces, testKubeConfig, testKubeconfig, testNamespace } from '../harness/cluster';
 import { REPO_ROOT } from '../harness/config-repo';

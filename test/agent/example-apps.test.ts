@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { describe, test } from 'node:test';
 import { synth } from '../../src/synth/synth';
-import { Manifest } from '../../src/synth/manifest';
+import { Manifest } from '../../src/model/manifest';
 import { resourceVersions, runOnce, testObjects } from '../harness/agent';
 import { deleteNamespaces, testKubeConfig, testNamespace } from '../harness/cluster';
 import { REPO_ROOT } from '../harness/config-repo';

@@ -1,9 +1,9 @@
 /** Faults the agent survives: the apiserver going away, the git remote down, a broken app, a rewritten branch. */
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { StatusStore } from '../../src/agent/status';
-import { APP_LABEL } from '../../src/keys';
-import { refOf } from '../../src/synth/manifest';
+import { StatusStore } from '../../src/agent/state/status-store';
+import { APP_LABEL } from '../../src/model/keys';
+import { refOf } from '../../src/model/manifest';
 import { configMap, deployment, synthopsTree, testClient, testObjects } from '../harness/agent';
 import { eventually, testNamespace } from '../harness/cluster';
 import { metricValue, startController } from '../harness/controller';

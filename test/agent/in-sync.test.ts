@@ -4,8 +4,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DIGEST_ANNOTATION } from '../../src/keys';
-import { Manifest, refOf } from '../../src/synth/manifest';
+import { DIGEST_ANNOTATION } from '../../src/model/keys';
+import { Manifest, refOf } from '../../src/model/manifest';
 import { configMap, deployment, resourceVersions, runOnce, synthopsTree, testClient, testObjects } from '../harness/agent';
 import { testNamespace } from '../harness/cluster';
 import { TestRemote } from '../harness/git';

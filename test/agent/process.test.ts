@@ -4,7 +4,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import { describe, test, TestContext } from 'node:test';
-import { refOf } from '../../src/synth/manifest';
+import { refOf } from '../../src/model/manifest';
 import { configMap, synthopsTree, testObjects } from '../harness/agent';
 import { eventually, testKubeConfig, testKubeconfig, testNamespace } from '../harness/cluster';
 import { REPO_ROOT } from '../harness/config-repo';

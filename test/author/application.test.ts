@@ -8,7 +8,7 @@ import * as path from 'path';
 import { describe, test } from 'node:test';
 import { Greeting } from '../../imports/examples.synthops.dev';
 import { Application } from '../../src/author/application';
-import { APP_LABEL, ENV_LABEL, PRUNE_ANNOTATION } from '../../src/keys';
+import { APP_LABEL, ENV_LABEL, PRUNE_ANNOTATION } from '../../src/model/keys';
 import { only, renderApp } from '../harness/render';
 
 describe('Application', () => {

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { describe, test } from 'node:test';
 import { loadImagePins } from '../../src/author/image-pins';
-import { ConfigError } from '../../src/errors';
+import { ConfigError } from '../../src/model/errors';
 
 function pinsFile(content: string): string {
   const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pins-')), 'images.yaml');

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { describe, test } from 'node:test';
 import * as YAML from 'yaml';
-import { UsageError } from '../../src/errors';
+import { UsageError } from '../../src/model/errors';
 import { scaffold } from '../../src/init/scaffold';
 import { synth } from '../../src/synth/synth';
 import { linkNodeModules } from '../harness/config-repo';

@@ -6,7 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import { execFileSync } from 'child_process';
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FIELD_MANAGER } from '../../src/keys';
+import { FIELD_MANAGER } from '../../src/model/keys';
 import { eventually, testKubeConfig, testKubeconfig, testNamespace } from '../harness/cluster';
 import { ensureBinaries } from './plane';
 

@@ -8,7 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import { createHmac } from 'crypto';
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { StatusStore } from '../../src/agent/status';
+import { StatusStore } from '../../src/agent/state/status-store';
 import { publish } from '../../src/publish/publish';
 import { rollback } from '../../src/publish/rollback';
 import { setImage } from '../../src/publish/set-image';

@@ -3,12 +3,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { TestContext } from 'node:test';
-import { Controller } from '../../src/agent/controller';
-import { KubeClient } from '../../src/agent/kube';
-import { createLogger } from '../../src/agent/log';
-import { AgentMetrics } from '../../src/agent/metrics';
-import { Notifier } from '../../src/agent/notify';
-import { AgentServer } from '../../src/agent/server';
+import { Controller } from '../../src/agent/controller/controller';
+import { KubeClient } from '../../src/kube/client';
+import { createLogger } from '../../src/agent/controller/log';
+import { AgentMetrics } from '../../src/agent/controller/metrics';
+import { Notifier } from '../../src/agent/controller/notify';
+import { AgentServer } from '../../src/agent/controller/server';
 import { testKubeconfig } from './cluster';
 
 /** Options of {@link startController}. */

@@ -2,7 +2,7 @@
 import { App } from 'cdk8s';
 import { Application } from '../../src/author/application';
 import { Environment, EnvironmentProps } from '../../src/author/environments';
-import { Manifest } from '../../src/synth/manifest';
+import { Manifest } from '../../src/model/manifest';
 
 /** Options of {@link renderApp}. */
 export interface RenderAppOptions {

@@ -8,7 +8,7 @@ import { diffAgainstBranch } from '../../src/publish/diff';
 import { publish } from '../../src/publish/publish';
 import { rollback } from '../../src/publish/rollback';
 import { editPins, setImage } from '../../src/publish/set-image';
-import { UsageError } from '../../src/errors';
+import { UsageError } from '../../src/model/errors';
 import { TestRemote } from '../harness/git';
 import { serveGitHttp } from '../harness/git-http';
 import { startSshd } from '../harness/git-ssh';

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describe, test, TestContext } from 'node:test';
-import { UsageError } from '../../src/errors';
+import { UsageError } from '../../src/model/errors';
 import { SynthOptions, SynthResult, synth } from '../../src/synth/synth';
 import { RESOURCES, makeRepo, readTree } from '../harness/config-repo';
 import { webApp } from './fixtures';

@@ -1,21 +1,22 @@
 import { createHash } from 'crypto';
-import { describeObject, identityKey, refOf } from '../synth/manifest';
-import { Discovery } from './discovery';
-import { LoadError } from './errors';
-import { Inventory, InventoryStore } from './inventory';
-import { KubeClient } from './kube';
+import { describeObject, identityKey, refOf } from '../../model/manifest';
+import { Discovery } from '../../kube/discovery';
+import { LoadError } from '../source/errors';
+import { Inventory, InventoryStore } from '../state/inventory';
+import { KubeClient } from '../../kube/client';
 import { LeaderElector } from './leader';
-import { DesiredApp, LoadedRevision, loadRevision } from './load';
-import { ParseCache } from './parse-cache';
+import { DesiredApp, LoadedRevision, loadRevision } from '../source/load';
+import { ParseCache } from '../source/parse-cache';
 import { Logger } from './log';
 import { AgentMetrics } from './metrics';
 import { Notifier } from './notify';
-import { AppResult, ReconcileOptions, ReconcileResult, reconcile } from './reconcile';
-import { GitAuth, Revision, fetchRevision, isAncestor } from './source';
-import { AppSync, StatusStore, appSyncName, condition, pushHistory } from './status';
+import { AppResult, ReconcileOptions, ReconcileResult, reconcile } from '../reconcile/reconcile';
+import { GitAuth, Revision, fetchRevision, isAncestor } from '../source/fetch';
+import { AppSync, StatusStore, appSyncName, condition, pushHistory } from '../state/status-store';
 import { DriftEvent, DriftWatcher, WatchTarget, fingerprint } from './watch';
-import { LiveState } from './live';
-import { ObjectClient } from './objects';
+import { LiveState } from '../../kube/live';
+import { ObjectClient } from '../../kube/objects';
+import { SUSPEND_ANNOTATION } from '../../model/keys';
 
 /** Everything the long-running agent needs. */
 export interface ControllerOptions {
@@ -58,8 +59,6 @@ const FULL_REASONS = new Set(['startup', 'interval', 'leader', 'retry', 'source-
 function digest(app: DesiredApp): string {
   return createHash('sha256').update(JSON.stringify([app.objects.map((o) => o.manifest), app.dependsOn, app.serviceAccount ?? ''])).digest('hex');
 }
-/** Annotation on an AppSync that suspends the app's writes, like `spec.suspend`. */
-export const SUSPEND_ANNOTATION = 'synthops.dev/suspend';
 
 /**
  * The long-running agent: polls the branch every interval (with jitter), reacts at

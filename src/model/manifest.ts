@@ -45,3 +45,13 @@ export function refOf(m: Manifest): ObjectRef {
     ? { apiVersion: m.apiVersion, kind: m.kind, namespace: m.metadata.namespace, name: m.metadata.name }
     : { apiVersion: m.apiVersion, kind: m.kind, name: m.metadata?.name };
 }
+
+/** Whether a ref names a CustomResourceDefinition (apiextensions.k8s.io, any version). */
+export function isCrd(r: Pick<ObjectRef, 'apiVersion' | 'kind'>): boolean {
+  return r.kind === 'CustomResourceDefinition' && apiGroup(r.apiVersion) === 'apiextensions.k8s.io';
+}
+
+/** Whether a ref names a core Namespace. */
+export function isNamespace(r: Pick<ObjectRef, 'apiVersion' | 'kind'>): boolean {
+  return r.kind === 'Namespace' && apiGroup(r.apiVersion) === '';
+}

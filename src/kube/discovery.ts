@@ -1,6 +1,6 @@
-import { apiGroup } from '../synth/manifest';
-import { KubeApiError, UnknownKindError } from './errors';
-import { KubeClient } from './kube';
+import { apiGroup } from '../model/manifest';
+import { UnknownKindError, isNotFound } from './errors';
+import { KubeClient } from './client';
 
 /** Where a kind lives in the API. */
 export interface ResourceInfo {
@@ -31,7 +31,7 @@ export class Discovery {
       for (const r of list.resources) if (!r.name.includes('/')) m.set(r.kind, { plural: r.name, namespaced: r.namespaced });
       return m;
     }, (e: unknown) => {
-      if (e instanceof KubeApiError && e.status === 404) return undefined;
+      if (isNotFound(e)) return undefined;
       throw e;
     });
   }

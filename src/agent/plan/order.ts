@@ -1,4 +1,4 @@
-import { Manifest, apiGroup } from '../synth/manifest';
+import { Manifest, apiGroup, isCrd, isNamespace } from '../../model/manifest';
 
 // Apply order by kind: what others depend on first. Unknown kinds (custom resources)
 // go after the built-in workloads; admission webhooks go last so they cannot block
@@ -25,8 +25,7 @@ export function rank(kind: string): number {
 
 /** CRDs and Namespaces: applied (and waited for) before anything else is validated against them. */
 export function isFoundation(m: Manifest): boolean {
-  return (m.kind === 'CustomResourceDefinition' && apiGroup(m.apiVersion) === 'apiextensions.k8s.io')
-    || (m.kind === 'Namespace' && m.apiVersion === 'v1');
+  return isCrd(m) || isNamespace(m);
 }
 
 // Sort keys by object: an app's objects are ordered several times per reconcile.

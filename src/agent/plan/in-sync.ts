@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
-import { DIGEST_ANNOTATION } from '../keys';
-import { Manifest } from '../synth/manifest';
-import { applyEntry } from './live';
+import { DIGEST_ANNOTATION } from '../../model/keys';
+import { Manifest } from '../../model/manifest';
+import { applyEntry } from '../../kube/live';
 
 /**
  * sha256 of an object as the agent applies it, leaving out the digest annotation itself.

@@ -1,9 +1,9 @@
 import { createHash } from 'crypto';
-import { APP_LABEL } from '../keys';
-import { Manifest, ObjectRef, identityKey, refOf } from '../synth/manifest';
-import { Discovery } from './discovery';
-import { KubeApiError } from './errors';
-import { KubeClient, WatchEvent } from './kube';
+import { APP_LABEL } from '../../model/keys';
+import { Manifest, ObjectRef, identityKey, refOf } from '../../model/manifest';
+import { Discovery } from '../../kube/discovery';
+import { isForbidden, isGone } from '../../kube/errors';
+import { KubeClient, WatchEvent } from '../../kube/client';
 import { Logger } from './log';
 
 /** A managed object the watcher guards, with the fingerprint of its last known good state. */
@@ -129,9 +129,9 @@ export class DriftWatcher {
           await h.done;
         } catch (e) {
           if (w.stopped) return;
-          if (e instanceof KubeApiError && e.status === 410) resourceVersion = undefined;
+          if (isGone(e)) resourceVersion = undefined;
           // Not allowed to watch this kind: say so, and try again rarely (RBAC may be fixed).
-          const forbidden = e instanceof KubeApiError && e.status === 403;
+          const forbidden = isForbidden(e);
           if (forbidden) this.log.warn({ kind, apiVersion, err: (e as Error).message }, 'cannot watch this kind: drift in it is repaired only by the periodic reconcile');
           else this.log.debug({ kind, err: (e as Error).message }, 'watch interrupted; retrying');
           await new Promise((r) => setTimeout(r, forbidden ? 60_000 : 1000));

@@ -1,15 +1,16 @@
 import { isDeepStrictEqual } from 'util';
-import { Manifest, ObjectRef, describeObject, identityKey, refOf } from '../synth/manifest';
-import { settleLimit } from './concurrency';
-import { KubeApiError } from './errors';
-import { Inventory, InventoryStore, normalizeRefs, sameRefs } from './inventory';
-import { LiveState, lean } from './live';
-import { DesiredApp } from './load';
-import { ObjectClient } from './objects';
-import { isFoundation, stages } from './order';
-import { PrunePolicy, executePrune, planPrune } from './prune';
-import { PreparedObject, crdKinds, dropAutoscaledReplicas, hpaTargets, prepare } from './prepare';
-import { inSync, withDigest } from './in-sync';
+import { Manifest, ObjectRef, describeObject, identityKey, isCrd, isNamespace, refOf } from '../../model/manifest';
+import { settleLimit } from '../../model/concurrency';
+import { KubeApiError, isForbidden, isNotFound } from '../../kube/errors';
+import { Inventory, InventoryStore, normalizeRefs, sameRefs } from '../state/inventory';
+import { LiveState, lean } from '../../kube/live';
+import { DesiredApp } from '../source/load';
+import { ObjectClient } from '../../kube/objects';
+import { isFoundation, stages } from '../plan/order';
+import { PrunePolicy, planPrune } from '../plan/prune';
+import { executePrune } from './prune';
+import { PreparedObject, crdKinds, dropAutoscaledReplicas, hpaTargets, prepare } from '../plan/prepare';
+import { inSync, withDigest } from '../plan/in-sync';
 import { WaitOptions, waitFoundation } from './wait';
 
 /** What the agent did (or, with dry-run, would do) for one app. */
@@ -148,7 +149,7 @@ function firstWrite(ctx: ApplyContext, prepared: readonly PreparedObject[], sync
 async function deferUntilFoundation(ctx: ApplyContext, prepared: PreparedObject[]): Promise<PreparedObject[]> {
   const missingNamespaces = new Set<string>();
   for (const p of prepared) {
-    if (p.manifest.kind === 'Namespace' && p.manifest.apiVersion === 'v1' && !(await ctx.objects.get(refOf(p.manifest)))) missingNamespaces.add(p.manifest.metadata.name);
+    if (isNamespace(p.manifest) && !(await ctx.objects.get(refOf(p.manifest)))) missingNamespaces.add(p.manifest.metadata.name);
   }
   return prepared.map((p) => (!p.deferred && !isFoundation(p.manifest) && p.manifest.metadata.namespace && missingNamespaces.has(p.manifest.metadata.namespace)
     ? { ...p, deferred: `Namespace ${p.manifest.metadata.namespace}` }
@@ -164,7 +165,7 @@ async function autoscaled(ctx: ApplyContext, prepared: readonly PreparedObject[]
     let p = ctx.hpaCache?.get(ns);
     if (!p) {
       p = ctx.objects.list('autoscaling/v2', 'HorizontalPodAutoscaler', ns, '').catch((e: unknown) => {
-        if (e instanceof KubeApiError && (e.status === 404 || e.status === 403)) return [];
+        if (isNotFound(e) || isForbidden(e)) return [];
         throw e;
       });
       ctx.hpaCache?.set(ns, p);
@@ -251,7 +252,7 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
 
   const deferred = prepared.filter((p) => p.deferred);
   if (deferred.length > 0) {
-    if (foundation.some((p) => p.manifest.kind === 'CustomResourceDefinition')) ctx.objects.discovery.reset();
+    if (foundation.some((p) => isCrd(p.manifest))) ctx.objects.discovery.reset();
     await ctx.live.refresh(deferred.map((p) => refOf(p.manifest)));
     const second = await validate(ctx, deferred);
     if (second.errors.length > 0) {

@@ -1,8 +1,8 @@
-import { APP_LABEL, ENV_LABEL } from '../keys';
-import { Manifest, apiGroup, describeObject, refOf } from '../synth/manifest';
-import { UnknownKindError } from './errors';
-import { DesiredApp } from './load';
-import { ObjectClient } from './objects';
+import { APP_LABEL, ENV_LABEL } from '../../model/keys';
+import { Manifest, apiGroup, describeObject, isCrd, refOf } from '../../model/manifest';
+import { UnknownKindError } from '../../kube/errors';
+import { DesiredApp } from '../source/load';
+import { ObjectClient } from '../../kube/objects';
 
 /** A desired object ready to apply. */
 export interface PreparedObject {
@@ -28,7 +28,7 @@ interface CrdKind { readonly namespaced: boolean }
 export function crdKinds(objects: readonly Manifest[]): Map<string, CrdKind> {
   const out = new Map<string, CrdKind>();
   for (const m of objects) {
-    if (m.kind !== 'CustomResourceDefinition' || apiGroup(m.apiVersion) !== 'apiextensions.k8s.io') continue;
+    if (!isCrd(m)) continue;
     const spec = m.spec as { group?: string; scope?: string; names?: { kind?: string } } | undefined;
     if (spec?.group && spec.names?.kind) out.set(`${spec.group}/${spec.names.kind}`, { namespaced: spec.scope !== 'Cluster' });
   }

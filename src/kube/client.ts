@@ -1,6 +1,21 @@
 import * as https from 'https';
 import * as http from 'http';
-import { KubeApiError } from './errors';
+import { KubeApiError, KubeUnreachableError, isNotFound } from './errors';
+
+/** Content type of a server-side apply patch. */
+export const APPLY_PATCH = 'application/apply-patch+yaml';
+
+/** Options of {@link KubeClient.apply}. */
+export interface ApplyPatchOptions {
+  /** Field manager of the apply. */
+  readonly fieldManager: string;
+  /** Server-side dry-run only. @default false */
+  readonly dryRun?: boolean;
+  /** Reject unknown or duplicate fields (`Strict`). @default - the server's default */
+  readonly fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  /** Take over fields other managers own. @default true */
+  readonly force?: boolean;
+}
 import { AuthOptions, ClusterAccess, loadKubeconfig } from './kubeconfig';
 
 /** Options of one request. */
@@ -87,13 +102,43 @@ export class KubeClient {
     return (await this.exchange<T>(method, path, opts)).body;
   }
 
+  /** Server-side apply of `body` at `path`; resolves to the server's answer and its HTTP status (201: created). */
+  public async apply<T = unknown>(path: string, body: unknown, o: ApplyPatchOptions): Promise<{ status: number; body: T }> {
+    return this.exchange<T>('PATCH', path, {
+      body,
+      contentType: APPLY_PATCH,
+      query: { fieldManager: o.fieldManager, force: o.force === false ? undefined : 'true', fieldValidation: o.fieldValidation, dryRun: o.dryRun ? 'All' : undefined },
+    });
+  }
+
+  /** GET that resolves to undefined on 404. */
+  public async getOrUndefined<T = unknown>(path: string, opts: RequestOptions = {}): Promise<T | undefined> {
+    try {
+      return await this.request<T>('GET', path, opts);
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** DELETE that resolves to false on 404 (already gone). */
+  public async deleteIfExists(path: string, opts: RequestOptions = {}): Promise<boolean> {
+    try {
+      await this.request('DELETE', path, opts);
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+  }
+
   /** Like {@link request}, with the HTTP status of the answer (201 tells a create from an update). */
   public async exchange<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; body: T }> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.once<T>(method, path, opts);
       } catch (e) {
-        const transient = e instanceof KubeApiError ? [429, 503, 504].includes(e.status) : /ECONNRESET|EPIPE|socket hang up/.test(String(e));
+        const transient = e instanceof KubeApiError ? [429, 503, 504].includes(e.status) : e instanceof KubeUnreachableError && e.dropped;
         if (!transient || attempt >= RETRIES) throw e;
         await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 2000)));
       }
@@ -140,8 +185,8 @@ export class KubeClient {
         });
         res.on('error', reject);
       });
-      req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: timed out after 30s`)));
-      req.on('error', (e) => reject(new Error(`${method} ${url.pathname}: cannot reach the API server ${this.server.origin}: ${e.message}`)));
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out after 30s'), { code: 'ETIMEDOUT' })));
+      req.on('error', (e: NodeJS.ErrnoException) => reject(new KubeUnreachableError(this.server.origin, `${method} ${url.pathname}: ${e.message}`, e.code)));
       if (payload) req.write(payload);
       req.end();
     });

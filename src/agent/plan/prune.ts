@@ -1,6 +1,4 @@
-import { APP_LABEL, PRUNE_ANNOTATION, PRUNE_DISABLED } from '../keys';
-import { ObjectRef, apiGroup, identityKey } from '../synth/manifest';
-import { ObjectClient } from './objects';
+import { ObjectRef, identityKey, isCrd, isNamespace } from '../../model/manifest';
 import { rank } from './order';
 
 /** Who may prune what beyond the guards: `--allow-prune` apps and `Allow-Prune:` trailers. */
@@ -15,14 +13,6 @@ export interface PrunePolicy {
 export interface PrunePlan {
   readonly prune: readonly ObjectRef[];
   readonly held: ReadonlyArray<{ readonly ref: ObjectRef; readonly reason: string }>;
-}
-
-function isCrd(r: ObjectRef): boolean {
-  return r.kind === 'CustomResourceDefinition' && apiGroup(r.apiVersion) === 'apiextensions.k8s.io';
-}
-
-function isNamespace(r: ObjectRef): boolean {
-  return r.kind === 'Namespace' && apiGroup(r.apiVersion) === '';
 }
 
 /**
@@ -55,37 +45,3 @@ export function planPrune(app: string, previous: readonly ObjectRef[], desired: 
   return { prune, held };
 }
 
-/** What happened to one prune candidate. */
-export interface PruneOutcome {
-  readonly ref: ObjectRef;
-  readonly result: 'deleted' | 'gone' | 'kept-disabled' | 'kept-foreign';
-  readonly detail?: string;
-}
-
-/**
- * Deletes the planned objects one by one (reverse apply order), re-reading each
- * first: an object that no longer carries this app's label, or that is annotated
- * `synthops.dev/prune: disabled`, is left alone.
- */
-export async function executePrune(app: string, refs: readonly ObjectRef[], objects: ObjectClient): Promise<PruneOutcome[]> {
-  const out: PruneOutcome[] = [];
-  for (const ref of refs) {
-    const live = await objects.get(ref);
-    if (!live) {
-      out.push({ ref, result: 'gone' });
-      continue;
-    }
-    const owner = live.metadata.labels?.[APP_LABEL];
-    if (owner !== app) {
-      out.push({ ref, result: 'kept-foreign', detail: owner ? `now labelled for app "${owner}"` : 'no longer carries the app label' });
-      continue;
-    }
-    if (live.metadata.annotations?.[PRUNE_ANNOTATION] === PRUNE_DISABLED) {
-      out.push({ ref, result: 'kept-disabled', detail: `annotated ${PRUNE_ANNOTATION}: ${PRUNE_DISABLED}` });
-      continue;
-    }
-    await objects.delete(ref);
-    out.push({ ref, result: 'deleted' });
-  }
-  return out;
-}

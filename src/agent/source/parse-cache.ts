@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Manifest } from '../synth/manifest';
+import { Manifest } from '../../model/manifest';
 
 /** One parsed object of a file: the document it came from and the object. */
 export interface ParsedDocument {

@@ -1,5 +1,5 @@
-import { KubeApiError } from './errors';
-import { KubeClient } from './kube';
+import { isConflict } from '../../kube/errors';
+import { KubeClient } from '../../kube/client';
 import { Logger } from './log';
 
 /** Lease timing, in seconds. */
@@ -62,12 +62,7 @@ export class LeaderElector {
   /** One acquire-or-renew attempt. */
   public async tryAcquireOrRenew(): Promise<boolean> {
     const now = new Date();
-    let lease: Lease | undefined;
-    try {
-      lease = await this.client.request<Lease>('GET', this.path());
-    } catch (e) {
-      if (!(e instanceof KubeApiError && e.status === 404)) throw e;
-    }
+    const lease = await this.client.getOrUndefined<Lease>(this.path());
     const spec = { holderIdentity: this.identity, leaseDurationSeconds: this.timing.durationSeconds, renewTime: microTime(now) };
     if (!lease) {
       await this.client.request('POST', `/apis/coordination.k8s.io/v1/namespaces/${this.namespace}/leases`, {
@@ -99,7 +94,7 @@ export class LeaderElector {
         this.setLeading(ok);
       } catch (e) {
         // A conflict means someone else updated the lease first; anything else is an outage.
-        if (!(e instanceof KubeApiError && e.status === 409)) this.log.warn({ err: (e as Error).message }, 'lease update failed');
+        if (!isConflict(e)) this.log.warn({ err: (e as Error).message }, 'lease update failed');
         if (!this.isLeader()) this.setLeading(false);
       }
       if (this.stopped) return;

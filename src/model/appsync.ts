@@ -1,4 +1,5 @@
-import { Manifest } from '../synth/manifest';
+import { ObjectHealth } from './health';
+import { Manifest, ObjectRef } from './manifest';
 
 // No imports beyond types: AgentInstall renders this CRD at synth time, and synth must
 // not load the Kubernetes client.
@@ -49,4 +50,54 @@ export const STATUS_CRD: Manifest = {
     }],
   },
 };
+
+
+/** One condition, Kubernetes style. */
+export interface Condition {
+  readonly type: 'Ready' | 'Reconciling' | 'Stalled';
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason: string;
+  readonly message: string;
+  readonly lastTransitionTime: string;
+}
+
+/** One entry of the reconcile history. */
+export interface HistoryEntry {
+  readonly revision: string;
+  readonly startTime: string;
+  readonly durationSeconds: number;
+  readonly result: string;
+  readonly message: string;
+}
+
+/** The status subresource of an AppSync. */
+export interface AppSyncStatus {
+  readonly lastAppliedRevision?: string;
+  readonly lastAppliedRevisionShort?: string;
+  readonly lastAttemptedRevision?: string;
+  readonly lastSyncTime?: string;
+  readonly conditions?: readonly Condition[];
+  readonly inventory?: readonly ObjectRef[];
+  readonly unhealthy?: readonly ObjectHealth[];
+  readonly errors?: readonly string[];
+  readonly held?: readonly string[];
+  readonly drift?: readonly string[];
+  readonly history?: readonly HistoryEntry[];
+  readonly commitToConvergedSeconds?: number;
+  readonly driftRepairs?: number;
+  /** The last time the deploy branch was rewritten (force-push or unrelated history). */
+  readonly historyRewrite?: { readonly from: string; readonly to: string; readonly time: string };
+}
+
+/** An AppSync as read from the cluster. */
+export interface AppSync {
+  readonly metadata: { name: string; namespace: string; uid?: string; annotations?: Record<string, string> };
+  readonly spec: { app: string; env: string; suspend?: boolean };
+  readonly status?: AppSyncStatus;
+}
+
+/** Name of the AppSync of an app. */
+export function appSyncName(env: string, app: string): string {
+  return `${env}.${app}`;
+}
 

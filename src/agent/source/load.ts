@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { INDEX_API_VERSION, INDEX_FILE, SynthIndex } from '../synth/index-file';
-import { Manifest, describeObject, identityKey, refOf } from '../synth/manifest';
+import { INDEX_API_VERSION, INDEX_FILE, SynthIndex } from '../../model/index-file';
+import { Manifest, describeObject, identityKey, refOf } from '../../model/manifest';
 import { LoadError } from './errors';
 import { ParseCache, ParsedDocument } from './parse-cache';
-import { sha256 } from '../hash';
+import { sha256 } from '../../model/hash';
 
 /** One object of the revision and where it came from. */
 export interface DesiredObject {

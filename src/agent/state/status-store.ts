@@ -1,63 +1,10 @@
-import { FIELD_MANAGER } from '../keys';
-import { Manifest, ObjectRef } from '../synth/manifest';
-import { KubeApiError } from './errors';
-import { ObjectHealth } from './health';
-import { KubeClient } from './kube';
+import { FIELD_MANAGER, STATUS_FIELD_MANAGER } from '../../model/keys';
+import { AppSync, AppSyncStatus, Condition, HistoryEntry, PLURAL, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND, appSyncName } from '../../model/appsync';
+import { Manifest } from '../../model/manifest';
+import { KubeClient } from '../../kube/client';
 
-import { PLURAL, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND } from './status-crd';
-
-export { STATUS_API_VERSION, STATUS_CRD, STATUS_KIND };
-const STATUS_MANAGER = `${FIELD_MANAGER}-status`;
+export { AppSync, AppSyncStatus, Condition, HistoryEntry, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND, appSyncName };
 const HISTORY = 5;
-
-/** One condition, Kubernetes style. */
-export interface Condition {
-  readonly type: 'Ready' | 'Reconciling' | 'Stalled';
-  readonly status: 'True' | 'False' | 'Unknown';
-  readonly reason: string;
-  readonly message: string;
-  readonly lastTransitionTime: string;
-}
-
-/** One entry of the reconcile history. */
-export interface HistoryEntry {
-  readonly revision: string;
-  readonly startTime: string;
-  readonly durationSeconds: number;
-  readonly result: string;
-  readonly message: string;
-}
-
-/** The status subresource of an AppSync. */
-export interface AppSyncStatus {
-  readonly lastAppliedRevision?: string;
-  readonly lastAppliedRevisionShort?: string;
-  readonly lastAttemptedRevision?: string;
-  readonly lastSyncTime?: string;
-  readonly conditions?: readonly Condition[];
-  readonly inventory?: readonly ObjectRef[];
-  readonly unhealthy?: readonly ObjectHealth[];
-  readonly errors?: readonly string[];
-  readonly held?: readonly string[];
-  readonly drift?: readonly string[];
-  readonly history?: readonly HistoryEntry[];
-  readonly commitToConvergedSeconds?: number;
-  readonly driftRepairs?: number;
-  /** The last time the deploy branch was rewritten (force-push or unrelated history). */
-  readonly historyRewrite?: { readonly from: string; readonly to: string; readonly time: string };
-}
-
-/** An AppSync as read from the cluster. */
-export interface AppSync {
-  readonly metadata: { name: string; namespace: string; uid?: string; annotations?: Record<string, string> };
-  readonly spec: { app: string; env: string; suspend?: boolean };
-  readonly status?: AppSyncStatus;
-}
-
-/** Name of the AppSync of an app. */
-export function appSyncName(env: string, app: string): string {
-  return `${env}.${app}`;
-}
 
 /** A condition that keeps its lastTransitionTime when its status did not change. */
 export function condition(previous: readonly Condition[] | undefined, type: Condition['type'], status: Condition['status'], reason: string, message: string, now: string): Condition {
@@ -87,9 +34,7 @@ export class StatusStore {
 
   /** Installs (or updates) the AppSync CRD and waits until it is Established. */
   public async ensureCrd(timeoutMs = 30_000): Promise<void> {
-    await this.client.request('PATCH', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${STATUS_CRD.metadata.name}`, {
-      body: STATUS_CRD, contentType: 'application/apply-patch+yaml', query: { fieldManager: FIELD_MANAGER, force: 'true' },
-    });
+    await this.client.apply(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${STATUS_CRD.metadata.name}`, STATUS_CRD, { fieldManager: FIELD_MANAGER });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const crd = await this.client.request<Manifest>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${STATUS_CRD.metadata.name}`);
@@ -102,45 +47,29 @@ export class StatusStore {
 
   /** Every AppSync in the namespace. */
   public async list(): Promise<AppSync[]> {
-    try {
-      return (await this.client.request<{ items: AppSync[] }>('GET', this.base())).items;
-    } catch (e) {
-      if (e instanceof KubeApiError && e.status === 404) return [];
-      throw e;
-    }
+    return (await this.client.getOrUndefined<{ items: AppSync[] }>(this.base()))?.items ?? [];
   }
 
   /** One AppSync, or undefined. */
   public async get(env: string, app: string): Promise<AppSync | undefined> {
-    try {
-      return await this.client.request<AppSync>('GET', `${this.base()}/${appSyncName(env, app)}`);
-    } catch (e) {
-      if (e instanceof KubeApiError && e.status === 404) return undefined;
-      throw e;
-    }
+    return this.client.getOrUndefined<AppSync>(`${this.base()}/${appSyncName(env, app)}`);
   }
 
   /** Creates the AppSync if missing (spec app/env only: `suspend` belongs to operators). */
   public async ensure(env: string, app: string): Promise<AppSync> {
-    return this.client.request<AppSync>('PATCH', `${this.base()}/${appSyncName(env, app)}`, {
-      body: { apiVersion: STATUS_API_VERSION, kind: STATUS_KIND, metadata: { name: appSyncName(env, app), namespace: this.namespace }, spec: { app, env } },
-      contentType: 'application/apply-patch+yaml', query: { fieldManager: FIELD_MANAGER, force: 'true' },
-    });
+    const body = { apiVersion: STATUS_API_VERSION, kind: STATUS_KIND, metadata: { name: appSyncName(env, app), namespace: this.namespace }, spec: { app, env } };
+    return (await this.client.apply<AppSync>(`${this.base()}/${appSyncName(env, app)}`, body, { fieldManager: FIELD_MANAGER })).body;
   }
 
   /** Replaces the status of an AppSync. */
   public async writeStatus(env: string, app: string, status: AppSyncStatus): Promise<void> {
-    await this.client.request('PATCH', `${this.base()}/${appSyncName(env, app)}/status`, {
-      body: { apiVersion: STATUS_API_VERSION, kind: STATUS_KIND, metadata: { name: appSyncName(env, app), namespace: this.namespace }, status },
-      contentType: 'application/apply-patch+yaml', query: { fieldManager: STATUS_MANAGER, force: 'true' },
-    });
+    const body = { apiVersion: STATUS_API_VERSION, kind: STATUS_KIND, metadata: { name: appSyncName(env, app), namespace: this.namespace }, status };
+    await this.client.apply(`${this.base()}/${appSyncName(env, app)}/status`, body, { fieldManager: STATUS_FIELD_MANAGER });
   }
 
   /** Deletes the AppSync of an app that left Git. */
   public async remove(env: string, app: string): Promise<void> {
-    await this.client.request('DELETE', `${this.base()}/${appSyncName(env, app)}`).catch((e: unknown) => {
-      if (!(e instanceof KubeApiError && e.status === 404)) throw e;
-    });
+    await this.client.deleteIfExists(`${this.base()}/${appSyncName(env, app)}`);
   }
 
   /** Records a Kubernetes Event on the app's AppSync. */

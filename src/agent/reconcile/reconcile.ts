@@ -1,16 +1,17 @@
-import { AppReport, ApplyContext, applyApp } from './apply';
-import { settleLimit } from './concurrency';
-import { Discovery } from './discovery';
-import { Health, ObjectHealth, summarize } from './health';
-import { Inventory, InventoryStore, normalizeRefs, sameRefs } from './inventory';
-import { KubeClient } from './kube';
-import { LiveState } from './live';
-import { DesiredApp, LoadedRevision } from './load';
-import { ObjectClient } from './objects';
-import { executePrune, planPrune } from './prune';
-import { PreparedObject } from './prepare';
-import { WaitOptions, waitHealthy } from './wait';
-import { Manifest, describeObject, identityKey, refOf } from '../synth/manifest';
+import { AppReport, ApplyContext, applyApp } from '../apply/apply-app';
+import { settleLimit } from '../../model/concurrency';
+import { Discovery } from '../../kube/discovery';
+import { Health, ObjectHealth, summarize } from '../apply/health';
+import { Inventory, InventoryStore, normalizeRefs, sameRefs } from '../state/inventory';
+import { KubeClient } from '../../kube/client';
+import { LiveState } from '../../kube/live';
+import { DesiredApp, LoadedRevision } from '../source/load';
+import { ObjectClient } from '../../kube/objects';
+import { planPrune } from '../plan/prune';
+import { executePrune } from '../apply/prune';
+import { PreparedObject } from '../plan/prepare';
+import { WaitOptions, waitHealthy } from '../apply/wait';
+import { Manifest, describeObject, identityKey, refOf } from '../../model/manifest';
 
 /** Options of {@link reconcile}. */
 export interface ReconcileOptions {

@@ -1,9 +1,9 @@
-import { KubeClient } from './kube';
+import { KubeClient } from '../../kube/client';
 import * as path from 'path';
-import { LoadedRevision, loadRevision } from './load';
-import { ParseCache } from './parse-cache';
+import { LoadedRevision, loadRevision } from '../source/load';
+import { ParseCache } from '../source/parse-cache';
 import { ReconcileOptions, ReconcileResult, reconcile } from './reconcile';
-import { GitAuth, Revision, fetchRevision } from './source';
+import { GitAuth, Revision, fetchRevision } from '../source/fetch';
 
 /** Options of {@link agentOnce}. */
 export interface AgentOnceOptions extends Omit<ReconcileOptions, 'client' | 'loaded' | 'revision' | 'trailers'> {

@@ -1,13 +1,8 @@
-import { Manifest, describeObject, refOf } from '../synth/manifest';
+import { Health, HealthStatus, ObjectHealth } from '../../model/health';
+import { Manifest, describeObject, refOf } from '../../model/manifest';
 
-/** Health of one object or app, worst last. */
-export type Health = 'Healthy' | 'Progressing' | 'Degraded';
+export { Health, HealthStatus, ObjectHealth };
 
-/** Health with the reason. */
-export interface HealthStatus {
-  readonly health: Health;
-  readonly message: string;
-}
 
 const SEVERITY: Record<Health, number> = { Healthy: 0, Progressing: 1, Degraded: 2 };
 
@@ -110,10 +105,6 @@ export function assess(obj: Manifest): HealthStatus {
   }
 }
 
-/** One object's health, named. */
-export interface ObjectHealth extends HealthStatus {
-  readonly object: string;
-}
 
 /** App health = worst object health; the message names the worst object and its reason. */
 export function summarize(objects: readonly ObjectHealth[]): HealthStatus & { readonly unhealthy: readonly ObjectHealth[] } {

@@ -1,7 +1,7 @@
-import { APP_LABEL, FIELD_MANAGER } from '../keys';
-import { Manifest, ObjectRef, identityKey, refOf } from '../synth/manifest';
-import { mapLimit } from './concurrency';
-import { KubeApiError, UnknownKindError } from './errors';
+import { APP_LABEL, FIELD_MANAGER } from '../model/keys';
+import { Manifest, ObjectRef, identityKey, refOf } from '../model/manifest';
+import { mapLimit } from '../model/concurrency';
+import { UnknownKindError, isForbidden } from './errors';
 import { ObjectClient } from './objects';
 
 /** A kind in a namespace: the unit the agent lists by. */
@@ -75,7 +75,7 @@ export class LiveState {
     } catch (e) {
       if (e instanceof UnknownKindError) return false; // nothing of a kind the API does not serve
       // Not allowed to list here: the dry-run of each object then names the refusal.
-      if (e instanceof KubeApiError && e.status === 403) return false;
+      if (isForbidden(e)) return false;
       throw e;
     }
     for (const m of items) this.byKey.set(identityKey(refOf(m)), lean(m));

@@ -1,8 +1,8 @@
-import { Manifest, refOf } from '../synth/manifest';
+import { Manifest, refOf } from '../../model/manifest';
 import { ObjectHealth, assess } from './health';
-import { LiveState } from './live';
-import { ObjectClient } from './objects';
-import { PreparedObject } from './prepare';
+import { LiveState } from '../../kube/live';
+import { ObjectClient } from '../../kube/objects';
+import { PreparedObject } from '../plan/prepare';
 
 async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { GitAuth, describeGitError, isAncestor, parseTrailers, redactUrl, runGit } from '../git/client';
+import { GitAuth, describeGitError, isAncestor, parseTrailers, redactUrl, runGit } from '../../git/client';
 import { SourceError } from './errors';
 
 export { GitAuth, isAncestor, parseTrailers, redactUrl };

@@ -1,10 +1,7 @@
-import { FIELD_MANAGER } from '../keys';
-import { Manifest, ObjectRef, refOf } from '../synth/manifest';
+import { FIELD_MANAGER } from '../model/keys';
+import { Manifest, ObjectRef, refOf } from '../model/manifest';
 import { Discovery } from './discovery';
-import { KubeApiError } from './errors';
-import { KubeClient } from './kube';
-
-const APPLY_PATCH = 'application/apply-patch+yaml';
+import { KubeClient } from './client';
 
 /** Reads and writes single objects: server-side apply (real or dry-run), get, list, delete. */
 export class ObjectClient {
@@ -22,31 +19,18 @@ export class ObjectClient {
 
   /** Server-side apply as field manager `synthops`, taking over conflicting fields. */
   public async apply(m: Manifest, dryRun = false): Promise<Manifest> {
-    return this.client.request<Manifest>('PATCH', await this.path(refOf(m)), {
-      body: m,
-      contentType: APPLY_PATCH,
-      query: { fieldManager: FIELD_MANAGER, force: 'true', fieldValidation: 'Strict', dryRun: dryRun ? 'All' : undefined },
-    });
+    return (await this.client.apply<Manifest>(await this.path(refOf(m)), m, { fieldManager: FIELD_MANAGER, fieldValidation: 'Strict', dryRun })).body;
   }
 
   /** Server-side apply (real), telling whether it created the object. */
   public async applyReporting(m: Manifest): Promise<{ object: Manifest; created: boolean }> {
-    const { status, body } = await this.client.exchange<Manifest>('PATCH', await this.path(refOf(m)), {
-      body: m,
-      contentType: APPLY_PATCH,
-      query: { fieldManager: FIELD_MANAGER, force: 'true', fieldValidation: 'Strict' },
-    });
+    const { status, body } = await this.client.apply<Manifest>(await this.path(refOf(m)), m, { fieldManager: FIELD_MANAGER, fieldValidation: 'Strict' });
     return { object: body, created: status === 201 };
   }
 
   /** The live object, or undefined if it does not exist. */
   public async get(ref: ObjectRef): Promise<Manifest | undefined> {
-    try {
-      return await this.client.request<Manifest>('GET', await this.path(ref));
-    } catch (e) {
-      if (e instanceof KubeApiError && e.status === 404) return undefined;
-      throw e;
-    }
+    return this.client.getOrUndefined<Manifest>(await this.path(ref));
   }
 
   /** Objects of a kind (in one namespace, or cluster-wide for cluster-scoped kinds) matching a label selector. */
@@ -59,12 +43,6 @@ export class ObjectClient {
 
   /** Deletes an object (background propagation); true if it existed. */
   public async delete(ref: ObjectRef): Promise<boolean> {
-    try {
-      await this.client.request('DELETE', await this.path(ref), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
-      return true;
-    } catch (e) {
-      if (e instanceof KubeApiError && e.status === 404) return false;
-      throw e;
-    }
+    return this.client.deleteIfExists(await this.path(ref), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
   }
 }

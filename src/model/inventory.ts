@@ -1,0 +1,43 @@
+import { ObjectRef, identityKey } from './manifest';
+
+/**
+ * What the agent last applied for one app in one environment. Stored in the cluster
+ * as a ConfigMap (like kapp), so it survives agent restarts and needs no CRD:
+ * `<inventory namespace>/inv.<env>.<app>`, data key `inventory.json`.
+ */
+export interface Inventory {
+  readonly app: string;
+  readonly env: string;
+  /**
+   * Revision that last changed this record. It is rewritten only when the objects or
+   * the ServiceAccount change, not for every commit; which revision an app runs is in
+   * its AppSync status.
+   */
+  readonly revision?: string;
+  /** Every object the agent applied for the app and has not pruned, with the apiVersion it used. */
+  readonly objects: readonly ObjectRef[];
+  /** ServiceAccount (`namespace/name`) the app is applied as; prunes of a removed app use it too. */
+  readonly serviceAccount?: string;
+}
+
+/** Data key of the inventory ConfigMap. */
+export const INVENTORY_DATA_KEY = 'inventory.json';
+
+/** Name of the ConfigMap holding an app's inventory. */
+export function inventoryName(env: string, app: string): string {
+  return `inv.${env}.${app}`;
+}
+
+/** Sorted, duplicate-free copy of `refs`, so stored inventories are stable. */
+export function normalizeRefs(refs: Iterable<ObjectRef>): ObjectRef[] {
+  const byKey = new Map<string, ObjectRef>();
+  for (const r of refs) {
+    byKey.set(identityKey(r), r.namespace ? { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name } : { apiVersion: r.apiVersion, kind: r.kind, name: r.name });
+  }
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r);
+}
+
+/** Whether two ref lists name the same objects (order and duplicates aside). */
+export function sameRefs(a: Iterable<ObjectRef>, b: Iterable<ObjectRef>): boolean {
+  return JSON.stringify(normalizeRefs(a)) === JSON.stringify(normalizeRefs(b));
+}
