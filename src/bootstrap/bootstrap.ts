@@ -1,8 +1,8 @@
 import { BOOTSTRAP_FIELD_MANAGER } from '../model/keys';
 import { KubeClient } from '../kube/client';
-import { loadRevision } from '../agent/source/load';
 import { ReconcileResult, reconcile } from '../agent/reconcile/reconcile';
-import { GitAuth, Revision, fetchRevision } from '../agent/source/fetch';
+import { GitAuth, Revision } from '../agent/source/fetch';
+import { fetchAndLoad } from '../agent/reconcile/step';
 import { SynthopsError } from '../model/errors';
 
 /** Options of {@link bootstrap}. */
@@ -50,8 +50,8 @@ export class BootstrapError extends SynthopsError {}
  */
 export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
   const appName = o.app ?? 'synthops-agent';
-  const revision = await fetchRevision({ url: o.repo, branch: o.branch, workdir: o.workdir, auth: o.auth });
-  const loaded = loadRevision(revision.dir, { path: o.path, env: o.env, revision: revision.sha });
+  const loaded = await fetchAndLoad({ url: o.repo, branch: o.branch, workdir: o.workdir, auth: o.auth }, { path: o.path, env: o.env });
+  const { revision } = loaded;
   const app = loaded.apps.find((a) => a.name === appName);
   if (!app) throw new BootstrapError(`the deploy branch has no app "${appName}" in environment ${loaded.env} (apps: ${loaded.apps.map((a) => a.name).join(', ') || 'none'}); add an AgentInstall app and publish`);
   const deployment = app.objects.map((d) => d.manifest).find((m) => m.kind === 'Deployment' && m.apiVersion === 'apps/v1');
@@ -85,8 +85,6 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
   const result = await reconcile({
     client: o.client,
     loaded: { ...loaded, apps: [app] },
-    revision: revision.sha,
-    trailers: revision.trailers,
     dryRun: o.dryRun,
     inventoryNamespace: namespace,
     onlyApps: new Set([appName]),

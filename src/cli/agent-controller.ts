@@ -8,7 +8,7 @@ import { Notifier } from '../agent/controller/notify';
 import { AgentServer } from '../agent/controller/server';
 import { redactUrl } from '../agent/source/fetch';
 import { UsageError } from '../model/errors';
-import { AgentCommandOptions, defaultWorkdir, repoName } from './agent';
+import { AgentCommandOptions, defaultWorkdir, repoName } from './agent-options';
 import { duration, gitAuth, webhookSecret } from './flags';
 import { Output } from './output';
 

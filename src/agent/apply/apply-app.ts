@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'util';
-import { Manifest, ObjectRef, describeObject, identityKey, isCrd, isNamespace, refOf } from '../../model/manifest';
+import { Manifest, ObjectRef, identityKey, isCrd, isNamespace, refOf } from '../../model/manifest';
 import { settleLimit } from '../../model/concurrency';
-import { KubeApiError, isForbidden, isNotFound } from '../../kube/errors';
+import { isForbidden, isNotFound } from '../../kube/errors';
+import { ChangeSet, errorMessage } from './change-set';
 import { Inventory, InventoryStore, normalizeRefs, sameRefs } from '../state/inventory';
 import { LiveState, lean } from '../../kube/live';
 import { DesiredApp } from '../source/load';
@@ -12,23 +13,6 @@ import { executePrune } from './prune';
 import { PreparedObject, crdKinds, dropAutoscaledReplicas, hpaTargets, prepare } from '../plan/prepare';
 import { inSync, withDigest } from '../plan/in-sync';
 import { WaitOptions, waitFoundation } from './wait';
-
-/** What the agent did (or, with dry-run, would do) for one app. */
-export interface AppReport {
-  readonly app: string;
-  readonly env: string;
-  /** Applied: every object written or unchanged; Failed: see errors; Skipped: a dependency is not ready; Planned: dry-run. */
-  status: 'Applied' | 'Failed' | 'Skipped' | 'Planned';
-  readonly errors: string[];
-  readonly created: string[];
-  readonly configured: string[];
-  readonly unchanged: string[];
-  readonly pruned: string[];
-  /** Prune candidates held back, each with the reason. */
-  readonly held: string[];
-  /** Prune candidates left alone: prune disabled, or now owned by someone else. */
-  readonly kept: string[];
-}
 
 /** Everything applying an app needs. */
 export interface ApplyContext {
@@ -54,13 +38,14 @@ export interface ApplyContext {
 
 type Change = 'created' | 'configured' | 'unchanged';
 
-function apiMessage(e: unknown): string {
-  return e instanceof KubeApiError ? `${e.message} (HTTP ${e.status} ${e.reason})` : e instanceof Error ? e.message : String(e);
+/** An object the server refused, with its words. */
+interface Refusal {
+  readonly ref: ObjectRef;
+  readonly origin: string;
+  readonly message: string;
+  readonly cause: unknown;
 }
 
-function newReport(app: DesiredApp): AppReport {
-  return { app: app.name, env: app.env, status: 'Applied', errors: [], created: [], configured: [], unchanged: [], pruned: [], held: [], kept: [] };
-}
 
 /**
  * Compares a dry-run result with the live object: equal means applying would change
@@ -79,9 +64,9 @@ function classify(dry: Manifest, live: Manifest | undefined): Change {
  * desired value are unchanged without a request: nothing would be written for them
  * (`synced`: those the caller has already found in sync).
  */
-async function validate(ctx: ApplyContext, items: readonly PreparedObject[], synced?: ReadonlySet<PreparedObject>): Promise<{ changes: Map<string, Change>; errors: string[] }> {
+async function validate(ctx: ApplyContext, items: readonly PreparedObject[], synced?: ReadonlySet<PreparedObject>): Promise<{ changes: Map<string, Change>; errors: Refusal[] }> {
   const changes = new Map<string, Change>();
-  const errors: string[] = [];
+  const errors: Refusal[] = [];
   const results = await settleLimit(items, ctx.concurrency, async (p) => {
     let live = ctx.live.get(refOf(p.manifest));
     if (synced ? synced.has(p) : inSync(p.manifest, live)) return 'unchanged' as const;
@@ -93,7 +78,7 @@ async function validate(ctx: ApplyContext, items: readonly PreparedObject[], syn
   results.forEach((r, i) => {
     const p = items[i];
     if (r.ok) changes.set(identityKey(refOf(p.manifest)), r.value);
-    else errors.push(`${p.name} (${p.origin}): ${apiMessage(r.error)}`);
+    else errors.push({ ref: refOf(p.manifest), origin: p.origin, message: errorMessage(r.error), cause: r.error });
   });
   return { changes, errors };
 }
@@ -103,10 +88,10 @@ async function validate(ctx: ApplyContext, items: readonly PreparedObject[], syn
  * stage. The probe (if in `items`) is written first and alone: it was not dry-run, so
  * its write is its validation, and nothing else is written if it fails.
  */
-async function write(ctx: ApplyContext, items: readonly PreparedObject[], changes: Map<string, Change>, report: AppReport, written: Set<string>, probe?: PreparedObject): Promise<boolean> {
+async function write(ctx: ApplyContext, items: readonly PreparedObject[], changes: Map<string, Change>, report: ChangeSet, written: Set<string>, probe?: PreparedObject): Promise<boolean> {
   const keyOf = (p: PreparedObject) => identityKey(refOf(p.manifest));
   for (const stage of stages(items)) {
-    for (const p of stage) if (changes.get(keyOf(p)) === 'unchanged') report.unchanged.push(p.name);
+    for (const p of stage) if (changes.get(keyOf(p)) === 'unchanged') report.record('unchanged', refOf(p.manifest), { origin: p.origin });
     const todo = stage.filter((p) => changes.get(keyOf(p)) !== 'unchanged');
     const batches = probe && todo.includes(probe) ? [[probe], todo.filter((p) => p !== probe)] : [todo];
     for (const batch of batches) {
@@ -121,10 +106,10 @@ async function write(ctx: ApplyContext, items: readonly PreparedObject[], change
           ctx.onWritten?.(report.app, r.value.object);
           // The probe's change is known only from its answer.
           const change = p === probe ? (r.value.created ? 'created' : before && before.metadata.resourceVersion === r.value.object.metadata.resourceVersion ? 'unchanged' : 'configured') : changes.get(keyOf(p));
-          (change === 'created' ? report.created : change === 'unchanged' ? report.unchanged : report.configured).push(p.name);
+          report.record(change ?? 'configured', refOf(p.manifest), { origin: p.origin });
         } else {
           failed = true;
-          report.errors.push(p === probe ? `validation failed, nothing of this app was written: ${p.name} (${p.origin}): ${apiMessage(r.error)}` : `${p.name} (${p.origin}): apply failed: ${apiMessage(r.error)}`);
+          report.fail({ kind: p === probe ? 'validation' : 'apply', ref: refOf(p.manifest), origin: p.origin, message: errorMessage(r.error), cause: r.error });
         }
       });
       if (failed) return false;
@@ -181,13 +166,12 @@ async function autoscaled(ctx: ApplyContext, prepared: readonly PreparedObject[]
  * first, then kind order), record the inventory, and prune what left Git within the
  * guards. Resolves to the report and the objects to watch for health.
  */
-export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inventory | undefined): Promise<{ report: AppReport; prepared: PreparedObject[] }> {
-  const report = newReport(app);
+export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inventory | undefined): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {
+  const report = new ChangeSet(app.name, app.env);
   const revisionCrds = crdKinds(app.objects.map((o) => o.manifest));
   const { objects: preparedRaw, problems } = await prepare(app, ctx.objects, ctx.defaultNamespace, revisionCrds);
   if (problems.length > 0) {
-    report.status = 'Failed';
-    report.errors.push(...problems);
+    for (const p of problems) report.fail({ kind: 'invalid-object', ...p });
     return { report, prepared: [] };
   }
   let prepared = await deferUntilFoundation(ctx, preparedRaw);
@@ -202,23 +186,22 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   if (first.errors.length > 0) {
     // Name every invalid object at once: the probe is dry-run too on this path.
     if (probe) first.errors.push(...(await validate(ctx, [probe])).errors);
-    report.status = 'Failed';
-    report.errors.push(...first.errors.map((e) => `validation failed, nothing of this app was written: ${e}`));
+    for (const e of first.errors) report.fail({ kind: 'validation', ...e });
     return { report, prepared: [] };
   }
 
   const desiredRefs: ObjectRef[] = prepared.map((p) => refOf(p.manifest));
   const stillOurs = (previous?.objects ?? []).filter((r) => (ctx.claimedBy.get(identityKey(r)) ?? app.name) === app.name);
   const plan = planPrune(app.name, stillOurs, desiredRefs, ctx.policy);
-  for (const h of plan.held) report.held.push(`${describeObject(h.ref)}: ${h.reason}`);
+  for (const h of plan.held) report.record('held', h.ref, { reason: h.reason });
 
   if (ctx.dryRun) {
     report.status = 'Planned';
     for (const p of prepared) {
       const c = p.deferred ? 'created' : first.changes.get(identityKey(refOf(p.manifest)))!;
-      report[c].push(p.deferred ? `${p.name} (validated once ${p.deferred} exists)` : p.name);
+      report.record(c, refOf(p.manifest), { origin: p.origin, note: p.deferred ? `validated once ${p.deferred} exists` : undefined });
     }
-    report.pruned.push(...plan.prune.map((r) => `${describeObject(r)} (would be pruned)`));
+    for (const r of plan.prune) report.record('pruned', r, { note: 'would be pruned' });
     return { report, prepared };
   }
 
@@ -246,7 +229,7 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   if (!(await write(ctx, foundation, changes, report, written, probe))) return fail(report, prepared, trim);
   const notReady = await waitFoundation(foundation, ctx.objects, ctx.wait);
   if (notReady.length > 0) {
-    report.errors.push(`not ready in time: ${notReady.join(', ')}`);
+    report.fail({ kind: 'foundation-not-ready', message: notReady.join(', ') });
     return fail(report, prepared, trim);
   }
 
@@ -256,7 +239,7 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
     await ctx.live.refresh(deferred.map((p) => refOf(p.manifest)));
     const second = await validate(ctx, deferred);
     if (second.errors.length > 0) {
-      report.errors.push(...second.errors.map((e) => `validation failed after its CRD/Namespace was applied; the rest of the app was not written: ${e}`));
+      for (const e of second.errors) report.fail({ kind: 'validation-after-foundation', ...e });
       return fail(report, prepared, trim);
     }
     for (const [k, v] of second.changes) changes.set(k, v);
@@ -267,8 +250,8 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
 
   const outcomes = await executePrune(app.name, plan.prune, ctx.objects);
   for (const o of outcomes) {
-    if (o.result === 'deleted') report.pruned.push(describeObject(o.ref));
-    else if (o.result === 'kept-disabled' || o.result === 'kept-foreign') report.kept.push(`${describeObject(o.ref)}: ${o.detail}`);
+    if (o.result === 'deleted') report.record('pruned', o.ref);
+    else if (o.result === 'kept-disabled' || o.result === 'kept-foreign') report.record('kept', o.ref, { reason: o.detail });
   }
   const final = normalizeRefs([...desiredRefs, ...plan.held.map((h) => h.ref)]);
   // Written only when what it records changed: a new commit that leaves an app's
@@ -278,8 +261,7 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   return { report, prepared };
 }
 
-async function fail(report: AppReport, prepared: PreparedObject[], trim?: () => Promise<void>): Promise<{ report: AppReport; prepared: PreparedObject[] }> {
-  report.status = 'Failed';
+async function fail(report: ChangeSet, prepared: PreparedObject[], trim?: () => Promise<void>): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {
   await trim?.();
   return { report, prepared };
 }

@@ -5,14 +5,17 @@ import { LoadError } from '../source/errors';
 import { Inventory, InventoryStore } from '../state/inventory';
 import { KubeClient } from '../../kube/client';
 import { LeaderElector } from './leader';
-import { DesiredApp, LoadedRevision, loadRevision } from '../source/load';
+import { DesiredApp } from '../source/load';
+import { LoadedRevision } from '../source/revision';
+import { loadFetched } from '../reconcile/step';
 import { ParseCache } from '../source/parse-cache';
 import { Logger } from './log';
 import { AgentMetrics } from './metrics';
 import { Notifier } from './notify';
 import { AppResult, ReconcileOptions, ReconcileResult, reconcile } from '../reconcile/reconcile';
 import { GitAuth, Revision, fetchRevision, isAncestor } from '../source/fetch';
-import { AppSync, StatusStore, appSyncName, condition, pushHistory } from '../state/status-store';
+import { AppSync, StatusStore, appSyncName, condition } from '../state/status-store';
+import { nextAppSyncStatus } from '../state/appsync-status';
 import { DriftEvent, DriftWatcher, WatchTarget, fingerprint } from './watch';
 import { LiveState } from '../../kube/live';
 import { ObjectClient } from '../../kube/objects';
@@ -24,7 +27,7 @@ export interface ControllerOptions {
   readonly source: { readonly url: string; readonly branch: string; readonly workdir: string; readonly auth?: GitAuth };
   readonly load: { readonly path?: string; readonly env?: string; readonly app?: string; readonly serviceAccount?: string; readonly fallbackName?: string };
   /** Apply settings passed to each reconcile. */
-  readonly apply: Omit<ReconcileOptions, 'client' | 'loaded' | 'revision' | 'trailers' | 'onlyApps' | 'suspended' | 'inventoryNamespace'>;
+  readonly apply: Omit<ReconcileOptions, 'client' | 'loaded' | 'onlyApps' | 'suspended' | 'inventoryNamespace'>;
   /** Namespace for AppSyncs, inventories, Events and the Lease. */
   readonly namespace: string;
   /** Poll interval of the branch. @default 60000 */
@@ -200,7 +203,7 @@ export class Controller {
     if (changed) {
       await this.checkHistory(previous, rev);
       try {
-        this.loaded = loadRevision(rev.dir, { ...this.o.load, revision: rev.sha, cache: this.parsed });
+        this.loaded = loadFetched(rev, { ...this.o.load, cache: this.parsed });
       } catch (e) {
         if (!(e instanceof LoadError)) throw e;
         this.o.log.error({ step: 'load', revision: rev.sha, err: e.message }, 'revision rejected');
@@ -243,8 +246,6 @@ export class Controller {
       ...this.o.apply,
       client: this.o.client,
       loaded: this.loaded,
-      revision: rev.sha,
-      trailers: rev.trailers,
       inventoryNamespace: this.o.namespace,
       onlyApps: full ? undefined : p.apps,
       suspended,
@@ -315,80 +316,27 @@ export class Controller {
     const { env } = result;
     const m = this.o.metrics;
     const labels = { app: app.app, env };
-    const outcome = suspended ? 'suspended' : app.status === 'Applied' && app.why === '' ? 'applied' : app.status.toLowerCase();
-    m.reconcileDuration.observe({ ...labels, result: outcome }, app.durationMs / 1000);
-    m.reconciles.inc({ ...labels, result: outcome });
-    for (const [action, list] of [['created', app.created], ['configured', app.configured], ['unchanged', app.unchanged], ['pruned', app.pruned], ['held', app.held]] as const) {
-      if (list.length > 0) m.objects.inc({ ...labels, action }, list.length);
+    const update = nextAppSyncStatus({ previous: sync?.status, app, revision: rev, now: new Date(), suspended, drift, inventory: inventory?.objects, historyRewrite: this.historyRewrite });
+    m.reconcileDuration.observe({ ...labels, result: update.result }, app.durationMs / 1000);
+    m.reconciles.inc({ ...labels, result: update.result });
+    for (const action of ['created', 'configured', 'unchanged', 'pruned', 'held'] as const) {
+      const n = app.entries.filter((e) => e.action === action).length;
+      if (n > 0) m.objects.inc({ ...labels, action }, n);
     }
-    const converged = app.why === '' && app.status === 'Applied';
+    const converged = update.ready.reason === 'ReconciliationSucceeded';
     m.appReady.set(labels, converged ? 1 : 0);
-    this.o.log.info({ step: 'app', app: app.app, revision: rev.sha, status: app.status, durationMs: app.durationMs, created: app.created.length, configured: app.configured.length, pruned: app.pruned.length, held: app.held.length, health: app.health, why: app.why || undefined }, 'app reconciled');
-
-    const st = sync?.status ?? {};
-    const now = new Date().toISOString();
-    let driftRepairs = st.driftRepairs ?? 0;
-    const writes = [...app.created, ...app.configured];
-    const repaired = !suspended && drift && drift.length > 0 && writes.length > 0 && app.status === 'Applied';
-    if (repaired) {
-      driftRepairs++;
-      m.driftRepairs.inc(labels);
-      const message = `restored ${writes.join(', ')} to revision ${rev.sha.slice(0, 12)} after: ${drift!.join(', ')}`;
-      if (sync) await this.status.event(sync, 'Normal', 'DriftRepaired', message).catch(() => undefined);
-      this.o.notifier.send({ kind: 'DriftRepaired', app: app.app, env, revision: rev.sha, message });
-    }
-    let commitToConverged = st.commitToConvergedSeconds;
-    if (converged) {
-      if (st.lastAppliedRevision !== rev.sha || commitToConverged === undefined) {
-        commitToConverged = Math.max(0, (Date.now() - rev.committedAt.getTime()) / 1000);
-        m.commitToConverged.set(labels, commitToConverged);
-      }
-      m.setRevision(app.app, env, rev.sha);
-      this.failures.delete(app.app);
-    }
-    let ready: ['True' | 'False' | 'Unknown', string, string];
-    if (suspended) ready = ['Unknown', 'Suspended', writes.length + app.pruned.length > 0 ? `suspended; drift from Git: ${[...writes, ...app.pruned].join(', ')}` : 'suspended; no drift'];
-    else if (converged) ready = ['True', 'ReconciliationSucceeded', `applied revision ${rev.sha.slice(0, 12)}`];
-    else if (app.status === 'Skipped') ready = ['False', 'DependencyNotReady', app.why];
-    else if (app.status === 'Failed') ready = ['False', 'ReconcileFailed', app.why];
-    else if (app.held.length > 0) ready = ['False', 'PruneHeld', app.why];
-    else ready = ['False', app.health === 'Degraded' ? 'HealthCheckFailed' : 'Progressing', app.why];
-    const stalled = app.status === 'Failed' && app.errors.some((e) => e.startsWith('validation failed'));
-    const status = {
-      lastAppliedRevision: converged || app.status === 'Applied' ? rev.sha : st.lastAppliedRevision,
-      lastAppliedRevisionShort: (converged || app.status === 'Applied' ? rev.sha : st.lastAppliedRevision ?? '').slice(0, 12) || undefined,
-      lastAttemptedRevision: rev.sha,
-      lastSyncTime: now,
-      conditions: [
-        condition(st.conditions, 'Ready', ready[0], ready[1], ready[2], now),
-        condition(st.conditions, 'Reconciling', !converged && !stalled && app.status !== 'Failed' && !suspended ? 'True' : 'False', ready[1], ready[2], now),
-        condition(st.conditions, 'Stalled', stalled ? 'True' : 'False', ready[1], stalled ? ready[2] : '', now),
-      ],
-      inventory: inventory?.objects ?? st.inventory ?? [],
-      unhealthy: app.unhealthy,
-      errors: app.errors,
-      held: app.held,
-      drift: suspended ? [...writes, ...app.pruned] : [],
-      history: pushHistory(st.history, { revision: rev.sha, startTime: new Date(Date.now() - app.durationMs).toISOString(), durationSeconds: app.durationMs / 1000, result: outcome, message: app.why || ready[2] }),
-      commitToConvergedSeconds: commitToConverged,
-      driftRepairs,
-      historyRewrite: this.historyRewrite ?? st.historyRewrite,
-    };
+    this.o.log.info({ step: 'app', app: app.app, revision: rev.sha, status: app.status, outcome: app.outcome, durationMs: app.durationMs, created: app.created.length, configured: app.configured.length, pruned: app.pruned.length, held: app.held.length, health: app.health, why: app.why || undefined }, 'app reconciled');
+    if (update.repaired) m.driftRepairs.inc(labels);
+    if (update.commitToConvergedSeconds !== undefined) m.commitToConverged.set(labels, update.commitToConvergedSeconds);
+    const lastApplied = update.status.lastAppliedRevision;
+    if (lastApplied) m.setRevision(app.app, env, lastApplied);
+    if (converged) this.failures.delete(app.app);
     if (sync) {
-      await this.status.writeStatus(env, app.app, status).catch((e: Error) => this.o.log.warn({ app: app.app, err: e.message }, 'status write failed'));
-      const oldReason = st.conditions?.find((c) => c.type === 'Ready')?.reason;
-      if (app.created.length + app.configured.length > 0 && !repaired) await this.status.event(sync, 'Normal', 'Applied', `revision ${rev.sha.slice(0, 12)}: created ${app.created.length}, configured ${app.configured.length}`).catch(() => undefined);
-      if (app.pruned.length > 0) await this.status.event(sync, 'Normal', 'Pruned', `pruned ${app.pruned.join(', ')}`).catch(() => undefined);
-      if (app.held.length > 0 && oldReason !== 'PruneHeld') await this.status.event(sync, 'Warning', 'PruneHeld', app.held.join('; ')).catch(() => undefined);
-      if (app.status === 'Failed' && (oldReason !== 'ReconcileFailed' || st.lastAttemptedRevision !== rev.sha)) await this.status.event(sync, 'Warning', 'ReconcileFailed', app.why).catch(() => undefined);
-      if (app.health === 'Degraded' && oldReason !== 'HealthCheckFailed') await this.status.event(sync, 'Warning', 'HealthCheckFailed', app.why).catch(() => undefined);
+      await this.status.writeStatus(env, app.app, update.status).catch((e: Error) => this.o.log.warn({ app: app.app, err: e.message }, 'status write failed'));
+      for (const e of update.events) await this.status.event(sync, e.type, e.reason, e.message).catch(() => undefined);
     }
-    if (!suspended) {
-      if (app.status === 'Failed') this.o.notifier.send({ kind: 'ReconcileFailed', app: app.app, env, revision: rev.sha, message: app.why });
-      if (app.held.length > 0) this.o.notifier.send({ kind: 'PruneHeld', app: app.app, env, revision: rev.sha, message: app.why });
-      if (app.health === 'Degraded') this.o.notifier.send({ kind: 'HealthDegraded', app: app.app, env, revision: rev.sha, message: app.why });
-      if (!converged && app.held.length === 0) this.retryLater(app.app, () => this.request('retry', false, [app.app]));
-    }
+    for (const a of update.alerts) this.o.notifier.send({ kind: a.kind, app: app.app, env, revision: rev.sha, message: a.message });
+    if (!suspended && !converged && app.held.length === 0) this.retryLater(app.app, () => this.request('retry', false, [app.app]));
   }
 
   /** Guards every object of the revision's apps, as recorded in their inventories, at its current state. */

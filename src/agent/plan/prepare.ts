@@ -1,5 +1,5 @@
 import { APP_LABEL, ENV_LABEL } from '../../model/keys';
-import { Manifest, apiGroup, describeObject, isCrd, refOf } from '../../model/manifest';
+import { Manifest, ObjectRef, apiGroup, describeObject, isCrd, refOf } from '../../model/manifest';
 import { UnknownKindError } from '../../kube/errors';
 import { DesiredApp } from '../source/load';
 import { ObjectClient } from '../../kube/objects';
@@ -19,7 +19,7 @@ export interface PreparedObject {
 /** Result of preparing an app: objects, or problems that fail the app before any write. */
 export interface Prepared {
   readonly objects: PreparedObject[];
-  readonly problems: string[];
+  readonly problems: Array<{ readonly ref: ObjectRef; readonly origin: string; readonly message: string }>;
 }
 
 interface CrdKind { readonly namespaced: boolean }
@@ -43,7 +43,7 @@ export function crdKinds(objects: readonly Manifest[]): Map<string, CrdKind> {
  */
 export async function prepare(app: DesiredApp, objects: ObjectClient, defaultNamespace: string, revisionCrds: Map<string, CrdKind>): Promise<Prepared> {
   const out: PreparedObject[] = [];
-  const problems: string[] = [];
+  const problems: Prepared['problems'] = [];
   for (const d of app.objects) {
     // Only metadata changes here: copy it, share the rest with the loaded revision (which
     // nothing writes to; later steps copy what they change too).
@@ -60,7 +60,7 @@ export async function prepare(app: DesiredApp, objects: ObjectClient, defaultNam
     } catch (e) {
       const fromCrd = revisionCrds.get(`${apiGroup(m.apiVersion)}/${m.kind}`);
       if (!(e instanceof UnknownKindError) || !fromCrd) {
-        problems.push(`${describeObject(refOf(m))} (${d.origin}): ${(e as Error).message}`);
+        problems.push({ ref: refOf(m), origin: d.origin, message: (e as Error).message });
         continue;
       }
       namespaced = fromCrd.namespaced;

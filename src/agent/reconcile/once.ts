@@ -1,23 +1,24 @@
 import { KubeClient } from '../../kube/client';
-import * as path from 'path';
-import { LoadedRevision, loadRevision } from '../source/load';
-import { ParseCache } from '../source/parse-cache';
+import { GitAuth, Revision } from '../source/fetch';
+import { LoadedRevision } from '../source/revision';
 import { ReconcileOptions, ReconcileResult, reconcile } from './reconcile';
-import { GitAuth, Revision, fetchRevision } from '../source/fetch';
+import { fetchAndLoad } from './step';
 
 /** Options of {@link agentOnce}. */
-export interface AgentOnceOptions extends Omit<ReconcileOptions, 'client' | 'loaded' | 'revision' | 'trailers'> {
+export interface AgentOnceOptions extends Omit<ReconcileOptions, 'client' | 'loaded'> {
   readonly repo: string;
   readonly branch: string;
   readonly workdir: string;
   readonly auth?: GitAuth;
   /** Folder in the branch. @default '.' */
   readonly path?: string;
+  /** Environment to load from synthops output. @default - the only one */
   readonly env?: string;
+  /** App name for plain YAML. @default - the folder name */
   readonly app?: string;
-  /** ServiceAccount (`namespace/name`) to apply plain YAML as. */
+  /** ServiceAccount (`namespace/name`) to apply plain YAML as. @default - the agent's own account */
   readonly serviceAccount?: string;
-  /** App name when plain YAML sits at the repo root. */
+  /** App name when plain YAML sits at the repo root. @default 'default' */
   readonly fallbackName?: string;
   readonly client: KubeClient;
 }
@@ -35,11 +36,9 @@ export interface AgentOnceResult {
  * to the cluster, so the cluster stays at its last applied revision.
  */
 export async function agentOnce(opts: AgentOnceOptions): Promise<AgentOnceResult> {
-  const revision = await fetchRevision({ url: opts.repo, branch: opts.branch, workdir: opts.workdir, auth: opts.auth });
-  const loaded = loadRevision(revision.dir, { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: opts.fallbackName, revision: revision.sha,
-    // Inside .git: the checkout is cleaned on every fetch, .git is kept.
-    cache: new ParseCache(path.join(revision.dir, '.git', 'synthops', 'parsed.json')),
+  const loaded = await fetchAndLoad({ url: opts.repo, branch: opts.branch, workdir: opts.workdir, auth: opts.auth }, {
+    path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: opts.fallbackName,
   });
-  const result = await reconcile({ ...opts, loaded, revision: revision.sha, trailers: revision.trailers });
-  return { revision, loaded, result };
+  const result = await reconcile({ ...opts, loaded });
+  return { revision: loaded.revision, loaded, result };
 }

@@ -1,26 +1,25 @@
-import { AppReport, ApplyContext, applyApp } from '../apply/apply-app';
+import { ApplyContext, applyApp } from '../apply/apply-app';
+import { AppResult, ChangeSet, appResult } from '../apply/change-set';
 import { settleLimit } from '../../model/concurrency';
 import { Discovery } from '../../kube/discovery';
-import { Health, ObjectHealth, summarize } from '../apply/health';
+import { ObjectHealth, summarize } from '../apply/health';
 import { Inventory, InventoryStore, normalizeRefs, sameRefs } from '../state/inventory';
 import { KubeClient } from '../../kube/client';
 import { LiveState } from '../../kube/live';
-import { DesiredApp, LoadedRevision } from '../source/load';
+import { DesiredApp } from '../source/load';
+import { LoadedRevision, allowedByTrailers } from '../source/revision';
 import { ObjectClient } from '../../kube/objects';
 import { planPrune } from '../plan/prune';
 import { executePrune } from '../apply/prune';
 import { PreparedObject } from '../plan/prepare';
 import { WaitOptions, waitHealthy } from '../apply/wait';
-import { Manifest, describeObject, identityKey, refOf } from '../../model/manifest';
+import { Manifest, identityKey, refOf } from '../../model/manifest';
 
 /** Options of {@link reconcile}. */
 export interface ReconcileOptions {
   readonly client: KubeClient;
+  /** The revision and what it asks for; its `Allow-Prune:` trailers lift the prune guards for those apps. */
   readonly loaded: LoadedRevision;
-  /** Commit sha of the revision. */
-  readonly revision: string;
-  /** Commit trailers; `Allow-Prune: app[, app]` lifts the prune guards for those apps. */
-  readonly trailers?: Readonly<Record<string, readonly string[]>>;
   /** Print the plan, write nothing. @default false */
   readonly dryRun?: boolean;
   /** Apps allowed past the prune guards (`*` for all). @default none */
@@ -47,16 +46,7 @@ export interface ReconcileOptions {
   readonly onWritten?: (app: string, written: Manifest) => void;
 }
 
-/** The outcome for one app: its change set and health. */
-export interface AppResult extends AppReport {
-  /** Health after applying (absent when nothing was applied). */
-  readonly health?: Health;
-  readonly healthMessage?: string;
-  readonly unhealthy: readonly ObjectHealth[];
-  /** Why the app is not converged, in one line (empty when it is). */
-  readonly why: string;
-  readonly durationMs: number;
-}
+export { AppResult };
 
 /** The outcome of one reconcile. */
 export interface ReconcileResult {
@@ -83,24 +73,6 @@ export function dependencyLevels(apps: readonly DesiredApp[]): { levels: Desired
   return { levels, cyclic: [] };
 }
 
-function why(r: AppReport, health?: { health: Health; message: string }): string {
-  if (r.status === 'Failed' || r.status === 'Skipped') return r.errors[0] ?? r.status;
-  if (r.held.length > 0) return `prune held: ${r.held[0]}`;
-  if (health && health.health !== 'Healthy') return `${health.health}: ${health.message}`;
-  return '';
-}
-
-function finish(r: AppReport, started: number, health?: ReturnType<typeof summarize>): AppResult {
-  return {
-    ...r,
-    health: health?.health,
-    healthMessage: health?.message,
-    unhealthy: health?.unhealthy ?? [],
-    why: r.status === 'Planned' ? '' : why(r, health),
-    durationMs: Date.now() - started,
-  };
-}
-
 /** Which app claims each object of the revision (namespace-less objects under both possible keys). */
 function claims(loaded: LoadedRevision, defaultNamespace: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -115,8 +87,7 @@ function claims(loaded: LoadedRevision, defaultNamespace: string): Map<string, s
 }
 
 function allowedApps(opts: ReconcileOptions): Set<string> {
-  const fromTrailers = (opts.trailers?.['Allow-Prune'] ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
-  return new Set([...(opts.allowPrune ?? []), ...fromTrailers]);
+  return new Set([...(opts.allowPrune ?? []), ...allowedByTrailers(opts.loaded.revision)]);
 }
 
 /**
@@ -134,7 +105,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     objects,
     live: new LiveState(objects, opts.concurrency ?? 8),
     inventory,
-    revision: opts.revision,
+    revision: opts.loaded.revision.sha,
     dryRun: opts.dryRun ?? false,
     policy: { allowed: allowedApps(opts), pruneCrds: opts.pruneCrds },
     concurrency: opts.concurrency ?? 8,
@@ -175,32 +146,37 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   const { levels, cyclic } = dependencyLevels(selected);
   for (const a of cyclic) {
     const started = Date.now();
-    results.set(a.name, finish({ app: a.name, env, status: 'Failed', errors: [`dependency cycle among ${cyclic.map((c) => c.name).join(', ')}`], created: [], configured: [], unchanged: [], pruned: [], held: [], kept: [] }, started));
+    const c = new ChangeSet(a.name, env);
+    c.fail({ kind: 'dependency-cycle', message: cyclic.map((x) => x.name).join(', ') });
+    results.set(a.name, appResult(c, Date.now() - started));
   }
 
   for (const level of levels) {
     const started = Date.now();
-    const runs = await settleLimit(level, opts.appConcurrency ?? 16, async (app): Promise<{ report: AppReport; prepared: PreparedObject[] }> => {
+    const runs = await settleLimit(level, opts.appConcurrency ?? 16, async (app): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> => {
       const blocking = app.dependsOn.filter((d) => {
         if (opts.onlyApps && !opts.onlyApps.has(d) && opts.loaded.apps.some((a) => a.name === d)) return false;
-        const r = results.get(d);
-        return !r || r.why !== '' || (r.status !== 'Applied' && r.status !== 'Planned');
+        return !results.get(d)?.converged;
       });
       if (blocking.length > 0) {
         const reason = blocking.map((d) => (results.get(d) ? `${d} (${results.get(d)!.why || results.get(d)!.status})` : `${d} (not in this revision)`)).join(', ');
-        return { report: { app: app.name, env, status: 'Skipped', errors: [`DependencyNotReady: waits for ${reason}`], created: [], configured: [], unchanged: [], pruned: [], held: [], kept: [] }, prepared: [] };
+        const c = new ChangeSet(app.name, env);
+        c.fail({ kind: 'dependency-not-ready', message: reason });
+        return { report: c, prepared: [] };
       }
       return applyApp(contextFor(app), app, inventories.get(app.name));
     });
-    const applied = runs.map((r, i) => (r.ok ? r.value : {
-      report: { app: level[i].name, env, status: 'Failed' as const, errors: [`reconcile failed: ${(r.error as Error).message}`], created: [], configured: [], unchanged: [], pruned: [], held: [], kept: [] },
-      prepared: [],
-    }));
+    const applied = runs.map((r, i) => {
+      if (r.ok) return r.value;
+      const c = new ChangeSet(level[i].name, env);
+      c.fail({ kind: 'internal', message: (r.error as Error).message, cause: r.error });
+      return { report: c, prepared: [] };
+    });
     const toWatch = applied.filter((a) => a.report.status === 'Applied').map((a) => ({ app: a.report.app, objects: a.prepared, live: contexts.get(a.report.app)?.live ?? ctx.live }));
     const health = ctx.dryRun || toWatch.length === 0 || opts.waitForHealth === false ? new Map<string, ObjectHealth[]>() : await waitHealthy(toWatch, wait);
     for (const a of applied) {
       const h = health.get(a.report.app);
-      results.set(a.report.app, finish(a.report, started, h ? summarize(h) : undefined));
+      results.set(a.report.app, appResult(a.report, Date.now() - started, h ? summarize(h) : undefined));
     }
   }
 
@@ -209,25 +185,26 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     if (opts.loaded.apps.some((a) => a.name === name)) continue;
     const started = Date.now();
     const plan = planPrune(name, inv.objects.filter((r) => !ctx.claimedBy.has(identityKey(r))), [], ctx.policy, true);
-    const report: AppReport = { app: name, env, status: ctx.dryRun ? 'Planned' : 'Applied', errors: [], created: [], configured: [], unchanged: [], pruned: [], held: plan.held.map((h) => `${describeObject(h.ref)}: ${h.reason}`), kept: [] };
+    const report = new ChangeSet(name, env);
+    if (ctx.dryRun) report.status = 'Planned';
+    for (const h of plan.held) report.record('held', h.ref, { reason: h.reason });
     if (ctx.dryRun) {
-      report.pruned.push(...plan.prune.map((r) => `${describeObject(r)} (would be pruned)`));
+      for (const r of plan.prune) report.record('pruned', r, { note: 'would be pruned' });
     } else if (plan.prune.length > 0 || plan.held.length === 0) {
       const as = inv.serviceAccount ? new ObjectClient(opts.client.impersonating(inv.serviceAccount), objects.discovery) : objects;
       for (const o of await executePrune(name, plan.prune, as)) {
-        if (o.result === 'deleted') report.pruned.push(describeObject(o.ref));
-        else if (o.result !== 'gone') report.kept.push(`${describeObject(o.ref)}: ${o.detail}`);
+        if (o.result === 'deleted') report.record('pruned', o.ref);
+        else if (o.result !== 'gone') report.record('kept', o.ref, { reason: o.detail });
       }
       const held = normalizeRefs(plan.held.map((h) => h.ref));
       if (held.length === 0) await inventory.remove(env, name);
       // Like an app in Git: its record is written only when what it records changed.
-      else if (!sameRefs(inv.objects, held)) await inventory.save({ ...inv, revision: opts.revision, objects: held });
+      else if (!sameRefs(inv.objects, held)) await inventory.save({ ...inv, revision: opts.loaded.revision.sha, objects: held });
     }
-    results.set(name, finish(report, started));
+    results.set(name, appResult(report, Date.now() - started));
   }
 
   // Byte order: stable everywhere, and much cheaper than locale comparison for many apps.
   const apps = [...results.values()].sort((a, b) => (a.app < b.app ? -1 : a.app > b.app ? 1 : 0));
-  const converged = apps.every((a) => a.why === '' && (a.status === 'Applied' || a.status === 'Planned'));
-  return { revision: opts.revision, env, apps, converged };
+  return { revision: opts.loaded.revision.sha, env, apps, converged: apps.every((a) => a.converged) };
 }

@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GitAuth, describeGitError, isAncestor, parseTrailers, redactUrl, runGit } from '../../git/client';
 import { SourceError } from './errors';
+import { Revision } from './revision';
 
-export { GitAuth, isAncestor, parseTrailers, redactUrl };
+export { GitAuth, Revision, isAncestor, parseTrailers, redactUrl };
 
 /** Where to fetch from. */
 export interface SourceOptions {
@@ -13,6 +14,8 @@ export interface SourceOptions {
   /** Folder that holds the checkout between runs. */
   readonly workdir: string;
   readonly auth?: GitAuth;
+  /** Folder in the branch the revision is loaded from (recorded in the revision). @default '.' */
+  readonly path?: string;
   /** Give up on a git command after this long. @default 60000 */
   readonly timeoutMs?: number;
   /**
@@ -22,17 +25,6 @@ export interface SourceOptions {
   readonly depth?: number;
 }
 
-/** One fetched commit of the deploy branch. */
-export interface Revision {
-  /** Commit sha: what everything is keyed on. */
-  readonly sha: string;
-  /** Checkout folder (the work tree at `sha`). */
-  readonly dir: string;
-  /** Commit time. */
-  readonly committedAt: Date;
-  /** Commit trailers (`Allow-Prune: web`), by key. */
-  readonly trailers: Readonly<Record<string, readonly string[]>>;
-}
 
 /**
  * Fetches the tip of one branch (shallow, depth 1) into `workdir` and checks it out.
@@ -57,7 +49,7 @@ export async function fetchRevision(opts: SourceOptions): Promise<Revision> {
     await git('clean', '-ffdxq');
     const out = await git('log', '-1', '--format=%H%n%ct%n%B');
     const [sha, ct, ...body] = out.split('\n');
-    return { sha: sha.trim(), dir, committedAt: new Date(Number(ct) * 1000), trailers: parseTrailers(body.join('\n')) };
+    return { sha: sha.trim(), dir, committedAt: new Date(Number(ct) * 1000), trailers: parseTrailers(body.join('\n')), source: { url: redactUrl(opts.url), branch: opts.branch, path: opts.path } };
   } catch (e) {
     throw new SourceError(redactUrl(opts.url), opts.branch, describeGitError(e, opts.branch));
   }

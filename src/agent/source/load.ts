@@ -5,6 +5,9 @@ import { INDEX_API_VERSION, INDEX_FILE, SynthIndex } from '../../model/index-fil
 import { Manifest, describeObject, identityKey, refOf } from '../../model/manifest';
 import { LoadError } from './errors';
 import { ParseCache, ParsedDocument } from './parse-cache';
+import { LoadedManifests } from './revision';
+
+export { LoadedManifests };
 import { sha256 } from '../../model/hash';
 
 /** One object of the revision and where it came from. */
@@ -25,13 +28,6 @@ export interface DesiredApp {
   readonly objects: readonly DesiredObject[];
 }
 
-/** What a revision asks for. */
-export interface LoadedRevision {
-  /** `synthops` (an index.json names apps and hashes) or `plain` (a folder of YAML is one app). */
-  readonly layout: 'synthops' | 'plain';
-  readonly env: string;
-  readonly apps: readonly DesiredApp[];
-}
 
 /** Options of {@link loadRevision}. */
 export interface LoadOptions {
@@ -125,7 +121,7 @@ function checkDuplicates(apps: readonly DesiredApp[], problems: string[]): void 
 }
 
 
-function loadSynthops(root: string, opts: LoadOptions, problems: string[]): LoadedRevision {
+function loadSynthops(root: string, opts: LoadOptions, problems: string[]): LoadedManifests {
   let index: SynthIndex;
   try {
     index = JSON.parse(fs.readFileSync(path.join(root, INDEX_FILE), 'utf8')) as SynthIndex;
@@ -183,7 +179,7 @@ function loadSynthops(root: string, opts: LoadOptions, problems: string[]): Load
   return { layout: 'synthops', env, apps };
 }
 
-function loadPlain(root: string, opts: LoadOptions, problems: string[]): LoadedRevision {
+function loadPlain(root: string, opts: LoadOptions, problems: string[]): LoadedManifests {
   const rel = (opts.path ?? '.').replace(/\/+$/, '');
   const name = opts.app ?? (rel === '.' || rel === '' ? opts.fallbackName ?? 'default' : path.basename(rel));
   const objects = walkYaml(root).flatMap((file) => {
@@ -201,7 +197,7 @@ function loadPlain(root: string, opts: LoadOptions, problems: string[]): LoadedR
  * document, object without identity, duplicate identity or hash mismatch rejects the
  * whole revision with a {@link LoadError} listing every problem.
  */
-export function loadRevision(checkout: string, opts: LoadOptions): LoadedRevision {
+export function loadRevision(checkout: string, opts: LoadOptions): LoadedManifests {
   const root = path.resolve(checkout, opts.path ?? '.');
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
     throw new LoadError(opts.revision, [`${opts.path ?? '.'}: no such folder in the revision`]);

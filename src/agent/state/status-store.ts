@@ -2,27 +2,9 @@ import { FIELD_MANAGER, STATUS_FIELD_MANAGER } from '../../model/keys';
 import { AppSync, AppSyncStatus, Condition, HistoryEntry, PLURAL, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND, appSyncName } from '../../model/appsync';
 import { Manifest } from '../../model/manifest';
 import { KubeClient } from '../../kube/client';
+import { condition, pushHistory } from './appsync-status';
 
-export { AppSync, AppSyncStatus, Condition, HistoryEntry, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND, appSyncName };
-const HISTORY = 5;
-
-/** A condition that keeps its lastTransitionTime when its status did not change. */
-export function condition(previous: readonly Condition[] | undefined, type: Condition['type'], status: Condition['status'], reason: string, message: string, now: string): Condition {
-  const old = previous?.find((c) => c.type === type);
-  return { type, status, reason, message, lastTransitionTime: old && old.status === status ? old.lastTransitionTime : now };
-}
-
-/**
- * Appends to the history, keeping the last five. A reconcile with the same revision
- * and result as the last entry replaces it, so periodic no-op reconciles do not push
- * the meaningful entries out.
- */
-export function pushHistory(previous: readonly HistoryEntry[] | undefined, entry: HistoryEntry): HistoryEntry[] {
-  const list = [...(previous ?? [])];
-  const last = list[list.length - 1];
-  if (last && last.revision === entry.revision && last.result === entry.result) list.pop();
-  return [...list, entry].slice(-HISTORY);
-}
+export { AppSync, AppSyncStatus, Condition, HistoryEntry, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND, appSyncName, condition, pushHistory };
 
 /** Reads and writes AppSync objects and their Events in the agent's namespace. */
 export class StatusStore {

@@ -1,0 +1,201 @@
+import { HealthStatus, ObjectHealth } from '../../model/health';
+import { ObjectRef, describeObject } from '../../model/manifest';
+import { KubeApiError } from '../../kube/errors';
+
+/** What happened (or, in a dry run, would happen) to one object. */
+export type ObjectAction = 'created' | 'configured' | 'unchanged' | 'pruned' | 'held' | 'kept';
+
+/** One object of an app's change set. */
+export interface ChangeEntry {
+  readonly action: ObjectAction;
+  readonly ref: ObjectRef;
+  /** `file#document` the object came from (absent for prune candidates: they are no longer in Git). */
+  readonly origin?: string;
+  /** Qualifier shown in parentheses (`would be pruned`, `validated once Namespace x exists`). */
+  readonly note?: string;
+  /** Why the object was held or kept. */
+  readonly reason?: string;
+}
+
+/**
+ * The kinds of problem that stop an app. Decisions (Stalled, retry, dependency
+ * waits) are taken on these, never on message text.
+ */
+export type ProblemKind =
+  /** An object cannot be prepared (unknown kind, bad namespace): nothing was written. */
+  | 'invalid-object'
+  /** The server-side dry-run (or the first, probing write) refused an object: nothing was written. */
+  | 'validation'
+  /** Validation after the app's CRDs/Namespaces were applied refused an object: only those were written. */
+  | 'validation-after-foundation'
+  /** A write failed after validation passed. */
+  | 'apply'
+  /** CRDs or Namespaces of the app did not become ready in time. */
+  | 'foundation-not-ready'
+  /** A `dependsOn` app is not applied and healthy. */
+  | 'dependency-not-ready'
+  /** Apps depend on each other in a cycle. */
+  | 'dependency-cycle'
+  /** Anything else that threw (typically the apiserver went away). */
+  | 'internal';
+
+/** One problem of an app, typed, with the object and the cause where there is one. */
+export interface AppProblem {
+  readonly kind: ProblemKind;
+  /** The apiserver's (or the check's) own words, without the object's name. */
+  readonly message: string;
+  readonly ref?: ObjectRef;
+  readonly origin?: string;
+  /** The error behind it (a {@link KubeApiError} for API refusals). */
+  readonly cause?: unknown;
+}
+
+/** Applied: every object written or unchanged; Failed: see problems; Skipped: a dependency is not ready; Planned: dry run. */
+export type AppStatus = 'Applied' | 'Failed' | 'Skipped' | 'Planned';
+
+/** Problem kinds that the same revision will hit again: retrying cannot help (Flux's Stalled). */
+const STALLING: ReadonlySet<ProblemKind> = new Set(['validation', 'validation-after-foundation', 'invalid-object']);
+
+/** The message of an error, with the HTTP status for API refusals. */
+export function errorMessage(e: unknown): string {
+  return e instanceof KubeApiError ? `${e.message} (HTTP ${e.status} ${e.reason})` : e instanceof Error ? e.message : String(e);
+}
+
+/** What the agent did (or, with dry-run, would do) for one app: a typed change set. */
+export class ChangeSet {
+  public status: AppStatus = 'Applied';
+  public readonly entries: ChangeEntry[] = [];
+  public readonly problems: AppProblem[] = [];
+
+  constructor(
+    public readonly app: string,
+    public readonly env: string,
+  ) {}
+
+  /** Records what happened to one object. */
+  public record(action: ObjectAction, ref: ObjectRef, detail: { origin?: string; note?: string; reason?: string } = {}): void {
+    this.entries.push({ action, ref, ...detail });
+  }
+
+  /** Records a problem; the app has failed (or, for a dependency, is skipped). */
+  public fail(problem: AppProblem): void {
+    this.problems.push(problem);
+    this.status = problem.kind === 'dependency-not-ready' ? 'Skipped' : 'Failed';
+  }
+
+  /** Objects with this action. */
+  public of(action: ObjectAction): ChangeEntry[] {
+    return this.entries.filter((e) => e.action === action);
+  }
+
+  /** The same revision fails the same way again: not worth a retry (Stalled). */
+  public get stalled(): boolean {
+    return this.status === 'Failed' && this.problems.some((p) => STALLING.has(p.kind));
+  }
+}
+
+/** `Kind ns/name (note): reason`: how an entry is shown. */
+export function formatEntry(e: ChangeEntry): string {
+  return `${describeObject(e.ref)}${e.note ? ` (${e.note})` : ''}${e.reason ? `: ${e.reason}` : ''}`;
+}
+
+/** One problem as a line that names the object, its file and the cause. */
+export function formatProblem(p: AppProblem): string {
+  const where = p.ref ? `${describeObject(p.ref)}${p.origin ? ` (${p.origin})` : ''}: ` : '';
+  switch (p.kind) {
+    case 'validation':
+      return `validation failed, nothing of this app was written: ${where}${p.message}`;
+    case 'validation-after-foundation':
+      return `validation failed after its CRD/Namespace was applied; the rest of the app was not written: ${where}${p.message}`;
+    case 'apply':
+      return `${where}apply failed: ${p.message}`;
+    case 'foundation-not-ready':
+      return `not ready in time: ${p.message}`;
+    case 'dependency-not-ready':
+      return `DependencyNotReady: waits for ${p.message}`;
+    case 'dependency-cycle':
+      return `dependency cycle among ${p.message}`;
+    case 'internal':
+      return `reconcile failed: ${p.message}`;
+    default:
+      return `${where}${p.message}`;
+  }
+}
+
+/**
+ * Where an app stands after a reconcile, decided from its change set and health:
+ * the one place convergence is defined.
+ */
+export type AppOutcome = 'Converged' | 'Planned' | 'Failed' | 'Skipped' | 'PruneHeld' | 'Unhealthy';
+
+/** The outcome for one app: its change set, health, and the views every report is formatted from. */
+export interface AppResult {
+  readonly app: string;
+  readonly env: string;
+  readonly status: AppStatus;
+  readonly outcome: AppOutcome;
+  /** Converged (or, in a dry run, planned): applied, healthy, nothing held. */
+  readonly converged: boolean;
+  /** The same revision will fail the same way (validation): retrying cannot help. */
+  readonly stalled: boolean;
+  readonly entries: readonly ChangeEntry[];
+  readonly problems: readonly AppProblem[];
+  /** Health after applying (absent when nothing was applied or health was not awaited). */
+  readonly health?: HealthStatus['health'];
+  readonly healthMessage?: string;
+  readonly unhealthy: readonly ObjectHealth[];
+  readonly durationMs: number;
+  /** Why the app is not converged, in one line (empty when it is). */
+  readonly why: string;
+  // Formatted views, one line per object or problem.
+  readonly created: string[];
+  readonly configured: string[];
+  readonly unchanged: string[];
+  readonly pruned: string[];
+  readonly held: string[];
+  readonly kept: string[];
+  readonly errors: string[];
+}
+
+function outcomeOf(c: ChangeSet, health?: HealthStatus): AppOutcome {
+  if (c.status === 'Failed') return 'Failed';
+  if (c.status === 'Skipped') return 'Skipped';
+  if (c.status === 'Planned') return 'Planned';
+  if (c.entries.some((e) => e.action === 'held')) return 'PruneHeld';
+  if (health && health.health !== 'Healthy') return 'Unhealthy';
+  return 'Converged';
+}
+
+/** Freezes a change set and its health into the result every report is formatted from. */
+export function appResult(c: ChangeSet, durationMs: number, health?: HealthStatus & { readonly unhealthy: readonly ObjectHealth[] }): AppResult {
+  const outcome = outcomeOf(c, health);
+  const lines = (a: ObjectAction) => c.of(a).map(formatEntry);
+  const errors = c.problems.map(formatProblem);
+  const held = lines('held');
+  let why = '';
+  if (outcome === 'Failed' || outcome === 'Skipped') why = errors[0] ?? c.status;
+  else if (outcome === 'PruneHeld') why = `prune held: ${held[0]}`;
+  else if (outcome === 'Unhealthy' && health) why = `${health.health}: ${health.message}`;
+  return {
+    app: c.app,
+    env: c.env,
+    status: c.status,
+    outcome,
+    converged: outcome === 'Converged' || outcome === 'Planned',
+    stalled: c.stalled,
+    entries: [...c.entries],
+    problems: [...c.problems],
+    health: health?.health,
+    healthMessage: health?.message,
+    unhealthy: health?.unhealthy ?? [],
+    durationMs,
+    why,
+    created: lines('created'),
+    configured: lines('configured'),
+    unchanged: lines('unchanged'),
+    pruned: lines('pruned'),
+    held,
+    kept: lines('kept'),
+    errors,
+  };
+}
