@@ -11,7 +11,7 @@ import { editPins, setImage } from '../../src/publish/set-image';
 import { UsageError } from '../../src/model/errors';
 import { TestRemote } from '../harness/git';
 import { serveGitHttp } from '../harness/git-http';
-import { startSshd } from '../harness/git-ssh';
+import { startSshServer } from '../harness/git-ssh';
 import { SourceRepo, branchLog, treeAt } from '../harness/source-repo';
 import { webApp } from '../synth/fixtures';
 
@@ -110,7 +110,7 @@ describe('publish', () => {
   test('publishes over ssh with a key, checking the host key', async (t) => {
     const src = SourceRepo.create(t, { 'apps/web.ts': WEB, 'apps/images.yaml': PINS });
     const remote = TestRemote.create(t);
-    const sshd = await startSshd(t);
+    const sshd = await startSshServer(t);
     const r = await publish({ root: src.root, repo: `${sshd.base}${remote.bare}`, branch: 'deploy', auth: { sshKeyFile: sshd.clientKey, knownHostsFile: sshd.knownHosts } });
     assert.equal(r.status, 'published');
     assert.equal(branchLog(remote.bare, 'deploy')[0].sha, r.commit);

@@ -8,7 +8,7 @@ import { SourceError } from '../../src/agent/source/errors';
 import { fetchRevision } from '../../src/agent/source/fetch';
 import { TestRemote } from '../harness/git';
 import { serveGitHttp } from '../harness/git-http';
-import { startSshd } from '../harness/git-ssh';
+import { startSshServer } from '../harness/git-ssh';
 
 function workdir(t: TestContext): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-src-'));
@@ -52,7 +52,7 @@ describe('git source', () => {
   test('ssh with a private key checks the host key against known_hosts', async (t) => {
     const remote = TestRemote.create(t);
     const sha = remote.publish('deploy', { 'a.yaml': 'x' });
-    const sshd = await startSshd(t);
+    const sshd = await startSshServer(t);
     const url = `${sshd.base}${remote.bare}`;
     const r = await fetchRevision({ url, branch: 'deploy', workdir: workdir(t), auth: { sshKeyFile: sshd.clientKey, knownHostsFile: sshd.knownHosts } });
     assert.equal(r.sha, sha);
