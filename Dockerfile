@@ -9,8 +9,18 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json
 
+# kustomize, helm, sops, age and age-keygen from the Go module proxy, by the same script
+# and pinned versions (test/tools/versions.sh) as the tests; static (CGO_ENABLED=0).
+FROM golang:1.26-bookworm AS tools
+WORKDIR /src
+COPY test/tools/versions.sh test/tools/build.sh ./test/tools/
+# build.sh prints its bin folder last; no pipe, so a failed build fails the step.
+RUN SYNTHOPS_TOOLS_CACHE=/tools-cache bash test/tools/build.sh > /tmp/bin-dir \
+ && mkdir /out && cp "$(tail -n 1 /tmp/bin-dir)"/* /out/
+
 FROM node:22-bookworm-slim AS runtime
-# git is the agent's only runtime tool (fetching the deploy branch); ssh for ssh remotes.
+# git fetches the deploy branch; ssh for ssh remotes. The rendering tools come from the
+# tools stage into /usr/local/bin, where src/render/tools.ts looks for them.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
  && rm -rf /var/lib/apt/lists/*
@@ -20,6 +30,7 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /src/lib ./lib
 COPY bin ./bin
 COPY templates ./templates
+COPY --from=tools /out/ /usr/local/bin/
 # Non-root, numeric (the Deployment sets runAsUser 10001 and a read-only root; /tmp is an emptyDir).
 USER 10001:10001
 ENV NODE_ENV=production HOME=/tmp
