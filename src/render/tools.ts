@@ -15,7 +15,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { SynthopsError } from '../errors';
+import { SynthopsError } from '../model/errors';
 
 /** A tool synthops can locate. `age-keygen` ships with age and shares its version. */
 export type ToolName = 'kustomize' | 'helm' | 'sops' | 'age' | 'age-keygen';
