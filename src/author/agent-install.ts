@@ -2,7 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { STATUS_CRD } from '../model/appsync';
 import { Application } from './application';
-import { isCrd } from '../model/manifest';
+import { byteOrder, isCrd } from '../model/manifest';
 
 /** One RBAC rule. */
 export interface PolicyRule {
@@ -101,7 +101,7 @@ function readRulesFor(root: Construct, extra: readonly ManagedResources[]): Poli
   }
   for (const m of extra) for (const r of m.resources) add(m.apiGroup, r);
   add('', 'namespaces');
-  return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([g, rs]) => ({ apiGroups: [g], resources: [...rs].sort(), verbs: ['get', 'list', 'watch'] }));
+  return [...groups.entries()].sort(([a], [b]) => byteOrder(a, b)).map(([g, rs]) => ({ apiGroups: [g], resources: [...rs].sort(), verbs: ['get', 'list', 'watch'] }));
 }
 const PORT = 8080;
 

@@ -2,6 +2,7 @@ import { KubeClient } from '../kube/client';
 import { AppSync, StatusStore } from '../agent/state/status-store';
 import { UsageError } from '../model/errors';
 import { Output } from './output';
+import { byteOrder } from '../model/manifest';
 
 /** Flags of `synthops status`. */
 export interface StatusCommandOptions {
@@ -53,7 +54,7 @@ export async function runStatus(app: string | undefined, opts: StatusCommandOpti
   const client = KubeClient.fromKubeconfig(opts.kubeconfig);
   try {
     const store = new StatusStore(client, opts.agentNamespace);
-    const syncs = (await store.list()).filter((s) => !opts.env || s.spec.env === opts.env).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    const syncs = (await store.list()).filter((s) => !opts.env || s.spec.env === opts.env).sort((a, b) => byteOrder(a.metadata.name, b.metadata.name));
     if (app) {
       const matches = syncs.filter((s) => s.spec.app === app);
       if (matches.length === 0) throw new UsageError(`no app "${app}" in namespace ${opts.agentNamespace} (known: ${syncs.map((s) => s.spec.app).join(', ') || 'none'})`);

@@ -55,3 +55,11 @@ export function isCrd(r: Pick<ObjectRef, 'apiVersion' | 'kind'>): boolean {
 export function isNamespace(r: Pick<ObjectRef, 'apiVersion' | 'kind'>): boolean {
   return r.kind === 'Namespace' && apiGroup(r.apiVersion) === '';
 }
+
+/**
+ * Byte (UTF-16 code unit) order: the same on every machine and locale, unlike
+ * `localeCompare`. Everything whose order reaches output or Git uses it.
+ */
+export function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

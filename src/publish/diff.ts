@@ -9,7 +9,7 @@ import { KubeClient } from '../kube/client';
 import { ObjectClient } from '../kube/objects';
 import { GitAuth } from '../git/client';
 import { INDEX_FILE, SynthIndex } from '../model/index-file';
-import { Manifest, describeObject, identityKey, refOf } from '../model/manifest';
+import { Manifest, byteOrder, describeObject, identityKey, refOf } from '../model/manifest';
 import { checkoutBranch } from './branch';
 import { PublishError } from './errors';
 import { project } from './project';
@@ -59,7 +59,7 @@ function group(diffs: Array<{ env: string; app: string } & ObjectDiff>): AppDiff
     if (!byApp.has(k)) byApp.set(k, { env: d.env, app: d.app, objects: [] });
     byApp.get(k)!.objects.push({ object: d.object, change: d.change, patch: d.patch });
   }
-  return [...byApp.values()].sort((a, b) => `${a.env}/${a.app}`.localeCompare(`${b.env}/${b.app}`));
+  return [...byApp.values()].sort((a, b) => byteOrder(`${a.env}/${a.app}`, `${b.env}/${b.app}`));
 }
 
 /** Compares two synth output folders (`before` may be missing: everything is added). */

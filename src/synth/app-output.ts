@@ -6,7 +6,7 @@
  */
 import { IndexedApp } from '../model/index-file';
 import { fileNames } from './layout';
-import { Manifest, refOf } from '../model/manifest';
+import { Manifest, byteOrder, refOf } from '../model/manifest';
 import { normalize } from './normalize';
 import { AppHeader } from './render';
 import { ScopeResolver } from './scope';
@@ -62,7 +62,7 @@ export function layoutApp(meta: AppOutputMeta, rendered: readonly Manifest[], sc
       const content = toYaml(m);
       return { path: `${meta.env}/${meta.app}/${names[i]}`, content, sha256: sha256(content), object: i };
     })
-    .sort((a, b) => a.path.localeCompare(b.path));
+    .sort((a, b) => byteOrder(a.path, b.path));
   return { ...meta, objects, files };
 }
 

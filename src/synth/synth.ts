@@ -8,7 +8,7 @@ import { AppSummary, CachedModule, DebugLog, SynthCache, cacheKey, defaultCacheD
 import { DepResolver } from './deps';
 import { APPS_DIR, ModuleProblem, listAppModules, loadAppModule, loadEnvironments, prepareLoading, sourceOf } from './discover';
 import { INDEX_API_VERSION, INDEX_FILE, IndexedApp, IndexedFile, SynthIndex, indexToJson } from '../model/index-file';
-import { Manifest } from '../model/manifest';
+import { Manifest, byteOrder } from '../model/manifest';
 import { planRenders, renderApps } from './render';
 import { ScopeResolver } from './scope';
 import { ReadTracer, TracedReads, newTracedReads } from './trace';
@@ -232,7 +232,7 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
       scopes,
     )),
     ...cachedOutputs.map((o) => relayoutIfScopesChanged(o, scopes)),
-  ].sort((a, b) => (a.env === b.env ? a.app.localeCompare(b.app) : envNames.indexOf(a.env) - envNames.indexOf(b.env)));
+  ].sort((a, b) => (a.env === b.env ? byteOrder(a.app, b.app) : envNames.indexOf(a.env) - envNames.indexOf(b.env)));
 
   const files = new Map<string, string>();
   const hashes = new Map<string, string>();

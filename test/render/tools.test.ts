@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describe, test } from 'node:test';
-import { SynthopsError } from '../../src/errors';
+import { SynthopsError } from '../../src/model/errors';
 import { ToolName, ToolNotFoundError, ToolVersionError, envVarOf, findTool, pinnedVersion, toolsBinDir } from '../../src/render/tools';
 
 const TOOLS: readonly ToolName[] = ['kustomize', 'helm', 'sops', 'age', 'age-keygen'];
