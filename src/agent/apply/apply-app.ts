@@ -36,7 +36,7 @@ export interface ApplyContext {
   readonly onWritten?: (app: string, written: Manifest) => void;
 }
 
-type Change = 'created' | 'configured' | 'unchanged';
+export type Change = 'created' | 'configured' | 'unchanged';
 
 /** An object the server refused, with its words. */
 interface Refusal {
@@ -53,7 +53,7 @@ interface Refusal {
  * at the same value is not worth a write; if that manager later changes or drops it,
  * the value check sees the drift).
  */
-function classify(dry: Manifest, live: Manifest | undefined): Change {
+export function classify(dry: Manifest, live: Manifest | undefined): Change {
   if (!live) return dry.metadata.resourceVersion ? 'configured' : 'created';
   return isDeepStrictEqual(lean(dry), lean(live)) ? 'unchanged' : 'configured';
 }

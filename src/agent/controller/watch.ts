@@ -1,56 +1,12 @@
-import { createHash } from 'crypto';
 import { APP_LABEL } from '../../model/keys';
-import { Manifest, ObjectRef, identityKey, refOf } from '../../model/manifest';
+import { Manifest, describeObject, identityKey, refOf } from '../../model/manifest';
 import { Discovery } from '../../kube/discovery';
 import { isForbidden, isGone } from '../../kube/errors';
 import { KubeClient, WatchEvent } from '../../kube/client';
 import { Logger } from './log';
+import { DriftEvent, WatchTarget, fingerprint, judgeEvent } from './drift-judge';
 
-/** A managed object the watcher guards, with the fingerprint of its last known good state. */
-export interface WatchTarget {
-  readonly app: string;
-  readonly ref: ObjectRef;
-  readonly fingerprint: string;
-  /** resourceVersion of that state, when the agent wrote it: older events are stale. */
-  readonly resourceVersion?: string;
-}
-
-/** Whether resourceVersion `a` is older than or equal to `b` (they are etcd revisions; if either is not a number, no). */
-function notNewer(a: string | undefined, b: string | undefined): boolean {
-  if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
-  return BigInt(a) <= BigInt(b);
-}
-
-/** What changed: someone else modified or deleted a managed object. */
-export interface DriftEvent {
-  readonly app: string;
-  readonly object: string;
-  readonly change: 'modified' | 'deleted';
-}
-
-const VOLATILE_METADATA = ['resourceVersion', 'managedFields', 'generation', 'creationTimestamp', 'uid', 'selfLink'];
-
-/**
- * What an object looks like apart from status and server bookkeeping. Controllers
- * update status all the time; that is not drift.
- */
-export function fingerprint(m: Manifest): string {
-  const metadata: Record<string, unknown> = { ...m.metadata };
-  for (const k of VOLATILE_METADATA) delete metadata[k];
-  const rest: Record<string, unknown> = { ...m, metadata };
-  delete rest.status;
-  return createHash('sha256').update(JSON.stringify(rest, Object.keys(flatten(rest)).sort())).digest('hex');
-}
-
-function flatten(v: unknown, out: Record<string, true> = {}): Record<string, true> {
-  if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      out[k] = true;
-      flatten(x, out);
-    }
-  }
-  return out;
-}
+export { DriftEvent, WatchTarget, fingerprint };
 
 interface KindWatch {
   abort: () => void;
@@ -146,7 +102,7 @@ export class DriftWatcher {
     for (const m of items) this.handle({ type: 'MODIFIED', object: m as unknown as WatchEvent['object'] }, apiVersion, kind);
     for (const [key, t] of this.targets) {
       if (t.ref.apiVersion === apiVersion && t.ref.kind === kind && !seen.has(key)) {
-        this.onDrift({ app: t.app, object: `${kind} ${t.ref.namespace ? `${t.ref.namespace}/` : ''}${t.ref.name}`, change: 'deleted' });
+        this.onDrift({ app: t.app, object: describeObject(t.ref), change: 'deleted' });
       }
     }
   }
@@ -173,19 +129,12 @@ export class DriftWatcher {
     const key = identityKey(refOf(m));
     const target = this.targets.get(key);
     if (!target) return;
-    if (this.holding === 'all' || this.holding?.has(target.app)) {
-      this.held.set(key, { e, apiVersion, kind }); // the latest event per object is enough
-      return;
-    }
-    const object = `${kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}`;
-    // An event from before the agent's own write (held while it wrote): superseded.
-    if (notNewer(m.metadata.resourceVersion as string | undefined, target.resourceVersion)) return;
-    if (e.type === 'DELETED') {
-      this.onDrift({ app: target.app, object, change: 'deleted' });
-    } else if (fingerprint(m) !== target.fingerprint) {
+    const verdict = judgeEvent(target, e.type, m, this.holding);
+    if (verdict.action === 'hold') this.held.set(key, { e, apiVersion, kind }); // the latest event per object is enough
+    else if (verdict.action === 'drift') {
       // Report each distinct state once; the reconcile that follows sets a new target.
-      this.targets.set(identityKey(target.ref), { ...target, fingerprint: fingerprint(m) });
-      this.onDrift({ app: target.app, object, change: 'modified' });
+      if (verdict.fingerprint) this.targets.set(key, { ...target, fingerprint: verdict.fingerprint });
+      this.onDrift(verdict.drift);
     }
   }
 
