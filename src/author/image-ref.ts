@@ -2,9 +2,9 @@
 export interface ImageRef {
   /** Repository including any registry host, e.g. `docker.io/kostiscodefresh/simple-web-app`. */
   readonly repository: string;
-  /** Tag, if present (`3d9b390`). */
+  /** Tag, if present (`3d9b390`). @default - none */
   readonly tag?: string;
-  /** Digest, if present (`sha256:...`). */
+  /** Digest, if present (`sha256:...`). @default - none */
   readonly digest?: string;
 }
 

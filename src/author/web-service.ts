@@ -75,11 +75,11 @@ export class WebService extends Construct {
   public readonly deployment: kplus.Deployment;
   /** The Service. */
   public readonly service: kplus.Service;
-  /** The Ingress, when a host is set. */
+  /** The Ingress, when a host is set. @default - none (no host) */
   public readonly ingress?: kplus.Ingress;
-  /** The ConfigMap, when `config` is set. */
+  /** The ConfigMap, when `config` is set. @default - none (no `config`) */
   public readonly configMap?: kplus.ConfigMap;
-  /** The HorizontalPodAutoscaler, when `autoscale` is set. */
+  /** The HorizontalPodAutoscaler, when `autoscale` is set. @default - none (no `autoscale`) */
   public readonly autoscaler?: kplus.HorizontalPodAutoscaler;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {

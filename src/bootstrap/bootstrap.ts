@@ -12,14 +12,14 @@ export interface BootstrapOptions {
   readonly branch: string;
   /** Folder in the branch. @default '.' */
   readonly path?: string;
-  /** Environment of the synth output (required when it has several). */
+  /** Environment of the synth output (required when it has several). @default - the output's only environment */
   readonly env?: string;
   /** The app that installs the agent. @default 'synthops-agent' */
   readonly app?: string;
   readonly workdir: string;
-  /** Credentials to read the branch now; the token also goes into the agent's Secret. */
+  /** Credentials to read the branch now; the token also goes into the agent's Secret. @default - none: git's own setup applies, no token goes into the Secret */
   readonly auth?: GitAuth;
-  /** Webhook secret for the agent's Secret. */
+  /** Webhook secret for the agent's Secret. @default - none in the Secret */
   readonly webhookSecret?: string;
   /** Name of the credentials Secret. @default 'synthops-git' */
   readonly secretName?: string;

@@ -7,31 +7,48 @@ export interface AgentCommandOptions {
   readonly repo: string;
   readonly branch: string;
   readonly path: string;
+  /** `--env`: environment to apply from synthops output. @default - the output's only environment */
   readonly env?: string;
+  /** `--app`: app name for plain YAML. @default - the folder name; the repo's name at its root */
   readonly app?: string;
+  /** `--service-account`: ServiceAccount (`namespace/name`) to apply plain YAML as. @default - the agent's own ServiceAccount */
   readonly serviceAccount?: string;
+  /** `--once`: reconcile one revision and exit. @default false */
   readonly once?: boolean;
+  /** `--dry-run`: validate and print the plan, write nothing. @default false */
   readonly dryRun?: boolean;
+  /** `--kubeconfig`: kubeconfig file. @default - KUBECONFIG, else ~/.kube/config, else in-cluster */
   readonly kubeconfig?: string;
   readonly timeout: string;
-  /** false with --no-wait. */
+  /** false with --no-wait. @default true */
   readonly wait?: boolean;
+  /** `--allow-prune`: apps allowed past the prune guards (`*` for all). @default - none */
   readonly allowPrune?: string[];
+  /** `--prune-crds`: also prune CustomResourceDefinitions that left Git. @default false */
   readonly pruneCrds?: boolean;
   readonly namespace: string;
   readonly agentNamespace: string;
+  /** `--workdir`: where the checkout is kept between runs. @default - a folder per repo and branch under the OS temp folder */
   readonly workdir?: string;
+  /** `--git-token-file`: file with a token for https remotes. @default - SYNTHOPS_GIT_TOKEN, if set */
   readonly gitTokenFile?: string;
+  /** `--ssh-key`: private key for ssh remotes. @default - ssh's default identities */
   readonly sshKey?: string;
+  /** `--known-hosts`: known_hosts file for ssh remotes. @default - ssh's default known_hosts files */
   readonly knownHosts?: string;
   readonly interval: string;
   readonly listen: string;
+  /** `--webhook-secret-file`: HMAC secret of POST /webhook. @default - SYNTHOPS_WEBHOOK_SECRET; without either every webhook is refused */
   readonly webhookSecretFile?: string;
+  /** `--notify-url`: where alerts are POSTed. @default - none: no alerts are sent */
   readonly notifyUrl?: string;
   readonly notifyFormat: string;
+  /** `--suspend`: apps whose writes are suspended. @default - none */
   readonly suspend?: string[];
+  /** `--leader-elect`: only the holder of the Lease reconciles. @default false */
   readonly leaderElect?: boolean;
   readonly leaseDuration: string;
+  /** `--identity`: leader election identity. @default - `<hostname>-<pid>` */
   readonly identity?: string;
   readonly logLevel: string;
 }

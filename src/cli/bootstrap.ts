@@ -14,14 +14,21 @@ export interface BootstrapCommandOptions {
   readonly repo: string;
   readonly branch: string;
   readonly path: string;
+  /** `--env`: environment of the synth output. @default - the output's only environment */
   readonly env?: string;
   readonly app: string;
+  /** `--kubeconfig`: kubeconfig of an admin. @default - KUBECONFIG, else ~/.kube/config, else in-cluster */
   readonly kubeconfig?: string;
+  /** `--dry-run`: server-side dry-run only, write nothing. @default false */
   readonly dryRun?: boolean;
   readonly timeout: string;
+  /** `--git-token-file`: file with a token for https remotes. @default - SYNTHOPS_GIT_TOKEN, if set */
   readonly gitTokenFile?: string;
+  /** `--ssh-key`: private key for ssh remotes. @default - ssh's default identities */
   readonly sshKey?: string;
+  /** `--known-hosts`: known_hosts file for ssh remotes. @default - ssh's default known_hosts files */
   readonly knownHosts?: string;
+  /** `--webhook-secret-file`: webhook secret for the agent's Secret. @default - SYNTHOPS_WEBHOOK_SECRET, else none */
   readonly webhookSecretFile?: string;
 }
 

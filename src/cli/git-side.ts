@@ -12,14 +12,19 @@ import { Output } from './output';
 
 /** Git credential flags shared by the Git-side commands. */
 export interface GitFlags {
+  /** `--git-token-file`: file with a token for https remotes. @default - SYNTHOPS_GIT_TOKEN, if set */
   readonly gitTokenFile?: string;
+  /** `--ssh-key`: private key for ssh remotes. @default - ssh's default identities */
   readonly sshKey?: string;
+  /** `--known-hosts`: known_hosts file for ssh remotes. @default - ssh's default known_hosts files */
   readonly knownHosts?: string;
 }
 
 /** Synth cache flags shared by publish and diff (`cache` is false with `--no-cache`). */
 export interface CacheFlags {
+  /** Use the synth cache. @default true */
   readonly cache?: boolean;
+  /** `--cache-dir`: synth cache folder, relative to the root unless absolute. @default 'node_modules/.cache/synthops/synth' */
   readonly cacheDir?: string;
 }
 

@@ -3,6 +3,7 @@ import { Output } from './output';
 
 /** Flags of `synthops init`. */
 export interface InitCommandOptions {
+  /** `--name`: package name of the config repo. @default - the folder name */
   readonly name?: string;
   readonly synthopsVersion: string;
 }

@@ -6,8 +6,10 @@ import { byteOrder } from '../model/manifest';
 
 /** Flags of `synthops status`. */
 export interface StatusCommandOptions {
+  /** `--kubeconfig`: kubeconfig file. @default - KUBECONFIG, else ~/.kube/config, else in-cluster */
   readonly kubeconfig?: string;
   readonly agentNamespace: string;
+  /** `--env`: only this environment. @default - every environment */
   readonly env?: string;
 }
 

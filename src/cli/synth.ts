@@ -5,12 +5,17 @@ import { Output } from './output';
 
 /** Flags of `synthops synth`. */
 export interface SynthCommandOptions {
+  /** `--env`: render only these environments. @default - every environment */
   readonly env?: string[];
+  /** `--out`: output folder, relative to the root unless absolute. @default 'dist' */
   readonly out?: string;
+  /** `--root`: config repo root. @default process.cwd() */
   readonly root?: string;
+  /** `--typecheck`: type-check the apps while loading them. @default false */
   readonly typecheck?: boolean;
-  /** False with `--no-cache`. */
+  /** False with `--no-cache`. @default true */
   readonly cache?: boolean;
+  /** `--cache-dir`: synth cache folder, relative to the root unless absolute. @default 'node_modules/.cache/synthops/synth' */
   readonly cacheDir?: string;
 }
 

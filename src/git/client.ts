@@ -3,11 +3,11 @@ import { SimpleGit, simpleGit } from 'simple-git';
 
 /** Credentials for the Git remote. Secret values are never logged or put on a command line. */
 export interface GitAuth {
-  /** Token for https remotes (sent as HTTP basic auth password, user `x-access-token`). */
+  /** Token for https remotes (sent as HTTP basic auth password, user `x-access-token`). @default - none: no Authorization header */
   readonly token?: string;
-  /** Private key file for ssh remotes. */
+  /** Private key file for ssh remotes. @default - ssh's default identities */
   readonly sshKeyFile?: string;
-  /** known_hosts file for ssh remotes; host keys are always checked. */
+  /** known_hosts file for ssh remotes; host keys are always checked. @default - ssh's default known_hosts files */
   readonly knownHostsFile?: string;
 }
 

@@ -20,8 +20,11 @@ import { AuthOptions, ClusterAccess, loadKubeconfig } from './kubeconfig';
 
 /** Options of one request. */
 export interface RequestOptions {
+  /** Request body, sent as JSON. @default - none: no body is sent */
   readonly body?: unknown;
+  /** Content-Type of the body. @default 'application/json' */
   readonly contentType?: string;
+  /** Query parameters; undefined values are left out. @default - none */
   readonly query?: Readonly<Record<string, string | undefined>>;
 }
 

@@ -18,7 +18,7 @@ export class KubeApiError extends SynthopsError {
 export class KubeUnreachableError extends SynthopsError {
   /** The URL that was tried (without credentials). */
   public readonly server: string;
-  /** Node's error code (ECONNREFUSED, ECONNRESET, ETIMEDOUT, ...), when there is one. */
+  /** Node's error code (ECONNREFUSED, ECONNRESET, ETIMEDOUT, ...), when there is one. @default - none */
   public readonly code?: string;
 
   constructor(server: string, reason: string, code?: string) {

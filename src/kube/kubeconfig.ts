@@ -24,50 +24,67 @@ export const SERVICE_ACCOUNT_ROOT = '/var/run/secrets/kubernetes.io/serviceaccou
 
 /** The kubeconfig fields this loader understands (the YAML shape, for building one in code). */
 export interface KubeconfigDocument {
+  /** Context used unless another is given. @default - none: a context must be given */
   readonly 'current-context'?: string;
+  /** Named clusters. @default - none */
   readonly clusters?: ReadonlyArray<{ readonly name: string; readonly cluster: KubeconfigCluster }>;
+  /** Named users. @default - none */
   readonly users?: ReadonlyArray<{ readonly name: string; readonly user: KubeconfigUser }>;
+  /** Named contexts. @default - none */
   readonly contexts?: ReadonlyArray<{ readonly name: string; readonly context: KubeconfigContext }>;
 }
 
 export interface KubeconfigCluster {
   readonly server: string;
+  /** CA file (PEM), relative to the kubeconfig's folder. @default - Node's trusted CAs */
   readonly 'certificate-authority'?: string;
-  /** Base64 PEM; wins over `certificate-authority` (as in kubectl). */
+  /** Base64 PEM; wins over `certificate-authority` (as in kubectl). @default - the `certificate-authority` file */
   readonly 'certificate-authority-data'?: string;
+  /** Skip verifying the server's certificate. @default false */
   readonly 'insecure-skip-tls-verify'?: boolean;
+  /** Name the server's certificate is checked against. @default - the host of the server URL */
   readonly 'tls-server-name'?: string;
 }
 
 export interface KubeconfigUser {
+  /** Bearer token; `tokenFile` wins over it. @default - none */
   readonly token?: string;
-  /** Re-read on every credential refresh, so rotated tokens are picked up. */
+  /** Re-read on every credential refresh, so rotated tokens are picked up. @default - none */
   readonly tokenFile?: string;
+  /** Client certificate file (PEM), with `client-key`. @default - none */
   readonly 'client-certificate'?: string;
+  /** Base64 PEM; wins over `client-certificate`. @default - the `client-certificate` file */
   readonly 'client-certificate-data'?: string;
+  /** Client key file (PEM). @default - none */
   readonly 'client-key'?: string;
+  /** Base64 PEM; wins over `client-key`. @default - the `client-key` file */
   readonly 'client-key-data'?: string;
+  /** Basic auth user, used when there is no token. @default - none */
   readonly username?: string;
+  /** Basic auth password. @default '' */
   readonly password?: string;
-  /** Impersonated user name. */
+  /** Impersonated user name. @default - none: no impersonation */
   readonly as?: string;
-  /** Handled by @kubernetes/client-node, loaded only for such users. */
+  /** Handled by @kubernetes/client-node, loaded only for such users. @default - none */
   readonly exec?: unknown;
+  /** Auth provider config, handled like `exec`. @default - none */
   readonly 'auth-provider'?: unknown;
 }
 
 export interface KubeconfigContext {
   readonly cluster: string;
+  /** User of the context. @default - none: requests carry no credentials */
   readonly user?: string;
+  /** Namespace of the context. @default - none */
   readonly namespace?: string;
 }
 
 export interface KubeconfigOptions {
-  /** Context to use instead of the config's current-context. */
+  /** Context to use instead of the config's current-context. @default - the config's current-context */
   readonly context?: string;
-  /** Environment to read KUBECONFIG, HOME and KUBERNETES_SERVICE_HOST/PORT from; default process.env. */
+  /** Environment to read KUBECONFIG, HOME and KUBERNETES_SERVICE_HOST/PORT from; default process.env. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
-  /** ServiceAccount folder for the in-cluster config; default {@link SERVICE_ACCOUNT_ROOT}. */
+  /** ServiceAccount folder for the in-cluster config; default {@link SERVICE_ACCOUNT_ROOT}. @default '/var/run/secrets/kubernetes.io/serviceaccount' */
   readonly inClusterRoot?: string;
 }
 
@@ -80,7 +97,7 @@ export type AuthOptions = Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 're
 export interface ClusterAccess {
   /** API server URL, without a trailing slash. */
   readonly server: string;
-  /** The context's namespace (in-cluster: the pod's), if set. */
+  /** The context's namespace (in-cluster: the pod's), if set. @default - none */
   readonly namespace?: string;
   /** What it was loaded from, for messages: `kubeconfig <file> (context "x")` or `in-cluster config <dir>`. */
   readonly source: string;

@@ -13,9 +13,13 @@ interface Collection {
 
 /** One entry of `metadata.managedFields`. */
 export interface ManagedFieldsEntry {
+  /** Field manager that wrote the entry. @default - unknown (the server left it out) */
   readonly manager?: string;
+  /** `Apply` or `Update`. @default - unknown (the server left it out) */
   readonly operation?: string;
+  /** Subresource written (`status`, `scale`). @default - none: the object itself */
   readonly subresource?: string;
+  /** Fields the manager owns, in the fieldsV1 format. @default - none: no fields known to be owned */
   readonly fieldsV1?: Readonly<Record<string, unknown>>;
 }
 

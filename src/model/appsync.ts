@@ -72,20 +72,33 @@ export interface HistoryEntry {
 
 /** The status subresource of an AppSync. */
 export interface AppSyncStatus {
+  /** Last revision of which every object was written or found unchanged (health aside). @default - none (never applied) */
   readonly lastAppliedRevision?: string;
+  /** Its first 12 characters, for the printer column. @default - none (never applied) */
   readonly lastAppliedRevisionShort?: string;
+  /** Revision of the last reconcile, whatever its result. @default - unknown (never reconciled) */
   readonly lastAttemptedRevision?: string;
+  /** When the last reconcile was recorded (ISO 8601). @default - unknown (never reconciled) */
   readonly lastSyncTime?: string;
+  /** `Ready`, `Reconciling` and `Stalled`. @default - unknown (never reconciled) */
   readonly conditions?: readonly Condition[];
+  /** The app's objects as its inventory records them. @default - unknown (never reconciled) */
   readonly inventory?: readonly ObjectRef[];
+  /** Objects not healthy after the last reconcile. @default - unknown (never reconciled) */
   readonly unhealthy?: readonly ObjectHealth[];
+  /** Problems of the last reconcile, one line each. @default - unknown (never reconciled) */
   readonly errors?: readonly string[];
+  /** Prunes held by the guards. @default - unknown (never reconciled) */
   readonly held?: readonly string[];
+  /** What a suspended app would write or prune (drift from Git). @default - unknown (never reconciled) */
   readonly drift?: readonly string[];
+  /** The last five reconciles, oldest first. @default - unknown (never reconciled) */
   readonly history?: readonly HistoryEntry[];
+  /** Seconds from the commit of the last converged revision to its convergence. @default - none (never converged) */
   readonly commitToConvergedSeconds?: number;
+  /** Reconciles that rewrote objects after drift by others. @default 0 */
   readonly driftRepairs?: number;
-  /** The last time the deploy branch was rewritten (force-push or unrelated history). */
+  /** The last time the deploy branch was rewritten (force-push or unrelated history). @default - none seen */
   readonly historyRewrite?: { readonly from: string; readonly to: string; readonly time: string };
 }
 
@@ -93,6 +106,7 @@ export interface AppSyncStatus {
 export interface AppSync {
   readonly metadata: { name: string; namespace: string; uid?: string; annotations?: Record<string, string> };
   readonly spec: { app: string; env: string; suspend?: boolean };
+  /** Written by the agent. @default - unknown (never reconciled) */
   readonly status?: AppSyncStatus;
 }
 

@@ -25,9 +25,9 @@ export interface IndexedApp {
   readonly namespace: string;
   /** Source file of the app, relative to the config repo root. */
   readonly source: string;
-  /** Apps that must be healthy before this one is applied (present only when not empty). */
+  /** Apps that must be healthy before this one is applied (present only when not empty). @default - none */
   readonly dependsOn?: readonly string[];
-  /** `namespace/name` of the ServiceAccount the agent impersonates for this app (present only when set). */
+  /** `namespace/name` of the ServiceAccount the agent impersonates for this app (present only when set). @default - the agent's own ServiceAccount */
   readonly serviceAccount?: string;
   readonly objects: readonly IndexedObject[];
 }

@@ -12,11 +12,12 @@ export interface Inventory {
    * Revision that last changed this record. It is rewritten only when the objects or
    * the ServiceAccount change, not for every commit; which revision an app runs is in
    * its AppSync status.
+   * @default - unknown (not recorded)
    */
   readonly revision?: string;
   /** Every object the agent applied for the app and has not pruned, with the apiVersion it used. */
   readonly objects: readonly ObjectRef[];
-  /** ServiceAccount (`namespace/name`) the app is applied as; prunes of a removed app use it too. */
+  /** ServiceAccount (`namespace/name`) the app is applied as; prunes of a removed app use it too. @default - the agent's own ServiceAccount */
   readonly serviceAccount?: string;
 }
 

@@ -9,8 +9,11 @@ export interface Manifest {
 /** The metadata fields synthops reads and writes. */
 export interface ManifestMetadata {
   readonly name: string;
+  /** Namespace of a namespaced object. @default - none: cluster-scoped, or the applier's default namespace */
   readonly namespace?: string;
+  /** Labels of the object. @default - none */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Annotations of the object. @default - none */
   readonly annotations?: Readonly<Record<string, string>>;
   readonly [field: string]: unknown;
 }
@@ -19,6 +22,7 @@ export interface ManifestMetadata {
 export interface ObjectRef {
   readonly apiVersion: string;
   readonly kind: string;
+  /** Namespace of a namespaced object. @default - none: cluster-scoped, or not named in the manifest */
   readonly namespace?: string;
   readonly name: string;
 }

@@ -9,7 +9,7 @@ import { PublishError } from './errors';
 export interface BranchCheckout {
   readonly dir: string;
   readonly git: SimpleGit;
-  /** Tip of the branch, or undefined when the branch does not exist yet (orphan). */
+  /** Tip of the branch, or undefined when the branch does not exist yet (orphan). @default - none: a new (orphan) branch */
   readonly tip?: string;
   /** Removes the checkout. */
   dispose(): void;
@@ -19,6 +19,7 @@ export interface BranchCheckout {
 export interface CheckoutOptions {
   readonly url: string;
   readonly branch: string;
+  /** Credentials for the remote. @default - none (git's own setup applies) */
   readonly auth?: GitAuth;
   /** Fetch the whole branch history (rollback needs it). @default false: the tip only */
   readonly fullHistory?: boolean;

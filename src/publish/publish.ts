@@ -19,6 +19,7 @@ export interface PublishOptions {
   readonly sourceCommit?: string;
   /** Source repo recorded in the trailer. @default - the config repo's `origin` */
   readonly sourceRepo?: string;
+  /** Credentials for the deploy repo. @default - none (git's own setup applies) */
   readonly auth?: GitAuth;
   /** Publish the existing dist/ (verified) instead of running synth. @default false */
   readonly skipSynth?: boolean;
@@ -33,7 +34,7 @@ export interface PublishOptions {
 /** What publish did. */
 export interface PublishResult {
   readonly status: 'published' | 'unchanged' | 'stale';
-  /** The new deploy commit (published) or the current tip. */
+  /** The new deploy commit (published) or the current tip. @default - none: the branch does not exist yet */
   readonly commit?: string;
   readonly sourceCommit: string;
   readonly message: string;

@@ -8,6 +8,7 @@ export interface RollbackOptions {
   readonly revision: string;
   readonly repo: string;
   readonly branch: string;
+  /** Credentials for the deploy repo. @default - none (git's own setup applies) */
   readonly auth?: GitAuth;
   /** @default 5 */
   readonly maxAttempts?: number;

@@ -16,10 +16,11 @@ export interface SetImageOptions {
   readonly image: string;
   /** Local config repo (without `repo`). @default process.cwd() */
   readonly root?: string;
-  /** Remote config repo: clone, edit, commit, push. */
+  /** Remote config repo: clone, edit, commit, push. @default - none: the local repo at `root` is edited */
   readonly repo?: string;
   /** @default 'main' */
   readonly branch?: string;
+  /** Credentials for `repo`. @default - none (git's own setup applies) */
   readonly auth?: GitAuth;
   /** @default 5 */
   readonly maxAttempts?: number;
@@ -28,7 +29,9 @@ export interface SetImageOptions {
 /** What set-image did. */
 export interface SetImageResult {
   readonly status: 'updated' | 'unchanged';
+  /** The pin it replaced. @default - none: the app had no pin */
   readonly previous?: string;
+  /** With `repo`: the commit pushed, or the tip when unchanged. @default - none: the local repo was edited, nothing committed */
   readonly commit?: string;
   readonly message: string;
 }

@@ -18,7 +18,7 @@ export interface NormalizedObject {
   readonly manifest: Manifest;
   /** Whether its kind was cluster-scoped (CRDs of other apps can change that). */
   readonly clusterScoped: boolean;
-  /** The namespace normalisation removed because the kind was cluster-scoped. */
+  /** The namespace normalisation removed because the kind was cluster-scoped. @default - none removed */
   readonly removedNamespace?: unknown;
 }
 
@@ -36,7 +36,7 @@ export interface OutputFile {
 export interface AppOutput extends AppHeader {
   /** Objects in render order (validation reports in this order). */
   readonly objects: readonly NormalizedObject[];
-  /** Files sorted by path; undefined when an object has no name or kind (validation reports it, nothing is written). */
+  /** Files sorted by path; undefined when an object has no name or kind (validation reports it, nothing is written). @default - none: an object has no name or kind */
   readonly files?: readonly OutputFile[];
 }
 

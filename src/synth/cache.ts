@@ -27,7 +27,9 @@ export function defaultCacheDir(root: string): string {
 /** What a cached app module declared, enough to plan and check apps without loading it. */
 export interface AppSummary {
   readonly name: string;
+  /** Environments the app is rendered for. @default - every environment */
   readonly environments?: readonly string[];
+  /** Apps that must be healthy before this one is applied. @default - none */
   readonly dependsOn?: readonly string[];
 }
 

@@ -26,6 +26,7 @@ export interface AppHeader {
   readonly source: string;
   readonly namespace: string;
   readonly dependsOn: readonly string[];
+  /** `namespace/name` of the ServiceAccount the agent impersonates for the app. @default - the agent's own ServiceAccount */
   readonly serviceAccount?: string;
 }
 

@@ -21,7 +21,7 @@ export interface TracedReads {
   readonly files: Set<string>;
   /** Absolute paths of folders listed. */
   readonly dirs: Set<string>;
-  /** Why the module's output must not be cached, if it read something untraceable. */
+  /** Why the module's output must not be cached, if it read something untraceable. @default - none: the output may be cached */
   uncacheable?: string;
 }
 

@@ -19,15 +19,15 @@ export type ValidationRule =
 /** One validation error: what is wrong, and where (environment, app, object, field). */
 export interface ValidationIssue {
   readonly rule: ValidationRule;
-  /** Environment, when the error is about one. */
+  /** Environment, when the error is about one. @default - none: not about one environment */
   readonly env?: string;
-  /** App name, when the error is about one. */
+  /** App name, when the error is about one. @default - none: not about one app */
   readonly app?: string;
-  /** Source file of the app or module. */
+  /** Source file of the app or module. @default - none: not about one file */
   readonly source?: string;
-  /** `Kind namespace/name` of the object, when the error is about one. */
+  /** `Kind namespace/name` of the object, when the error is about one. @default - none: not about one object */
   readonly object?: string;
-  /** Dotted path of the offending field, e.g. `spec.template.spec.containers[0].image`. */
+  /** Dotted path of the offending field, e.g. `spec.template.spec.containers[0].image`. @default - none: not about one field */
   readonly field?: string;
   readonly message: string;
 }

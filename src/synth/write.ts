@@ -19,12 +19,13 @@ export function assertReplaceable(outDir: string): void {
 
 /** Options of {@link writeTreeAtomically}. */
 export interface WriteTreeOptions {
-  /** sha256 of file contents by path: files without one are always written and not recorded. */
+  /** sha256 of file contents by path: files without one are always written and not recorded. @default - none: every file is written, none recorded */
   readonly hashes?: ReadonlyMap<string, string>;
   /**
    * What synth last wrote to this folder. Output that is unchanged and still exactly as
    * it was written (same inode, size and mtime; no file added or removed) is reused:
    * whole folders are moved into the new tree, single files hard-linked.
+   * @default - none: every file is written
    */
   readonly previous?: DistState;
   /** Return the state of what was written, for the next write's `previous`. @default false */
@@ -37,7 +38,7 @@ export interface WriteTreeResult {
   readonly written: number;
   /** Files reused from the previous tree (in a moved folder or by hard link). */
   readonly reused: number;
-  /** With `record`: every file with a hash, as it is now on disk. */
+  /** With `record`: every file with a hash, as it is now on disk. @default - none (without `record`) */
   readonly state?: DistState;
 }
 

@@ -30,9 +30,9 @@ export interface ApplyContext {
    * moved to another app is not pruned by its old app, and leaves its inventory.
    */
   readonly claimedBy: ReadonlyMap<string, string>;
-  /** Live HPAs by namespace, listed once per reconcile. */
+  /** Live HPAs by namespace, listed once per reconcile. @default - none: each app lists the HPAs itself */
   readonly hpaCache?: Map<string, Promise<Manifest[]>>;
-  /** Told of every object written, with the server's answer (the drift watch expects it). */
+  /** Told of every object written, with the server's answer (the drift watch expects it). @default - none */
   readonly onWritten?: (app: string, written: Manifest) => void;
 }
 

@@ -9,11 +9,11 @@ export type ObjectAction = 'created' | 'configured' | 'unchanged' | 'pruned' | '
 export interface ChangeEntry {
   readonly action: ObjectAction;
   readonly ref: ObjectRef;
-  /** `file#document` the object came from (absent for prune candidates: they are no longer in Git). */
+  /** `file#document` the object came from (absent for prune candidates: they are no longer in Git). @default - none (a prune candidate) */
   readonly origin?: string;
-  /** Qualifier shown in parentheses (`would be pruned`, `validated once Namespace x exists`). */
+  /** Qualifier shown in parentheses (`would be pruned`, `validated once Namespace x exists`). @default - none */
   readonly note?: string;
-  /** Why the object was held or kept. */
+  /** Why the object was held or kept. @default - none (for actions other than held and kept) */
   readonly reason?: string;
 }
 
@@ -44,9 +44,11 @@ export interface AppProblem {
   readonly kind: ProblemKind;
   /** The apiserver's (or the check's) own words, without the object's name. */
   readonly message: string;
+  /** The object the problem is about. @default - none: the problem is the app's, not one object's */
   readonly ref?: ObjectRef;
+  /** `file#document` the object came from. @default - none: no object, or one no longer in Git */
   readonly origin?: string;
-  /** The error behind it (a {@link KubeApiError} for API refusals). */
+  /** The error behind it (a {@link KubeApiError} for API refusals). @default - none: a check of synthops found it, nothing threw */
   readonly cause?: unknown;
 }
 
@@ -140,8 +142,9 @@ export interface AppResult {
   readonly stalled: boolean;
   readonly entries: readonly ChangeEntry[];
   readonly problems: readonly AppProblem[];
-  /** Health after applying (absent when nothing was applied or health was not awaited). */
+  /** Health after applying (absent when nothing was applied or health was not awaited). @default - none (not assessed) */
   readonly health?: HealthStatus['health'];
+  /** Why the app has that health, naming the worst object. @default - none (not assessed) */
   readonly healthMessage?: string;
   readonly unhealthy: readonly ObjectHealth[];
   readonly durationMs: number;

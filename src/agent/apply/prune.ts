@@ -6,6 +6,7 @@ import { ObjectClient } from '../../kube/objects';
 export interface PruneOutcome {
   readonly ref: ObjectRef;
   readonly result: 'deleted' | 'gone' | 'kept-disabled' | 'kept-foreign';
+  /** Why a candidate was kept. @default - none (deleted or gone) */
   readonly detail?: string;
 }
 

@@ -32,7 +32,7 @@ export interface ControllerOptions {
   readonly namespace: string;
   /** Poll interval of the branch. @default 60000 */
   readonly intervalMs: number;
-  /** Apps suspended by flag (the AppSync's spec.suspend also works). */
+  /** Apps suspended by flag (the AppSync's spec.suspend also works). @default - none */
   readonly suspend?: ReadonlySet<string>;
   /** First retry delay of a failed app, doubled per failure up to `retryMaxMs`. @default 5000 */
   readonly retryBaseMs?: number;
@@ -43,7 +43,7 @@ export interface ControllerOptions {
   readonly metrics: AgentMetrics;
   readonly log: Logger;
   readonly notifier: Notifier;
-  /** Present when several replicas run: only the leader reconciles. */
+  /** Present when several replicas run: only the leader reconciles. @default - none: this replica always reconciles */
   readonly leader?: LeaderElector;
 }
 

@@ -6,7 +6,7 @@ export interface WatchTarget {
   readonly app: string;
   readonly ref: ObjectRef;
   readonly fingerprint: string;
-  /** resourceVersion of that state, when the agent wrote it: older events are stale. */
+  /** resourceVersion of that state, when the agent wrote it: older events are stale. @default - none: no event is taken as stale */
   readonly resourceVersion?: string;
 }
 

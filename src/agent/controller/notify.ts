@@ -8,8 +8,11 @@ export type NotificationKind = 'ReconcileFailed' | 'PruneHeld' | 'HealthDegraded
 /** One alert. */
 export interface Notification {
   readonly kind: NotificationKind;
+  /** App the alert is about. @default - none: the alert is not about one app */
   readonly app?: string;
+  /** Environment of that app. @default - none: the alert is not about one app */
   readonly env?: string;
+  /** Commit sha the alert is about. @default - none: no revision was fetched */
   readonly revision?: string;
   readonly message: string;
 }

@@ -12,6 +12,7 @@ export interface PreparedObject {
   /**
    * Why the object cannot be dry-run yet: its kind comes from a CRD of this revision
    * or its namespace is created by this revision. It is validated after those exist.
+   * @default - none: dry-run with the rest
    */
   readonly deferred?: string;
 }

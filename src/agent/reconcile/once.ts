@@ -9,6 +9,7 @@ export interface AgentOnceOptions extends Omit<ReconcileOptions, 'client' | 'loa
   readonly repo: string;
   readonly branch: string;
   readonly workdir: string;
+  /** Credentials for the remote. @default - none (git's own setup applies) */
   readonly auth?: GitAuth;
   /** Folder in the branch. @default '.' */
   readonly path?: string;

@@ -40,9 +40,9 @@ export interface ReconcileOptions {
   readonly waitForHealth?: boolean;
   /** Reconcile only these apps (drift repair, retries); apps that left Git are then not pruned. @default - all */
   readonly onlyApps?: ReadonlySet<string>;
-  /** Apps whose writes are suspended: they are planned (drift reported) but nothing is written. */
+  /** Apps whose writes are suspended: they are planned (drift reported) but nothing is written. @default - none */
   readonly suspended?: ReadonlySet<string>;
-  /** Told of every object written, with the server's answer. */
+  /** Told of every object written, with the server's answer. @default - none */
   readonly onWritten?: (app: string, written: Manifest) => void;
 }
 

@@ -10,6 +10,7 @@ export interface SourceSpec {
   readonly branch: string;
   /** Folder that holds the checkout between runs. */
   readonly workdir: string;
+  /** Credentials for the remote. @default - none (git's own setup applies) */
   readonly auth?: GitAuth;
   /** Commits of history to fetch. @default 1 */
   readonly depth?: number;

@@ -13,6 +13,7 @@ export interface SourceOptions {
   readonly branch: string;
   /** Folder that holds the checkout between runs. */
   readonly workdir: string;
+  /** Credentials for the remote. @default - none (git's own setup applies) */
   readonly auth?: GitAuth;
   /** Folder in the branch the revision is loaded from (recorded in the revision). @default '.' */
   readonly path?: string;

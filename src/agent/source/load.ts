@@ -23,7 +23,7 @@ export interface DesiredApp {
   readonly env: string;
   /** Apps that must be healthy before this one is applied. */
   readonly dependsOn: readonly string[];
-  /** ServiceAccount (`namespace/name`) to apply the app as, by impersonation. */
+  /** ServiceAccount (`namespace/name`) to apply the app as, by impersonation. @default - the agent's own ServiceAccount */
   readonly serviceAccount?: string;
   readonly objects: readonly DesiredObject[];
 }
@@ -33,17 +33,17 @@ export interface DesiredApp {
 export interface LoadOptions {
   /** Folder inside the checkout. @default '.' */
   readonly path?: string;
-  /** Environment to load from synthops output (required when it has several). For plain YAML, the env label. */
+  /** Environment to load from synthops output (required when it has several). For plain YAML, the env label. @default - the output's only environment; 'default' for plain YAML */
   readonly env?: string;
   /** App name for plain YAML. @default - the folder name */
   readonly app?: string;
-  /** Name used when the folder is the repo root. */
+  /** Name used when the folder is the repo root. @default 'default' */
   readonly fallbackName?: string;
   /** The revision, for error messages. */
   readonly revision: string;
-  /** ServiceAccount (`namespace/name`) to apply plain YAML as. */
+  /** ServiceAccount (`namespace/name`) to apply plain YAML as. @default - the agent's own ServiceAccount */
   readonly serviceAccount?: string;
-  /** Parsed files of earlier loads, by content hash. */
+  /** Parsed files of earlier loads, by content hash. @default - none: every file is parsed */
   readonly cache?: ParseCache;
 }
 

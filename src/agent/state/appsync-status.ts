@@ -47,16 +47,18 @@ export interface AppSyncAlert {
 
 /** What one reconcile of an app means for its AppSync. */
 export interface AppSyncInput {
+  /** The AppSync's status before this reconcile. @default - none (a new AppSync) */
   readonly previous?: AppSyncStatus;
   readonly app: AppResult;
   readonly revision: { readonly sha: string; readonly committedAt: Date };
   readonly now: Date;
   /** Writes are suspended for the app: what would change is drift to report. */
   readonly suspended: boolean;
-  /** Changes by others seen since the last reconcile (`Kind ns/name change`). */
+  /** Changes by others seen since the last reconcile (`Kind ns/name change`). @default - none */
   readonly drift?: readonly string[];
-  /** The app's objects as its inventory records them. */
+  /** The app's objects as its inventory records them. @default - the previous status's inventory */
   readonly inventory?: readonly ObjectRef[];
+  /** The last rewrite of the deploy branch the agent saw. @default - the previous status's */
   readonly historyRewrite?: AppSyncStatus['historyRewrite'];
 }
 
@@ -68,7 +70,7 @@ export interface AppSyncUpdate {
   readonly repaired: boolean;
   /** The outcome label of metrics and history (`applied`, `failed`, `suspended`, ...). */
   readonly result: string;
-  /** Set when this reconcile converged a new revision. */
+  /** Set when this reconcile converged a new revision. @default - none (no new revision converged) */
   readonly commitToConvergedSeconds?: number;
   readonly events: readonly AppSyncEvent[];
   readonly alerts: readonly AppSyncAlert[];
