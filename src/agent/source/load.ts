@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { INDEX_API_VERSION, INDEX_FILE, SynthIndex } from '../../model/index-file';
 import { Manifest, describeObject, identityKey, refOf } from '../../model/manifest';
+import { parseKubeYamlDocuments } from '../../model/kube-yaml';
 import { LoadError } from './errors';
 import { ParseCache, ParsedDocument } from './parse-cache';
 import { LoadedManifests } from './revision';
@@ -64,26 +65,48 @@ function walkYaml(root: string): string[] {
   return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * How a file is read: `synthops` output with the YAML 1.2 rules it was written with
+ * (synth/serialize.ts), `plain` manifests as kubectl reads them (YAML 1.1 values:
+ * `0755` is octal, `yes` a bool).
+ */
+type Rules = 'synthops' | 'plain';
+
 /** The objects of a file, from the cache when its bytes were parsed before. */
-function objectsOf(bytes: Buffer, sha: string, file: string, problems: string[], cache?: ParseCache): DesiredObject[] {
-  const cached = cache?.get(sha);
+function objectsOf(bytes: Buffer, sha: string, file: string, problems: string[], cache: ParseCache | undefined, rules: Rules): DesiredObject[] {
+  // The same bytes read by the other rules are another entry.
+  const key = rules === 'plain' ? `plain:${sha}` : sha;
+  const cached = cache?.get(key);
   if (cached) return cached.map((d) => ({ manifest: d.manifest, origin: `${file}#${d.doc}` }));
   const before = problems.length;
-  const objects = parseObjects(bytes.toString('utf8'), file, problems);
-  if (cache && problems.length === before) cache.set(sha, objects.map((o): ParsedDocument => ({ doc: Number(o.origin.slice(o.origin.lastIndexOf('#') + 1)), manifest: o.manifest })));
+  const objects = parseObjects(bytes.toString('utf8'), file, problems, rules);
+  if (cache && problems.length === before) cache.set(key, objects.map((o): ParsedDocument => ({ doc: Number(o.origin.slice(o.origin.lastIndexOf('#') + 1)), manifest: o.manifest })));
   return objects;
 }
 
+/** The documents of a file in order, each a value or the reason it cannot be read. */
+function documentsOf(text: string, file: string, rules: Rules): { index: number; value?: unknown; malformed?: string }[] {
+  if (rules === 'plain') {
+    const { documents, errors } = parseKubeYamlDocuments(text, file);
+    return [
+      ...documents.map((d) => ({ index: d.index, value: d.value as unknown })),
+      ...errors.map((e) => ({ index: e.document, malformed: `${e.reason} at line ${e.line}, column ${e.column}` })),
+    ].sort((a, b) => a.index - b.index);
+  }
+  return YAML.parseAllDocuments(text).map((doc, index) => (doc.errors.length > 0
+    ? { index, malformed: doc.errors[0].message.split('\n')[0] }
+    : { index, value: doc.toJSON() as unknown }));
+}
+
 /** Parses every document of a YAML file; `v1 List` documents are expanded. */
-function parseObjects(text: string, file: string, problems: string[]): DesiredObject[] {
+function parseObjects(text: string, file: string, problems: string[], rules: Rules): DesiredObject[] {
   const objects: DesiredObject[] = [];
-  YAML.parseAllDocuments(text).forEach((doc, i) => {
-    const where = `${file}#${i}`;
-    if (doc.errors.length > 0) {
-      problems.push(`${where}: malformed YAML: ${doc.errors[0].message.split('\n')[0]}`);
+  documentsOf(text, file, rules).forEach(({ index, value, malformed }) => {
+    const where = `${file}#${index}`;
+    if (malformed !== undefined) {
+      problems.push(`${where}: malformed YAML: ${malformed}`);
       return;
     }
-    const value = doc.toJSON() as unknown;
     if (value === null || value === undefined) return;
     const items = typeof value === 'object' && (value as { kind?: unknown }).kind === 'List' && Array.isArray((value as { items?: unknown }).items)
       ? (value as { items: unknown[] }).items : [value];
@@ -168,7 +191,7 @@ function loadSynthops(root: string, opts: LoadOptions, problems: string[]): Load
           cache.set(ref.file, []);
           continue;
         }
-        cache.set(ref.file, objectsOf(bytes, want, ref.file, problems, opts.cache));
+        cache.set(ref.file, objectsOf(bytes, want, ref.file, problems, opts.cache, 'synthops'));
       }
       const found = cache.get(ref.file)!.find((o) => identityKey(refOf(o.manifest)) === identityKey(ref));
       if (found) objects.push(found);
@@ -184,7 +207,7 @@ function loadPlain(root: string, opts: LoadOptions, problems: string[]): LoadedM
   const name = opts.app ?? (rel === '.' || rel === '' ? opts.fallbackName ?? 'default' : path.basename(rel));
   const objects = walkYaml(root).flatMap((file) => {
     const bytes = fs.readFileSync(path.join(root, file));
-    return objectsOf(bytes, sha256(bytes), file, problems, opts.cache);
+    return objectsOf(bytes, sha256(bytes), file, problems, opts.cache, 'plain');
   });
   if (objects.length === 0 && problems.length === 0) problems.push(`${rel || '.'}: no Kubernetes objects in any *.yaml or *.yml file`);
   return { layout: 'plain', env: opts.env ?? DEFAULT_ENV, apps: [{ name, env: opts.env ?? DEFAULT_ENV, dependsOn: [], serviceAccount: opts.serviceAccount, objects }] };
@@ -193,9 +216,9 @@ function loadPlain(root: string, opts: LoadOptions, problems: string[]): LoadedM
 /**
  * Reads the manifests of a checkout. With an index.json at `path` it is synthops
  * output (apps and objects from the index, every file's sha256 verified); otherwise
- * every *.yaml / *.yml below `path`, in byte order, is one app. Any malformed
- * document, object without identity, duplicate identity or hash mismatch rejects the
- * whole revision with a {@link LoadError} listing every problem.
+ * every *.yaml / *.yml below `path`, in byte order and read as kubectl reads it, is
+ * one app. Any malformed document, object without identity, duplicate identity or
+ * hash mismatch rejects the whole revision with a {@link LoadError} listing every problem.
  */
 export function loadRevision(checkout: string, opts: LoadOptions): LoadedManifests {
   const root = path.resolve(checkout, opts.path ?? '.');
