@@ -45,7 +45,7 @@ export async function runDiff(opts: GitFlags & CacheFlags & { repo?: string; bra
       return 1;
     }
   }
-  let diffs;
+  let diffs: Awaited<ReturnType<typeof diffAgainstCluster>>;
   if (opts.cluster) {
     const client = KubeClient.fromKubeconfig(opts.kubeconfig);
     try {

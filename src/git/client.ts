@@ -88,7 +88,7 @@ export function parseTrailers(message: string): Record<string, string[]> {
   const last = paragraphs.length > 1 ? paragraphs[paragraphs.length - 1] : '';
   for (const line of last.split('\n')) {
     const m = /^([A-Za-z][A-Za-z0-9-]*):\s*(.+)$/.exec(line.trim());
-    if (m) (out[m[1]] ??= []).push(m[2].trim());
+    if (m) out[m[1]] = [...(out[m[1]] ?? []), m[2].trim()];
   }
   return out;
 }

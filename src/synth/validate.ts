@@ -105,7 +105,7 @@ function podContainers(m: Manifest): Array<{ field: string; container: Container
   for (const list of ['initContainers', 'containers']) {
     const containers = (spec as Record<string, unknown>)[list];
     if (!Array.isArray(containers)) continue;
-    containers.forEach((c: Container, i) => out.push({ field: `${specPath.join('.')}.${list}[${i}]`, container: c }));
+    containers.forEach((c: Container, i) => { out.push({ field: `${specPath.join('.')}.${list}[${i}]`, container: c }); });
   }
   return out;
 }
