@@ -38,7 +38,7 @@ describe('kube-yaml: scalars', () => {
       [493, 493, 15, 31, 31, -31, 31, 5, 3, -5, 5, -5, 1000, 7, 2, 31, 8, 9, 7, 0, 0, 12]);
     assert.deepEqual(scalars('0x, 0o, 0b, 0o8, 0x1g, 0b2, _1'), ['0x', '0o', '0b', '0o8', '0x1g', '0b2', '_1']);
     assert.deepEqual(scalars('9007199254740992, -9007199254740992, 18446744073709551615, 0xFFFFFFFFFFFFFFFF, 18446744073709551616, 0777777777777777777777777'),
-      [9007199254740992, -9007199254740992, 18446744073709551615, 18446744073709551615, 18446744073709551616, 7.777777777777778e23], 'above int64: the nearest float64, as kubectl');
+      [2 ** 53, -(2 ** 53), 2 ** 64, 2 ** 64, 2 ** 64, Number('7.777777777777778e23')], 'above int64: the nearest float64, as kubectl');
   });
 
   test('floats: YAML 1.1 syntax after removing _, out of range stays a string, -0 is 0', () => {
