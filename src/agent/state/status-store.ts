@@ -2,9 +2,8 @@ import { FIELD_MANAGER, STATUS_FIELD_MANAGER } from '../../model/keys';
 import { AppSync, AppSyncStatus, Condition, HistoryEntry, PLURAL, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND, appSyncName } from '../../model/appsync';
 import { Manifest } from '../../model/manifest';
 import { KubeClient } from '../../kube/client';
-import { condition, pushHistory } from './appsync-status';
 
-export { AppSync, AppSyncStatus, Condition, HistoryEntry, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND, appSyncName, condition, pushHistory };
+export { AppSync, AppSyncStatus, Condition, HistoryEntry, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND, appSyncName };
 
 /** Reads and writes AppSync objects and their Events in the agent's namespace. */
 export class StatusStore {
