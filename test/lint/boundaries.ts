@@ -23,43 +23,30 @@ export const ANY = '*';
  * A folder that is not here is refused until it is added, so a new folder gets a place
  * in the order when it is created.
  */
+// Each agent layer may use the ones before it, plus the shared foundation.
+const BASE: readonly Layer[] = ['model', 'kube', 'git'];
+const AGENT: readonly Layer[] = ['agent/source', 'agent/plan', 'agent/state', 'agent/apply', 'agent/reconcile', 'agent/controller'];
+const below = (layer: Layer): Layer[] => [...BASE, ...AGENT.slice(0, AGENT.indexOf(layer))];
+
 export const LAYERS: Readonly<Record<Layer, readonly Layer[] | typeof ANY>> = {
   model: [],
   kube: ['model'],
   git: ['model'],
   author: ['model'],
-  synth: ['model', 'author'],
+  // Charts and kustomizations render at synth and at load (the rendered-manifests pattern).
+  render: ['model'],
+  synth: ['model', 'author', 'render'],
   init: ['model'],
-  'agent/source': ['model', 'kube', 'git'],
+  'agent/source': [...BASE, 'render'],
   'agent/plan': ['model', 'kube', 'agent/source'],
   'agent/state': ['model', 'kube'],
-  'agent/apply': ['model', 'kube', 'agent/source', 'agent/plan', 'agent/state'],
-  'agent/reconcile': ['model', 'kube', 'git', 'agent/source', 'agent/plan', 'agent/state', 'agent/apply'],
-  'agent/controller': [
-    'model',
-    'kube',
-    'git',
-    'agent/source',
-    'agent/plan',
-    'agent/state',
-    'agent/apply',
-    'agent/reconcile',
-  ],
+  'agent/apply': below('agent/apply'),
+  'agent/reconcile': below('agent/reconcile'),
+  'agent/controller': below('agent/controller'),
   // `diff --cluster` reads the inventories the agent wrote.
-  publish: ['model', 'kube', 'git', 'synth', 'author', 'agent/state'],
-  bootstrap: [
-    'model',
-    'kube',
-    'git',
-    'agent/source',
-    'agent/plan',
-    'agent/state',
-    'agent/apply',
-    'agent/reconcile',
-    'agent/controller',
-  ],
-  ui: ['model', 'kube', 'git', 'agent/state', 'publish'],
-  render: ['model'],
+  publish: [...BASE, 'synth', 'author', 'agent/state'],
+  bootstrap: [...BASE, ...AGENT],
+  ui: [...BASE, 'agent/state', 'publish'],
   cli: ANY,
   'index.ts': ['author', 'model', 'synth'],
 };
