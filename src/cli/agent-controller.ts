@@ -9,7 +9,7 @@ import { AgentServer } from '../agent/controller/server';
 import { redactUrl } from '../agent/source/fetch';
 import { UsageError } from '../model/errors';
 import { AgentCommandOptions, defaultWorkdir, repoName } from './agent-options';
-import { duration, gitAuth, webhookSecret } from './flags';
+import { duration, gitAuth, signerTrust, webhookSecret } from './flags';
 import { Output } from './output';
 
 function listenAddress(value: string): { host: string; port: number } {
@@ -36,7 +36,7 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
     : undefined;
   controller = new Controller({
     client,
-    source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch), auth: gitAuth(opts) },
+    source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch), auth: gitAuth(opts), verify: signerTrust(opts) },
     load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo) },
     apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: opts.namespace, wait: { timeoutMs }, waitForHealth: opts.wait !== false },
     namespace: opts.agentNamespace,

@@ -1,9 +1,10 @@
+import { VerifyFlags } from './flags';
 import { createHash } from 'crypto';
 import * as os from 'os';
 import * as path from 'path';
 
 /** Flags of `synthops agent`. */
-export interface AgentCommandOptions {
+export interface AgentCommandOptions extends VerifyFlags {
   readonly repo: string;
   readonly branch: string;
   readonly path: string;

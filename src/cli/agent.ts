@@ -3,7 +3,8 @@ import { LoadError, SourceError } from '../agent/source/errors';
 import { agentOnce } from '../agent/reconcile/once';
 import { formatResult } from '../agent/reconcile/report';
 import { redactUrl } from '../agent/source/fetch';
-import { duration, gitAuth } from './flags';
+import { duration, gitAuth, signerTrust } from './flags';
+import { SignatureError } from '../git/signing';
 import { Output } from './output';
 import { AgentCommandOptions, defaultWorkdir, repoName } from './agent-options';
 
@@ -20,6 +21,7 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
       branch: opts.branch,
       workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch),
       auth: gitAuth(opts),
+      verify: signerTrust(opts),
       path: opts.path,
       env: opts.env,
       app: opts.app,
@@ -39,7 +41,7 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
     io.out(`API requests: ${Object.entries(client.counts).sort().map(([verb, n]) => `${verb} ${n}`).join(', ') || 'none'}`);
     return result.converged ? 0 : 1;
   } catch (e) {
-    if (e instanceof SourceError || e instanceof LoadError) {
+    if (e instanceof SourceError || e instanceof LoadError || e instanceof SignatureError) {
       io.err(`error: ${e.message}`);
       io.err('nothing was changed: the cluster stays at its last applied revision');
       return 1;

@@ -74,6 +74,10 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--git-token-file <file>', 'file with a token for https remotes')
     .option('--ssh-key <file>', 'private key for ssh remotes')
     .option('--known-hosts <file>', 'known_hosts for ssh remotes')
+    .option('--verify-signatures', 'apply a tip only if its commit is signed by a trusted key (git verify-commit)')
+    .option('--allowed-signers <file>', 'SSH allowed-signers file (principal and public key per line) for --verify-signatures')
+    .option('--revoked-keys <file>', 'SSH public keys that no longer count, for --verify-signatures')
+    .option('--trusted-gnupg-home <dir>', 'GnuPG home whose public keyring holds the trusted OpenPGP keys, for --verify-signatures')
     .action(async (opts) => { result.code = await (await agentCmd()).runAgent(opts, io); });
 
   const gitFlags = (c: Command) => c
@@ -81,7 +85,13 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--ssh-key <file>', 'private key for ssh remotes')
     .option('--known-hosts <file>', 'known_hosts for ssh remotes');
 
-  gitFlags(program.command('publish')
+  // Deploy commits signed with git's own signing, checked by `agent --verify-signatures`.
+  const signFlags = (c: Command) => c
+    .option('--sign-key <key>', 'sign the commit: an SSH private key file (or, with --sign-format openpgp, a key id)')
+    .option('--sign-format <format>', 'ssh or openpgp', 'ssh')
+    .option('--gnupg-home <dir>', 'GnuPG home holding the OpenPGP secret key (default: gpg\'s own)');
+
+  signFlags(gitFlags(program.command('publish')
     .description('synth, then commit dist/ to the deploy branch (one commit per source commit, none when unchanged, never forced)')
     .requiredOption('--repo <url>', 'deploy repo')
     .requiredOption('--branch <name>', 'deploy branch (created as an orphan branch if missing)')
@@ -91,7 +101,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('-C, --root <dir>', 'config repo root', process.cwd())
     .option('--skip-synth', 'publish the existing dist/ (verified against its index) instead of running synth')
     .option('--no-cache', 'synth without the synth cache (the output is the same)')
-    .option('--cache-dir <dir>', 'synth cache folder, relative to the root (default: node_modules/.cache/synthops/synth)'))
+    .option('--cache-dir <dir>', 'synth cache folder, relative to the root (default: node_modules/.cache/synthops/synth)')))
     .action(async (opts) => { result.code = await (await gitSideCmd()).runPublish(opts, io); });
 
   gitFlags(program.command('diff')
@@ -109,21 +119,21 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--cache-dir <dir>', 'synth cache folder, relative to the root (default: node_modules/.cache/synthops/synth)'))
     .action(async (opts) => { result.code = await (await gitSideCmd()).runDiff(opts, io); });
 
-  gitFlags(program.command('rollback')
+  signFlags(gitFlags(program.command('rollback')
     .description('a new commit on the deploy branch whose tree equals REV (history is never rewritten)')
     .argument('<rev>', 'deploy commit to restore')
     .requiredOption('--repo <url>', 'deploy repo')
-    .requiredOption('--branch <name>', 'deploy branch'))
+    .requiredOption('--branch <name>', 'deploy branch')))
     .action(async (rev, opts) => { result.code = await (await gitSideCmd()).runRollback(rev, opts, io); });
 
-  gitFlags(program.command('set-image')
+  signFlags(gitFlags(program.command('set-image')
     .description("pin a new image for one app in one environment in the config repo's apps/images.yaml")
     .requiredOption('-e, --env <name>', 'environment')
     .requiredOption('-a, --app <name>', 'app')
     .requiredOption('--image <ref>', 'image reference with a tag (not latest) or a digest')
     .option('--repo <url>', 'config repo to clone, edit, commit and push (default: edit the local repo)')
     .option('--branch <name>', 'branch of --repo', 'main')
-    .option('-C, --root <dir>', 'local config repo root', process.cwd()))
+    .option('-C, --root <dir>', 'local config repo root', process.cwd())))
     .action(async (opts) => { result.code = await (await gitSideCmd()).runSetImage(opts, io); });
 
   gitFlags(program.command('bootstrap')

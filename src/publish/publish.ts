@@ -5,6 +5,7 @@ import { formatIssue } from '../synth/validate';
 import { checkoutBranch, commitAll, pushBranch, replaceTree, withTrailers } from './branch';
 import { verifiedDist } from './dist';
 import { PublishError } from './errors';
+import { SigningKey } from '../git/signing';
 
 /** Options of {@link publish}. */
 export interface PublishOptions {
@@ -21,6 +22,8 @@ export interface PublishOptions {
   readonly sourceRepo?: string;
   /** Credentials for the deploy repo. @default - none (git's own setup applies) */
   readonly auth?: GitAuth;
+  /** Sign the commit (SSH or OpenPGP, git's own signing). @default - none: unsigned */
+  readonly signing?: SigningKey;
   /** Publish the existing dist/ (verified) instead of running synth. @default false */
   readonly skipSynth?: boolean;
   /** Use the synth cache (the output is the same either way). @default true */
@@ -71,7 +74,7 @@ export async function publish(o: PublishOptions): Promise<PublishResult> {
   const maxAttempts = o.maxAttempts ?? 5;
 
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const c = await checkoutBranch({ url: o.repo, branch: o.branch, auth: o.auth });
+    const c = await checkoutBranch({ url: o.repo, branch: o.branch, auth: o.auth, signing: o.signing });
     try {
       if (c.tip) {
         const published = parseTrailers(await c.git.raw(['log', '-1', '--format=%B']))['Source-Commit']?.[0];

@@ -1,6 +1,7 @@
 import { GitAuth, parseTrailers, redactUrl } from '../git/client';
 import { checkoutBranch, commitAll, pushBranch, withTrailers } from './branch';
 import { PublishError } from './errors';
+import { SigningKey } from '../git/signing';
 
 /** Options of {@link rollback}. */
 export interface RollbackOptions {
@@ -10,6 +11,8 @@ export interface RollbackOptions {
   readonly branch: string;
   /** Credentials for the deploy repo. @default - none (git's own setup applies) */
   readonly auth?: GitAuth;
+  /** Sign the commit (SSH or OpenPGP, git's own signing). @default - none: unsigned */
+  readonly signing?: SigningKey;
   /** @default 5 */
   readonly maxAttempts?: number;
 }
@@ -30,7 +33,7 @@ export interface RollbackResult {
  */
 export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   for (let attempt = 1; attempt <= (o.maxAttempts ?? 5); attempt++) {
-    const c = await checkoutBranch({ url: o.repo, branch: o.branch, auth: o.auth, fullHistory: true });
+    const c = await checkoutBranch({ url: o.repo, branch: o.branch, auth: o.auth, fullHistory: true, signing: o.signing });
     try {
       if (!c.tip) throw new PublishError(`branch ${o.branch} of ${redactUrl(o.repo)} does not exist; nothing to roll back`);
       let target: string;

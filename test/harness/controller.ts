@@ -9,6 +9,7 @@ import { createLogger } from '../../src/agent/controller/log';
 import { AgentMetrics } from '../../src/agent/controller/metrics';
 import { Notifier } from '../../src/agent/controller/notify';
 import { AgentServer } from '../../src/agent/controller/server';
+import { SignerTrust } from '../../src/git/signing';
 import { testKubeconfig } from './cluster';
 
 /** Options of {@link startController}. */
@@ -22,6 +23,8 @@ export interface TestControllerOptions {
   readonly notifyUrl?: string;
   readonly suspend?: string[];
   readonly retryBaseMs?: number;
+  /** Apply only tips signed by a trusted key. @default - no check */
+  readonly verify?: SignerTrust;
 }
 
 /** A running in-process agent. */
@@ -44,7 +47,7 @@ export async function startController(t: TestContext, o: TestControllerOptions):
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-ctl-'));
   const controller = new Controller({
     client,
-    source: { url: o.repo, branch: o.branch, workdir },
+    source: { url: o.repo, branch: o.branch, workdir, verify: o.verify },
     load: { env: o.env },
     apply: { defaultNamespace: o.ns, wait: { timeoutMs: 30_000, pollMs: 200 } },
     namespace: o.ns,

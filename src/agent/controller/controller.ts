@@ -7,13 +7,13 @@ import { KubeClient } from '../../kube/client';
 import { LeaderElector } from './leader';
 import { DesiredApp } from '../source/load';
 import { LoadedRevision } from '../source/revision';
-import { loadFetched } from '../reconcile/step';
+import { SourceSpec, loadFetched } from '../reconcile/step';
 import { ParseCache } from '../source/parse-cache';
 import { Logger } from './log';
 import { AgentMetrics } from './metrics';
 import { Notifier } from './notify';
 import { AppResult, ReconcileOptions, ReconcileResult, reconcile } from '../reconcile/reconcile';
-import { GitAuth, Revision, fetchRevision, isAncestor } from '../source/fetch';
+import { Revision, fetchRevision, isAncestor } from '../source/fetch';
 import { AppSync, StatusStore, appSyncName } from '../state/status-store';
 import { condition, nextAppSyncStatus } from '../reconcile/appsync-status';
 import { DriftEvent, DriftWatcher, WatchTarget, fingerprint } from './watch';
@@ -24,7 +24,7 @@ import { SUSPEND_ANNOTATION } from '../../model/keys';
 /** Everything the long-running agent needs. */
 export interface ControllerOptions {
   readonly client: KubeClient;
-  readonly source: { readonly url: string; readonly branch: string; readonly workdir: string; readonly auth?: GitAuth };
+  readonly source: SourceSpec;
   readonly load: { readonly path?: string; readonly env?: string; readonly app?: string; readonly serviceAccount?: string; readonly fallbackName?: string };
   /** Apply settings passed to each reconcile. */
   readonly apply: Omit<ReconcileOptions, 'client' | 'loaded' | 'onlyApps' | 'suspended' | 'inventoryNamespace'>;

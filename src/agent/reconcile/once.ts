@@ -1,6 +1,7 @@
 import { KubeClient } from '../../kube/client';
 import { GitAuth, Revision } from '../source/fetch';
 import { LoadedRevision } from '../source/revision';
+import { SignerTrust } from '../../git/signing';
 import { ReconcileOptions, ReconcileResult, reconcile } from './reconcile';
 import { fetchAndLoad } from './step';
 
@@ -11,6 +12,8 @@ export interface AgentOnceOptions extends Omit<ReconcileOptions, 'client' | 'loa
   readonly workdir: string;
   /** Credentials for the remote. @default - none (git's own setup applies) */
   readonly auth?: GitAuth;
+  /** Apply the tip only if it is signed by a trusted key. @default - none: no check */
+  readonly verify?: SignerTrust;
   /** Folder in the branch. @default '.' */
   readonly path?: string;
   /** Environment to load from synthops output. @default - the only one */
@@ -37,7 +40,7 @@ export interface AgentOnceResult {
  * to the cluster, so the cluster stays at its last applied revision.
  */
 export async function agentOnce(opts: AgentOnceOptions): Promise<AgentOnceResult> {
-  const loaded = await fetchAndLoad({ url: opts.repo, branch: opts.branch, workdir: opts.workdir, auth: opts.auth }, {
+  const loaded = await fetchAndLoad({ url: opts.repo, branch: opts.branch, workdir: opts.workdir, auth: opts.auth, verify: opts.verify }, {
     path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: opts.fallbackName,
   });
   const result = await reconcile({ ...opts, loaded });
