@@ -24,7 +24,7 @@ export const ANY = '*';
  * in the order when it is created.
  */
 // Each agent layer may use the ones before it, plus the shared foundation.
-const BASE: readonly Layer[] = ['model', 'kube', 'git'];
+const BASE: readonly Layer[] = ['model', 'kube', 'git', 'render'];
 const AGENT: readonly Layer[] = ['agent/source', 'agent/plan', 'agent/state', 'agent/apply', 'agent/reconcile', 'agent/controller'];
 const below = (layer: Layer): Layer[] => [...BASE, ...AGENT.slice(0, AGENT.indexOf(layer))];
 
@@ -37,7 +37,7 @@ export const LAYERS: Readonly<Record<Layer, readonly Layer[] | typeof ANY>> = {
   render: ['model'],
   synth: ['model', 'author', 'render'],
   init: ['model'],
-  'agent/source': [...BASE, 'render'],
+  'agent/source': BASE,
   'agent/plan': ['model', 'kube', 'agent/source'],
   'agent/state': ['model', 'kube'],
   'agent/apply': below('agent/apply'),

@@ -3,6 +3,7 @@ import { Manifest, ObjectRef, identityKey, isCrd, isNamespace, refOf } from '../
 import { settleLimit } from '../../model/concurrency';
 import { isForbidden, isNotFound } from '../../kube/errors';
 import { ChangeSet, errorMessage } from './change-set';
+import { isSopsEncrypted } from '../../render/sops';
 import { Inventory, InventoryStore, normalizeRefs, sameRefs } from '../state/inventory';
 import { LiveState, lean } from '../../kube/live';
 import { DesiredApp } from '../source/load';
@@ -34,6 +35,8 @@ export interface ApplyContext {
   readonly hpaCache?: Map<string, Promise<Manifest[]>>;
   /** Told of every object written, with the server's answer (the drift watch expects it). @default - none */
   readonly onWritten?: (app: string, written: Manifest) => void;
+  /** Decrypts SOPS documents before anything else looks at them. @default - none: encrypted objects fail their app */
+  readonly decrypt?: (m: Manifest) => Promise<Manifest>;
 }
 
 export type Change = 'created' | 'configured' | 'unchanged';
@@ -168,6 +171,20 @@ async function autoscaled(ctx: ApplyContext, prepared: readonly PreparedObject[]
  */
 export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inventory | undefined): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {
   const report = new ChangeSet(app.name, app.env);
+  // SOPS documents are decrypted first, in memory: one that cannot be fails the app before any request.
+  if (app.objects.some((o) => isSopsEncrypted(o.manifest))) {
+    const plain: DesiredApp['objects'][number][] = [];
+    for (const o of app.objects) {
+      try {
+        if (isSopsEncrypted(o.manifest) && !ctx.decrypt) throw new Error('SOPS-encrypted, and the agent has no decryption key (--decryption-secret)');
+        plain.push(ctx.decrypt ? { ...o, manifest: await ctx.decrypt(o.manifest) } : o);
+      } catch (e) {
+        report.fail({ kind: 'decryption', ref: refOf(o.manifest), origin: o.origin, message: errorMessage(e), cause: e });
+      }
+    }
+    if (report.problems.length > 0) return { report, prepared: [] };
+    app = { ...app, objects: plain };
+  }
   const revisionCrds = crdKinds(app.objects.map((o) => o.manifest));
   const { objects: preparedRaw, problems } = await prepare(app, ctx.objects, ctx.defaultNamespace, revisionCrds);
   if (problems.length > 0) {

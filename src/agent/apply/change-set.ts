@@ -36,6 +36,8 @@ export type ProblemKind =
   | 'dependency-not-ready'
   /** Apps depend on each other in a cycle. */
   | 'dependency-cycle'
+  /** A SOPS-encrypted object could not be decrypted (wrong or missing key, tampered, half-encrypted): nothing was written. */
+  | 'decryption'
   /** Anything else that threw (typically the apiserver went away). */
   | 'internal';
 
@@ -117,6 +119,8 @@ export function formatProblem(p: AppProblem): string {
       return `DependencyNotReady: waits for ${p.message}`;
     case 'dependency-cycle':
       return `dependency cycle among ${p.message}`;
+    case 'decryption':
+      return `not decrypted, nothing of this app was written: ${where}${p.message}`;
     case 'internal':
       return `reconcile failed: ${p.message}`;
     default:
