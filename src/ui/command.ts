@@ -1,0 +1,66 @@
+import { KubeClient } from '../agent/kube';
+import { loadKubeconfig } from '../agent/kubeconfig';
+import { gitAuth } from '../cli/flags';
+import { Output } from '../cli/output';
+import { UsageError } from '../errors';
+import { DeployRepo } from './deploy-repo';
+import { UiServer } from './server';
+
+/** Flags of `synthops ui`. */
+export interface UiCommandOptions {
+  /** Port on 127.0.0.1 (0: any free port). */
+  readonly port: string;
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly agentNamespace: string;
+  /** Deploy repo and branch, to compare objects with Git and show the branch history. */
+  readonly repo?: string;
+  readonly branch?: string;
+  readonly path: string;
+  readonly gitTokenFile?: string;
+  readonly sshKey?: string;
+  readonly knownHosts?: string;
+}
+
+function port(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--port: "${value}" is not a port number`);
+  return Number(value);
+}
+
+/** Starts the UI server and the parts it needs; the caller closes the result. */
+export async function startUi(opts: UiCommandOptions): Promise<{ server: UiServer; close: () => Promise<void> }> {
+  if (Boolean(opts.repo) !== Boolean(opts.branch)) throw new UsageError('--repo and --branch go together');
+  const access = loadKubeconfig(opts.kubeconfig, { context: opts.context });
+  const client = new KubeClient(access);
+  const repo = opts.repo && opts.branch ? new DeployRepo({ url: opts.repo, branch: opts.branch, path: opts.path, auth: gitAuth(opts) }) : undefined;
+  const contextLabel = opts.context ? `context ${opts.context}` : access.source.replace(/^kubeconfig .*\(context "(.*)"\)$/, 'context $1');
+  const server = new UiServer({ client, namespace: opts.agentNamespace, contextLabel, repo });
+  try {
+    await server.listen(port(opts.port));
+  } catch (e) {
+    client.close();
+    repo?.dispose();
+    throw new UsageError(`cannot listen on 127.0.0.1:${opts.port}: ${(e as Error).message}`);
+  }
+  return {
+    server,
+    close: async () => {
+      await server.close();
+      client.close();
+      repo?.dispose();
+    },
+  };
+}
+
+/** `synthops ui`: serves the read-only dashboard on 127.0.0.1 until SIGINT or SIGTERM. Opens nothing by itself. */
+export async function runUi(opts: UiCommandOptions, io: Output): Promise<number> {
+  const ui = await startUi(opts);
+  io.out(`synthops ui: ${ui.server.url}`);
+  io.out(`reading namespace ${opts.agentNamespace} with your kubeconfig; read-only; Ctrl-C stops it`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await ui.close();
+  return 0;
+}
