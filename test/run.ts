@@ -11,7 +11,7 @@ import { down, isHealthy, readState, up } from './cluster/plane';
 
 const ROOT = path.resolve(__dirname, '..');
 // Test files that talk to a cluster live in these folders.
-const CLUSTER_DIRS = ['cluster', 'agent', 'e2e'];
+const CLUSTER_DIRS = ['cluster', 'agent', 'e2e', 'ui'];
 
 function findTests(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

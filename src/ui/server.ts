@@ -191,7 +191,7 @@ export class UiServer {
     const problem = this.view.syncProblem;
     if (problem || !this.view.appsyncs.synced) {
       const live = problem ? renderProblem(problem, 'This page') : html`<p>Reading AppSyncs…</p>`;
-      return { page: { status: problem ? 503 : 200, frame: this.frame({ title: name, head: html`${crumbs([['Apps', '/'], [name, undefined]])}<h1>${name}</h1>`, live, scope: `app:${name}` }) } };
+      return { page: { status: 200, frame: this.frame({ title: name, head: html`${crumbs([['Apps', '/'], [name, undefined]])}<h1>${name}</h1>`, live, scope: `app:${name}` }) } };
     }
     return { page: this.notFound(`No app ${name} in namespace ${namespace}: the agent has not written its AppSync, or removed it.`) };
   }

@@ -57,7 +57,8 @@ td.num{text-align:right;white-space:nowrap}
 .counts a[aria-current=true]{outline:2px solid var(--focus)}
 .counts .n{font-size:1.25em;font-weight:700}
 form.filter{display:flex;flex-wrap:wrap;gap:.8em;align-items:end;margin:.4em 0 .8em}
-form.filter label{display:flex;flex-direction:column;font-size:.85em;font-weight:600;gap:.2em}
+form.filter .field{display:flex;flex-direction:column;gap:.2em}
+form.filter label{font-size:.85em;font-weight:600}
 input,select,button{font:inherit;color:var(--text);background:var(--bg);border:1px solid var(--muted);border-radius:.35em;padding:.3em .5em}
 button{background:var(--surface);cursor:pointer}
 .summary{display:grid;grid-template-columns:max-content 1fr;gap:.25em 1.2em;margin:.6em 0}

@@ -63,9 +63,9 @@ git push origin HEAD:${branch}</code></pre>
 </section>`;
 }
 
-function list(title: string, items: readonly string[] | undefined, note?: string): Html {
+function list(id: string, title: string, items: readonly string[] | undefined, note?: string): Html {
   if (!items || items.length === 0) return html``;
-  return html`<h2>${title}</h2>${note ? html`<p class="muted">${note}</p>` : ''}<ul>${items.map((i) => html`<li>${i}</li>`)}</ul>`;
+  return html`<h2 id="${id}">${title}</h2>${note ? html`<p class="muted">${note}</p>` : ''}<ul>${items.map((i) => html`<li>${i}</li>`)}</ul>`;
 }
 
 /** The live part of an app page. */
@@ -93,10 +93,10 @@ ${st.conditions && st.conditions.length > 0
     ? html`<table><thead><tr><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Message</th><th scope="col">Since</th></tr></thead>
 <tbody>${st.conditions.map((c) => html`<tr><td>${c.type}</td><td>${c.status}</td><td>${c.reason}</td><td class="msg">${c.message}</td><td>${timeAgo(c.lastTransitionTime, now)}</td></tr>`)}</tbody></table>`
     : html`<p class="muted">No conditions yet.</p>`}
-${list('Errors', st.errors)}
+${list('errors-h', 'Errors', st.errors)}
 <h2>Objects</h2>
 ${inventory(d)}
-${list('Drift', st.drift, 'Live objects that differ from Git while the app is suspended (nothing is written).')}
+${list('drift-h', 'Drift', st.drift, 'Live objects that differ from Git while the app is suspended (nothing is written).')}
 ${st.historyRewrite ? html`<p class="panel warn">The deploy branch was rewritten ${timeAgo(st.historyRewrite.time, now)}: from <span class="mono">${shortSha(st.historyRewrite.from)}</span> to <span class="mono">${shortSha(st.historyRewrite.to)}</span>.</p>` : ''}
 <h2>Last reconciles</h2>
 ${st.history && st.history.length > 0

@@ -16,9 +16,9 @@ export function stateBadge(state: UiState): Html {
 export function renderFilterForm(filter: OverviewFilter, envs: readonly string[]): Html {
   const opt = (value: string, label: string, selected: boolean) => html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
   return html`<form class="filter" method="get" action="/" role="search" aria-label="Filter apps">
-<label>Search<input type="search" name="q" value="${filter.q}" placeholder="app, message, revision"></label>
-<label>State<select name="state">${opt('', 'All states', !filter.state)}${STATES.map((s) => opt(s, STATE_LABELS[s], filter.state === s))}</select></label>
-<label>Environment<select name="env">${opt('', 'All environments', !filter.env)}${envs.map((e) => opt(e, e, filter.env === e))}</select></label>
+<div class="field"><label for="f-q">Search</label><input id="f-q" type="search" name="q" value="${filter.q}" placeholder="app, message, revision"></div>
+<div class="field"><label for="f-state">State</label><select id="f-state" name="state">${opt('', 'All states', !filter.state)}${STATES.map((s) => opt(s, STATE_LABELS[s], filter.state === s))}</select></div>
+<div class="field"><label for="f-env">Environment</label><select id="f-env" name="env">${opt('', 'All environments', !filter.env)}${envs.map((e) => opt(e, e, filter.env === e))}</select></div>
 <button type="submit">Apply</button>
 ${filter.q || filter.state || filter.env ? html`<a href="/">Clear</a>` : ''}
 </form>`;
@@ -62,7 +62,7 @@ export function renderOverviewLive(o: Overview, all: readonly AppSync[], filter:
   };
   const body = o.rows.map((r) => row(r, now));
   return html`<h2 class="visually-hidden">Counts per state</h2>
-<ul class="counts" aria-label="Apps per state (select to filter)">${STATES.map(count)}</ul>
+<ul class="counts" aria-label="Apps per state">${STATES.map(count)}</ul>
 ${sources(all)}
 ${o.total === 0
     ? html`<p>No apps yet: the agent has not written any AppSync in this namespace.</p>`
