@@ -28,7 +28,7 @@ function port(value: string): number {
 }
 
 /** Starts the UI server and the parts it needs; the caller closes the result. */
-export async function startUi(opts: UiCommandOptions): Promise<{ server: UiServer; close: () => Promise<void> }> {
+export async function startUi(opts: UiCommandOptions): Promise<{ server: UiServer; client: KubeClient; close: () => Promise<void> }> {
   if (Boolean(opts.repo) !== Boolean(opts.branch)) throw new UsageError('--repo and --branch go together');
   const access = loadKubeconfig(opts.kubeconfig, { context: opts.context });
   const client = new KubeClient(access);
@@ -44,6 +44,7 @@ export async function startUi(opts: UiCommandOptions): Promise<{ server: UiServe
   }
   return {
     server,
+    client,
     close: async () => {
       await server.close();
       client.close();

@@ -100,6 +100,33 @@ export function compareValues(live: unknown, desired: unknown, kind: string): Co
   return { lines, added, removed };
 }
 
+/** A rendered diff line, or a run of unchanged lines left out. */
+export type ShownLine = DiffLine | { readonly kind: 'skip'; readonly count: number };
+
+/**
+ * Long comparisons keep `context` unchanged lines around each change and fold the rest;
+ * short ones (up to `whole` lines) are shown whole, since YAML nesting is context too.
+ */
+export function foldUnchanged(lines: readonly DiffLine[], context = 5, whole = 60): ShownLine[] {
+  if (lines.length <= whole) return [...lines];
+  const near = new Array<boolean>(lines.length).fill(false);
+  lines.forEach((l, i) => {
+    if (l.kind === 'same') return;
+    for (let j = Math.max(0, i - context); j <= Math.min(lines.length - 1, i + context); j++) near[j] = true;
+  });
+  const out: ShownLine[] = [];
+  let skipped = 0;
+  lines.forEach((l, i) => {
+    if (near[i]) {
+      if (skipped > 0) out.push({ kind: 'skip', count: skipped });
+      skipped = 0;
+      out.push(l);
+    } else skipped++;
+  });
+  if (skipped > 0) out.push({ kind: 'skip', count: skipped });
+  return out;
+}
+
 /** One manager's entry of `metadata.managedFields`, summarised. */
 export interface FieldOwner {
   readonly manager: string;

@@ -9,7 +9,12 @@ export interface OverviewFilter {
   readonly env?: string;
   /** Case-insensitive text in app, env, reason, message or revision. @default '' */
   readonly q: string;
+  /** Which page of rows (from 1), or every row. @default 1 */
+  readonly page?: number | 'all';
 }
+
+/** Rows per page: the worst come first, so the first page holds what needs a look. */
+export const PAGE_SIZE = 200;
 
 /** One row of the overview. */
 export interface OverviewRow {
@@ -31,11 +36,21 @@ export interface Overview {
 export function parseFilter(query: URLSearchParams): OverviewFilter {
   const state = query.get('state') ?? '';
   const env = query.get('env') ?? '';
+  const page = query.get('page') ?? '';
   return {
     state: (STATES as readonly string[]).includes(state) ? (state as UiState) : undefined,
     env: env || undefined,
     q: (query.get('q') ?? '').trim().slice(0, 200),
+    page: page === 'all' ? 'all' : /^[1-9]\d{0,5}$/.test(page) ? Number(page) : undefined,
   };
+}
+
+/** The rows of the filter's page, and where it starts (0-based). */
+export function pageOf<T>(rows: readonly T[], page: OverviewFilter['page']): { readonly rows: readonly T[]; readonly first: number; readonly pages: number } {
+  const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
+  if (page === 'all') return { rows, first: 0, pages };
+  const n = Math.min(page ?? 1, pages);
+  return { rows: rows.slice((n - 1) * PAGE_SIZE, n * PAGE_SIZE), first: (n - 1) * PAGE_SIZE, pages };
 }
 
 /** The query string of a filter (empty parts left out), with a leading `?` when not empty. */
@@ -44,6 +59,7 @@ export function filterQuery(f: OverviewFilter): string {
   if (f.state) p.set('state', f.state);
   if (f.env) p.set('env', f.env);
   if (f.q) p.set('q', f.q);
+  if (f.page && f.page !== 1) p.set('page', String(f.page));
   const s = p.toString();
   return s ? `?${s}` : '';
 }

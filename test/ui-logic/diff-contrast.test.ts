@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Manifest } from '../../src/synth/manifest';
 import { DARK, LIGHT, textPairs } from '../../src/ui/assets/palette';
-import { compareDryRun, compareFile, fieldOwners, fieldPaths, hideSecretValues, projectLike } from '../../src/ui/object-diff';
+import { DiffLine, compareDryRun, compareFile, fieldOwners, fieldPaths, foldUnchanged, hideSecretValues, projectLike } from '../../src/ui/object-diff';
 
 function withFields(m: Manifest, fieldsV1: Record<string, unknown>, extra: unknown[] = []): Manifest {
   return { ...m, metadata: { ...m.metadata, managedFields: [{ manager: 'synthops', operation: 'Apply', fieldsV1 }, ...extra] } };
@@ -32,6 +32,13 @@ describe('ui: desired against live', () => {
     const dry = withFields({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { p: 'bmV3LXNlY3JldA==' } }, { 'f:data': { 'f:p': {} } });
     const text = compareDryRun(dry, { ...dry, data: { p: 'b2xkLXNlY3JldA==' } }).lines.map((l) => l.text).join('\n');
     assert.doesNotMatch(text, /bmV3|b2xk/);
+  });
+
+  test('long comparisons fold unchanged lines away from the changes; short ones stay whole', () => {
+    const lines: DiffLine[] = Array.from({ length: 100 }, (_, i) => ({ kind: i === 50 ? 'add' : 'same', text: `l${i}` }));
+    const folded = foldUnchanged(lines, 2, 60);
+    assert.deepEqual(folded.map((l) => (l.kind === 'skip' ? `skip ${l.count}` : l.text)), ['skip 48', 'l48', 'l49', 'l50', 'l51', 'l52', 'skip 47']);
+    assert.equal(foldUnchanged(lines.slice(0, 10)).length, 10);
   });
 
   test('field owners list dotted paths', () => {

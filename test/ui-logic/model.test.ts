@@ -6,7 +6,7 @@ import type { AppSync } from '../../src/agent/status';
 import { Manifest } from '../../src/synth/manifest';
 import { liveHealth } from '../../src/ui/health-detail';
 import { ownedBy } from '../../src/ui/live-inventory';
-import { buildOverview, filterQuery, parseFilter } from '../../src/ui/overview-model';
+import { PAGE_SIZE, buildOverview, filterQuery, pageOf, parseFilter } from '../../src/ui/overview-model';
 import { describeProblem, readProblem } from '../../src/ui/problems';
 import { stateOf } from '../../src/ui/state';
 import { ago } from '../../src/ui/format';
@@ -42,6 +42,18 @@ describe('ui: app states', () => {
     assert.equal(parseFilter(new URLSearchParams('state=Bogus')).state, undefined);
     assert.equal(filterQuery({ state: 'Degraded', q: 'a b' }), '?state=Degraded&q=a+b');
     assert.equal(filterQuery({ q: '' }), '');
+  });
+
+  test('pages of rows: the first by default, any by number (clamped), or all', () => {
+    const rows = Array.from({ length: PAGE_SIZE * 2 + 5 }, (_, i) => i);
+    assert.deepEqual([pageOf(rows, undefined).rows.length, pageOf(rows, undefined).first, pageOf(rows, undefined).pages], [PAGE_SIZE, 0, 3]);
+    assert.deepEqual(pageOf(rows, 3).rows, [PAGE_SIZE * 2, PAGE_SIZE * 2 + 1, PAGE_SIZE * 2 + 2, PAGE_SIZE * 2 + 3, PAGE_SIZE * 2 + 4]);
+    assert.equal(pageOf(rows, 9).first, PAGE_SIZE * 2);
+    assert.equal(pageOf(rows, 'all').rows.length, rows.length);
+    assert.equal(parseFilter(new URLSearchParams('page=2')).page, 2);
+    assert.equal(parseFilter(new URLSearchParams('page=all')).page, 'all');
+    assert.equal(parseFilter(new URLSearchParams('page=-1')).page, undefined);
+    assert.equal(filterQuery({ q: '', page: 2 }), '?page=2');
   });
 
   test('ages', () => {

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import type { KubeClient } from '../../src/agent/kube';
 import { AppSync, AppSyncStatus, StatusStore } from '../../src/agent/status';
 import { testClient } from '../harness/agent';
-import { testNamespace } from '../harness/cluster';
+import { eventually, testNamespace } from '../harness/cluster';
 import { TestBrowser, WatchedPage, foreignRequests } from './support/browser';
 import { ApiProxy, powerlessKubeconfig, startTestUi } from './support/ui';
 
@@ -51,6 +51,11 @@ describe('ui: bad input', () => {
     const browser = await TestBrowser.launch(t);
     const w = await browser.page();
     await w.page.goto(ui.url);
+    // Pages render from the shared watch: loading the overview again asks the API server nothing.
+    const gets = ui.client.counts.GET;
+    for (let i = 0; i < 3; i++) await w.page.reload();
+    assert.equal(ui.client.counts.GET, gets, 'no API request per page view');
+    await eventually('one event stream for the one open page', async () => (ui.server.streams === 1 ? true : undefined), 5000);
     const row = w.page.locator('tr[data-app="dev.xss"]');
     assert.equal(await row.locator('td').first().innerText(), name);
     assert.equal(await row.locator('td.msg').innerText(), message);

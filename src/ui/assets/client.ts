@@ -38,6 +38,7 @@ export interface ClientWindow {
   readonly CSS: { escape(value: string): string };
   fetch(url: string, init: { headers: Record<string, string>; cache: string }): Promise<{ readonly status: number; text(): Promise<string> }>;
   setInterval(fn: () => void, ms: number): unknown;
+  setTimeout(fn: () => void, ms: number): unknown;
 }
 
 /** Runs in the browser. Must not reference anything outside itself: it is sent as its source text. */
@@ -53,6 +54,10 @@ export function liveClient(win: ClientWindow): void {
   let lost = false;
   let busy = false;
   let again = false;
+  let waiting = false;
+  let last = 0;
+  // While many apps change at once (a full reconcile of 1000 apps), refresh at most this often.
+  const minGapMs = 500;
 
   const show = (text: string | undefined): void => {
     if (!banner) return;
@@ -65,7 +70,19 @@ export function liveClient(win: ClientWindow): void {
       again = true;
       return;
     }
+    const wait = last + minGapMs - Date.now();
+    if (wait > 0) {
+      if (!waiting) {
+        waiting = true;
+        win.setTimeout(() => {
+          waiting = false;
+          void refresh();
+        }, wait);
+      }
+      return;
+    }
     busy = true;
+    last = Date.now();
     try {
       const r = await win.fetch(win.location.href, { headers: { 'X-Synthops-Fragment': 'live' }, cache: 'no-store' });
       const text = await r.text();

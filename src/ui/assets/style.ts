@@ -70,6 +70,7 @@ button{background:var(--surface);cursor:pointer}
 .tree ul{border-left:1px dashed var(--border);margin-left:.4em}
 .panel{border:1px solid var(--border);border-radius:.5em;padding:.6em 1em;background:var(--surface);margin:.6em 0}
 .panel.warn{border-color:var(--held-fg)}
+.panel h2{margin-top:.3em}
 .problem{border:1px solid var(--degraded-fg);background:var(--degraded-bg);color:var(--degraded-fg);border-radius:.5em;padding:.7em 1em;margin:.8em 0}
 .problem p{margin:.3em 0}
 pre{background:var(--surface);border:1px solid var(--border);border-radius:.4em;padding:.6em .8em;overflow-x:auto;margin:.4em 0}
@@ -77,6 +78,8 @@ pre.diff{padding:0}
 pre.diff span{display:block;padding:0 .8em;white-space:pre}
 pre.diff .add{background:var(--add-bg);color:var(--add-fg)}
 pre.diff .del{background:var(--del-bg);color:var(--del-fg)}
+pre.diff .skip{color:var(--muted);font-style:italic}
+.pager{display:flex;gap:1.2em;margin:.2em 0 1em}
 .legend span{margin-right:1em}
 .legend .add{color:var(--add-fg);background:var(--add-bg);padding:0 .4em}
 .legend .del{color:var(--del-fg);background:var(--del-bg);padding:0 .4em}

@@ -3,7 +3,7 @@ import type { AppSync } from '../../agent/status';
 import { describeObject } from '../../synth/manifest';
 import { shortSha, timeAgo } from '../format';
 import { Html, html } from '../html';
-import { hideSecretValues } from '../object-diff';
+import { ShownLine, foldUnchanged, hideSecretValues } from '../object-diff';
 import { ObjectView, withoutServerFields } from '../object-view';
 import { revisionUrl } from '../routes';
 import { renderProblem } from './problem';
@@ -27,7 +27,12 @@ function diff(v: ObjectView): Html {
   if (!c) return html``;
   if (c.added === 0 && c.removed === 0 && v.source.kind !== 'last-applied') return html`<p class="badge h-Healthy" data-field="diff-result">In sync: no difference in the fields synthops owns.</p>`;
   return html`<p class="legend" data-field="diff-result"><span class="del">- live</span><span class="add">+ desired</span> ${c.removed} line(s) removed, ${c.added} added</p>
-<pre class="diff" aria-label="Desired against live">${c.lines.map((l) => html`<span class="${l.kind}">${l.kind === 'add' ? '+ ' : l.kind === 'del' ? '- ' : '  '}${l.text}</span>`)}</pre>`;
+<pre class="diff" aria-label="Desired against live">${foldUnchanged(c.lines).map(line)}</pre>`;
+}
+
+function line(l: ShownLine): Html {
+  if (l.kind === 'skip') return html`<span class="skip">  … ${l.count} unchanged line(s)</span>`;
+  return html`<span class="${l.kind}">${l.kind === 'add' ? '+ ' : l.kind === 'del' ? '- ' : '  '}${l.text}</span>`;
 }
 
 /** The live part of an object page. */

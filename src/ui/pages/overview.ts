@@ -1,7 +1,7 @@
 import type { AppSync } from '../../agent/status';
 import { seconds, shortSha, timeAgo } from '../format';
 import { Html, html } from '../html';
-import { Overview, OverviewFilter, OverviewRow, filterQuery } from '../overview-model';
+import { Overview, OverviewFilter, OverviewRow, PAGE_SIZE, filterQuery, pageOf } from '../overview-model';
 import { ReadProblem } from '../problems';
 import { appUrl, revisionUrl } from '../routes';
 import { STATES, STATE_LABELS, UiState } from '../state';
@@ -57,18 +57,26 @@ export function renderOverviewLive(o: Overview, all: readonly AppSync[], filter:
   if (problem && (!synced || problem.kind !== 'unreachable')) return renderProblem(problem, 'The overview');
   if (!synced) return html`<p>Reading AppSyncs…</p>`;
   const count = (s: UiState) => {
-    const f: OverviewFilter = { ...filter, state: filter.state === s ? undefined : s };
+    const f: OverviewFilter = { ...filter, state: filter.state === s ? undefined : s, page: undefined };
     return html`<li><a href="/${filterQuery(f)}"${filter.state === s ? html` aria-current="true"` : ''}><span class="n">${o.counts[s]}</span>${stateBadge(s)}</a></li>`;
   };
-  const body = o.rows.map((r) => row(r, now));
+  const shown = pageOf(o.rows, filter.page);
+  const body = shown.rows.map((r) => row(r, now));
+  const range = shown.rows.length === o.rows.length ? `${o.rows.length}` : `${shown.first + 1}-${shown.first + shown.rows.length} of ${o.rows.length}`;
+  const current = filter.page === 'all' ? 'all' : Math.min(filter.page ?? 1, shown.pages);
+  const pager = shown.pages > 1
+    ? html`<nav class="pager" aria-label="Pages">${current !== 'all' && current > 1 ? html`<a href="/${filterQuery({ ...filter, page: current - 1 })}" rel="prev">Previous</a>` : ''}
+${current !== 'all' && current < shown.pages ? html`<a href="/${filterQuery({ ...filter, page: current + 1 })}" rel="next">Next ${Math.min(PAGE_SIZE, o.rows.length - shown.first - shown.rows.length)}</a>` : ''}
+${current === 'all' ? html`<a href="/${filterQuery({ ...filter, page: undefined })}">Show pages</a>` : html`<a href="/${filterQuery({ ...filter, page: 'all' })}">Show all ${o.rows.length}</a>`}</nav>`
+    : '';
   return html`<h2 class="visually-hidden">Counts per state</h2>
 <ul class="counts" aria-label="Apps per state">${STATES.map(count)}</ul>
 ${sources(all)}
 ${o.total === 0
     ? html`<p>No apps yet: the agent has not written any AppSync in this namespace.</p>`
     : html`<table class="apps">
-<caption>${o.rows.length === o.total ? `${o.total} apps` : `${o.rows.length} of ${o.total} apps`}, worst first</caption>
+<caption>${o.rows.length === o.total ? `${range} apps` : `${range} matching apps (of ${o.total})`}, worst first</caption>
 <thead><tr><th scope="col">App</th><th scope="col">Env</th><th scope="col">State</th><th scope="col">Reason</th><th scope="col">Message</th><th scope="col">Revision</th><th scope="col">Last sync</th><th scope="col">Commit to converged</th></tr></thead>
 <tbody>${body}</tbody>
-</table>${o.rows.length === 0 ? html`<p>No app matches the filter. <a href="/">Show all</a></p>` : ''}`}`;
+</table>${pager}${o.rows.length === 0 ? html`<p>No app matches the filter. <a href="/">Show all</a></p>` : ''}`}`;
 }

@@ -19,12 +19,12 @@ export interface SourcesData {
 // Reasons the agent gives when the source, not an app, is at fault.
 const SOURCE_REASONS = new Set(['SourceFailed', 'BuildFailed']);
 
-interface Seen { readonly revision: string; applied: number; attempted: number; last?: string; results: Set<string> }
+interface Seen { readonly revision: string; applied: number; attempted: number; last?: string; results: Set<string>; envs: Set<string> }
 
 function revisions(syncs: readonly AppSync[]): Seen[] {
   const by = new Map<string, Seen>();
   const get = (revision: string) => {
-    if (!by.has(revision)) by.set(revision, { revision, applied: 0, attempted: 0, results: new Set() });
+    if (!by.has(revision)) by.set(revision, { revision, applied: 0, attempted: 0, results: new Set(), envs: new Set() });
     return by.get(revision)!;
   };
   for (const s of syncs) {
@@ -33,6 +33,7 @@ function revisions(syncs: readonly AppSync[]): Seen[] {
     if (st?.lastAttemptedRevision) get(st.lastAttemptedRevision).attempted++;
     for (const h of st?.history ?? []) {
       const seen = get(h.revision);
+      seen.envs.add(s.spec.env);
       seen.results.add(h.result);
       if (!seen.last || h.startTime > seen.last) seen.last = h.startTime;
     }
@@ -53,6 +54,8 @@ export function renderSourcesLive(d: SourcesData): Html {
   const failing = d.syncs.filter((s) => SOURCE_REASONS.has(readyCondition(s)?.reason ?? ''));
   const seen = revisions(d.syncs);
   const live = new Map(seen.map((s) => [s.revision, s]));
+  // Each revision's anchor sits once: on its deploy-branch row if listed, else on its row here.
+  const inBranch = new Set(d.repo?.commits.map((c) => c.sha) ?? []);
   const envs = [...new Set(d.syncs.map((s) => s.spec.env))].sort();
   const rewrite = d.syncs.map((s) => s.status?.historyRewrite).filter((r) => r !== undefined).sort((a, b) => b.time.localeCompare(a.time))[0];
   return html`<h2>Agent fetch state</h2>
@@ -70,8 +73,8 @@ ${d.repo.commits.length > 0 ? html`<table><caption>Newest first</caption><thead>
   })}</tbody></table>` : ''}` : html`<p class="muted">Start <code>synthops ui</code> with <code>--repo</code> and <code>--branch</code> of the deploy branch to see its history and trailers here.</p>`}
 <h2>Revisions seen by the agent</h2>
 ${seen.length > 0
-    ? html`<table><thead><tr><th scope="col">Revision</th><th scope="col">Last reconcile</th><th scope="col">Applied by</th><th scope="col">Attempted by</th><th scope="col">Results</th></tr></thead>
-<tbody>${seen.map((s) => html`<tr${d.repo ? '' : html` id="rev-${s.revision}"`}><td class="mono" title="${s.revision}">${shortSha(s.revision)}</td><td>${timeAgo(s.last, now)}</td><td class="num">${s.applied}</td><td class="num">${s.attempted}</td><td>${[...s.results].sort().join(', ')}</td></tr>`)}</tbody></table>`
+    ? html`<table><thead><tr><th scope="col">Revision</th><th scope="col">Environments</th><th scope="col">Last reconcile</th><th scope="col">Applied by</th><th scope="col">Attempted by</th><th scope="col">Results</th></tr></thead>
+<tbody>${seen.map((s) => html`<tr${inBranch.has(s.revision) ? '' : html` id="rev-${s.revision}"`}><td class="mono" title="${s.revision}">${shortSha(s.revision)}</td><td>${[...s.envs].sort().join(', ')}</td><td>${timeAgo(s.last, now)}</td><td class="num">${s.applied}</td><td class="num">${s.attempted}</td><td>${[...s.results].sort().join(', ')}</td></tr>`)}</tbody></table>`
     : html`<p class="muted">No reconcile recorded yet.</p>`}
 ${failing.length > 0 ? html`<h2>Apps affected</h2><ul>${failing.map((s) => html`<li><a href="${appUrl(s.metadata.namespace, s.metadata.name)}">${s.spec.app}</a> (${s.spec.env})</li>`)}</ul>` : ''}`;
 }

@@ -13,6 +13,8 @@ import { testKubeconfig } from '../../harness/cluster';
 /** A running UI server. */
 export interface TestUi {
   readonly server: UiServer;
+  /** The UI's own API client (its request counts show what pages cost the API server). */
+  readonly client: KubeClient;
   /** Base URL, ending in `/`. */
   readonly url: string;
 }
@@ -30,7 +32,7 @@ export interface TestUiOptions {
 export async function startTestUi(t: TestContext, o: TestUiOptions): Promise<TestUi> {
   const ui = await startUi({ port: '0', kubeconfig: o.kubeconfig ?? await testKubeconfig(), agentNamespace: o.namespace, repo: o.repo, branch: o.branch, path: '.' });
   t.after(() => ui.close());
-  return { server: ui.server, url: ui.server.url };
+  return { server: ui.server, client: ui.client, url: ui.server.url };
 }
 
 function tempFile(t: TestContext, name: string, content: string): string {
