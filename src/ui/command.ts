@@ -10,15 +10,21 @@ import { UiServer } from './server';
 export interface UiCommandOptions {
   /** Port on 127.0.0.1 (0: any free port). */
   readonly port: string;
+  /** @default KUBECONFIG, else ~/.kube/config, else in-cluster */
   readonly kubeconfig?: string;
+  /** @default the kubeconfig's current-context */
   readonly context?: string;
   readonly agentNamespace: string;
-  /** Deploy repo and branch, to compare objects with Git and show the branch history. */
+  /** Deploy repo, to compare objects with Git and show the branch history. @default undefined: no Git */
   readonly repo?: string;
+  /** Deploy branch (with `repo`). @default undefined */
   readonly branch?: string;
   readonly path: string;
+  /** @default SYNTHOPS_GIT_TOKEN */
   readonly gitTokenFile?: string;
+  /** @default undefined: ssh's own */
   readonly sshKey?: string;
+  /** @default undefined: ssh's own */
   readonly knownHosts?: string;
 }
 

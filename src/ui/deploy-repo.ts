@@ -11,6 +11,7 @@ export interface DeployRepoOptions {
   readonly branch: string;
   /** Folder in the branch. @default '.' */
   readonly path?: string;
+  /** Git credentials. @default undefined: none (file://, public remotes) */
   readonly auth?: GitAuth;
   /** Commits of history fetched. @default 50 */
   readonly depth?: number;

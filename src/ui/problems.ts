@@ -6,7 +6,7 @@ export interface ResourceName {
   readonly resource: string;
   /** API group; '' for the core group. */
   readonly group: string;
-  /** Namespace of the request; undefined for cluster-wide reads. */
+  /** Namespace of the request. @default undefined: a cluster-wide read */
   readonly namespace?: string;
 }
 

@@ -119,8 +119,10 @@ export class UiServer {
     this.unsubscribe();
     this.view.stop();
     this.hub.close();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Browsers keep connections open; without this, close would wait for them.
     this.server.closeAllConnections();
+    await closed;
   }
 
   private push(c: ViewChange): void {

@@ -13,12 +13,15 @@ import { renderProblem } from './problem';
 export interface AppPageData {
   readonly sync: AppSync;
   readonly events: readonly AppEvent[];
+  /** Why the Events could not be read. @default undefined: they could */
   readonly eventsProblem?: ReadProblem;
+  /** The inventory as it is live. @default undefined: not read (see inventoryError) */
   readonly inventory?: LiveInventory;
-  /** Why the live inventory could not be read at all. */
+  /** Why the live inventory could not be read at all. @default undefined */
   readonly inventoryError?: string;
-  /** The deploy branch, when the UI was given it (for the approval commands). */
+  /** The deploy branch, when the UI was given it (for the approval commands). @default undefined: placeholders */
   readonly repo?: { readonly url: string; readonly branch: string };
+  /** The time ages are measured from. @default Date.now() */
   readonly now?: number;
 }
 

@@ -4,11 +4,11 @@ import { Html, html } from '../html';
 export interface PageFrame {
   /** The document title (prefix of " · synthops"). */
   readonly title: string;
-  /** Which main navigation entry is current. */
+  /** Which main navigation entry is current. @default undefined: none */
   readonly nav?: 'apps' | 'sources';
   /** Cluster context and namespace, shown in the header. */
   readonly context: string;
-  /** The banner text (API server unreachable), if any. */
+  /** The banner text (API server unreachable). @default undefined: no banner */
   readonly banner?: string;
   /** Heading and anything else that does not change while the page is open. */
   readonly head: Html;

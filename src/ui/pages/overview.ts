@@ -28,16 +28,9 @@ function row(r: OverviewRow, now: number): Html {
   const s: AppSync = r.sync;
   const st = s.status;
   const rev = st?.lastAppliedRevision;
-  return html`<tr data-app="${s.metadata.name}" data-state="${r.state}">
-<td><a href="${appUrl(s.metadata.namespace, s.metadata.name)}">${s.spec.app}</a></td>
-<td>${s.spec.env}</td>
-<td>${stateBadge(r.state)}</td>
-<td>${r.reason}</td>
-<td class="msg">${r.message}</td>
-<td class="mono">${rev ? html`<a href="${revisionUrl(rev)}" title="${rev}">${shortSha(rev)}</a>` : html`<span class="muted">-</span>`}</td>
-<td>${timeAgo(st?.lastSyncTime, now)}</td>
-<td class="num">${seconds(st?.commitToConvergedSeconds)}</td>
-</tr>`;
+  // One line per row: whitespace between cells would be 9000 more text nodes at 1000 apps.
+  return html`<tr data-app="${s.metadata.name}" data-state="${r.state}"><td><a href="${appUrl(s.metadata.namespace, s.metadata.name)}">${s.spec.app}</a></td><td>${s.spec.env}</td><td>${stateBadge(r.state)}</td><td>${r.reason}</td><td class="msg">${r.message}</td><td class="mono">${rev ? html`<a href="${revisionUrl(rev)}">${shortSha(rev)}</a>` : html`<span class="muted">-</span>`}</td><td>${timeAgo(st?.lastSyncTime, now)}</td><td class="num">${seconds(st?.commitToConvergedSeconds)}</td></tr>
+`;
 }
 
 /** Revisions live across the apps, most used first: the sources line of the overview. */

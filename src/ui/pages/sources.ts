@@ -10,9 +10,11 @@ import { renderProblem } from './problem';
 /** What the sources page shows. */
 export interface SourcesData {
   readonly syncs: readonly AppSync[];
+  /** Why AppSyncs cannot be read. @default undefined: they can */
   readonly problem?: ReadProblem;
-  /** The deploy branch when the UI was given it. */
+  /** The deploy branch when the UI was given it. @default undefined: not given */
   readonly repo?: { readonly url: string; readonly branch: string; readonly path: string; readonly fetchedAt?: string; readonly error?: string; readonly commits: readonly DeployCommit[] };
+  /** The time ages are measured from. @default Date.now() */
   readonly now?: number;
 }
 

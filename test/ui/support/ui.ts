@@ -24,7 +24,9 @@ export interface TestUiOptions {
   readonly namespace: string;
   /** Kubeconfig of the user the UI reads as. @default the admin kubeconfig of the test cluster */
   readonly kubeconfig?: string;
+  /** @default undefined: no deploy repo */
   readonly repo?: string;
+  /** @default undefined */
   readonly branch?: string;
 }
 
