@@ -13,7 +13,7 @@ import { down, isHealthy, readState, up } from './cluster/plane';
 
 const ROOT = path.resolve(__dirname, '..');
 // Test files that talk to a cluster live in these folders.
-const CLUSTER_DIRS = ['cluster', 'agent', 'e2e'];
+const CLUSTER_DIRS = ['cluster', 'agent', 'e2e', 'ui'];
 // Test files that run the built tools live in these folders.
 const TOOLS_DIRS = ['render'];
 

@@ -10,6 +10,7 @@ const statusCmd = () => import('./status');
 const synthCmd = () => import('./synth');
 const initCmd = () => import('./init');
 const bootstrapCmd = () => import('./bootstrap');
+const uiCmd = () => import('./ui');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -156,6 +157,17 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--agent-namespace <name>', "the agent's namespace", 'synthops-system')
     .option('--env <name>', 'only this environment')
     .action(async (app, opts) => { result.code = await (await statusCmd()).runStatus(app, opts, io); });
+
+  gitFlags(program.command('ui')
+    .description('a read-only web dashboard on 127.0.0.1, reading the cluster as you (your kubeconfig); prints its URL, opens nothing')
+    .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', '8090')
+    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (default: its current-context)')
+    .option('--agent-namespace <name>', "the agent's namespace", 'synthops-system')
+    .option('--repo <url>', 'deploy repo: compare objects with Git and show the branch history')
+    .option('--branch <name>', 'deploy branch (with --repo)')
+    .option('--path <dir>', 'folder in the branch', '.'))
+    .action(async (opts) => { result.code = await (await uiCmd()).runUi(opts, io); });
 
   return program;
 }

@@ -46,7 +46,8 @@ export const LAYERS: Readonly<Record<Layer, readonly Layer[] | typeof ANY>> = {
   // `diff --cluster` reads the inventories the agent wrote.
   publish: [...BASE, 'synth', 'author', 'agent/state'],
   bootstrap: [...BASE, ...AGENT],
-  ui: [...BASE, 'agent/state', 'publish'],
+  // A reader of what the agent writes: its status, inventories, health rules and the deploy branch.
+  ui: [...BASE, 'agent/source', 'agent/apply', 'agent/state', 'publish'],
   cli: ANY,
   'index.ts': ['author', 'model', 'synth'],
 };
