@@ -8,12 +8,19 @@ import { WatchedList } from './watched-list';
 export interface AppEvent {
   readonly metadata: { readonly name: string; readonly resourceVersion?: string };
   readonly involvedObject: { readonly name: string; readonly kind?: string };
+  /** `Normal` or `Warning`. @default - shown as Normal */
   readonly type?: string;
+  /** @default - none shown */
   readonly reason?: string;
+  /** @default - none shown */
   readonly message?: string;
+  /** How often the Event repeated. @default 1 */
   readonly count?: number;
+  /** @default - the event time */
   readonly firstTimestamp?: string;
+  /** @default - the event time */
   readonly lastTimestamp?: string;
+  /** Set by newer clients instead of the timestamps. @default - the last timestamp */
   readonly eventTime?: string;
 }
 

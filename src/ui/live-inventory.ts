@@ -10,7 +10,7 @@ import { ReadProblem, readProblem } from './problems';
 /** One object of the tree: an inventory object, or something it owns. */
 export interface LiveNode {
   readonly ref: ObjectRef;
-  /** The live object; undefined when it does not exist or could not be read. */
+  /** The live object. @default - none: it does not exist or could not be read */
   readonly object?: Manifest;
   readonly health: LiveHealth['health'] | 'Missing' | 'Unknown';
   readonly reason: string;

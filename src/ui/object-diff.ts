@@ -131,7 +131,9 @@ export function foldUnchanged(lines: readonly DiffLine[], context = 5, whole = 6
 export interface FieldOwner {
   readonly manager: string;
   readonly operation: string;
+  /** The subresource it wrote (`status`, `scale`). @default - the object itself */
   readonly subresource?: string;
+  /** When it last wrote. @default - unknown */
   readonly time?: string;
   /** Dotted paths of the fields it owns, a few levels deep. */
   readonly fields: readonly string[];

@@ -19,11 +19,14 @@ export type DesiredSource =
 /** Everything the object page shows. */
 export interface ObjectView {
   readonly ref: ObjectRef;
+  /** The live object. @default - none: missing or unreadable (see liveProblem) */
   readonly live?: Manifest;
-  /** Why the live object could not be read. */
+  /** Why the live object could not be read. @default - none: it was read, or it does not exist */
   readonly liveProblem?: ReadProblem;
+  /** @default - none: no live object to assess */
   readonly health?: LiveHealth;
   readonly source: DesiredSource;
+  /** Desired against live. @default - none: one side is missing */
   readonly comparison?: Comparison;
   readonly owners: readonly FieldOwner[];
 }
