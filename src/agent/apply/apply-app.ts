@@ -167,7 +167,7 @@ async function autoscaled(ctx: ApplyContext, prepared: readonly PreparedObject[]
  * guards. Resolves to the report and the objects to watch for health.
  */
 export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inventory | undefined): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {
-  const report = new ChangeSet(app.name, app.env);
+  const report = new ChangeSet(app.name, app.env, app.objects.map((o) => o.manifest));
   const revisionCrds = crdKinds(app.objects.map((o) => o.manifest));
   const { objects: preparedRaw, problems } = await prepare(app, ctx.objects, ctx.defaultNamespace, revisionCrds);
   if (problems.length > 0) {
@@ -179,6 +179,8 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
 
   await ctx.live.refresh(prepared.filter((p) => !p.deferred).map((p) => refOf(p.manifest)));
   const current = prepared.filter((p) => !p.deferred);
+  // An admission policy may quote the old object: its values are as secret as the new.
+  report.knowSecrets(current.map((p) => ctx.live.get(refOf(p.manifest))));
   // Decided once per object: the first write and the validation both need it.
   const synced = new Set(current.filter((p) => inSync(p.manifest, ctx.live.get(refOf(p.manifest)))));
   const probe = firstWrite(ctx, prepared, synced);
