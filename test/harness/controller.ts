@@ -5,7 +5,7 @@ import * as path from 'path';
 import type { TestContext } from 'node:test';
 import { Controller } from '../../src/agent/controller/controller';
 import { KubeClient } from '../../src/kube/client';
-import { createLogger } from '../../src/agent/controller/log';
+import { Logger, createLogger } from '../../src/agent/controller/log';
 import { AgentMetrics } from '../../src/agent/controller/metrics';
 import { Notifier } from '../../src/agent/controller/notify';
 import { AgentServer } from '../../src/agent/controller/server';
@@ -35,6 +35,8 @@ export interface TestController {
   readonly notifier: Notifier;
   /** Lines the agent logged (parsed JSON). */
   readonly logs: Array<Record<string, unknown>>;
+  /** The agent's logger (its lines land in `logs`). */
+  readonly log: Logger;
 }
 
 /** Starts an agent; it is stopped when the test ends. */
@@ -66,7 +68,7 @@ export async function startController(t: TestContext, o: TestControllerOptions):
     client.close();
     fs.rmSync(workdir, { recursive: true, force: true });
   });
-  return { controller, metrics, url: `http://127.0.0.1:${port}`, notifier, logs };
+  return { controller, metrics, url: `http://127.0.0.1:${port}`, notifier, logs, log };
 }
 
 /** Value of one metric series (undefined if absent). */

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'util';
 import { Manifest, ObjectRef, identityKey, isCrd, isNamespace, refOf } from '../../model/manifest';
 import { settleLimit } from '../../model/concurrency';
 import { isForbidden, isNotFound } from '../../kube/errors';
-import { ChangeSet, errorMessage } from './change-set';
+import { AppProblem, ChangeSet, errorMessage } from './change-set';
 import { isSopsEncrypted } from '../../render/sops';
 import { Inventory, InventoryStore, normalizeRefs, sameRefs } from '../state/inventory';
 import { LiveState, lean } from '../../kube/live';
@@ -170,8 +170,9 @@ async function autoscaled(ctx: ApplyContext, prepared: readonly PreparedObject[]
  * guards. Resolves to the report and the objects to watch for health.
  */
 export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inventory | undefined): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {
-  const report = new ChangeSet(app.name, app.env);
-  // SOPS documents are decrypted first, in memory: one that cannot be fails the app before any request.
+  // SOPS documents are decrypted first, in memory: one that cannot be fails the app before
+  // any request. The change set then knows the plaintext, so it can redact it from messages.
+  const undecrypted: AppProblem[] = [];
   if (app.objects.some((o) => isSopsEncrypted(o.manifest))) {
     const plain: DesiredApp['objects'][number][] = [];
     for (const o of app.objects) {
@@ -179,11 +180,15 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
         if (isSopsEncrypted(o.manifest) && !ctx.decrypt) throw new Error('SOPS-encrypted, and the agent has no decryption key (--decryption-secret)');
         plain.push(ctx.decrypt ? { ...o, manifest: await ctx.decrypt(o.manifest) } : o);
       } catch (e) {
-        report.fail({ kind: 'decryption', ref: refOf(o.manifest), origin: o.origin, message: errorMessage(e), cause: e });
+        undecrypted.push({ kind: 'decryption', ref: refOf(o.manifest), origin: o.origin, message: errorMessage(e), cause: e });
       }
     }
-    if (report.problems.length > 0) return { report, prepared: [] };
     app = { ...app, objects: plain };
+  }
+  const report = new ChangeSet(app.name, app.env, app.objects.map((o) => o.manifest));
+  if (undecrypted.length > 0) {
+    for (const p of undecrypted) report.fail(p);
+    return { report, prepared: [] };
   }
   const revisionCrds = crdKinds(app.objects.map((o) => o.manifest));
   const { objects: preparedRaw, problems } = await prepare(app, ctx.objects, ctx.defaultNamespace, revisionCrds);
@@ -196,6 +201,8 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
 
   await ctx.live.refresh(prepared.filter((p) => !p.deferred).map((p) => refOf(p.manifest)));
   const current = prepared.filter((p) => !p.deferred);
+  // An admission policy may quote the old object: its values are as secret as the new.
+  report.knowSecrets(current.map((p) => ctx.live.get(refOf(p.manifest))));
   // Decided once per object: the first write and the validation both need it.
   const synced = new Set(current.filter((p) => inSync(p.manifest, ctx.live.get(refOf(p.manifest)))));
   const probe = firstWrite(ctx, prepared, synced);

@@ -1,5 +1,6 @@
 import { HealthStatus, ObjectHealth } from '../../model/health';
-import { ObjectRef, describeObject } from '../../model/manifest';
+import { Manifest, ObjectRef, describeObject } from '../../model/manifest';
+import { Redactor, redactError } from '../../model/redact';
 import { KubeApiError } from '../../kube/errors';
 
 /** What happened (or, in a dry run, would happen) to one object. */
@@ -70,11 +71,21 @@ export class ChangeSet {
   public status: AppStatus = 'Applied';
   public readonly entries: ChangeEntry[] = [];
   public readonly problems: AppProblem[] = [];
+  private redactor: Redactor;
 
+  /** `secrets`: the app's desired objects; the values of its Secrets never enter a problem. */
   constructor(
     public readonly app: string,
     public readonly env: string,
-  ) {}
+    secrets: Iterable<Manifest | undefined> = [],
+  ) {
+    this.redactor = Redactor.of(secrets);
+  }
+
+  /** Keeps the values of these Secrets (live ones the agent read: old values) out of problems too. */
+  public knowSecrets(manifests: Iterable<Manifest | undefined>): void {
+    this.redactor = this.redactor.with(manifests);
+  }
 
   /** Records what happened to one object. */
   public record(action: ObjectAction, ref: ObjectRef, detail: { origin?: string; note?: string; reason?: string } = {}): void {
@@ -83,7 +94,10 @@ export class ChangeSet {
 
   /** Records a problem; the app has failed (or, for a dependency, is skipped). */
   public fail(problem: AppProblem): void {
-    this.problems.push(problem);
+    // The one place problem text enters: every report, log line, Event, status and
+    // alert is formatted from these, so Secret values are redacted here, at birth.
+    const fix = (text: string) => this.redactor.redactAbout(problem.ref, text);
+    this.problems.push({ ...problem, message: fix(problem.message), ...(problem.cause === undefined ? {} : { cause: redactError(problem.cause, fix) }) });
     this.status = problem.kind === 'dependency-not-ready' ? 'Skipped' : 'Failed';
   }
 

@@ -9,7 +9,7 @@ import { DesiredApp } from '../source/load';
 import { LoadedRevision } from '../source/revision';
 import { SourceSpec, loadFetched } from '../reconcile/step';
 import { ParseCache } from '../source/parse-cache';
-import { Logger } from './log';
+import { Logger, redactInLogs } from './log';
 import { AgentMetrics } from './metrics';
 import { Notifier } from './notify';
 import { AppResult, ReconcileOptions, ReconcileResult, reconcile } from '../reconcile/reconcile';
@@ -204,6 +204,7 @@ export class Controller {
       await this.checkHistory(previous, rev);
       try {
         this.loaded = loadFetched(rev, { ...this.o.load, cache: this.parsed });
+        redactInLogs(this.o.log, this.loaded.apps.flatMap((a) => a.objects.map((o) => o.manifest)));
       } catch (e) {
         if (!(e instanceof LoadError)) throw e;
         this.o.log.error({ step: 'load', revision: rev.sha, err: e.message }, 'revision rejected');

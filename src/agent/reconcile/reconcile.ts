@@ -173,7 +173,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     });
     const applied = runs.map((r, i) => {
       if (r.ok) return r.value;
-      const c = new ChangeSet(level[i].name, env);
+      const c = new ChangeSet(level[i].name, env, level[i].objects.map((o) => o.manifest));
       c.fail({ kind: 'internal', message: (r.error as Error).message, cause: r.error });
       return { report: c, prepared: [] };
     });
