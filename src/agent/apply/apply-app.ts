@@ -164,27 +164,35 @@ async function autoscaled(ctx: ApplyContext, prepared: readonly PreparedObject[]
 }
 
 /**
+ * The app with its SOPS documents decrypted (in memory). One that cannot be is a
+ * problem of the app, which then fails before any request.
+ */
+async function decryptApp(ctx: ApplyContext, app: DesiredApp): Promise<{ app: DesiredApp; problems: AppProblem[] }> {
+  if (!app.objects.some((o) => isSopsEncrypted(o.manifest))) return { app, problems: [] };
+  const problems: AppProblem[] = [];
+  const objects: DesiredApp['objects'][number][] = [];
+  for (const o of app.objects) {
+    try {
+      if (!isSopsEncrypted(o.manifest)) objects.push(o);
+      else if (!ctx.decrypt) throw new Error('SOPS-encrypted, and the agent has no decryption key (--decryption-secret)');
+      else objects.push({ ...o, manifest: await ctx.decrypt(o.manifest) });
+    } catch (e) {
+      problems.push({ kind: 'decryption', ref: refOf(o.manifest), origin: o.origin, message: errorMessage(e), cause: e });
+    }
+  }
+  return { app: { ...app, objects }, problems };
+}
+
+/**
  * Reconciles one app: prepare, validate every object by server-side dry-run (nothing
  * is written if any fails), apply the changed ones in stages (CRDs and Namespaces
  * first, then kind order), record the inventory, and prune what left Git within the
  * guards. Resolves to the report and the objects to watch for health.
  */
 export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inventory | undefined): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {
-  // SOPS documents are decrypted first, in memory: one that cannot be fails the app before
-  // any request. The change set then knows the plaintext, so it can redact it from messages.
-  const undecrypted: AppProblem[] = [];
-  if (app.objects.some((o) => isSopsEncrypted(o.manifest))) {
-    const plain: DesiredApp['objects'][number][] = [];
-    for (const o of app.objects) {
-      try {
-        if (isSopsEncrypted(o.manifest) && !ctx.decrypt) throw new Error('SOPS-encrypted, and the agent has no decryption key (--decryption-secret)');
-        plain.push(ctx.decrypt ? { ...o, manifest: await ctx.decrypt(o.manifest) } : o);
-      } catch (e) {
-        undecrypted.push({ kind: 'decryption', ref: refOf(o.manifest), origin: o.origin, message: errorMessage(e), cause: e });
-      }
-    }
-    app = { ...app, objects: plain };
-  }
+  // SOPS documents are decrypted first, in memory; the change set then knows the plaintext to redact it.
+  const { app: plain, problems: undecrypted } = await decryptApp(ctx, app);
+  app = plain;
   const report = new ChangeSet(app.name, app.env, app.objects.map((o) => o.manifest));
   if (undecrypted.length > 0) {
     for (const p of undecrypted) report.fail(p);
