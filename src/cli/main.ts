@@ -82,7 +82,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--known-hosts <file>', 'known_hosts for ssh remotes');
 
   gitFlags(program.command('publish')
-    .description('synth, then commit dist/ to the deploy branch (one commit per source commit, none when unchanged, never forced)')
+    .description('synth, then commit dist/ to the deploy branch (one commit per source commit, none when unchanged unless --allow-prune approves something new, never forced; refused over a rollback unless the source commit is newer than what it rolled back from)')
     .requiredOption('--repo <url>', 'deploy repo')
     .requiredOption('--branch <name>', 'deploy branch (created as an orphan branch if missing)')
     .option('--source-commit <sha>', 'source commit for the Source-Commit trailer (default: HEAD of the config repo)')
@@ -90,6 +90,8 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('-o, --out <dir>', 'synth output folder', 'dist')
     .option('-C, --root <dir>', 'config repo root', process.cwd())
     .option('--skip-synth', 'publish the existing dist/ (verified against its index) instead of running synth')
+    .option('--allow-prune <apps>', 'approve the held prunes of these apps (repeatable, or comma separated; * for all) with an Allow-Prune trailer; commits even when the output is unchanged, so the approval reaches the agent', collect)
+    .option('--force-after-rollback', 'publish even when the tip is a rollback and the source commit is not newer than what it rolled back from (undoes the rollback)')
     .option('--no-cache', 'synth without the synth cache (the output is the same)')
     .option('--cache-dir <dir>', 'synth cache folder, relative to the root (default: node_modules/.cache/synthops/synth)'))
     .action(async (opts) => { result.code = await (await gitSideCmd()).runPublish(opts, io); });

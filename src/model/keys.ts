@@ -46,6 +46,8 @@ export const TRAILERS = {
   sourceRepo: 'Source-Repo',
   rollbackOf: 'Rollback-Of',
   rollbackTo: 'Rollback-To',
+  /** On a rollback: the newest source commit it rolled back from (publish refuses to bring it, or older, back). */
+  rollbackOfSource: 'Rollback-Of-Source',
   allowPrune: 'Allow-Prune',
   imagePrevious: 'Image-Previous',
 } as const;
