@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { SynthopsError } from '../model/errors';
-import { Output, processOutput } from './output';
+import { describeFailure } from './failure';
+import { Output, exitQuietlyWhenOutputCloses, processOutput } from './output';
 
 // Commands are loaded when they run: `synth` must not pay for the Kubernetes client,
 // git and metrics libraries that only the agent and the Git side need.
@@ -154,6 +154,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
 
 /** Runs the CLI; resolves to the process exit code (0 ok, 1 job failed, 2 bad usage). */
 export async function main(argv: string[], io: Output = processOutput): Promise<number> {
+  if (io === processOutput) exitQuietlyWhenOutputCloses();
   const result = { code: 0 };
   const program = buildProgram(io, result);
   try {
@@ -161,11 +162,9 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
     return result.code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof SynthopsError) {
-      io.err(`error: ${e.message}`);
-      return e.exitCode;
-    }
-    io.err(`error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-    return 1;
+    const failure = describeFailure(e);
+    io.err(failure.line);
+    if (process.env.SYNTHOPS_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
+    return failure.exitCode;
   }
 }
