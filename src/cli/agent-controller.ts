@@ -10,7 +10,6 @@ import { redactUrl } from '../agent/source/fetch';
 import { UsageError } from '../model/errors';
 import { AgentCommandOptions, defaultWorkdir, repoName } from './agent-options';
 import { duration, gitAuth, signerTrust, webhookSecret } from './flags';
-import { Output } from './output';
 
 function listenAddress(value: string): { host: string; port: number } {
   const m = /^(?:(.*):)?(\d+)$/.exec(value);
@@ -19,7 +18,7 @@ function listenAddress(value: string): { host: string; port: number } {
 }
 
 /** The long-running agent: runs until SIGTERM/SIGINT, then shuts down cleanly and exits 0. */
-export async function runController(opts: AgentCommandOptions, timeoutMs: number, io: Output): Promise<number> {
+export async function runController(opts: AgentCommandOptions, timeoutMs: number): Promise<number> {
   const intervalMs = duration('--interval', opts.interval);
   const leaseMs = duration('--lease-duration', opts.leaseDuration);
   if (opts.notifyFormat !== 'json' && opts.notifyFormat !== 'slack') throw new UsageError(`--notify-format: "${opts.notifyFormat}" is not json or slack`);
@@ -46,8 +45,9 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
   });
   const server = new AgentServer(metrics, { ready: () => controller!.ready(), onWebhook: () => controller!.request('webhook', true) }, secret, log);
   const port = await server.listen(listen.port, listen.host);
+  // stdout carries JSON lines only: the address goes through the logger too.
+  log.info({ host: listen.host, port }, `listening on ${listen.host}:${port}`);
   log.info({ port, repo: redactUrl(opts.repo), branch: opts.branch, interval: opts.interval, identity, leaderElection: Boolean(leader) }, 'agent started');
-  io.out(`synthops agent listening on ${listen.host}:${port}`);
   await controller.start();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -13,7 +13,7 @@ import { AgentCommandOptions, defaultWorkdir, repoName } from './agent-options';
 export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<number> {
   const timeoutMs = duration('--timeout', opts.timeout);
   // The long-running agent's modules (metrics, logging, HTTP server) load only when it runs.
-  if (!opts.once) return (await import('./agent-controller')).runController(opts, timeoutMs, io);
+  if (!opts.once) return (await import('./agent-controller')).runController(opts, timeoutMs);
   const client = KubeClient.fromKubeconfig(opts.kubeconfig);
   try {
     const { revision, result } = await agentOnce({

@@ -29,7 +29,7 @@ export interface CacheFlags {
 }
 
 /** `synthops publish`. */
-export async function runPublish(opts: GitFlags & SignFlags & CacheFlags & { repo: string; branch: string; sourceCommit?: string; sourceRepo?: string; root: string; out: string; skipSynth?: boolean }, io: Output): Promise<number> {
+export async function runPublish(opts: GitFlags & SignFlags & CacheFlags & { repo: string; branch: string; sourceCommit?: string; sourceRepo?: string; root: string; out: string; skipSynth?: boolean; allowPrune?: string[]; forceAfterRollback?: boolean }, io: Output): Promise<number> {
   const r = await publish({ ...opts, cache: opts.cache !== false, auth: gitAuth(opts), signing: signingKey(opts) });
   io.out(r.status === 'unchanged' ? 'unchanged' : r.message);
   return 0;

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { SynthopsError } from '../model/errors';
-import { Output, processOutput } from './output';
+import { describeFailure } from './failure';
+import { Output, exitQuietlyWhenOutputCloses, processOutput } from './output';
 
 // Commands are loaded when they run: `synth` must not pay for the Kubernetes client,
 // git and metrics libraries that only the agent and the Git side need.
@@ -93,7 +93,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--gnupg-home <dir>', 'GnuPG home holding the OpenPGP secret key (default: gpg\'s own)');
 
   signFlags(gitFlags(program.command('publish')
-    .description('synth, then commit dist/ to the deploy branch (one commit per source commit, none when unchanged, never forced)')
+    .description('synth, then commit dist/ to the deploy branch (one commit per source commit, none when unchanged unless --allow-prune approves something new, never forced; refused over a rollback unless the source commit is newer than what it rolled back from)')
     .requiredOption('--repo <url>', 'deploy repo')
     .requiredOption('--branch <name>', 'deploy branch (created as an orphan branch if missing)')
     .option('--source-commit <sha>', 'source commit for the Source-Commit trailer (default: HEAD of the config repo)')
@@ -101,6 +101,8 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('-o, --out <dir>', 'synth output folder', 'dist')
     .option('-C, --root <dir>', 'config repo root', process.cwd())
     .option('--skip-synth', 'publish the existing dist/ (verified against its index) instead of running synth')
+    .option('--allow-prune <apps>', 'approve the held prunes of these apps (repeatable, or comma separated; * for all) with an Allow-Prune trailer; commits even when the output is unchanged, so the approval reaches the agent', collect)
+    .option('--force-after-rollback', 'publish even when the tip is a rollback and the source commit is not newer than what it rolled back from (undoes the rollback)')
     .option('--no-cache', 'synth without the synth cache (the output is the same)')
     .option('--cache-dir <dir>', 'synth cache folder, relative to the root (default: node_modules/.cache/synthops/synth)')))
     .action(async (opts) => { result.code = await (await gitSideCmd()).runPublish(opts, io); });
@@ -174,6 +176,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
 
 /** Runs the CLI; resolves to the process exit code (0 ok, 1 job failed, 2 bad usage). */
 export async function main(argv: string[], io: Output = processOutput): Promise<number> {
+  if (io === processOutput) exitQuietlyWhenOutputCloses();
   const result = { code: 0 };
   const program = buildProgram(io, result);
   try {
@@ -181,11 +184,9 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
     return result.code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof SynthopsError) {
-      io.err(`error: ${e.message}`);
-      return e.exitCode;
-    }
-    io.err(`error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-    return 1;
+    const failure = describeFailure(e);
+    io.err(failure.line);
+    if (process.env.SYNTHOPS_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
+    return failure.exitCode;
   }
 }

@@ -1,6 +1,6 @@
 import * as https from 'https';
 import * as http from 'http';
-import { KubeApiError, KubeUnreachableError, isNotFound } from './errors';
+import { KubeApiError, KubeUnreachableError, StatusDetails, isNotFound } from './errors';
 
 /** Content type of a server-side apply patch. */
 export const APPLY_PATCH = 'application/apply-patch+yaml';
@@ -183,8 +183,8 @@ export class KubeClient {
             resolve({ status, body: body as T });
             return;
           }
-          const s = body as { reason?: string; message?: string } | undefined;
-          reject(new KubeApiError(status, s?.reason ?? 'Unknown', s?.message ?? (text.trim() || `HTTP ${status}`)));
+          const s = body as { reason?: string; message?: string; details?: StatusDetails } | undefined;
+          reject(new KubeApiError(status, s?.reason ?? 'Unknown', s?.message ?? (text.trim() || `HTTP ${status}`), s?.details));
         });
         res.on('error', reject);
       });

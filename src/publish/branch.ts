@@ -57,17 +57,40 @@ export async function checkoutBranch(o: CheckoutOptions): Promise<BranchCheckout
   }
 }
 
-/** Commits everything in the work tree with `message`; false when there was nothing to commit. */
-export async function commitAll(c: BranchCheckout, message: string): Promise<boolean> {
+/** Stages everything in the work tree; true when the tree then differs from the tip. */
+export async function stageAll(c: BranchCheckout): Promise<boolean> {
   await c.git.raw(['add', '-A']);
-  if (!(await c.git.raw(['status', '--porcelain'])).trim()) return false;
+  return (await c.git.raw(['status', '--porcelain'])).trim() !== '';
+}
+
+/**
+ * Commits everything in the work tree with `message`; false when there was nothing to
+ * commit. With `allowEmpty`, a commit is made even when the tree is the tip's (its
+ * trailers are the news, e.g. an `Allow-Prune:` approval). Signed when the checkout
+ * has a signing key.
+ */
+export async function commitAll(c: BranchCheckout, message: string, allowEmpty = false): Promise<boolean> {
+  if (!(await stageAll(c)) && !allowEmpty) return false;
   const sign = c.signing ? signingConfig(c.signing) : { args: [], env: {} };
   try {
-    await runGit(c.dir, [...IDENTITY, ...sign.args, 'commit', '-q', '-m', message], undefined, 60_000, sign.env);
+    await runGit(c.dir, [...IDENTITY, ...sign.args, 'commit', '-q', ...(allowEmpty ? ['--allow-empty'] : []), '-m', message], undefined, 60_000, sign.env);
   } catch (e) {
     throw new PublishError(`commit failed${c.signing ? ` (signing with ${c.signing.format} key ${c.signing.key})` : ''}: ${(e as Error).message.split('\n').slice(0, 3).join(' ')}`);
   }
   return true;
+}
+
+/**
+ * The message of commit `sha` of the checked-out branch. A shallow checkout (the tip
+ * only) is deepened by one commit when `sha` is not there yet: enough for the tip's
+ * parent. Undefined when it is still not found.
+ */
+export async function commitMessage(c: BranchCheckout, branch: string, sha: string): Promise<string | undefined> {
+  const read = () => c.git.raw(['log', '-1', '--format=%B', sha]).then((m) => m, () => undefined);
+  const first = await read();
+  if (first !== undefined) return first;
+  await c.git.raw(['fetch', '--deepen', '1', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]).catch(() => undefined);
+  return read();
 }
 
 /** Outcome of a push. */

@@ -1,4 +1,6 @@
 import { GitAuth, parseTrailers, redactUrl } from '../git/client';
+import { TRAILERS } from '../model/keys';
+import { rollbackAtTip } from './after-rollback';
 import { checkoutBranch, commitAll, pushBranch, withTrailers } from './branch';
 import { PublishError } from './errors';
 import { SigningKey } from '../git/signing';
@@ -27,9 +29,11 @@ export interface RollbackResult {
 /**
  * Restores the deploy branch to an earlier revision with a new commit whose tree
  * equals that revision's. History is never rewritten: the new commit goes on top,
- * with `Rollback-Of:` (the tip it replaces) and `Rollback-To:` trailers, and keeps the
- * restored revision's `Source-Commit`/`Source-Repo`. The agent applies it like any
- * other revision.
+ * with `Rollback-Of:` (the tip it replaces) and `Rollback-To:` trailers, keeps the
+ * restored revision's `Source-Commit`/`Source-Repo`, and records in
+ * `Rollback-Of-Source:` the source commit it rolls back from (for a rollback of a
+ * rollback, the one the first rolled back from), which publish then refuses to bring
+ * back. The agent applies it like any other revision.
  */
 export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   for (let attempt = 1; attempt <= (o.maxAttempts ?? 5); attempt++) {
@@ -48,9 +52,12 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
       if (target === c.tip) return { status: 'unchanged', commit: c.tip, message: `unchanged: ${o.branch} is already at ${target.slice(0, 12)}` };
       await c.git.raw(['read-tree', '-u', '--reset', target]);
       const restored = parseTrailers(await c.git.raw(['log', '-1', '--format=%B', target]));
+      const tipTrailers = parseTrailers(await c.git.raw(['log', '-1', '--format=%B', c.tip]));
+      const from = (await rollbackAtTip(c, o.branch, tipTrailers))?.rolledBackSource ?? tipTrailers[TRAILERS.sourceCommit]?.[0];
       const message = withTrailers(`rollback to ${target.slice(0, 12)}`, [
-        ['Rollback-Of', c.tip], ['Rollback-To', target],
-        ['Source-Commit', restored['Source-Commit']?.[0]], ['Source-Repo', restored['Source-Repo']?.[0]],
+        [TRAILERS.rollbackOf, c.tip], [TRAILERS.rollbackTo, target],
+        [TRAILERS.sourceCommit, restored[TRAILERS.sourceCommit]?.[0]], [TRAILERS.sourceRepo, restored[TRAILERS.sourceRepo]?.[0]],
+        [TRAILERS.rollbackOfSource, from],
       ]);
       if (!(await commitAll(c, message))) return { status: 'unchanged', commit: c.tip, message: `unchanged: the tip of ${o.branch} already has the tree of ${target.slice(0, 12)}` };
       if ((await pushBranch(c, o.repo, o.branch)) === 'pushed') {

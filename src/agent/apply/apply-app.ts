@@ -14,6 +14,8 @@ import { executePrune } from './prune';
 import { PreparedObject, crdKinds, dropAutoscaledReplicas, hpaTargets, prepare } from '../plan/prepare';
 import { inSync, withDigest } from '../plan/in-sync';
 import { WaitOptions, waitFoundation } from './wait';
+import { applyOrRecreate, forceEnabled, refusalMessage } from './recreate';
+import { immutableFields } from '../../kube/errors';
 
 /** Everything applying an app needs. */
 export interface ApplyContext {
@@ -73,7 +75,14 @@ async function validate(ctx: ApplyContext, items: readonly PreparedObject[], syn
   const results = await settleLimit(items, ctx.concurrency, async (p) => {
     let live = ctx.live.get(refOf(p.manifest));
     if (synced ? synced.has(p) : inSync(p.manifest, live)) return 'unchanged' as const;
-    const dry = await ctx.objects.apply(p.manifest, true);
+    const dry = await ctx.objects.apply(p.manifest, true).catch(async (e: unknown) => {
+      // Immutable fields changed on an object that asks to be recreated: valid if it
+      // would be accepted as a new object; it is deleted and created when written.
+      if (!forceEnabled(p.manifest) || immutableFields(e).length === 0) throw e;
+      await ctx.objects.validateAsNew(p.manifest);
+      return undefined;
+    });
+    if (!dry) return 'configured' as const;
     // Exists but not in our lists (not labelled yet, or we may not list its kind): read it.
     if (!live && dry.metadata.resourceVersion) live = await ctx.objects.get(refOf(p.manifest)).catch(() => undefined);
     return classify(dry, live);
@@ -81,7 +90,7 @@ async function validate(ctx: ApplyContext, items: readonly PreparedObject[], syn
   results.forEach((r, i) => {
     const p = items[i];
     if (r.ok) changes.set(identityKey(refOf(p.manifest)), r.value);
-    else errors.push({ ref: refOf(p.manifest), origin: p.origin, message: errorMessage(r.error), cause: r.error });
+    else errors.push({ ref: refOf(p.manifest), origin: p.origin, message: refusalMessage(r.error, p.manifest), cause: r.error });
   });
   return { changes, errors };
 }
@@ -98,7 +107,7 @@ async function write(ctx: ApplyContext, items: readonly PreparedObject[], change
     const todo = stage.filter((p) => changes.get(keyOf(p)) !== 'unchanged');
     const batches = probe && todo.includes(probe) ? [[probe], todo.filter((p) => p !== probe)] : [todo];
     for (const batch of batches) {
-      const results = await settleLimit(batch, ctx.concurrency, (p) => ctx.objects.applyReporting(p.manifest));
+      const results = await settleLimit(batch, ctx.concurrency, (p) => applyOrRecreate(ctx.objects, p.manifest, ctx.wait));
       let failed = false;
       results.forEach((r, i) => {
         const p = batch[i];
@@ -108,11 +117,11 @@ async function write(ctx: ApplyContext, items: readonly PreparedObject[], change
           written.add(keyOf(p));
           ctx.onWritten?.(report.app, r.value.object);
           // The probe's change is known only from its answer.
-          const change = p === probe ? (r.value.created ? 'created' : before && before.metadata.resourceVersion === r.value.object.metadata.resourceVersion ? 'unchanged' : 'configured') : changes.get(keyOf(p));
-          report.record(change ?? 'configured', refOf(p.manifest), { origin: p.origin });
+          const change = r.value.recreated ? 'configured' : p === probe ? (r.value.created ? 'created' : before && before.metadata.resourceVersion === r.value.object.metadata.resourceVersion ? 'unchanged' : 'configured') : changes.get(keyOf(p));
+          report.record(change ?? 'configured', refOf(p.manifest), { origin: p.origin, ...(r.value.recreated ? { recreated: true, note: 'deleted and recreated: immutable fields changed' } : {}) });
         } else {
           failed = true;
-          report.fail({ kind: p === probe ? 'validation' : 'apply', ref: refOf(p.manifest), origin: p.origin, message: errorMessage(r.error), cause: r.error });
+          report.fail({ kind: p === probe ? 'validation' : 'apply', ref: refOf(p.manifest), origin: p.origin, message: refusalMessage(r.error, p.manifest), cause: r.error });
         }
       });
       if (failed) return false;

@@ -16,6 +16,8 @@ export interface ChangeEntry {
   readonly note?: string;
   /** Why the object was held or kept. @default - none (for actions other than held and kept) */
   readonly reason?: string;
+  /** The live object was deleted and created again: immutable fields changed and it asks for that (`synthops.dev/force`). @default false */
+  readonly recreated?: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export class ChangeSet {
   }
 
   /** Records what happened to one object. */
-  public record(action: ObjectAction, ref: ObjectRef, detail: { origin?: string; note?: string; reason?: string } = {}): void {
+  public record(action: ObjectAction, ref: ObjectRef, detail: { origin?: string; note?: string; reason?: string; recreated?: boolean } = {}): void {
     this.entries.push({ action, ref, ...detail });
   }
 

@@ -255,11 +255,21 @@ export class Controller {
     }).finally(() => this.watcher.release());
     this.o.log.info({ step: 'reconcile', revision: rev.sha, durationMs: Date.now() - started, converged: result.converged }, 'reconcile finished');
     const inventories = new Map((await new InventoryStore(this.o.client, this.o.namespace).list(result.env)).map((i) => [i.app, i]));
-    for (const app of result.apps) await this.record(app, result, rev, syncs.get(appSyncName(result.env, app.app)), p.drift.get(app.app), suspended.has(app.app), inventories.get(app.app));
+    // Apps that left Git and were pruned whole are gone: not "Ready", their AppSyncs go below.
+    const inRevision = new Set(this.loaded.apps.map((a) => a.name));
+    const gone = new Set(result.apps.filter((a) => !inRevision.has(a.app) && a.converged).map((a) => a.app));
+    for (const app of result.apps) {
+      if (gone.has(app.app)) {
+        this.o.log.info({ step: 'app', app: app.app, revision: rev.sha, pruned: app.pruned.length }, 'app removed: it left Git and was pruned');
+        this.o.metrics.forgetApp(app.app, result.env);
+        continue;
+      }
+      await this.record(app, result, rev, syncs.get(appSyncName(result.env, app.app)), p.drift.get(app.app), suspended.has(app.app), inventories.get(app.app));
+    }
     if (full) {
-      // AppSyncs of apps that left Git and were pruned whole go too.
+      // AppSyncs of apps that left Git and were pruned whole go too (or had nothing left to prune).
       for (const s of syncs.values()) {
-        if (s.spec.env === result.env && !result.apps.some((a) => a.app === s.spec.app)) await this.status.remove(s.spec.env, s.spec.app);
+        if (s.spec.env === result.env && (gone.has(s.spec.app) || !result.apps.some((a) => a.app === s.spec.app))) await this.status.remove(s.spec.env, s.spec.app);
       }
     }
     await this.updateWatches([...inventories.values()], new Set(result.apps.filter((a) => a.status === 'Applied').map((a) => a.app)));
@@ -288,6 +298,7 @@ export class Controller {
     const now = new Date().toISOString();
     for (const s of syncs) {
       const st = s.status ?? {};
+      this.o.metrics.appReady.set({ app: s.spec.app, env: s.spec.env }, 0);
       await this.status.writeStatus(s.spec.env, s.spec.app, {
         ...st,
         ...(revision ? { lastAttemptedRevision: revision } : {}),
