@@ -9,6 +9,7 @@ import { createLogger } from '../../src/agent/controller/log';
 import { AgentMetrics } from '../../src/agent/controller/metrics';
 import { Notifier } from '../../src/agent/controller/notify';
 import { AgentServer } from '../../src/agent/controller/server';
+import { ReadOptions } from '../../src/agent/reconcile/step';
 import { testKubeconfig } from './cluster';
 
 /** Options of {@link startController}. */
@@ -22,6 +23,8 @@ export interface TestControllerOptions {
   readonly notifyUrl?: string;
   readonly suspend?: string[];
   readonly retryBaseMs?: number;
+  /** How revisions are read (path, app, layout, render settings). @default - `env` only */
+  readonly load?: Omit<ReadOptions, 'cache'>;
 }
 
 /** A running in-process agent. */
@@ -45,7 +48,7 @@ export async function startController(t: TestContext, o: TestControllerOptions):
   const controller = new Controller({
     client,
     source: { url: o.repo, branch: o.branch, workdir },
-    load: { env: o.env },
+    load: { env: o.env, ...o.load },
     apply: { defaultNamespace: o.ns, wait: { timeoutMs: 30_000, pollMs: 200 } },
     namespace: o.ns,
     intervalMs: o.intervalMs ?? 3_600_000,

@@ -30,7 +30,8 @@ export const LAYERS: Readonly<Record<Layer, readonly Layer[] | typeof ANY>> = {
   author: ['model'],
   synth: ['model', 'author'],
   init: ['model'],
-  'agent/source': ['model', 'kube', 'git'],
+  // The agent renders Kustomize and Helm sources while loading them.
+  'agent/source': ['model', 'kube', 'git', 'render'],
   'agent/plan': ['model', 'kube', 'agent/source'],
   'agent/state': ['model', 'kube'],
   'agent/apply': ['model', 'kube', 'agent/source', 'agent/plan', 'agent/state'],
