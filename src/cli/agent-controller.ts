@@ -10,6 +10,7 @@ import { redactUrl } from '../agent/source/fetch';
 import { UsageError } from '../model/errors';
 import { AgentCommandOptions, defaultWorkdir, repoName } from './agent-options';
 import { duration, gitAuth, signerTrust, webhookSecret } from './flags';
+import { renderOptions } from './render-flags';
 
 function listenAddress(value: string): { host: string; port: number } {
   const m = /^(?:(.*):)?(\d+)$/.exec(value);
@@ -36,7 +37,7 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
   controller = new Controller({
     client,
     source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch), auth: gitAuth(opts), verify: signerTrust(opts) },
-    load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo) },
+    load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo), namespace: opts.namespace, ...renderOptions(opts) },
     apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: opts.namespace, wait: { timeoutMs }, waitForHealth: opts.wait !== false },
     namespace: opts.agentNamespace,
     intervalMs,

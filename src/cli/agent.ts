@@ -1,12 +1,13 @@
 import { KubeClient } from '../kube/client';
 import { LoadError, SourceError } from '../agent/source/errors';
 import { agentOnce } from '../agent/reconcile/once';
-import { formatResult } from '../agent/reconcile/report';
+import { formatLoad, formatResult } from '../agent/reconcile/report';
 import { redactUrl } from '../agent/source/fetch';
 import { duration, gitAuth, signerTrust } from './flags';
 import { SignatureError } from '../git/signing';
 import { Output } from './output';
 import { AgentCommandOptions, defaultWorkdir, repoName } from './agent-options';
+import { renderOptions } from './render-flags';
 
 
 /** `synthops agent`: the long-running pull agent; with `--once`, one reconcile and exit 0 only when converged. */
@@ -16,7 +17,7 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
   if (!opts.once) return (await import('./agent-controller')).runController(opts, timeoutMs);
   const client = KubeClient.fromKubeconfig(opts.kubeconfig);
   try {
-    const { revision, result } = await agentOnce({
+    const { revision, loaded, result } = await agentOnce({
       repo: opts.repo,
       branch: opts.branch,
       workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch),
@@ -27,6 +28,7 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
       app: opts.app,
       serviceAccount: opts.serviceAccount,
       fallbackName: repoName(opts.repo),
+      ...renderOptions(opts),
       client,
       dryRun: opts.dryRun,
       allowPrune: opts.allowPrune,
@@ -37,6 +39,7 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
       waitForHealth: opts.wait !== false,
     });
     io.out(`fetched ${redactUrl(opts.repo)} ${opts.branch} at ${revision.sha.slice(0, 12)}`);
+    for (const line of formatLoad(loaded)) io.out(line);
     for (const line of formatResult(result, opts.dryRun ?? false)) io.out(line);
     io.out(`API requests: ${Object.entries(client.counts).sort().map(([verb, n]) => `${verb} ${n}`).join(', ') || 'none'}`);
     return result.converged ? 0 : 1;

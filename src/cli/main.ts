@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeFailure } from './failure';
 import { Output, exitQuietlyWhenOutputCloses, processOutput } from './output';
+import { addRenderFlags } from './render-flags';
 
 // Commands are loaded when they run: `synth` must not pay for the Kubernetes client,
 // git and metrics libraries that only the agent and the Git side need.
@@ -44,11 +45,11 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--synthops-version <range>', 'synthops version range for package.json', `^${version}`)
     .action(async (dir, opts) => { result.code = (await initCmd()).runInit(dir, opts, io); });
 
-  program.command('agent')
-    .description('the pull agent: make the cluster equal to a branch of synthops output or plain YAML')
+  const agent = program.command('agent')
+    .description('the pull agent: make the cluster equal to a branch of synthops output, plain YAML, a Kustomize folder or a Helm chart')
     .requiredOption('--repo <url>', 'Git remote: file://, https:// (token: SYNTHOPS_GIT_TOKEN or --git-token-file), ssh:// or git@host:path')
     .requiredOption('--branch <name>', 'deploy branch')
-    .option('--path <dir>', 'folder in the branch: synthops output (with index.json) or plain YAML', '.')
+    .option('--path <dir>', 'folder in the branch: synthops output (with index.json), plain YAML, a Kustomize folder or a Helm chart (see --layout)', '.')
     .option('--env <name>', 'environment to apply from synthops output (required when it has several)')
     .option('--app <name>', 'app name for plain YAML (default: the folder name)')
     .option('--service-account <namespace/name>', 'apply plain YAML as this ServiceAccount (impersonation); synthops output names it per app')
@@ -80,6 +81,8 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--revoked-keys <file>', 'SSH public keys that no longer count, for --verify-signatures')
     .option('--trusted-gnupg-home <dir>', 'GnuPG home whose public keyring holds the trusted OpenPGP keys, for --verify-signatures')
     .action(async (opts) => { result.code = await (await agentCmd()).runAgent(opts, io); });
+  // Kustomize and Helm sources: layout detection, render settings and limits.
+  addRenderFlags(agent);
 
   const gitFlags = (c: Command) => c
     .option('--git-token-file <file>', 'file with a token for https remotes (or SYNTHOPS_GIT_TOKEN)')

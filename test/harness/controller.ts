@@ -10,6 +10,7 @@ import { AgentMetrics } from '../../src/agent/controller/metrics';
 import { Notifier } from '../../src/agent/controller/notify';
 import { AgentServer } from '../../src/agent/controller/server';
 import { SignerTrust } from '../../src/git/signing';
+import { ReadOptions } from '../../src/agent/reconcile/step';
 import { testKubeconfig } from './cluster';
 
 /** Options of {@link startController}. */
@@ -25,6 +26,8 @@ export interface TestControllerOptions {
   readonly retryBaseMs?: number;
   /** Apply only tips signed by a trusted key. @default - no check */
   readonly verify?: SignerTrust;
+  /** How revisions are read (path, app, layout, render settings). @default - `env` only */
+  readonly load?: Omit<ReadOptions, 'cache'>;
 }
 
 /** A running in-process agent. */
@@ -50,7 +53,7 @@ export async function startController(t: TestContext, o: TestControllerOptions):
   const controller = new Controller({
     client,
     source: { url: o.repo, branch: o.branch, workdir, verify: o.verify },
-    load: { env: o.env },
+    load: { env: o.env, ...o.load },
     apply: { defaultNamespace: o.ns, wait: { timeoutMs: 30_000, pollMs: 200 } },
     namespace: o.ns,
     intervalMs: o.intervalMs ?? 3_600_000,

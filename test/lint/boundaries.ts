@@ -37,6 +37,7 @@ export const LAYERS: Readonly<Record<Layer, readonly Layer[] | typeof ANY>> = {
   render: ['model'],
   synth: ['model', 'author', 'render'],
   init: ['model'],
+  // The agent renders Kustomize and Helm sources while loading them.
   'agent/source': BASE,
   'agent/plan': ['model', 'kube', 'agent/source'],
   'agent/state': ['model', 'kube'],

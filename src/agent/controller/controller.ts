@@ -7,7 +7,7 @@ import { KubeClient } from '../../kube/client';
 import { LeaderElector } from './leader';
 import { DesiredApp } from '../source/load';
 import { LoadedRevision } from '../source/revision';
-import { SourceSpec, loadFetched } from '../reconcile/step';
+import { ReadOptions, SourceSpec, loadFetched } from '../reconcile/step';
 import { ParseCache } from '../source/parse-cache';
 import { Logger, redactInLogs } from './log';
 import { AgentMetrics } from './metrics';
@@ -25,7 +25,8 @@ import { SUSPEND_ANNOTATION } from '../../model/keys';
 export interface ControllerOptions {
   readonly client: KubeClient;
   readonly source: SourceSpec;
-  readonly load: { readonly path?: string; readonly env?: string; readonly app?: string; readonly serviceAccount?: string; readonly fallbackName?: string };
+  /** How each revision is read (layout, app name, render settings). */
+  readonly load: Omit<ReadOptions, 'cache'>;
   /** Apply settings passed to each reconcile. */
   readonly apply: Omit<ReconcileOptions, 'client' | 'loaded' | 'onlyApps' | 'suspended' | 'inventoryNamespace'>;
   /** Namespace for AppSyncs, inventories, Events and the Lease. */
@@ -214,6 +215,8 @@ export class Controller {
         this.loaded = undefined;
         return;
       }
+      this.o.log.info({ step: 'load', revision: rev.sha, layout: this.loaded.layout, renderedBy: this.loaded.renderedBy, apps: this.loaded.apps.length }, 'revision loaded');
+      if (this.loaded.warnings?.length) this.o.log.warn({ step: 'load', revision: rev.sha, warnings: this.loaded.warnings }, 'revision loaded with warnings');
       this.revision = rev;
     }
     if (!this.loaded) return;
