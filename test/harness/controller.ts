@@ -10,6 +10,7 @@ import { AgentMetrics } from '../../src/agent/controller/metrics';
 import { Notifier } from '../../src/agent/controller/notify';
 import { AgentServer } from '../../src/agent/controller/server';
 import { SignerTrust } from '../../src/git/signing';
+import { DecryptionOptions } from '../../src/agent/reconcile/decryption';
 import { testKubeconfig } from './cluster';
 
 /** Options of {@link startController}. */
@@ -25,6 +26,8 @@ export interface TestControllerOptions {
   readonly retryBaseMs?: number;
   /** Apply only tips signed by a trusted key. @default - no check */
   readonly verify?: SignerTrust;
+  /** Where the age identities for SOPS documents are. @default - none */
+  readonly decryption?: DecryptionOptions;
 }
 
 /** A running in-process agent. */
@@ -49,7 +52,7 @@ export async function startController(t: TestContext, o: TestControllerOptions):
     client,
     source: { url: o.repo, branch: o.branch, workdir, verify: o.verify },
     load: { env: o.env },
-    apply: { defaultNamespace: o.ns, wait: { timeoutMs: 30_000, pollMs: 200 } },
+    apply: { defaultNamespace: o.ns, wait: { timeoutMs: 30_000, pollMs: 200 }, decryption: o.decryption },
     namespace: o.ns,
     intervalMs: o.intervalMs ?? 3_600_000,
     suspend: new Set(o.suspend ?? []),

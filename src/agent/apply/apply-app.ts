@@ -3,7 +3,7 @@ import { Manifest, ObjectRef, identityKey, isCrd, isNamespace, refOf } from '../
 import { settleLimit } from '../../model/concurrency';
 import { isForbidden, isNotFound } from '../../kube/errors';
 import { ChangeSet, errorMessage } from './change-set';
-import { isSopsEncrypted } from '../../render/sops';
+import { decryptApp } from './decrypt';
 import { Inventory, InventoryStore, normalizeRefs, sameRefs } from '../state/inventory';
 import { LiveState, lean } from '../../kube/live';
 import { DesiredApp } from '../source/load';
@@ -170,20 +170,15 @@ async function autoscaled(ctx: ApplyContext, prepared: readonly PreparedObject[]
  * guards. Resolves to the report and the objects to watch for health.
  */
 export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inventory | undefined): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {
+  // SOPS documents are decrypted first, in memory, and the report is made from the
+  // plaintext objects (it keeps their Secret values out of its messages). One that
+  // cannot be decrypted fails the app before any request.
+  const decrypted = await decryptApp(app, ctx.decrypt);
+  app = decrypted.app;
   const report = new ChangeSet(app.name, app.env);
-  // SOPS documents are decrypted first, in memory: one that cannot be fails the app before any request.
-  if (app.objects.some((o) => isSopsEncrypted(o.manifest))) {
-    const plain: DesiredApp['objects'][number][] = [];
-    for (const o of app.objects) {
-      try {
-        if (isSopsEncrypted(o.manifest) && !ctx.decrypt) throw new Error('SOPS-encrypted, and the agent has no decryption key (--decryption-secret)');
-        plain.push(ctx.decrypt ? { ...o, manifest: await ctx.decrypt(o.manifest) } : o);
-      } catch (e) {
-        report.fail({ kind: 'decryption', ref: refOf(o.manifest), origin: o.origin, message: errorMessage(e), cause: e });
-      }
-    }
-    if (report.problems.length > 0) return { report, prepared: [] };
-    app = { ...app, objects: plain };
+  if (decrypted.problems.length > 0) {
+    for (const p of decrypted.problems) report.fail({ kind: 'decryption', ...p });
+    return { report, prepared: [] };
   }
   const revisionCrds = crdKinds(app.objects.map((o) => o.manifest));
   const { objects: preparedRaw, problems } = await prepare(app, ctx.objects, ctx.defaultNamespace, revisionCrds);
@@ -192,7 +187,7 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
     return { report, prepared: [] };
   }
   let prepared = await deferUntilFoundation(ctx, preparedRaw);
-  prepared = dropAutoscaledReplicas(prepared, await autoscaled(ctx, prepared)).map((p) => ({ ...p, manifest: withDigest(p.manifest) }));
+  prepared = dropAutoscaledReplicas(prepared, await autoscaled(ctx, prepared)).map((p) => ({ ...p, manifest: withDigest(p.manifest, p.digest) }));
 
   await ctx.live.refresh(prepared.filter((p) => !p.deferred).map((p) => refOf(p.manifest)));
   const current = prepared.filter((p) => !p.deferred);
