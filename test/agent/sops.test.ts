@@ -29,7 +29,11 @@ import { startController } from '../harness/controller';
 import { TestRemote } from '../harness/git';
 import { startReceiver } from '../harness/receiver';
 import { SourceRepo } from '../harness/source-repo';
-import { AgeKey, ageKey, encryptedManifest, plainSecret, runSops, sopsConfig } from '../harness/sops';
+import { KubeClient } from '../../src/kube/client';
+import { kubeconfigFromObject } from '../../src/kube/kubeconfig';
+import { Decryptor } from '../../src/agent/reconcile/decryption';
+import { DecryptError } from '../../src/render/sops';
+import { AgeKey, ageKey, encryptSecret, encryptedManifest, plainSecret, runSops, sopsConfig, stringValue, tamperable } from '../harness/sops';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const SECRET_FILE = 'apps/shop/db.sops.yaml';
@@ -112,6 +116,21 @@ function workdir(t: TestContext): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-sops-agent-'));
   t.after(() => fs.rmSync(d, { recursive: true, force: true }));
   return d;
+}
+
+/** A client authenticated as a ServiceAccount, with a token from the TokenRequest API (as in bootstrap.test.ts). */
+async function clientAs(t: TestContext, namespace: string, name: string): Promise<KubeClient> {
+  const admin = await testKubeConfig();
+  const tr = await admin.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({ name, namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const cluster = admin.getCurrentCluster()!;
+  const c = new KubeClient(kubeconfigFromObject({
+    clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority': cluster.caFile } }],
+    users: [{ name, user: { token: tr.status!.token } }],
+    contexts: [{ name: 'c', context: { cluster: 'c', user: name } }],
+    'current-context': 'c',
+  }));
+  t.after(() => c.close());
+  return c;
 }
 
 describe('agent: SOPS-encrypted Secrets', () => {
@@ -212,8 +231,8 @@ describe('agent: SOPS-encrypted Secrets', () => {
     assert.equal(lastGood.data?.password, b64(good.password));
 
     const bad = secretValues();
-    const tamper = (m: Manifest, f: (c: Manifest & Record<string, Record<string, unknown>>) => void) => {
-      const c = structuredClone(m) as Manifest & Record<string, Record<string, unknown>>;
+    const tamper = (m: Manifest, f: (c: ReturnType<typeof tamperable>) => void) => {
+      const c = tamperable(m);
       f(c);
       return c;
     };
@@ -227,7 +246,7 @@ describe('agent: SOPS-encrypted Secrets', () => {
         shop: tamper(secret(bad), (c) => { c.stringData.password = String(c.stringData.password).replace(/data:(.)/, (_m, x: string) => `data:${x === 'A' ? 'B' : 'A'}`); }),
         reason: /a value does not decrypt: the ciphertext was changed after encryption, or copied from another file/,
       },
-      { what: 'MAC mismatch', shop: tamper(secret(bad), (c) => { (c as Record<string, unknown>).type = 'kubernetes.io/opaque'; }), reason: /MAC mismatch: the document was changed after it was encrypted/ },
+      { what: 'MAC mismatch', shop: tamper(secret(bad), (c) => { c.type = 'kubernetes.io/opaque'; }), reason: /MAC mismatch: the document was changed after it was encrypted/ },
       { what: 'encrypted for other recipients', shop: secret(bad, [other.recipient]), reason: new RegExp(`encrypted for ${other.recipient}, and no key in Secret ${ns}/sops-age opens it`) },
       { what: 'half-encrypted', shop: tamper(secret(bad), (c) => { c.stringData.extra = bad.user; }), reason: /half-encrypted: stringData\.extra not encrypted \(encrypt the whole file again with synthops secret encrypt\)/ },
     ];
@@ -252,5 +271,62 @@ describe('agent: SOPS-encrypted Secrets', () => {
       assert.equal(live.data?.password, b64(good.password));
     }
     assertNoLeak('the namespace', await namespaceOutputs(ns), [...forms(good), ...forms(bad)]);
+  });
+
+  test('plain YAML: a SOPS file committed as sops wrote it is read as kubectl reads YAML, keeps its order, and decrypts', async (t) => {
+    const ns = await testNamespace(t, 'sopsplain');
+    const values = secretValues();
+    const remote = TestRemote.create(t);
+    const text = encryptSecret(t, { ...plainSecret('db', ns, { password: values.password }), data: { user: b64(values.user) } } as Manifest, [mine.recipient]);
+    remote.publish('deploy', { 'db.sops.yaml': text, 'settings.yaml': YAML.stringify(configMap('settings', ns)) });
+    await createKeySecret(ns, 'sops-age', mine);
+    const wd = workdir(t);
+    const { result } = await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns, workdir: wd, app: 'shop', decryption: { secretName: 'sops-age' } });
+    assert.equal(result.converged, true, JSON.stringify(result.apps.map((a) => a.why)));
+    assert.deepEqual((await liveSecret(ns)).data, { password: b64(values.password), user: b64(values.user) });
+    assertNoLeak('the report', formatResult(result, false).join('\n'), forms(values, mine));
+    for (const l of forms(values, mine)) assert.equal(spawnSync('grep', ['-r', '-l', '-F', '--', l, wd]).status, 1, 'only ciphertext on disk');
+  });
+
+  test('least privilege: with its own ServiceAccount token the agent reads its decryption Secret, by name, and no other Secret', async (t) => {
+    const base = await testNamespace(t, 'sopsrbac');
+    const agentNs = `${base}-agent`;
+    const kc = await testKubeConfig();
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    t.after(async () => {
+      await rbac.deleteClusterRoleBinding({ name: `synthops-agent-${agentNs}` }).catch(() => undefined);
+      await rbac.deleteClusterRole({ name: `synthops-agent-${agentNs}` }).catch(() => undefined);
+      await core.deleteNamespace({ name: agentNs }).catch(() => undefined);
+    });
+    const src = SourceRepo.create(t, {
+      'apps/environments.ts': ENVS,
+      'apps/synthops-agent.ts': `import { AgentInstall, defineApp } from 'synthops';
+export default defineApp({ name: 'synthops-agent', namespace: '${agentNs}', build: (app) => {
+  new AgentInstall(app, 'agent', { repo: 'file:///deploy.git', branch: 'deploy', image: 'ghcr.io/example/synthops:0.1.0', decryptionSecret: 'sops-age' });
+} });
+`,
+    });
+    const remote = TestRemote.create(t);
+    await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' });
+    // Installed by an admin, as bootstrap does.
+    const installed = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns: agentNs, defaultNamespace: agentNs })).result;
+    assert.equal(installed.converged, true, JSON.stringify(installed.apps.map((a) => a.why)));
+    const deployment = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: 'synthops-agent', namespace: agentNs });
+    const args = deployment.spec!.template.spec!.containers[0].args!;
+    assert.equal(args[args.indexOf('--decryption-secret') + 1], 'sops-age');
+
+    await createKeySecret(agentNs, 'sops-age', mine);
+    await core.createNamespacedSecret({ namespace: agentNs, body: { metadata: { name: 'not-yours' }, stringData: { token: 'x' } } });
+    const asAgent = await clientAs(t, agentNs, 'synthops-agent');
+    assert.ok(await asAgent.getOrUndefined(`/api/v1/namespaces/${agentNs}/secrets/sops-age`), 'its own key Secret');
+    for (const p of [`/api/v1/namespaces/${agentNs}/secrets/not-yours`, `/api/v1/namespaces/${agentNs}/secrets`, '/api/v1/secrets']) {
+      await assert.rejects(asAgent.request('GET', p), (e: { status?: number }) => e.status === 403, p);
+    }
+    // The decryptor as the agent: its Secret opens the document; another one is refused clearly.
+    const values = secretValues();
+    const doc = encryptedManifest(t, plainSecret('db', base, values), [mine.recipient]);
+    assert.equal(stringValue(await new Decryptor(asAgent, { name: 'sops-age', namespace: agentNs }).decrypt(doc), 'password'), values.password);
+    await assert.rejects(new Decryptor(asAgent, { name: 'not-yours', namespace: agentNs }).decrypt(doc), (e: unknown) => e instanceof DecryptError && e.failure === 'no-key' && /the decryption key Secret .*\/not-yours cannot be read: .*forbidden/.test(e.message));
   });
 });

@@ -15,7 +15,7 @@ import { isSopsDocument } from '../../src/model/sops';
 import { decryptSops } from '../../src/render/sops';
 import { findTool } from '../../src/render/tools';
 import { REPO_ROOT, makeRepo } from '../harness/config-repo';
-import { ageKey, plainSecret, sopsConfig } from '../harness/sops';
+import { ageKey, plainSecret, sopsConfig, stringValue } from '../harness/sops';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'synthops');
 const FILE = 'apps/shop/db.sops.yaml';
@@ -43,7 +43,7 @@ describe('synthops secret', () => {
     assert.equal(r.stdout.trim(), `encrypted ${FILE}; commit it, and use it with new SopsSecret(app, id, { file: '${FILE}' })`);
     const text = fs.readFileSync(path.join(root, FILE), 'utf8');
     assert.ok(!text.includes(PLAIN) && isSopsDocument(doc(root)));
-    assert.equal((await decryptSops(doc(root), key.identity)).stringData?.password, PLAIN);
+    assert.equal(stringValue(await decryptSops(doc(root), key.identity), 'password'), PLAIN);
 
     // From another folder with -C: the path is still matched from the root.
     const again = run(t, os.tmpdir(), ['secret', 'encrypt', '-C', root, path.join(root, FILE)]);
@@ -75,7 +75,7 @@ describe('synthops secret', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), `re-encrypted ${FILE}`);
     assert.ok(!fs.readFileSync(path.join(root, FILE), 'utf8').includes(PLAIN));
-    assert.equal((await decryptSops(doc(root), key.identity)).stringData?.password, `${PLAIN}-edited`);
+    assert.equal(stringValue(await decryptSops(doc(root), key.identity), 'password'), `${PLAIN}-edited`);
 
     const same = run(t, root, ['secret', 'edit', FILE], { EDITOR: 'true', SOPS_AGE_KEY: key.identity });
     assert.deepEqual([same.code, same.stdout.trim()], [0, `${FILE} unchanged`]);

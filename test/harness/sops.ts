@@ -62,3 +62,16 @@ export function encryptedManifest(t: TestContext, secret: Manifest, recipients: 
 export function plainSecret(name: string, ns: string, stringData: Record<string, string>): Manifest {
   return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, type: 'Opaque', stringData } as Manifest;
 }
+
+/** A `stringData` value of a (decrypted) Secret. */
+export function stringValue(m: Manifest, key: string): unknown {
+  return (m.stringData as Record<string, unknown> | undefined)?.[key];
+}
+
+/** A SOPS document as tests tamper with it: every part writable. */
+export type Tamperable = Manifest & { metadata: Record<string, unknown>; stringData: Record<string, unknown>; sops: Record<string, unknown> } & Record<string, unknown>;
+
+/** A deep copy to tamper with. */
+export function tamperable(m: Manifest): Tamperable {
+  return structuredClone(m) as Tamperable;
+}

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { Manifest } from '../../src/model/manifest';
 import { encryptedIdentity, isSopsDocument, plainSecretValues, sopsRecipients } from '../../src/model/sops';
 import { DecryptError, DecryptFailure, decryptSops } from '../../src/render/sops';
-import { ageKey, encryptedManifest, plainSecret } from '../harness/sops';
+import { ageKey, encryptedManifest, plainSecret, stringValue, tamperable } from '../harness/sops';
 
 const PLAIN = `pw-${randomBytes(8).toString('hex')}`;
 const USER = `user-${randomBytes(6).toString('hex')}`;
@@ -23,9 +23,7 @@ async function refusal(m: Manifest, identities: string): Promise<DecryptError> {
   throw new Error('decrypted');
 }
 
-function copy(m: Manifest): Manifest & Record<string, Record<string, unknown>> {
-  return structuredClone(m) as Manifest & Record<string, Record<string, unknown>>;
-}
+const copy = tamperable;
 
 describe('SOPS decryption (real sops, real age keys)', () => {
   const mine = ageKey();
@@ -40,7 +38,7 @@ describe('SOPS decryption (real sops, real age keys)', () => {
     const plain = await decryptSops(enc, mine.identity);
     assert.deepEqual(plain, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'shop' }, type: 'Opaque', stringData: { password: PLAIN }, data: { user: Buffer.from(USER).toString('base64') } });
     // Several identities (one per *.agekey entry), the right one among them.
-    assert.equal((await decryptSops(enc, `${other.identity}\n${mine.identity}`)).stringData?.password, PLAIN);
+    assert.equal(stringValue(await decryptSops(enc, `${other.identity}\n${mine.identity}`), 'password'), PLAIN);
   });
 
   test('each bad input is refused with its failure kind and never a value', async (t) => {
@@ -55,7 +53,7 @@ describe('SOPS decryption (real sops, real age keys)', () => {
     tamperedValue.stringData.password = v.replace(/data:(.)/, (_m, c: string) => `data:${c === 'A' ? 'B' : 'A'}`);
     cases.push(['tampered ciphertext', tamperedValue, mine.identity, 'mac-mismatch', /ciphertext was changed after encryption/]);
     const renamed = copy(enc);
-    renamed.metadata.name = 'db2';
+    (renamed.metadata as Record<string, unknown>).name = 'db2';
     cases.push(['a clear field changed (MAC mismatch)', renamed, mine.identity, 'mac-mismatch', /MAC mismatch: the document was changed after it was encrypted/]);
     const labelled = copy(enc);
     labelled.metadata = { ...labelled.metadata, labels: { 'synthops.dev/app': 'shop' } };
@@ -67,10 +65,10 @@ describe('SOPS decryption (real sops, real age keys)', () => {
     half.stringData.extra = PLAIN;
     cases.push(['half-encrypted', half, mine.identity, 'half-encrypted', /half-encrypted: stringData\.extra not encrypted/]);
     const badMac = copy(enc);
-    (badMac.sops as Record<string, unknown>).mac = PLAIN;
+    badMac.sops.mac = PLAIN;
     cases.push(['a MAC that is no ciphertext', badMac, mine.identity, 'mac-mismatch', /MAC mismatch/]);
     const identity = copy(enc);
-    identity.metadata.name = enc.stringData!.password as string;
+    (identity.metadata as Record<string, unknown>).name = stringValue(enc, 'password');
     cases.push(['identity encrypted', identity, mine.identity, 'failed', /metadata\.name encrypted: encrypt only data and stringData/]);
     for (const [what, m, ids, failure, message] of cases) {
       const e = await refusal(m, ids);

@@ -17,7 +17,7 @@ import { decryptSops } from '../../src/render/sops';
 import { synth } from '../../src/synth/synth';
 import { formatIssue } from '../../src/synth/validate';
 import { makeRepo } from '../harness/config-repo';
-import { ageKey, plainSecret, runSops, sopsConfig } from '../harness/sops';
+import { ageKey, plainSecret, runSops, sopsConfig, stringValue } from '../harness/sops';
 
 const PLAIN = `pw-${randomBytes(8).toString('hex')}`;
 const SECRET_FILE = 'apps/shop/db.sops.yaml';
@@ -65,7 +65,7 @@ describe('SOPS in synth', () => {
       assert.ok(!text.includes(PLAIN), 'ciphertext only in the output');
       const written = YAML.parse(text) as Manifest;
       assert.equal(JSON.stringify(written), JSON.stringify(source), 'the same document, in the same order');
-      assert.equal((await decryptSops(written, mine.identity)).stringData?.password, PLAIN);
+      assert.equal(stringValue(await decryptSops(written, mine.identity), 'password'), PLAIN);
     }
     // The rest of the app is labelled as usual.
     assert.match(fs.readFileSync(path.join(out, 'dev/shop/configmap-settings.yaml'), 'utf8'), /synthops.dev\/app: shop/);
