@@ -24,7 +24,8 @@ import { encryptedDigest } from '../../src/model/sops';
 import { diffAgainstCluster, formatDiff } from '../../src/publish/diff';
 import { publish } from '../../src/publish/publish';
 import { configMap, runOnce, synthopsTree, testClient } from '../harness/agent';
-import { eventually, testKubeConfig, testNamespace } from '../harness/cluster';
+import { eventually, testKubeConfig, testKubeconfig, testNamespace } from '../harness/cluster';
+import { REPO_ROOT } from '../harness/config-repo';
 import { startController } from '../harness/controller';
 import { TestRemote } from '../harness/git';
 import { startReceiver } from '../harness/receiver';
@@ -273,7 +274,7 @@ describe('agent: SOPS-encrypted Secrets', () => {
     assertNoLeak('the namespace', await namespaceOutputs(ns), [...forms(good), ...forms(bad)]);
   });
 
-  test('plain YAML: a SOPS file committed as sops wrote it is read as kubectl reads YAML, keeps its order, and decrypts', async (t) => {
+  test('plain YAML through the CLI: `agent --once --decryption-secret`, a SOPS file committed as sops wrote it, read as kubectl reads YAML', async (t) => {
     const ns = await testNamespace(t, 'sopsplain');
     const values = secretValues();
     const remote = TestRemote.create(t);
@@ -281,10 +282,12 @@ describe('agent: SOPS-encrypted Secrets', () => {
     remote.publish('deploy', { 'db.sops.yaml': text, 'settings.yaml': YAML.stringify(configMap('settings', ns)) });
     await createKeySecret(ns, 'sops-age', mine);
     const wd = workdir(t);
-    const { result } = await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns, workdir: wd, app: 'shop', decryption: { secretName: 'sops-age' } });
-    assert.equal(result.converged, true, JSON.stringify(result.apps.map((a) => a.why)));
+    const cli = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--once', '--repo', remote.fileUrl, '--branch', 'deploy', '--app', 'shop',
+      '--namespace', ns, '--agent-namespace', ns, '--decryption-secret', 'sops-age', '--workdir', wd, '--kubeconfig', await testKubeconfig(), '--timeout', '60s'], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, cli.stdout + cli.stderr);
+    assert.match(cli.stdout, /^shop\s+Applied\s+2\s/m);
     assert.deepEqual((await liveSecret(ns)).data, { password: b64(values.password), user: b64(values.user) });
-    assertNoLeak('the report', formatResult(result, false).join('\n'), forms(values, mine));
+    assertNoLeak('the CLI output', cli.stdout + cli.stderr, forms(values, mine));
     for (const l of forms(values, mine)) assert.equal(spawnSync('grep', ['-r', '-l', '-F', '--', l, wd]).status, 1, 'only ciphertext on disk');
   });
 
