@@ -58,6 +58,13 @@ export interface AgentInstallProps {
   readonly impersonate?: boolean;
   /** Alerts go here. @default - none */
   readonly notifyUrl?: string;
+  /**
+   * Secret (in the agent's namespace) whose `*.agekey` entries hold the age identities
+   * that decrypt SOPS-encrypted objects (`--decryption-secret`). The agent may `get`
+   * exactly this Secret, by name, and no other.
+   * @default - none: SOPS-encrypted objects fail their app
+   */
+  readonly decryptionSecret?: string;
 }
 
 const NAME = 'synthops-agent';
@@ -169,6 +176,8 @@ export class AgentInstall extends Construct {
         { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
         { apiGroups: [''], resources: ['services', 'serviceaccounts'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
         { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'escalate', 'bind'] },
+        // Its age identities: this one Secret, read by name only.
+        ...(props.decryptionSecret ? [{ apiGroups: [''], resources: ['secrets'], resourceNames: [props.decryptionSecret], verbs: ['get'] }] : []),
       ],
     });
     obj('role-binding', {
@@ -183,6 +192,7 @@ export class AgentInstall extends Construct {
       '--interval', props.interval ?? '1m', '--listen', String(PORT), '--agent-namespace', ns,
       ...(replicas > 1 ? ['--leader-elect'] : []),
       ...(props.notifyUrl ? ['--notify-url', props.notifyUrl] : []),
+      ...(props.decryptionSecret ? ['--decryption-secret', props.decryptionSecret] : []),
     ];
     const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key, optional: true } } });
     obj('deployment', {

@@ -31,6 +31,12 @@ export interface ApplicationProps {
    * @default false
    */
   readonly hashedNames?: boolean;
+  /**
+   * Root of the config repo: files that constructs take in by a relative path (a
+   * SopsSecret's) are found from here. Synth sets it.
+   * @default process.cwd()
+   */
+  readonly configRoot?: string;
 }
 
 const APPLICATION_BRAND = Symbol.for('synthops.Application');
@@ -67,6 +73,8 @@ export class Application extends Chart {
   public readonly overrides: AppOverrides;
   /** Namespace of the app's namespaced objects. */
   public readonly appNamespace: string;
+  /** Root of the config repo (see {@link ApplicationProps.configRoot}). */
+  public readonly configRoot: string;
   private readonly hashedNames: boolean;
 
   constructor(scope: Construct, id: string, props: ApplicationProps) {
@@ -83,6 +91,7 @@ export class Application extends Chart {
     this.overrides = overrides;
     this.appNamespace = namespace;
     this.hashedNames = props.hashedNames ?? false;
+    this.configRoot = props.configRoot ?? process.cwd();
 
     if (props.createNamespace ?? true) {
       new k8s.KubeNamespace(this, 'namespace', {

@@ -32,6 +32,12 @@ export interface AppOverrides {
   readonly host?: string;
   /** Namespace of the app's objects. @default - the app name */
   readonly namespace?: string;
+  /**
+   * Allow Secrets in plain text in a production environment (synth's
+   * `unencrypted-secret` check); set it in `defaults` for a whole environment.
+   * @default false
+   */
+  readonly allowUnencryptedSecrets?: boolean;
 }
 
 /** How one environment is defined in `apps/environments.ts`. */

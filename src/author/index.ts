@@ -5,3 +5,4 @@ export * from './image-pins';
 export * from './image-ref';
 export * from './web-service';
 export * from './agent-install';
+export * from './sops-secret';

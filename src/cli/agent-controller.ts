@@ -8,7 +8,7 @@ import { Notifier } from '../agent/controller/notify';
 import { AgentServer } from '../agent/controller/server';
 import { redactUrl } from '../agent/source/fetch';
 import { UsageError } from '../model/errors';
-import { AgentCommandOptions, defaultWorkdir, repoName } from './agent-options';
+import { AgentCommandOptions, decryptionOf, defaultWorkdir, repoName } from './agent-options';
 import { duration, gitAuth, signerTrust, webhookSecret } from './flags';
 import { renderOptions } from './render-flags';
 
@@ -38,7 +38,7 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
     client,
     source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch), auth: gitAuth(opts), verify: signerTrust(opts) },
     load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo), namespace: opts.namespace, ...renderOptions(opts) },
-    apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: opts.namespace, wait: { timeoutMs }, waitForHealth: opts.wait !== false },
+    apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: opts.namespace, wait: { timeoutMs }, waitForHealth: opts.wait !== false, decryption: decryptionOf(opts) },
     namespace: opts.agentNamespace,
     intervalMs,
     suspend: new Set(opts.suspend ?? []),

@@ -53,6 +53,13 @@ export interface AgentCommandOptions extends VerifyFlags, RenderCommandOptions {
   /** `--identity`: leader election identity. @default - `<hostname>-<pid>` */
   readonly identity?: string;
   readonly logLevel: string;
+  /** `--decryption-secret`: Secret in the agent's namespace whose `*.agekey` entries decrypt SOPS documents. @default - none: SOPS documents fail their app */
+  readonly decryptionSecret?: string;
+}
+
+/** The decryption settings of the flags. */
+export function decryptionOf(opts: Pick<AgentCommandOptions, 'decryptionSecret' | 'agentNamespace'>): { secretName: string; namespace: string } | undefined {
+  return opts.decryptionSecret ? { secretName: opts.decryptionSecret, namespace: opts.agentNamespace } : undefined;
 }
 
 /** Where the checkout lives between runs when --workdir is not given. */

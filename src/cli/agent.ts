@@ -6,7 +6,7 @@ import { redactUrl } from '../agent/source/fetch';
 import { duration, gitAuth, signerTrust } from './flags';
 import { SignatureError } from '../git/signing';
 import { Output } from './output';
-import { AgentCommandOptions, defaultWorkdir, repoName } from './agent-options';
+import { AgentCommandOptions, decryptionOf, defaultWorkdir, repoName } from './agent-options';
 import { renderOptions } from './render-flags';
 
 
@@ -37,6 +37,7 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
       inventoryNamespace: opts.agentNamespace,
       wait: { timeoutMs },
       waitForHealth: opts.wait !== false,
+      decryption: decryptionOf(opts),
     });
     io.out(`fetched ${redactUrl(opts.repo)} ${opts.branch} at ${revision.sha.slice(0, 12)}`);
     for (const line of formatLoad(loaded)) io.out(line);

@@ -12,6 +12,7 @@ const synthCmd = () => import('./synth');
 const initCmd = () => import('./init');
 const bootstrapCmd = () => import('./bootstrap');
 const uiCmd = () => import('./ui');
+const secretCmd = () => import('./secret');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -80,6 +81,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--allowed-signers <file>', 'SSH allowed-signers file (principal and public key per line) for --verify-signatures')
     .option('--revoked-keys <file>', 'SSH public keys that no longer count, for --verify-signatures')
     .option('--trusted-gnupg-home <dir>', 'GnuPG home whose public keyring holds the trusted OpenPGP keys, for --verify-signatures')
+    .option('--decryption-secret <name>', "Secret in the agent's namespace whose *.agekey entries (age identities) decrypt SOPS-encrypted objects, in memory")
     .action(async (opts) => { result.code = await (await agentCmd()).runAgent(opts, io); });
   // Kustomize and Helm sources: layout detection, render settings and limits.
   addRenderFlags(agent);
@@ -173,6 +175,19 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--branch <name>', 'deploy branch (with --repo)')
     .option('--path <dir>', 'folder in the branch', '.'))
     .action(async (opts) => { result.code = await (await uiCmd()).runUi(opts, io); });
+
+  // SOPS-encrypted Secrets in the config repo, with its .sops.yaml rules.
+  const secret = program.command('secret').description("SOPS-encrypted Secrets in the config repo (sops with the repo's .sops.yaml rules, run from its root)");
+  secret.command('encrypt')
+    .description('encrypt a plain Secret YAML file in place for the recipients of its .sops.yaml creation rule')
+    .argument('<file>', 'the Secret file, inside the config repo')
+    .option('-C, --root <dir>', 'config repo root', process.cwd())
+    .action(async (file, opts) => { result.code = (await secretCmd()).runSecretEncrypt(file, opts, io); });
+  secret.command('edit')
+    .description('decrypt an encrypted Secret into $EDITOR and encrypt it again on save (needs your age identity)')
+    .argument('<file>', 'the encrypted file, inside the config repo')
+    .option('-C, --root <dir>', 'config repo root', process.cwd())
+    .action(async (file, opts) => { result.code = (await secretCmd()).runSecretEdit(file, opts, io); });
 
   return program;
 }

@@ -11,6 +11,8 @@ import { GitAuth } from '../git/client';
 import { INDEX_FILE, SynthIndex } from '../model/index-file';
 import { Manifest, byteOrder, describeObject, identityKey, refOf } from '../model/manifest';
 import { Redactor, isSecret, maskSecretPair } from '../model/redact';
+import { DIGEST_ANNOTATION } from '../model/keys';
+import { encryptedDigest, isSopsDocument } from '../model/sops';
 import { checkoutBranch } from './branch';
 import { PublishError } from './errors';
 import { project } from './project';
@@ -101,6 +103,18 @@ export async function diffAgainstBranch(dist: string, repo: string, branch: stri
   }
 }
 
+/**
+ * A SOPS document against the live object, without a key: the agent records the
+ * digest of the encrypted document it applied, so equal digests mean the live object
+ * came from this very file. Values are neither decrypted nor shown.
+ */
+function sopsChange(desired: Manifest, live: Manifest | undefined): { change: ObjectDiff['change']; patch: string } | undefined {
+  if (!live) return { change: 'added', patch: '  (SOPS-encrypted: not decrypted, values not shown)' };
+  const applied = (live.metadata.annotations as Record<string, string> | undefined)?.[DIGEST_ANNOTATION];
+  if (applied === encryptedDigest(desired)) return undefined;
+  return { change: 'changed', patch: '  (SOPS-encrypted: the live object was applied from another version of this file; values not compared or shown)' };
+}
+
 function owned(m: Manifest): unknown {
   const fields = applyEntry(m)?.fieldsV1;
   return fields ? project(m, fields) : {};
@@ -110,7 +124,9 @@ function owned(m: Manifest): unknown {
  * Local output of one environment against the live cluster: each object is
  * server-side dry-run applied and compared with the live object, both reduced to
  * the fields synthops owns, so fields of other managers and defaults are no noise.
- * Objects in the app inventories that left the output are listed as removed.
+ * SOPS documents are compared by digest only (see {@link sopsChange}): diff runs where
+ * there is no key. Objects in the app inventories that left the output are listed as
+ * removed.
  */
 export async function diffAgainstCluster(dist: string, env: string | undefined, client: KubeClient, agentNamespace: string): Promise<AppDiff[]> {
   const index = JSON.parse(fs.readFileSync(path.join(dist, INDEX_FILE), 'utf8')) as SynthIndex;
@@ -126,6 +142,11 @@ export async function diffAgainstCluster(dist: string, env: string | undefined, 
       const object = describeObject(ref);
       present.add(identityKey(ref)); // synth output always names the namespace of namespaced kinds
       const live = await objects.get(ref);
+      if (isSopsDocument(desired)) {
+        const d = sopsChange(desired, live);
+        if (d) diffs.push({ env: chosen, app: a.app, object, ...d });
+        continue;
+      }
       // A Secret's values (desired and live) are shown masked, never as they are.
       const values = Redactor.of([desired, live]);
       let dry: Manifest;

@@ -20,6 +20,8 @@ export interface NormalizedObject {
   readonly clusterScoped: boolean;
   /** The namespace normalisation removed because the kind was cluster-scoped. @default - none removed */
   readonly removedNamespace?: unknown;
+  /** The SOPS file it was taken in from, relative to the config repo root (validation checks its recipients). @default - none: not from a SOPS file */
+  readonly sopsFile?: string;
 }
 
 /** One output file. */
@@ -45,12 +47,14 @@ export type AppOutputMeta = Omit<AppOutput, 'objects' | 'files'>;
 
 
 /** Normalises, names and serialises the rendered objects of one app in one environment. */
-export function layoutApp(meta: AppOutputMeta, rendered: readonly Manifest[], scopes: ScopeResolver): AppOutput {
-  const objects: NormalizedObject[] = rendered.map((m) => {
+export function layoutApp(meta: AppOutputMeta, rendered: readonly Manifest[], scopes: ScopeResolver, sopsFiles: readonly (string | undefined)[] = []): AppOutput {
+  const objects: NormalizedObject[] = rendered.map((m, i) => {
     const clusterScoped = scopes.isClusterScoped(m.apiVersion, m.kind);
-    const removed = clusterScoped ? (m.metadata as { namespace?: unknown } | undefined)?.namespace : undefined;
     const manifest = normalize(m, meta.app, meta.env, scopes);
-    return removed === undefined ? { manifest, clusterScoped } : { manifest, clusterScoped, removedNamespace: removed };
+    // A SOPS document keeps its namespace (normalize passes it through).
+    const removed = clusterScoped && manifest !== m ? (m.metadata as { namespace?: unknown } | undefined)?.namespace : undefined;
+    const sops = sopsFiles[i] === undefined ? {} : { sopsFile: sopsFiles[i] };
+    return removed === undefined ? { manifest, clusterScoped, ...sops } : { manifest, clusterScoped, removedNamespace: removed, ...sops };
   });
   const manifests = objects.map((o) => o.manifest);
   if (manifests.some((m) => typeof m.metadata?.name !== 'string' || typeof m.kind !== 'string')) {
@@ -76,7 +80,7 @@ export function relayoutIfScopesChanged(out: AppOutput, scopes: ScopeResolver): 
   if (!changed) return out;
   const restored = out.objects.map((o) => (o.removedNamespace === undefined ? o.manifest : { ...o.manifest, metadata: { ...o.manifest.metadata, namespace: o.removedNamespace } } as Manifest));
   const { objects: _objects, files: _files, ...meta } = out;
-  return layoutApp(meta, restored, scopes);
+  return layoutApp(meta, restored, scopes, out.objects.map((o) => o.sopsFile));
 }
 
 /** The index entry of a laid-out app (only for apps with files). */

@@ -17,7 +17,7 @@ import { DepRecord } from './deps';
 import { sha256 } from '../model/hash';
 
 /** Bumped whenever what the cache stores, or what synth writes, changes meaning. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 /** Where the cache lives by default: git-ignored with node_modules, next to the packages it depends on. */
 export function defaultCacheDir(root: string): string {

@@ -1,5 +1,6 @@
 import { APP_LABEL, ENV_LABEL } from '../model/keys';
 import { Manifest } from '../model/manifest';
+import { isSopsDocument } from '../model/sops';
 import { ScopeResolver } from './scope';
 
 const TOP_LEVEL_FIRST = ['apiVersion', 'kind', 'metadata'];
@@ -20,8 +21,13 @@ function sortKeys(value: unknown): unknown {
  * win, even over escape hatches that changed them), the namespace removed from
  * cluster-scoped kinds, and keys sorted (apiVersion, kind, metadata first) so the
  * bytes never depend on construction order.
+ *
+ * A SOPS document is passed through as it is: its MAC covers its values in order, so
+ * a stamped label or a sorted key would make it undecryptable. The agent stamps the
+ * labels after decrypting it.
  */
 export function normalize(m: Manifest, app: string, env: string, scopes: ScopeResolver): Manifest {
+  if (isSopsDocument(m)) return m;
   const metadata: Record<string, unknown> = { ...(m.metadata ?? {}) };
   metadata.labels = { ...(m.metadata?.labels ?? {}), [APP_LABEL]: app, [ENV_LABEL]: env };
   if (scopes.isClusterScoped(m.apiVersion, m.kind)) delete metadata.namespace;

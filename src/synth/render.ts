@@ -1,6 +1,7 @@
 import { ApiObject, App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Application } from '../author/application';
+import { SopsSecret } from '../author/sops-secret';
 import { ImagePins } from '../author/image-pins';
 import { AppDefinition } from '../author/define-app';
 import { Environment, Environments } from '../author/environments';
@@ -16,6 +17,8 @@ export interface RenderedObject {
   /** Construct path below the cdk8s App, for error messages. */
   readonly constructPath: string;
   readonly manifest: Manifest;
+  /** The SOPS file the object was taken in from (a {@link SopsSecret}), relative to the config repo root. @default - none: not a SopsSecret */
+  readonly sopsFile?: string;
 }
 
 /** Which app, in which environment, and what the index says about it. */
@@ -99,7 +102,7 @@ export type AroundBuild = <T>(source: string, build: () => T) => T;
  * of one environment share one cdk8s App. Failures are collected per app, so one
  * broken app does not hide the errors of another.
  */
-export function renderApps(targets: readonly RenderTarget[], environments: Environments, pins: ImagePins, around: AroundBuild = (_s, build) => build()): RenderResult {
+export function renderApps(targets: readonly RenderTarget[], environments: Environments, pins: ImagePins, around: AroundBuild = (_s, build) => build(), root = process.cwd()): RenderResult {
   const apps: RenderedApp[] = [];
   const failures: RenderFailure[] = [];
   const envs = new Map<string, { env: Environment; cdkApp: App }>();
@@ -121,6 +124,7 @@ export function renderApps(targets: readonly RenderTarget[], environments: Envir
           namespace: definition.namespace,
           createNamespace: definition.createNamespace,
           hashedNames: definition.hashedNames,
+          configRoot: root,
         });
         definition.build(application, env);
       } catch (e) {
@@ -141,6 +145,7 @@ export function renderApps(targets: readonly RenderTarget[], environments: Envir
             source,
             constructPath: obj.node.path,
             manifest: obj.toJson() as Manifest,
+            ...(SopsSecret.isSopsSecret(obj) ? { sopsFile: obj.file } : {}),
           });
         }
       } catch (e) {
@@ -160,5 +165,5 @@ export function renderApps(targets: readonly RenderTarget[], environments: Envir
  */
 export function render(repo: ConfigRepo, envNames: readonly string[], pins: ImagePins): RenderResult {
   const planned = planRenders(repo.apps.map((a) => ({ name: a.definition.name, environments: a.definition.environments, source: a.source, definition: a.definition })), envNames);
-  return renderApps(planned.map(({ env, app }) => ({ env, definition: app.definition, source: app.source })), repo.environments, pins);
+  return renderApps(planned.map(({ env, app }) => ({ env, definition: app.definition, source: app.source })), repo.environments, pins, undefined, repo.root);
 }

@@ -13,6 +13,7 @@ import { planRenders, renderApps } from './render';
 import { ScopeResolver } from './scope';
 import { ReadTracer, TracedReads, newTracedReads } from './trace';
 import { CheckedObject, ValidationIssue, imageKey, validateObjects } from './validate';
+import { loadSopsRules } from './sops-rules';
 import { writeTreeAtomically } from './write';
 
 /** Options of {@link synth}. */
@@ -216,6 +217,7 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
     environments,
     pins,
     (source, build) => during(tracedOf.get(source) ?? newTracedReads(), build),
+    root,
   );
   for (const f of rendered.failures) issues.push({ rule: 'app-error', env: f.env, app: f.app, source: f.source, message: f.message });
   const cachedOutputs = plan.flatMap(({ env, app }) => {
@@ -233,6 +235,7 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
       { env: ra.env, app: ra.app, source: ra.source, namespace: ra.namespace, dependsOn: ra.dependsOn, ...(ra.serviceAccount ? { serviceAccount: ra.serviceAccount } : {}) },
       ra.objects.map((o): Manifest => o.manifest),
       scopes,
+      ra.objects.map((o) => o.sopsFile),
     )),
     ...cachedOutputs.map((o) => relayoutIfScopesChanged(o, scopes)),
   ].sort((a, b) => (a.env === b.env ? byteOrder(a.app, b.app) : envNames.indexOf(a.env) - envNames.indexOf(b.env)));
@@ -244,7 +247,9 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
   const checked: CheckedObject[] = [];
   const production = new Set(envNames.filter((e) => environments.definitions[e].production));
   for (const out of outputs) {
-    for (const o of out.objects) checked.push({ env: out.env, app: out.app, source: out.source, production: production.has(out.env), manifest: o.manifest });
+    const def = environments.definitions[out.env];
+    const allowPlain = (def?.apps?.[out.app]?.allowUnencryptedSecrets ?? def?.defaults?.allowUnencryptedSecrets) === true;
+    for (const o of out.objects) checked.push({ env: out.env, app: out.app, source: out.source, production: production.has(out.env), manifest: o.manifest, sopsFile: o.sopsFile, allowUnencryptedSecrets: allowPlain });
     if (!out.files) continue;
     for (const f of out.files) {
       files.set(f.path, f.content);
@@ -255,7 +260,7 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
   }
   // A bad pin is reported once, at the pins file, not again at each container that uses it.
   const reportedImages = new Set(pinProblems.flatMap((p) => (p.kind === 'not-pinned' && p.env && p.app ? [imageKey(p.env, p.app, pins[p.env][p.app])] : [])));
-  issues.push(...validateObjects(checked, scopes, reportedImages));
+  issues.push(...validateObjects(checked, scopes, reportedImages, loadSopsRules(root)));
 
   const index: SynthIndex = {
     apiVersion: INDEX_API_VERSION,

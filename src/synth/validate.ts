@@ -1,6 +1,8 @@
 import { imagePinProblem } from '../author/image-ref';
 import { Manifest, describeObject, identityKey, refOf } from '../model/manifest';
 import { ScopeResolver } from './scope';
+import { encryptedIdentity, isSopsDocument, plainSecretValues, sopsRecipients } from '../model/sops';
+import { CreationRule, SOPS_CONFIG_FILE, ruleFor } from './sops-rules';
 
 /** The rules synth enforces before anything is written. */
 export type ValidationRule =
@@ -15,7 +17,11 @@ export type ValidationRule =
   | 'invalid-name'
   | 'missing-namespace'
   | 'image-not-pinned'
-  | 'missing-limits';
+  | 'missing-limits'
+  /** A Secret with values in plain text (or half-encrypted) in a production environment. */
+  | 'unencrypted-secret'
+  /** A SOPS document encrypted for other age recipients than its `.sops.yaml` rule names. */
+  | 'sops-recipients';
 
 /** One validation error: what is wrong, and where (environment, app, object, field). */
 export interface ValidationIssue {
@@ -51,6 +57,10 @@ export interface CheckedObject {
   readonly source: string;
   readonly production: boolean;
   readonly manifest: Manifest;
+  /** The SOPS file it was taken in from, relative to the repo root. @default - none: the app's source file is the file `.sops.yaml` rules are matched with */
+  readonly sopsFile?: string;
+  /** The app or environment allows plain Secrets in production (`allowUnencryptedSecrets`). @default false */
+  readonly allowUnencryptedSecrets?: boolean;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -116,13 +126,54 @@ export function imageKey(env: string, app: string, image: string): string {
   return `${env}\u0000${app}\u0000${image}`;
 }
 
+function isSecret(m: Manifest): boolean {
+  return m.apiVersion === 'v1' && m.kind === 'Secret';
+}
+
+/**
+ * Secrets and SOPS documents: in production every Secret that holds values must be
+ * encrypted whole (unless allowed); a SOPS document anywhere must be encrypted whole
+ * and for exactly the age recipients of the `.sops.yaml` rule that applies to its file.
+ * Messages name fields, never values.
+ */
+function secretIssues(o: CheckedObject, object: string, sopsRules: readonly CreationRule[] | undefined): ValidationIssue[] {
+  const m = o.manifest;
+  const base = { env: o.env, app: o.app, source: o.source, object };
+  const issues: ValidationIssue[] = [];
+  if (!isSopsDocument(m)) {
+    const holdsValues = m.data !== undefined || m.stringData !== undefined;
+    if (isSecret(m) && holdsValues && o.production && !o.allowUnencryptedSecrets) {
+      issues.push({ ...base, rule: 'unencrypted-secret', message: 'a Secret in a production environment must be committed SOPS-encrypted (SopsSecret, synthops secret encrypt); set allowUnencryptedSecrets for the app or environment to allow it' });
+    }
+    return issues;
+  }
+  const file = o.sopsFile ?? o.source;
+  const plain = [...encryptedIdentity(m).map((f) => `${f} (must stay in clear)`), ...plainSecretValues(m).map((f) => `${f} (not encrypted)`)];
+  if (plain.length > 0) issues.push({ ...base, rule: 'unencrypted-secret', field: plain.join(', '), message: `${file} is not encrypted as a whole: encrypt only data and stringData, and all of them (encrypted_regex: ^(data|stringData)$), with synthops secret encrypt` });
+  const rule = sopsRules ? ruleFor(sopsRules, file) : undefined;
+  if (sopsRules && !rule) {
+    issues.push({ ...base, rule: 'sops-recipients', message: `no creation rule of ${SOPS_CONFIG_FILE} applies to ${file}` });
+  } else if (rule) {
+    const have = [...new Set(sopsRecipients(m))].sort();
+    const want = [...new Set(rule.age)].sort();
+    if (have.join(',') !== want.join(',')) {
+      const missing = want.filter((r) => !have.includes(r));
+      const extra = have.filter((r) => !want.includes(r));
+      const detail = [missing.length ? `not encrypted for ${missing.join(', ')}` : '', extra.length ? `encrypted for ${extra.join(', ')}, which the rule does not name` : ''].filter(Boolean).join('; ');
+      issues.push({ ...base, rule: 'sops-recipients', field: 'sops.age', message: `${file}: ${detail} (creation_rules[${rule.index}] of ${SOPS_CONFIG_FILE}); run sops updatekeys ${file}` });
+    }
+  }
+  return issues;
+}
+
 /**
  * Checks every rendered object of one synth: identity, names, namespaces, duplicate
- * identities per environment, image pins, and limits in production environments.
+ * identities per environment, image pins, limits in production environments, and
+ * Secrets (encrypted in production; SOPS documents whole, for their rule's recipients).
  * Images in `reportedImages` (see {@link imageKey}) were already reported where they
  * come from (the pins file) and are not reported again per container.
  */
-export function validateObjects(objects: readonly CheckedObject[], scopes: ScopeResolver, reportedImages: ReadonlySet<string> = new Set()): ValidationIssue[] {
+export function validateObjects(objects: readonly CheckedObject[], scopes: ScopeResolver, reportedImages: ReadonlySet<string> = new Set(), sopsRules?: readonly CreationRule[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const seen = new Map<string, CheckedObject>();
   for (const o of objects) {
@@ -151,10 +202,13 @@ export function validateObjects(objects: readonly CheckedObject[], scopes: Scope
     const clusterScoped = scopes.isClusterScoped(m.apiVersion, m.kind);
     const ns = m.metadata.namespace;
     if (!clusterScoped && (ns === undefined || ns === '')) {
-      issues.push({ ...base, rule: 'missing-namespace', object, field: 'metadata.namespace', message: `${m.kind} is namespaced; set a namespace (the Application sets one unless a patch removed it)` });
+      const hint = isSopsDocument(m) ? 'set it in the file before encrypting (a SOPS document is taken in unchanged)' : 'the Application sets one unless a patch removed it';
+      issues.push({ ...base, rule: 'missing-namespace', object, field: 'metadata.namespace', message: `${m.kind} is namespaced; set a namespace (${hint})` });
     } else if (ns !== undefined && !(DNS_LABEL.test(ns) && ns.length <= 63)) {
       issues.push({ ...base, rule: 'invalid-name', object, field: 'metadata.namespace', message: `"${ns}" is not a valid DNS label` });
     }
+
+    issues.push(...secretIssues(o, object, sopsRules));
 
     for (const { field, container } of podContainers(m)) {
       const image = typeof container.image === 'string' ? container.image : '';

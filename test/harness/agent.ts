@@ -11,6 +11,7 @@ import { Discovery } from '../../src/kube/discovery';
 import { INDEX_API_VERSION, INDEX_FILE, SynthIndex, indexToJson } from '../../src/model/index-file';
 import { fileNames } from '../../src/synth/layout';
 import { Manifest, refOf } from '../../src/model/manifest';
+import { isSopsDocument } from '../../src/model/sops';
 import { toYaml } from '../../src/synth/serialize';
 import { testKubeconfig } from './cluster';
 
@@ -52,7 +53,8 @@ export function synthopsTree(env: string, apps: Record<string, Manifest[]>, depe
   const indexApps: SynthIndex['apps'][number][] = [];
   const indexFiles: SynthIndex['files'][number][] = [];
   for (const [app, manifests] of Object.entries(apps).sort()) {
-    const labelled = manifests.map((m) => ({ ...m, metadata: { ...m.metadata, labels: { ...m.metadata.labels, 'synthops.dev/app': app, 'synthops.dev/env': env } } }));
+    // As synth does: SOPS documents stay as they are (their MAC covers every value).
+    const labelled = manifests.map((m) => (isSopsDocument(m) ? m : { ...m, metadata: { ...m.metadata, labels: { ...m.metadata.labels, 'synthops.dev/app': app, 'synthops.dev/env': env } } }));
     const names = fileNames(labelled);
     const objects = labelled.map((m, i) => {
       const file = `${env}/${app}/${names[i]}`;

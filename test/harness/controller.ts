@@ -11,6 +11,7 @@ import { Notifier } from '../../src/agent/controller/notify';
 import { AgentServer } from '../../src/agent/controller/server';
 import { SignerTrust } from '../../src/git/signing';
 import { ReadOptions } from '../../src/agent/reconcile/step';
+import { DecryptionOptions } from '../../src/agent/reconcile/decryption';
 import { testKubeconfig } from './cluster';
 
 /** Options of {@link startController}. */
@@ -28,6 +29,8 @@ export interface TestControllerOptions {
   readonly verify?: SignerTrust;
   /** How revisions are read (path, app, layout, render settings). @default - `env` only */
   readonly load?: Omit<ReadOptions, 'cache'>;
+  /** Where the age identities for SOPS documents are. @default - none */
+  readonly decryption?: DecryptionOptions;
 }
 
 /** A running in-process agent. */
@@ -54,7 +57,7 @@ export async function startController(t: TestContext, o: TestControllerOptions):
     client,
     source: { url: o.repo, branch: o.branch, workdir, verify: o.verify },
     load: { env: o.env, ...o.load },
-    apply: { defaultNamespace: o.ns, wait: { timeoutMs: 30_000, pollMs: 200 } },
+    apply: { defaultNamespace: o.ns, wait: { timeoutMs: 30_000, pollMs: 200 }, decryption: o.decryption },
     namespace: o.ns,
     intervalMs: o.intervalMs ?? 3_600_000,
     suspend: new Set(o.suspend ?? []),

@@ -2,8 +2,8 @@ import { isDeepStrictEqual } from 'util';
 import { Manifest, ObjectRef, identityKey, isCrd, isNamespace, refOf } from '../../model/manifest';
 import { settleLimit } from '../../model/concurrency';
 import { isForbidden, isNotFound } from '../../kube/errors';
-import { AppProblem, ChangeSet, errorMessage } from './change-set';
-import { isSopsEncrypted } from '../../render/sops';
+import { ChangeSet } from './change-set';
+import { decryptApp } from './decrypt';
 import { Inventory, InventoryStore, normalizeRefs, sameRefs } from '../state/inventory';
 import { LiveState, lean } from '../../kube/live';
 import { DesiredApp } from '../source/load';
@@ -173,38 +173,20 @@ async function autoscaled(ctx: ApplyContext, prepared: readonly PreparedObject[]
 }
 
 /**
- * The app with its SOPS documents decrypted (in memory). One that cannot be is a
- * problem of the app, which then fails before any request.
- */
-async function decryptApp(ctx: ApplyContext, app: DesiredApp): Promise<{ app: DesiredApp; problems: AppProblem[] }> {
-  if (!app.objects.some((o) => isSopsEncrypted(o.manifest))) return { app, problems: [] };
-  const problems: AppProblem[] = [];
-  const objects: DesiredApp['objects'][number][] = [];
-  for (const o of app.objects) {
-    try {
-      if (!isSopsEncrypted(o.manifest)) objects.push(o);
-      else if (!ctx.decrypt) throw new Error('SOPS-encrypted, and the agent has no decryption key (--decryption-secret)');
-      else objects.push({ ...o, manifest: await ctx.decrypt(o.manifest) });
-    } catch (e) {
-      problems.push({ kind: 'decryption', ref: refOf(o.manifest), origin: o.origin, message: errorMessage(e), cause: e });
-    }
-  }
-  return { app: { ...app, objects }, problems };
-}
-
-/**
  * Reconciles one app: prepare, validate every object by server-side dry-run (nothing
  * is written if any fails), apply the changed ones in stages (CRDs and Namespaces
  * first, then kind order), record the inventory, and prune what left Git within the
  * guards. Resolves to the report and the objects to watch for health.
  */
 export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inventory | undefined): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {
-  // SOPS documents are decrypted first, in memory; the change set then knows the plaintext to redact it.
-  const { app: plain, problems: undecrypted } = await decryptApp(ctx, app);
-  app = plain;
+  // SOPS documents are decrypted first, in memory, and the report is made from the
+  // plaintext objects (it keeps their Secret values out of its messages). One that
+  // cannot be decrypted fails the app before any request.
+  const decrypted = await decryptApp(app, ctx.decrypt);
+  app = decrypted.app;
   const report = new ChangeSet(app.name, app.env, app.objects.map((o) => o.manifest));
-  if (undecrypted.length > 0) {
-    for (const p of undecrypted) report.fail(p);
+  if (decrypted.problems.length > 0) {
+    for (const p of decrypted.problems) report.fail({ kind: 'decryption', ...p });
     return { report, prepared: [] };
   }
   const revisionCrds = crdKinds(app.objects.map((o) => o.manifest));
@@ -214,7 +196,7 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
     return { report, prepared: [] };
   }
   let prepared = await deferUntilFoundation(ctx, preparedRaw);
-  prepared = dropAutoscaledReplicas(prepared, await autoscaled(ctx, prepared)).map((p) => ({ ...p, manifest: withDigest(p.manifest) }));
+  prepared = dropAutoscaledReplicas(prepared, await autoscaled(ctx, prepared)).map((p) => ({ ...p, manifest: withDigest(p.manifest, p.digest) }));
 
   await ctx.live.refresh(prepared.filter((p) => !p.deferred).map((p) => refOf(p.manifest)));
   const current = prepared.filter((p) => !p.deferred);

@@ -20,9 +20,9 @@ export function appliedDigest(m: Manifest): string {
   return `sha256:${createHash('sha256').update(JSON.stringify({ ...m, metadata })).digest('hex')}`;
 }
 
-/** A copy of `m` carrying its {@link appliedDigest} annotation. */
-export function withDigest(m: Manifest): Manifest {
-  const annotations = { ...(m.metadata.annotations as Record<string, string> | undefined), [DIGEST_ANNOTATION]: appliedDigest(m) };
+/** A copy of `m` carrying its {@link appliedDigest} annotation (or `digest`: a decrypted object's is of its encrypted form). */
+export function withDigest(m: Manifest, digest: string = appliedDigest(m)): Manifest {
+  const annotations = { ...(m.metadata.annotations as Record<string, string> | undefined), [DIGEST_ANNOTATION]: digest };
   return { ...m, metadata: { ...m.metadata, annotations } };
 }
 

@@ -15,6 +15,8 @@ export interface PreparedObject {
    * @default - none: dry-run with the rest
    */
   readonly deferred?: string;
+  /** The digest to record instead of the applied one (see DesiredObject.digest). @default - computed from the object as applied */
+  readonly digest?: string;
 }
 
 /** Result of preparing an app: objects, or problems that fail the app before any write. */
@@ -69,7 +71,7 @@ export async function prepare(app: DesiredApp, objects: ObjectClient, defaultNam
     }
     if (namespaced) metadata.namespace ??= defaultNamespace;
     else delete metadata.namespace;
-    out.push({ manifest: m, origin: d.origin, name: describeObject(refOf(m)), deferred });
+    out.push({ manifest: m, origin: d.origin, name: describeObject(refOf(m)), deferred, ...(d.digest ? { digest: d.digest } : {}) });
   }
   return { objects: out, problems };
 }

@@ -20,6 +20,12 @@ export interface DesiredObject {
   readonly manifest: Manifest;
   /** `file#document` (document index from 0), relative to the loaded folder. */
   readonly origin: string;
+  /**
+   * The digest to record on the live object instead of the one of the object as
+   * applied: a decrypted SOPS document's is that of its encrypted form.
+   * @default - computed from the object as applied
+   */
+  readonly digest?: string;
 }
 
 /** One app of the revision. */
