@@ -36,6 +36,14 @@ export type ProblemKind =
   | 'dependency-not-ready'
   /** Apps depend on each other in a cycle. */
   | 'dependency-cycle'
+  /** The identity that reads the app's objects may not list them: their state is unknown, nothing was written. */
+  | 'read-forbidden'
+  /** A role or binding would grant rights its writer does not hold: an admin must grant them (bootstrap); nothing was written. */
+  | 'needs-bootstrap'
+  /** The app names a ServiceAccount the agent may not act as: nothing was written. */
+  | 'service-account-not-allowed'
+  /** The app has objects in the agent's own namespace, reserved for the agent's app: nothing was written. */
+  | 'reserved-namespace'
   /** Anything else that threw (typically the apiserver went away). */
   | 'internal';
 
@@ -56,7 +64,7 @@ export interface AppProblem {
 export type AppStatus = 'Applied' | 'Failed' | 'Skipped' | 'Planned';
 
 /** Problem kinds that the same revision will hit again: retrying cannot help (Flux's Stalled). */
-const STALLING: ReadonlySet<ProblemKind> = new Set(['validation', 'validation-after-foundation', 'invalid-object']);
+const STALLING: ReadonlySet<ProblemKind> = new Set(['validation', 'validation-after-foundation', 'invalid-object', 'needs-bootstrap', 'service-account-not-allowed', 'reserved-namespace']);
 
 /** The message of an error, with the HTTP status for API refusals. */
 export function errorMessage(e: unknown): string {
@@ -117,6 +125,13 @@ export function formatProblem(p: AppProblem): string {
       return `DependencyNotReady: waits for ${p.message}`;
     case 'dependency-cycle':
       return `dependency cycle among ${p.message}`;
+    case 'read-forbidden':
+      return `cannot read, nothing of this app was written: ${where}${p.message}`;
+    case 'needs-bootstrap':
+      return `${where}${p.message}`;
+    case 'service-account-not-allowed':
+    case 'reserved-namespace':
+      return `refused, nothing of this app was written: ${where}${p.message}`;
     case 'internal':
       return `reconcile failed: ${p.message}`;
     default:
