@@ -1,7 +1,18 @@
 # synthops: the agent's container image. Multi-stage: build the JavaScript with the dev
-# tools, then ship only compiled output and production dependencies on a current LTS.
+# tools, then ship only what `synthops agent` loads at run time, on a current LTS.
 # Build: docker build -t ghcr.io/example/synthops:0.1.0 .
-FROM node:22-bookworm-slim AS build
+#
+# The base images. A release build pins them by digest, so the same Dockerfile always
+# builds on the same bytes: `scripts/base-image.sh pin` resolves each tag's current
+# digest (`docker buildx imagetools inspect node:22-bookworm-slim`) and rewrites the
+# lines below to `node:22-bookworm-slim@sha256:<digest>`; `scripts/base-image.sh check`
+# fails while one is not pinned (run it before building a release). Bump: run `pin`
+# again and commit the new digests; `--build-arg NODE_IMAGE=...` overrides one build.
+ARG NODE_IMAGE=node:22-bookworm-slim
+# The tools stage's Go toolchain (not shipped: only its static binaries are).
+ARG GO_IMAGE=golang:1.26-bookworm
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
@@ -11,7 +22,7 @@ RUN npx tsc -p tsconfig.build.json
 
 # kustomize, helm, sops, age and age-keygen from the Go module proxy, by the same script
 # and pinned versions (test/tools/versions.sh) as the tests; static (CGO_ENABLED=0).
-FROM golang:1.26-bookworm AS tools
+FROM ${GO_IMAGE} AS tools
 WORKDIR /src
 COPY test/tools/versions.sh test/tools/build.sh ./test/tools/
 COPY test/lib/cached-build.sh ./test/lib/
@@ -19,18 +30,20 @@ COPY test/lib/cached-build.sh ./test/lib/
 RUN SYNTHOPS_TOOLS_CACHE=/tools-cache bash test/tools/build.sh > /tmp/bin-dir \
  && mkdir /out && cp "$(tail -n 1 /tmp/bin-dir)"/* /out/
 
-FROM node:22-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 # git fetches the deploy branch; ssh for ssh remotes. The rendering tools come from the
 # tools stage into /usr/local/bin, where src/render/tools.ts looks for them.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# Production dependencies minus those only synth, authoring and the other commands
+# load (cdk8s, TypeScript, ...): the same script builds the tree the tests run.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY scripts/agent-runtime-deps.sh /tmp/agent-runtime-deps.sh
+RUN sh /tmp/agent-runtime-deps.sh && rm /tmp/agent-runtime-deps.sh && npm cache clean --force
 COPY --from=build /src/lib ./lib
 COPY bin ./bin
-COPY templates ./templates
 COPY --from=tools /out/ /usr/local/bin/
 # Non-root, numeric (the Deployment sets runAsUser 10001 and a read-only root; /tmp is an emptyDir).
 USER 10001:10001

@@ -2,7 +2,9 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { STATUS_CRD } from '../model/appsync';
 import { Application } from './application';
+import { CatalogApp, CatalogObject, whenEnvironmentComplete } from './environment-catalog';
 import { byteOrder, isCrd } from '../model/manifest';
+import { PROTECTED_NAMESPACES } from '../model/protected';
 
 /** One RBAC rule. */
 export interface PolicyRule {
@@ -17,6 +19,17 @@ export interface PolicyRule {
 export interface ManagedResources {
   readonly apiGroup: string;
   readonly resources: readonly string[];
+}
+
+/**
+ * One right of the agent: a rule, where it holds, and why the agent needs it. The
+ * agent's ClusterRole and Roles are rendered from these, and so is the README's table.
+ */
+export interface AgentGrant {
+  /** Namespace the rule holds in (a Role there). @default - none: cluster-wide (the ClusterRole) */
+  readonly namespace?: string;
+  readonly rule: PolicyRule;
+  readonly why: string;
 }
 
 /** Properties of an {@link AgentInstall}. */
@@ -42,19 +55,24 @@ export interface AgentInstallProps {
    */
   readonly credentialsSecret?: string;
   /**
-   * Resources the agent reads and watches for drift. The agent needs read access to
-   * every kind of the deploy branch.
-   * @default - every kind that the apps of the rendered environment contain
+   * Resources the agent reads and watches for drift, cluster-wide. The agent needs
+   * read access to every kind of the deploy branch.
+   * @default - every kind the apps of the rendered environment contain, where they contain it: cluster-scoped kinds cluster-wide, namespaced kinds in the namespaces of the apps it applies as their ServiceAccount (cluster-wide for apps it writes itself, with `permissions`)
    */
   readonly manages?: readonly ManagedResources[];
   /**
    * What the agent may write itself, for apps without a ServiceAccount. Give rules;
    * or `'cluster-admin'` to bind cluster-admin (everything, everywhere: only when you
    * must). Apps with a ServiceAccount are written as that account instead.
-   * @default - no writes beyond its own namespace and CustomResourceDefinitions
+   * @default - no writes beyond its own objects
    */
   readonly permissions?: readonly PolicyRule[] | 'cluster-admin';
-  /** Let the agent impersonate ServiceAccounts (per-app `serviceAccount`). @default true */
+  /**
+   * Let the agent impersonate the ServiceAccounts the apps of its environment name
+   * (each in its own namespace, by name; never one of kube-system or of the agent's
+   * namespace).
+   * @default true
+   */
   readonly impersonate?: boolean;
   /** Alerts go here. @default - none */
   readonly notifyUrl?: string;
@@ -65,9 +83,16 @@ export interface AgentInstallProps {
    * @default - none: SOPS-encrypted objects fail their app
    */
   readonly decryptionSecret?: string;
+  /** Size limit of the `/tmp` emptyDir (the checkout of the deploy branch lives there). @default '1Gi' */
+  readonly tmpSizeLimit?: string;
 }
 
 const NAME = 'synthops-agent';
+const PORT = 8080;
+/** Where the credentials Secret is mounted in the agent's container. */
+const SECRET_DIR = '/var/run/secrets/synthops';
+const READ = ['get', 'list', 'watch'];
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 // Plural resource names of built-in kinds whose plural is not the simple rule's.
 const PLURALS: Record<string, string> = {
@@ -84,33 +109,28 @@ function plural(kind: string): string {
   return `${k}s`;
 }
 
-/**
- * What every app of the environment being rendered contains, as read rules: the
- * agent watches exactly the kinds of its deploy branch. Plurals come from the CRDs
- * rendered alongside, else from the usual English rule.
- */
-function readRulesFor(root: Construct, extra: readonly ManagedResources[]): PolicyRule[] {
-  const objects = root.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
-  const crdPlurals = new Map<string, string>();
-  const groups = new Map<string, Set<string>>();
-  const add = (group: string, resource: string) => {
-    if (!groups.has(group)) groups.set(group, new Set());
-    groups.get(group)!.add(resource);
-  };
-  // Only CRDs are rendered here (for their plurals); rendering the ClusterRole itself would recurse.
-  for (const o of objects.filter(isCrd)) {
-    const m = o.toJson() as { spec?: { group?: string; names?: { kind?: string; plural?: string } } };
-    if (m.spec?.group && m.spec.names?.kind && m.spec.names.plural) crdPlurals.set(`${m.spec.group}/${m.spec.names.kind}`, m.spec.names.plural);
-  }
-  for (const o of objects) {
-    const group = o.apiGroup === 'core' ? '' : o.apiGroup;
-    add(group, crdPlurals.get(`${group}/${o.kind}`) ?? plural(o.kind));
-  }
-  for (const m of extra) for (const r of m.resources) add(m.apiGroup, r);
-  add('', 'namespaces');
-  return [...groups.entries()].sort(([a], [b]) => byteOrder(a, b)).map(([g, rs]) => ({ apiGroups: [g], resources: [...rs].sort(), verbs: ['get', 'list', 'watch'] }));
+function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
 }
-const PORT = 8080;
+
+const sorted = (xs: Iterable<string>): string[] => [...new Set(xs)].sort(byteOrder);
+
+/** Read rules for objects: one rule per API group, resources sorted. */
+function readRules(objects: readonly CatalogObject[]): PolicyRule[] {
+  const groups = new Map<string, Set<string>>();
+  for (const o of objects) {
+    const g = groupOf(o.apiVersion);
+    if (!groups.has(g)) groups.set(g, new Set());
+    groups.get(g)!.add(o.resource ?? plural(o.kind));
+  }
+  return [...groups.entries()].sort(([a], [b]) => byteOrder(a, b)).map(([g, rs]) => ({ apiGroups: [g], resources: sorted(rs), verbs: READ }));
+}
+
+/** What the agent's install computes from the environment. */
+interface Computed {
+  readonly grants: readonly AgentGrant[];
+  readonly allowedServiceAccounts: readonly string[];
+}
 
 /**
  * The synthops agent, installed by an app of the config repo itself: ServiceAccount,
@@ -119,14 +139,17 @@ const PORT = 8080;
  * Service for the webhook and metrics. `synthops bootstrap` applies it once; from
  * then on the agent manages it from Git like every other app.
  *
- * Rights, by default: read and watch the managed kinds cluster-wide; create and update
- * CustomResourceDefinitions; impersonate ServiceAccounts; and in its own namespace,
- * its state (ConfigMaps, AppSyncs, Events, Leases). Writes to apps go through the
- * app's ServiceAccount, or need `permissions`.
+ * Its rights are computed at synth from every app of the environment (see
+ * {@link AgentInstall.grants}): it reads exactly the kinds of its deploy branch where
+ * they are, impersonates exactly the ServiceAccounts the apps name (never one of
+ * kube-system or of its own namespace), keeps its state in its own namespace (which
+ * is reserved for its own app), and may re-apply its own RBAC but, holding neither
+ * `escalate` nor `bind`, never widen it: that takes `synthops bootstrap` by an admin.
  */
 export class AgentInstall extends Construct {
   /** The agent's ServiceAccount name. */
   public readonly serviceAccountName = NAME;
+  private computed?: Computed;
 
   constructor(scope: Construct, id: string, props: AgentInstallProps) {
     super(scope, id);
@@ -135,66 +158,49 @@ export class AgentInstall extends Construct {
     const replicas = props.replicas ?? 1;
     const secret = props.credentialsSecret ?? 'synthops-git';
     const obj = (kid: string, body: Record<string, unknown>) => new ApiObject(this, kid, body as never);
+    // Cluster-scoped names (and Roles outside its namespace) carry the namespace, so several agents can share a cluster.
+    const clusterName = `${NAME}-${ns}`;
+    const adminBinding = `${clusterName}-cluster-admin`;
+    const done = (): Computed => {
+      if (!this.computed) throw new Error(`${this.node.path}: AgentInstall computes its RBAC from every app of the environment; render it with synthops synth`);
+      return this.computed;
+    };
+    const rulesIn = (namespace: string | undefined) => Lazy.any({ produce: () => done().grants.filter((g) => g.namespace === namespace).map((g) => g.rule) });
 
     obj('service-account', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: NAME } });
     obj('appsync-crd', { ...STATUS_CRD, metadata: { ...STATUS_CRD.metadata } });
+    obj('cluster-role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: clusterName }, rules: rulesIn(undefined) });
+    const bindTo = (kid: string, kind: 'ClusterRoleBinding' | 'RoleBinding', name: string, roleKind: 'ClusterRole' | 'Role', role: string, namespace?: string) => obj(kid, {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name, ...(namespace ? { namespace } : {}) },
+      roleRef: { apiGroup: RBAC_GROUP, kind: roleKind, name: role },
+      subjects: [{ kind: 'ServiceAccount', name: NAME, namespace: ns }],
+    });
+    bindTo('cluster-role-binding', 'ClusterRoleBinding', clusterName, 'ClusterRole', clusterName);
+    // Everything, everywhere: the agent can then apply any app without a ServiceAccount.
+    if (props.permissions === 'cluster-admin') bindTo('cluster-admin-binding', 'ClusterRoleBinding', adminBinding, 'ClusterRole', 'cluster-admin');
+    obj('role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: NAME }, rules: rulesIn(ns) });
+    bindTo('role-binding', 'RoleBinding', NAME, 'Role', NAME);
 
-    // Cluster-scoped names carry the namespace, so several agents can share a cluster.
-    const clusterName = `${NAME}-${ns}`;
-    const rules = (): PolicyRule[] => [
-      ...(props.manages ? props.manages.map((m) => ({ apiGroups: [m.apiGroup], resources: [...m.resources], verbs: ['get', 'list', 'watch'] })) : readRulesFor(this.node.root, [])),
-      { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['create', 'patch', 'update'] },
-      // To manage itself from Git: its own namespace, ClusterRole and binding, and nothing else cluster-wide.
-      { apiGroups: [''], resources: ['namespaces'], resourceNames: [ns], verbs: ['patch', 'update'] },
-      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles', 'clusterrolebindings'], resourceNames: [clusterName, `${clusterName}-cluster-admin`], verbs: ['get', 'patch', 'update', 'escalate', 'bind'] },
-      ...(props.impersonate ?? true ? [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] }] : []),
-      ...(Array.isArray(props.permissions) ? props.permissions : []),
-    ];
-    // Computed when rendered, once every app of the environment exists.
-    obj('cluster-role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: clusterName }, rules: Lazy.any({ produce: () => rules() }) });
-    obj('cluster-role-binding', {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: clusterName },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
-      subjects: [{ kind: 'ServiceAccount', name: NAME, namespace: ns }],
-    });
-    if (props.permissions === 'cluster-admin') {
-      // Everything, everywhere: the agent can then apply any app without a ServiceAccount.
-      obj('cluster-admin-binding', {
-        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `${clusterName}-cluster-admin` },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-        subjects: [{ kind: 'ServiceAccount', name: NAME, namespace: ns }],
-      });
-    }
-    obj('role', {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: NAME },
-      rules: [
-        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-        { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'create', 'patch'] },
-        { apiGroups: ['synthops.dev'], resources: ['appsyncs', 'appsyncs/status'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
-        // Its own objects, so it can roll itself when its app changes in Git.
-        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
-        { apiGroups: [''], resources: ['services', 'serviceaccounts'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
-        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'escalate', 'bind'] },
-        // Its age identities: this one Secret, read by name only.
-        ...(props.decryptionSecret ? [{ apiGroups: [''], resources: ['secrets'], resourceNames: [props.decryptionSecret], verbs: ['get'] }] : []),
-      ],
-    });
-    obj('role-binding', {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: NAME },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: NAME },
-      subjects: [{ kind: 'ServiceAccount', name: NAME, namespace: ns }],
+    whenEnvironmentComplete(this, app.appName, (apps) => {
+      this.computed = computeGrants({ ns, appName: app.appName, clusterName, adminBinding, props, apps });
+      // A Role and its binding in each namespace where the agent holds rights.
+      for (const where of sorted(this.computed.grants.flatMap((g) => (g.namespace && g.namespace !== ns ? [g.namespace] : [])))) {
+        obj(`role-${where}`, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: clusterName, namespace: where }, rules: rulesIn(where) });
+        bindTo(`role-binding-${where}`, 'RoleBinding', clusterName, 'Role', clusterName, where);
+      }
     });
 
     const labels = { 'app.kubernetes.io/name': NAME };
-    const args = [
+    const args = () => [
       'agent', '--repo', props.repo, '--branch', props.branch, '--path', props.path ?? '.', '--env', props.env ?? app.env.name,
       '--interval', props.interval ?? '1m', '--listen', String(PORT), '--agent-namespace', ns,
+      // Its namespace is reserved for its own app; it impersonates exactly these accounts.
+      '--own-app', app.appName, '--allowed-service-accounts', done().allowedServiceAccounts.join(','),
+      '--webhook-secret-file', `${SECRET_DIR}/webhook-secret`,
       ...(replicas > 1 ? ['--leader-elect'] : []),
       ...(props.notifyUrl ? ['--notify-url', props.notifyUrl] : []),
       ...(props.decryptionSecret ? ['--decryption-secret', props.decryptionSecret] : []),
     ];
-    const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key, optional: true } } });
     obj('deployment', {
       apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: NAME },
       spec: {
@@ -204,20 +210,24 @@ export class AgentInstall extends Construct {
           metadata: { labels },
           spec: {
             serviceAccountName: NAME,
-            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [{
               name: 'agent',
               image: props.image,
-              args,
-              env: [fromSecret('SYNTHOPS_GIT_TOKEN', 'token'), fromSecret('SYNTHOPS_WEBHOOK_SECRET', 'webhook-secret')],
+              args: Lazy.any({ produce: args }),
+              env: [{ name: 'SYNTHOPS_GIT_TOKEN', valueFrom: { secretKeyRef: { name: secret, key: 'token', optional: true } } }],
               ports: [{ name: 'http', containerPort: PORT }],
               livenessProbe: { httpGet: { path: '/healthz', port: PORT }, periodSeconds: 10 },
               readinessProbe: { httpGet: { path: '/readyz', port: PORT }, periodSeconds: 5 },
               resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, { name: 'webhook-secret', mountPath: SECRET_DIR, readOnly: true }],
             }],
-            volumes: [{ name: 'tmp', emptyDir: {} }],
+            volumes: [
+              { name: 'tmp', emptyDir: { sizeLimit: props.tmpSizeLimit ?? '1Gi' } },
+              // A file, not an environment variable; absent (webhooks refused) when the Secret has no such key.
+              { name: 'webhook-secret', secret: { secretName: secret, optional: true, defaultMode: 0o440, items: [{ key: 'webhook-secret', path: 'webhook-secret' }] } },
+            ],
           },
         },
       },
@@ -227,4 +237,95 @@ export class AgentInstall extends Construct {
       spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: PORT }] },
     });
   }
+
+  /**
+   * Every right of the agent with where it holds and why: its ClusterRole (grants
+   * without a namespace) and its Roles are exactly these rules. Known once the
+   * environment is complete (during synth).
+   */
+  public get grants(): readonly AgentGrant[] {
+    if (!this.computed) throw new Error(`${this.node.path}: the grants are computed when synthops synth renders the environment`);
+    return this.computed.grants;
+  }
+}
+
+interface GrantInputs {
+  readonly ns: string;
+  readonly appName: string;
+  readonly clusterName: string;
+  readonly adminBinding: string;
+  readonly props: AgentInstallProps;
+  readonly apps: readonly CatalogApp[];
+}
+
+/** The agent's rights, from every app of its environment. */
+function computeGrants(i: GrantInputs): Computed {
+  const { ns, props } = i;
+  const grants: AgentGrant[] = [];
+  const grant = (namespace: string | undefined, rule: PolicyRule, why: string) => grants.push({ ...(namespace ? { namespace } : {}), rule, why });
+  const own = i.apps.find((a) => a.name === i.appName);
+  const others = i.apps.filter((a) => a.name !== i.appName);
+  const asAccount = others.filter((a) => a.serviceAccount);
+  const asItself = others.filter((a) => !a.serviceAccount);
+  const writesItself = Array.isArray(props.permissions);
+  const usable = (namespace: string | undefined) => namespace !== undefined && namespace !== ns && !PROTECTED_NAMESPACES.has(namespace);
+
+  // Reads, for the drift watch and health: cluster-scoped kinds cluster-wide; namespaced
+  // kinds only in the namespaces of the apps applied as their ServiceAccount (their
+  // namespaces exist before the agent does), cluster-wide for apps it writes itself
+  // (their writes are cluster-wide rules too).
+  const clusterScoped = i.apps.flatMap((a) => a.objects.filter((o) => !o.namespace));
+  const nsObject: CatalogObject = { apiVersion: 'v1', kind: 'Namespace', name: ns };
+  if (props.manages) {
+    for (const m of props.manages) grant(undefined, { apiGroups: [m.apiGroup], resources: sorted(m.resources), verbs: READ }, 'read and watch for drift (the `manages` setting)');
+    const ownClusterScoped = (own?.objects ?? []).filter((o) => !o.namespace);
+    for (const r of readRules([...ownClusterScoped, nsObject])) grant(undefined, r, 'read and watch its own cluster-scoped objects (drift), and see whether namespaces exist');
+  } else {
+    for (const r of readRules([...clusterScoped, nsObject])) grant(undefined, r, 'read and watch the cluster-scoped objects of the environment (drift, health)');
+    if (writesItself) {
+      for (const r of readRules(asItself.flatMap((a) => a.objects.filter((o) => o.namespace)))) grant(undefined, r, 'read and watch the objects of the apps it writes itself (`permissions`)');
+    }
+  }
+
+  const crds = sorted([STATUS_CRD.metadata.name, ...(writesItself || props.permissions === 'cluster-admin' ? asItself : []).flatMap((a) => a.objects.filter(isCrd).map((o) => o.name))]);
+  grant(undefined, { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], resourceNames: crds, verbs: ['create', 'get', 'patch', 'update'] }, 'install the AppSync CRD (and the CRDs of the apps it writes itself), by name, and see it Established');
+  grant(undefined, { apiGroups: [''], resources: ['namespaces'], resourceNames: [ns], verbs: ['create', 'patch', 'update'] }, 'its own namespace');
+  grant(undefined, { apiGroups: [RBAC_GROUP], resources: ['clusterrolebindings', 'clusterroles'], resourceNames: sorted([i.clusterName, ...(props.permissions === 'cluster-admin' ? [i.adminBinding] : [])]), verbs: ['get', 'patch', 'update'] }, 're-apply its own ClusterRole and binding; without escalate and bind it can grant only what it holds');
+  if (Array.isArray(props.permissions)) for (const r of props.permissions) grant(undefined, r, 'writes of the apps without a ServiceAccount (`permissions`)');
+
+  // Its own namespace: its state, and its own objects by name.
+  const ownNames = [NAME];
+  grant(ns, { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }, 'inventories, one per app (named after it); the namespace is reserved for its own app');
+  grant(ns, { apiGroups: [''], resources: ['events'], verbs: ['create'] }, 'Events on AppSyncs');
+  grant(ns, { apiGroups: ['synthops.dev'], resources: ['appsyncs', 'appsyncs/status'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }, 'the AppSync of each app');
+  grant(ns, { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] }, 'leader election (a create names no object to restrict by)');
+  grant(ns, { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ownNames, verbs: ['get', 'update'] }, 'leader election');
+  if (props.decryptionSecret) grant(ns, { apiGroups: [''], resources: ['secrets'], resourceNames: [props.decryptionSecret], verbs: ['get'] }, 'its age identities for SOPS-encrypted objects: this one Secret, by name');
+  const ownNamespaced = readRules((own?.objects ?? []).filter((o) => o.namespace === ns));
+  for (const r of ownNamespaced) grant(ns, r, 'read and watch its own objects (drift)');
+  for (const r of ownNamespaced) {
+    const resources = r.resources.filter((x) => x !== 'configmaps');
+    if (resources.length > 0) grant(ns, { apiGroups: r.apiGroups, resources, resourceNames: ownNames, verbs: ['create', 'patch', 'update'] }, 'apply its own objects, by name (roll itself from Git)');
+  }
+
+  // Every other namespace it has a reason to be in: reads, impersonation, and its Role there.
+  const allowed = props.impersonate ?? true
+    ? sorted(asAccount.map((a) => a.serviceAccount!).filter((sa) => usable(sa.split('/')[0])))
+    : [];
+  const reads = new Map<string, CatalogObject[]>();
+  const accounts = new Map<string, string[]>();
+  if (!props.manages) {
+    for (const a of asAccount) for (const o of a.objects) if (usable(o.namespace)) reads.set(o.namespace!, [...(reads.get(o.namespace!) ?? []), o]);
+  }
+  for (const sa of allowed) {
+    const [where, name] = sa.split('/');
+    accounts.set(where, [...(accounts.get(where) ?? []), name]);
+  }
+  for (const where of sorted([...reads.keys(), ...accounts.keys()])) {
+    const self: CatalogObject[] = [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', name: i.clusterName, namespace: where }, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', name: i.clusterName, namespace: where }];
+    for (const r of readRules([...(reads.get(where) ?? []), ...self])) grant(where, r, 'read and watch the objects of the apps there (drift, health), and its own Role there');
+    if (accounts.has(where)) grant(where, { apiGroups: [''], resources: ['serviceaccounts'], resourceNames: sorted(accounts.get(where)!), verbs: ['impersonate'] }, 'apply the apps that name these ServiceAccounts as those accounts');
+    grant(where, { apiGroups: [RBAC_GROUP], resources: ['rolebindings', 'roles'], resourceNames: [i.clusterName], verbs: ['patch', 'update'] }, 're-apply its own Role there; it can grant only what it holds');
+  }
+  return { grants, allowedServiceAccounts: allowed };
 }

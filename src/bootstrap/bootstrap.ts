@@ -60,9 +60,14 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
 
   // The namespace and the Secret come first, so the agent's Pod starts with its credentials.
   const namespaceExists = (await o.client.getOrUndefined(`/api/v1/namespaces/${namespace}`)) !== undefined;
-  if (!namespaceExists && !o.dryRun) {
-    // Its own field manager: the app's Namespace object (labels, annotations) stays synthops's.
-    await o.client.apply(`/api/v1/namespaces/${namespace}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: BOOTSTRAP_FIELD_MANAGER });
+  // So do the other namespaces the agent gets a Role in (those of the apps it applies as
+  // their ServiceAccounts): only an admin can create its Roles there, so bootstrap does.
+  const others = [...new Set(app.objects.map((d) => d.manifest.metadata.namespace).filter((n): n is string => Boolean(n) && n !== namespace))].sort();
+  for (const ns of o.dryRun ? [] : [namespace, ...others]) {
+    if (ns !== namespace && (await o.client.getOrUndefined(`/api/v1/namespaces/${ns}`)) !== undefined) continue;
+    if (ns === namespace && namespaceExists) continue;
+    // Its own field manager: an app's Namespace object (labels, annotations) stays synthops's.
+    await o.client.apply(`/api/v1/namespaces/${ns}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { fieldManager: BOOTSTRAP_FIELD_MANAGER });
   }
   let secret: BootstrapResult['secret'] = 'skipped';
   const data: Record<string, string> = {};

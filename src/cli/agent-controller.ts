@@ -24,7 +24,8 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
   const leaseMs = duration('--lease-duration', opts.leaseDuration);
   if (opts.notifyFormat !== 'json' && opts.notifyFormat !== 'slack') throw new UsageError(`--notify-format: "${opts.notifyFormat}" is not json or slack`);
   const listen = listenAddress(opts.listen);
-  const secret = webhookSecret(opts.webhookSecretFile);
+  // The Deployment mounts the file only when its Secret has the key: absent, every webhook is refused.
+  const secret = webhookSecret(opts.webhookSecretFile, { optional: true });
   const log = createLogger(opts.logLevel);
   const client = KubeClient.fromKubeconfig(opts.kubeconfig);
   const metrics = new AgentMetrics();
@@ -38,7 +39,7 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
     client,
     source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch), auth: gitAuth(opts), verify: signerTrust(opts) },
     load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo), namespace: opts.namespace, ...renderOptions(opts) },
-    apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: opts.namespace, wait: { timeoutMs }, waitForHealth: opts.wait !== false, decryption: decryptionOf(opts) },
+    apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: opts.namespace, wait: { timeoutMs }, waitForHealth: opts.wait !== false, decryption: decryptionOf(opts), ownApp: opts.ownApp, allowedServiceAccounts: opts.allowedServiceAccounts },
     namespace: opts.agentNamespace,
     intervalMs,
     suspend: new Set(opts.suspend ?? []),

@@ -30,6 +30,10 @@ export interface AgentCommandOptions extends VerifyFlags, RenderCommandOptions {
   readonly pruneCrds?: boolean;
   readonly namespace: string;
   readonly agentNamespace: string;
+  /** `--own-app`: the app that installs this agent; the agent's namespace is reserved for it. @default - none: not reserved */
+  readonly ownApp?: string;
+  /** `--allowed-service-accounts`: ServiceAccounts apps may be applied as. @default - any outside kube-system and the agent's namespace */
+  readonly allowedServiceAccounts?: string[];
   /** `--workdir`: where the checkout is kept between runs. @default - a folder per repo and branch under the OS temp folder */
   readonly workdir?: string;
   /** `--git-token-file`: file with a token for https remotes. @default - SYNTHOPS_GIT_TOKEN, if set */

@@ -35,6 +35,8 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
       pruneCrds: opts.pruneCrds,
       defaultNamespace: opts.namespace,
       inventoryNamespace: opts.agentNamespace,
+      ownApp: opts.ownApp,
+      allowedServiceAccounts: opts.allowedServiceAccounts,
       wait: { timeoutMs },
       waitForHealth: opts.wait !== false,
       decryption: decryptionOf(opts),

@@ -28,12 +28,13 @@ export function duration(flag: string, value: string): number {
   }
 }
 
-/** The webhook secret: from the file flag, else SYNTHOPS_WEBHOOK_SECRET. */
-export function webhookSecret(file: string | undefined): string | undefined {
+/** The webhook secret: from the file flag, else SYNTHOPS_WEBHOOK_SECRET. With `optional`, a missing file means none. */
+export function webhookSecret(file: string | undefined, o: { readonly optional?: boolean } = {}): string | undefined {
   if (!file) return process.env.SYNTHOPS_WEBHOOK_SECRET || undefined;
   try {
-    return fs.readFileSync(file, 'utf8').trim();
+    return fs.readFileSync(file, 'utf8').trim() || undefined;
   } catch (e) {
+    if (o.optional && (e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new UsageError(`--webhook-secret-file ${file}: ${(e as Error).message}`);
   }
 }

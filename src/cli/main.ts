@@ -73,6 +73,8 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--prune-crds', 'also prune CustomResourceDefinitions that left Git (deletes their custom resources)')
     .option('--namespace <name>', 'namespace for namespaced objects that name none', 'default')
     .option('--agent-namespace <name>', "the agent's namespace: inventories, AppSync status, Events, Lease", 'synthops-system')
+    .option('--own-app <name>', "the app that installs this agent: the agent's namespace is reserved for it (AgentInstall sets it)")
+    .option('--allowed-service-accounts <list>', 'ServiceAccounts (namespace/name, comma separated) apps may be applied as; others are refused (AgentInstall sets it; default: any outside kube-system and the agent namespace)', collect)
     .option('--workdir <dir>', 'where the checkout is kept between runs')
     .option('--git-token-file <file>', 'file with a token for https remotes')
     .option('--ssh-key <file>', 'private key for ssh remotes')

@@ -79,6 +79,11 @@ export class KubeClient {
     return c;
   }
 
+  /** The user this client acts as by impersonation (`system:serviceaccount:ns:name`). @default - none: its own identity */
+  public get impersonatedUser(): string | undefined {
+    return this.extraHeaders['Impersonate-User'];
+  }
+
   // The promise is cached, so concurrent first requests share one read (or one exec plugin run).
   private authOptions(): Promise<AuthOptions> {
     if (this.auth && Date.now() - this.auth.at < AUTH_TTL_MS) return this.auth.options;

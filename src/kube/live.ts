@@ -1,5 +1,5 @@
 import { APP_LABEL, FIELD_MANAGER } from '../model/keys';
-import { Manifest, ObjectRef, identityKey, refOf } from '../model/manifest';
+import { Manifest, ObjectRef, apiGroup, identityKey, refOf } from '../model/manifest';
 import { mapLimit } from '../model/concurrency';
 import { UnknownKindError, isForbidden } from './errors';
 import { ObjectClient } from './objects';
@@ -9,6 +9,22 @@ interface Collection {
   readonly apiVersion: string;
   readonly kind: string;
   readonly namespace?: string;
+}
+
+/** A list the apiserver refused (403): the identity may not read that kind there. */
+export interface DeniedRead {
+  readonly verb: 'list';
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly group: string;
+  /** Plural resource name (`configmaps`). */
+  readonly resource: string;
+  /** Namespace of the list. @default - none: cluster-wide */
+  readonly namespace?: string;
+  /** The account refused, when the client impersonates one. @default - none: the client's own identity */
+  readonly user?: string;
+  /** The apiserver's words. */
+  readonly message: string;
 }
 
 /** One entry of `metadata.managedFields`. */
@@ -53,6 +69,8 @@ export class LiveState {
   private readonly listed = new Map<string, Promise<void>>();
   /** Collections listed successfully: an object missing from them has no app label or does not exist. */
   private readonly complete = new Set<string>();
+  /** Collections whose last list was refused. */
+  private readonly denied = new Map<string, DeniedRead>();
 
   constructor(private readonly objects: ObjectClient, private readonly concurrency = 8) {}
 
@@ -73,17 +91,38 @@ export class LiveState {
   }
 
   private async list(c: Collection): Promise<boolean> {
+    const key = `${c.apiVersion}|${c.kind}|${c.namespace ?? ''}`;
     let items: Manifest[];
     try {
       items = await this.objects.list(c.apiVersion, c.kind, c.namespace, APP_LABEL);
     } catch (e) {
       if (e instanceof UnknownKindError) return false; // nothing of a kind the API does not serve
-      // Not allowed to list here: the dry-run of each object then names the refusal.
-      if (isForbidden(e)) return false;
+      // Not allowed to list here: nothing is known of these objects, which is not "absent".
+      if (isForbidden(e)) {
+        const info = await this.objects.discovery.resolve(c.apiVersion, c.kind);
+        const user = this.objects.client.impersonatedUser;
+        this.denied.set(key, {
+          verb: 'list', apiVersion: c.apiVersion, kind: c.kind, group: apiGroup(c.apiVersion), resource: info.plural,
+          ...(info.namespaced && c.namespace ? { namespace: c.namespace } : {}), ...(user ? { user } : {}), message: e.message,
+        });
+        return false;
+      }
       throw e;
     }
+    this.denied.delete(key);
     for (const m of items) this.byKey.set(identityKey(refOf(m)), lean(m));
     return true;
+  }
+
+  /** The refused lists among the collections of `refs` (after {@link refresh}). */
+  public deniedFor(refs: Iterable<ObjectRef>): DeniedRead[] {
+    const out = new Map<string, DeniedRead>();
+    for (const r of refs) {
+      const key = `${r.apiVersion}|${r.kind}|${r.namespace ?? ''}`;
+      const d = this.denied.get(key);
+      if (d) out.set(key, d);
+    }
+    return [...out.values()];
   }
 
   /** Whether the object's kind and namespace were listed: then {@link get} knows every labelled object there. */

@@ -6,7 +6,9 @@ import { ImagePins } from '../author/image-pins';
 import { AppDefinition } from '../author/define-app';
 import { Environment, Environments } from '../author/environments';
 import { ConfigRepo } from './discover';
-import { Manifest } from '../model/manifest';
+import { CatalogApp, completeEnvironment, environmentDependentApps } from '../author/environment-catalog';
+import { Manifest, apiGroup, isCrd } from '../model/manifest';
+import { ScopeResolver } from './scope';
 
 /** One object rendered for one app in one environment. */
 export interface RenderedObject {
@@ -36,6 +38,8 @@ export interface AppHeader {
 /** One app rendered for one environment. */
 export interface RenderedApp extends AppHeader {
   readonly objects: RenderedObject[];
+  /** Its objects depend on every app of the environment (AgentInstall): its module must not be cached. @default false */
+  readonly dependsOnEnvironment?: boolean;
 }
 
 /** An app that threw while it was built or rendered. */
@@ -94,19 +98,55 @@ export interface RenderTarget {
   readonly source: string;
 }
 
+/** An app of the environment that is not built in this render (its output came from the synth cache). */
+export interface CachedApp {
+  readonly env: string;
+  readonly app: string;
+  readonly namespace: string;
+  /** `namespace/name` of the ServiceAccount the agent impersonates for the app. @default - the agent's own ServiceAccount */
+  readonly serviceAccount?: string;
+  readonly manifests: readonly Manifest[];
+}
+
 /** Runs the build of one app; the synth cache uses it to see what the app reads. */
 export type AroundBuild = <T>(source: string, build: () => T) => T;
 
+/** What every app of one environment contains, for the constructs that depend on all of them. */
+function catalogOf(apps: ReadonlyArray<{ app: string; namespace: string; serviceAccount?: string; manifests: readonly Manifest[] }>): CatalogApp[] {
+  const all = apps.flatMap((a) => a.manifests);
+  const scopes = new ScopeResolver(all);
+  const plurals = new Map<string, string>();
+  for (const m of all.filter(isCrd)) {
+    const spec = m.spec as { group?: string; names?: { kind?: string; plural?: string } } | undefined;
+    if (spec?.group && spec.names?.kind && spec.names.plural) plurals.set(`${spec.group}/${spec.names.kind}`, spec.names.plural);
+  }
+  return apps.map((a) => ({
+    name: a.app,
+    namespace: a.namespace,
+    ...(a.serviceAccount ? { serviceAccount: a.serviceAccount } : {}),
+    objects: a.manifests.map((m) => {
+      const resource = plurals.get(`${apiGroup(m.apiVersion)}/${m.kind}`);
+      const namespace = scopes.isClusterScoped(m.apiVersion, m.kind) ? undefined : (m.metadata.namespace ?? a.namespace);
+      return { apiVersion: m.apiVersion, kind: m.kind, name: m.metadata.name, ...(namespace ? { namespace } : {}), ...(resource ? { resource } : {}) };
+    }),
+  }));
+}
+
 /**
- * Builds the given apps and renders their objects to JSON, in the order given. Apps
- * of one environment share one cdk8s App. Failures are collected per app, so one
- * broken app does not hide the errors of another.
+ * Builds the given apps and renders their objects to JSON. Apps of one environment
+ * share one cdk8s App. Every app of an environment is built before any is rendered,
+ * and apps whose objects depend on every app (AgentInstall) are rendered last, once
+ * the others (and `known`, the apps the cache brings) are complete. Failures are
+ * collected per app, so one broken app does not hide the errors of another. Apps come
+ * back in the order given.
  */
-export function renderApps(targets: readonly RenderTarget[], environments: Environments, pins: ImagePins, around: AroundBuild = (_s, build) => build(), root = process.cwd()): RenderResult {
-  const apps: RenderedApp[] = [];
+export function renderApps(targets: readonly RenderTarget[], environments: Environments, pins: ImagePins, around: AroundBuild = (_s, build) => build(), known: readonly CachedApp[] = [], root = process.cwd()): RenderResult {
   const failures: RenderFailure[] = [];
   const envs = new Map<string, { env: Environment; cdkApp: App }>();
-  for (const { env: envName, definition, source } of targets) {
+  type Built = { readonly index: number; readonly target: RenderTarget; readonly application: Application };
+  const built: Built[] = [];
+  targets.forEach((target, index) => {
+    const { env: envName, definition, source } = target;
     let scope = envs.get(envName);
     if (!scope) {
       // One cdk8s App per environment; its outdir is never written.
@@ -114,11 +154,9 @@ export function renderApps(targets: readonly RenderTarget[], environments: Envir
       envs.set(envName, scope);
     }
     const { env, cdkApp } = scope;
-    const fail = (message: string) => failures.push({ env: envName, app: definition.name, source, message });
     around(source, () => {
-      let application: Application;
       try {
-        application = new Application(cdkApp, definition.name, {
+        const application = new Application(cdkApp, definition.name, {
           app: definition.name,
           env,
           namespace: definition.namespace,
@@ -127,10 +165,17 @@ export function renderApps(targets: readonly RenderTarget[], environments: Envir
           configRoot: root,
         });
         definition.build(application, env);
+        built.push({ index, target, application });
       } catch (e) {
-        fail(`threw while building: ${errorText(e)}`);
-        return;
+        failures.push({ env: envName, app: definition.name, source, message: `threw while building: ${errorText(e)}` });
       }
+    });
+  });
+
+  const rendered = new Map<number, RenderedApp>();
+  const renderOne = ({ index, target: { env: envName, definition, source }, application }: Built, dependsOnEnvironment: boolean): void => {
+    const fail = (message: string) => failures.push({ env: envName, app: definition.name, source, message });
+    around(source, () => {
       const objects: RenderedObject[] = [];
       try {
         const constructErrors = application.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
@@ -152,9 +197,38 @@ export function renderApps(targets: readonly RenderTarget[], environments: Envir
         fail(`threw while rendering: ${errorText(e)}`);
         return;
       }
-      apps.push({ env: envName, app: definition.name, source, namespace: application.appNamespace, dependsOn: definition.dependsOn ?? [], serviceAccount: definition.serviceAccount ? `${application.appNamespace}/${definition.serviceAccount}` : undefined, objects });
+      rendered.set(index, {
+        env: envName, app: definition.name, source, namespace: application.appNamespace, dependsOn: definition.dependsOn ?? [],
+        serviceAccount: definition.serviceAccount ? `${application.appNamespace}/${definition.serviceAccount}` : undefined,
+        ...(dependsOnEnvironment ? { dependsOnEnvironment } : {}),
+        objects,
+      });
     });
+  };
+
+  for (const [envName, { cdkApp }] of envs) {
+    const dependent = environmentDependentApps(cdkApp);
+    const mine = built.filter((b) => b.target.env === envName);
+    for (const b of mine.filter((x) => !dependent.has(x.target.definition.name))) renderOne(b, false);
+    const complete: Array<{ app: string; namespace: string; serviceAccount?: string; manifests: readonly Manifest[] }> = [
+      ...mine.flatMap((b) => (rendered.has(b.index) ? [rendered.get(b.index)!] : [])).map((a) => ({ ...a, manifests: a.objects.map((o) => o.manifest) })),
+      ...known.filter((k) => k.env === envName),
+    ];
+    const waiting = mine.filter((x) => dependent.has(x.target.definition.name));
+    // The waiting apps themselves, as built so far (kinds and names; rendering them needs the catalog).
+    for (const b of waiting) {
+      const manifests = apiObjectsOf(b.application).map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, namespace: o.metadata.namespace } }) as Manifest);
+      complete.push({ app: b.target.definition.name, namespace: b.application.appNamespace, serviceAccount: b.target.definition.serviceAccount ? `${b.application.appNamespace}/${b.target.definition.serviceAccount}` : undefined, manifests });
+    }
+    try {
+      completeEnvironment(cdkApp, catalogOf(complete));
+    } catch (e) {
+      for (const b of waiting) failures.push({ env: envName, app: b.target.definition.name, source: b.target.source, message: `threw while rendering: ${errorText(e)}` });
+      continue;
+    }
+    for (const b of waiting) renderOne(b, true);
   }
+  const apps = [...rendered.entries()].sort(([a], [b]) => a - b).map(([, a]) => a);
   return { apps, failures };
 }
 
@@ -165,5 +239,5 @@ export function renderApps(targets: readonly RenderTarget[], environments: Envir
  */
 export function render(repo: ConfigRepo, envNames: readonly string[], pins: ImagePins): RenderResult {
   const planned = planRenders(repo.apps.map((a) => ({ name: a.definition.name, environments: a.definition.environments, source: a.source, definition: a.definition })), envNames);
-  return renderApps(planned.map(({ env, app }) => ({ env, definition: app.definition, source: app.source })), repo.environments, pins, undefined, repo.root);
+  return renderApps(planned.map(({ env, app }) => ({ env, definition: app.definition, source: app.source })), repo.environments, pins, undefined, [], repo.root);
 }

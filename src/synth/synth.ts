@@ -212,18 +212,25 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
   // Build the loaded apps; the cached ones bring their output.
   const plan = planRenders(apps, envNames);
   const tracedOf = new Map(units.flatMap((u) => (u.kind === 'loaded' ? [[u.source, u.traced] as const] : [])));
+  const cachedOutputs = plan.flatMap(({ env, app }) => {
+    if (app.unit.kind !== 'cached') return [];
+    return app.unit.entry.outputs.filter((o) => o.env === env && o.app === app.name);
+  });
   const rendered = renderApps(
     plan.filter((p) => p.app.definition).map(({ env, app }) => ({ env, definition: app.definition!, source: app.source })),
     environments,
     pins,
     (source, build) => during(tracedOf.get(source) ?? newTracedReads(), build),
+    // Apps that render from every app of the environment (AgentInstall) see the cached ones too.
+    cachedOutputs.map((o) => ({ env: o.env, app: o.app, namespace: o.namespace, serviceAccount: o.serviceAccount, manifests: o.objects.map((x) => x.manifest) })),
     root,
   );
   for (const f of rendered.failures) issues.push({ rule: 'app-error', env: f.env, app: f.app, source: f.source, message: f.message });
-  const cachedOutputs = plan.flatMap(({ env, app }) => {
-    if (app.unit.kind !== 'cached') return [];
-    return app.unit.entry.outputs.filter((o) => o.env === env && o.app === app.name);
-  });
+  for (const a of rendered.apps) {
+    const traced = tracedOf.get(a.source);
+    // Its output changes whenever another app does: never reuse it.
+    if (a.dependsOnEnvironment && traced && !traced.uncacheable) traced.uncacheable = `app ${a.app} renders from every app of its environment`;
+  }
 
   // Normalisation needs every CRD of the render, cached or not.
   const scopes = new ScopeResolver([

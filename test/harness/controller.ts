@@ -31,6 +31,8 @@ export interface TestControllerOptions {
   readonly load?: Omit<ReadOptions, 'cache'>;
   /** Where the age identities for SOPS documents are. @default - none */
   readonly decryption?: DecryptionOptions;
+  /** Who the agent is (e.g. its own ServiceAccount). @default - the test cluster's admin */
+  readonly client?: KubeClient;
 }
 
 /** A running in-process agent. */
@@ -47,7 +49,7 @@ export interface TestController {
 
 /** Starts an agent; it is stopped when the test ends. */
 export async function startController(t: TestContext, o: TestControllerOptions): Promise<TestController> {
-  const client = KubeClient.fromKubeconfig(await testKubeconfig());
+  const client = o.client ?? KubeClient.fromKubeconfig(await testKubeconfig());
   const logs: Array<Record<string, unknown>> = [];
   const log = createLogger('debug', { write: (line: string) => { logs.push(JSON.parse(line) as Record<string, unknown>); } });
   const metrics = new AgentMetrics(false);

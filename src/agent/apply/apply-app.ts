@@ -5,7 +5,7 @@ import { isForbidden, isNotFound } from '../../kube/errors';
 import { ChangeSet } from './change-set';
 import { decryptApp } from './decrypt';
 import { Inventory, InventoryStore, normalizeRefs, sameRefs } from '../state/inventory';
-import { LiveState, lean } from '../../kube/live';
+import { DeniedRead, LiveState, lean } from '../../kube/live';
 import { DesiredApp } from '../source/load';
 import { ObjectClient } from '../../kube/objects';
 import { isFoundation, stages } from '../plan/order';
@@ -16,6 +16,8 @@ import { inSync, withDigest } from '../plan/in-sync';
 import { WaitOptions, waitFoundation } from './wait';
 import { applyOrRecreate, forceEnabled, refusalMessage } from './recreate';
 import { immutableFields } from '../../kube/errors';
+import { AdmissionPolicy, reservedNamespaceProblems, serviceAccountProblems } from '../plan/admission';
+import { Ungranted, describeUngranted, ungrantable } from './escalation';
 
 /** Everything applying an app needs. */
 export interface ApplyContext {
@@ -39,6 +41,14 @@ export interface ApplyContext {
   readonly onWritten?: (app: string, written: Manifest) => void;
   /** Decrypts SOPS documents before anything else looks at them. @default - none: encrypted objects fail their app */
   readonly decrypt?: (m: Manifest) => Promise<Manifest>;
+  /** What the running agent admits: its reserved namespace, the ServiceAccounts it may act as. @default - no checks beyond RBAC's */
+  readonly admission?: AdmissionPolicy;
+  /**
+   * The agent's own view, when the app is read and written as its ServiceAccount: the
+   * drift watch reads as the agent, so both must be able to read the app's objects.
+   * @default - none: `live` is the agent's own view
+   */
+  readonly agentLive?: LiveState;
 }
 
 export type Change = 'created' | 'configured' | 'unchanged';
@@ -185,6 +195,12 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   const decrypted = await decryptApp(app, ctx.decrypt);
   app = decrypted.app;
   const report = new ChangeSet(app.name, app.env, app.objects.map((o) => o.manifest));
+  // Refusals first: nothing is read or written as an account the agent may not act as.
+  const refused = ctx.admission ? serviceAccountProblems(app.serviceAccount, ctx.admission) : [];
+  if (refused.length > 0) {
+    for (const p of refused) report.fail(p);
+    return { report, prepared: [] };
+  }
   if (decrypted.problems.length > 0) {
     for (const p of decrypted.problems) report.fail({ kind: 'decryption', ...p });
     return { report, prepared: [] };
@@ -195,15 +211,35 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
     for (const p of problems) report.fail({ kind: 'invalid-object', ...p });
     return { report, prepared: [] };
   }
+  const reserved = ctx.admission ? reservedNamespaceProblems(app.name, preparedRaw, ctx.admission) : [];
+  if (reserved.length > 0) {
+    for (const p of reserved) report.fail(p);
+    return { report, prepared: [] };
+  }
   let prepared = await deferUntilFoundation(ctx, preparedRaw);
   prepared = dropAutoscaledReplicas(prepared, await autoscaled(ctx, prepared)).map((p) => ({ ...p, manifest: withDigest(p.manifest, p.digest) }));
 
-  await ctx.live.refresh(prepared.filter((p) => !p.deferred).map((p) => refOf(p.manifest)));
+  const currentRefs = prepared.filter((p) => !p.deferred).map((p) => refOf(p.manifest));
+  await Promise.all([ctx.live.refresh(currentRefs), ctx.agentLive?.refresh(currentRefs)]);
   const current = prepared.filter((p) => !p.deferred);
   // An admission policy may quote the old object: its values are as secret as the new.
   report.knowSecrets(current.map((p) => ctx.live.get(refOf(p.manifest))));
-  // Decided once per object: the first write and the validation both need it.
+  // Decided once per object: the first write and the validation both need it. An object
+  // whose list was refused is not known to be in sync.
   const synced = new Set(current.filter((p) => inSync(p.manifest, ctx.live.get(refOf(p.manifest)))));
+  // Roles and bindings that would widen their writer's rights: Kubernetes refuses them;
+  // say why, before any write. First: a refused read is often the same lack.
+  const ungranted = await ungrantable(ctx.objects.client, prepared.filter((p) => p.deferred || !synced.has(p)), prepared, ctx.concurrency);
+  if (ungranted.length > 0) {
+    for (const u of ungranted) report.fail({ kind: 'needs-bootstrap', ref: u.ref, origin: u.origin, message: ungrantedMessage(ctx, u) });
+    return { report, prepared: [] };
+  }
+  // A refused list says nothing about the objects: never take them for absent.
+  const denied = [...ctx.live.deniedFor(currentRefs), ...(ctx.agentLive?.deniedFor(currentRefs) ?? [])];
+  if (denied.length > 0) {
+    for (const d of denied) report.fail({ kind: 'read-forbidden', message: deniedMessage(d) });
+    return { report, prepared: [] };
+  }
   const probe = firstWrite(ctx, prepared, synced);
   const first = await validate(ctx, current.filter((p) => p !== probe), synced);
   if (first.errors.length > 0) {
@@ -274,7 +310,7 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   const outcomes = await executePrune(app.name, plan.prune, ctx.objects);
   for (const o of outcomes) {
     if (o.result === 'deleted') report.record('pruned', o.ref);
-    else if (o.result === 'kept-disabled' || o.result === 'kept-foreign') report.record('kept', o.ref, { reason: o.detail });
+    else if (o.result === 'kept-disabled' || o.result === 'kept-foreign' || o.result === 'kept-forbidden') report.record('kept', o.ref, { reason: o.detail });
   }
   const final = normalizeRefs([...desiredRefs, ...plan.held.map((h) => h.ref)]);
   // Written only when what it records changed: a new commit that leaves an app's
@@ -282,6 +318,19 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   const same = stored && stored.serviceAccount === app.serviceAccount && sameRefs(stored.objects, final);
   if (!same) await ctx.inventory.save({ app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: final });
   return { report, prepared };
+}
+
+/** The missing permission of a refused list, named: who, verb, resource, namespace. */
+function deniedMessage(d: DeniedRead): string {
+  const resource = d.group ? `${d.resource}.${d.group}` : d.resource;
+  return `${d.user ?? 'the agent'} may not ${d.verb} ${resource} ${d.namespace ? `in namespace ${d.namespace}` : 'cluster-wide'} (missing permission: ${d.verb} ${resource}); its objects there are neither read nor written`;
+}
+
+function ungrantedMessage(ctx: ApplyContext, u: Ungranted): string {
+  const user = ctx.objects.client.impersonatedUser;
+  return user
+    ? `${user} may grant only what it holds: ${describeUngranted(u)}`
+    : `needs bootstrap by an admin: ${describeUngranted(u)} (the agent grants only what it holds; re-run synthops bootstrap)`;
 }
 
 async function fail(report: ChangeSet, prepared: PreparedObject[], trim?: () => Promise<void>): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {

@@ -41,6 +41,14 @@ export type ProblemKind =
   | 'dependency-cycle'
   /** A SOPS-encrypted object could not be decrypted (wrong or missing key, tampered, half-encrypted): nothing was written. */
   | 'decryption'
+  /** The identity that reads the app's objects may not list them: their state is unknown, nothing was written. */
+  | 'read-forbidden'
+  /** A role or binding would grant rights its writer does not hold: an admin must grant them (bootstrap); nothing was written. */
+  | 'needs-bootstrap'
+  /** The app names a ServiceAccount the agent may not act as: nothing was written. */
+  | 'service-account-not-allowed'
+  /** The app has objects in the agent's own namespace, reserved for the agent's app: nothing was written. */
+  | 'reserved-namespace'
   /** Anything else that threw (typically the apiserver went away). */
   | 'internal';
 
@@ -61,7 +69,7 @@ export interface AppProblem {
 export type AppStatus = 'Applied' | 'Failed' | 'Skipped' | 'Planned';
 
 /** Problem kinds that the same revision will hit again: retrying cannot help (Flux's Stalled). */
-const STALLING: ReadonlySet<ProblemKind> = new Set(['validation', 'validation-after-foundation', 'invalid-object']);
+const STALLING: ReadonlySet<ProblemKind> = new Set(['validation', 'validation-after-foundation', 'invalid-object', 'needs-bootstrap', 'service-account-not-allowed', 'reserved-namespace']);
 
 /** The message of an error, with the HTTP status for API refusals. */
 export function errorMessage(e: unknown): string {
@@ -137,6 +145,13 @@ export function formatProblem(p: AppProblem): string {
       return `dependency cycle among ${p.message}`;
     case 'decryption':
       return `not decrypted, nothing of this app was written: ${where}${p.message}`;
+    case 'read-forbidden':
+      return `cannot read, nothing of this app was written: ${where}${p.message}`;
+    case 'needs-bootstrap':
+      return `${where}${p.message}`;
+    case 'service-account-not-allowed':
+    case 'reserved-namespace':
+      return `refused, nothing of this app was written: ${where}${p.message}`;
     case 'internal':
       return `reconcile failed: ${p.message}`;
     default:

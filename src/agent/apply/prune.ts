@@ -1,11 +1,12 @@
 import { APP_LABEL, PRUNE_ANNOTATION, PRUNE_DISABLED } from '../../model/keys';
 import { ObjectRef } from '../../model/manifest';
 import { ObjectClient } from '../../kube/objects';
+import { isForbidden } from '../../kube/errors';
 
 /** What happened to one prune candidate. */
 export interface PruneOutcome {
   readonly ref: ObjectRef;
-  readonly result: 'deleted' | 'gone' | 'kept-disabled' | 'kept-foreign';
+  readonly result: 'deleted' | 'gone' | 'kept-disabled' | 'kept-foreign' | 'kept-forbidden';
   /** Why a candidate was kept. @default - none (deleted or gone) */
   readonly detail?: string;
 }
@@ -32,7 +33,14 @@ export async function executePrune(app: string, refs: readonly ObjectRef[], obje
       out.push({ ref, result: 'kept-disabled', detail: `annotated ${PRUNE_ANNOTATION}: ${PRUNE_DISABLED}` });
       continue;
     }
-    await objects.delete(ref);
+    try {
+      await objects.delete(ref);
+    } catch (e) {
+      // Not ours to delete (the agent's own Role in a namespace it leaves grants the delete it would need).
+      if (!isForbidden(e)) throw e;
+      out.push({ ref, result: 'kept-forbidden', detail: `may not delete it: ${e.message}` });
+      continue;
+    }
     out.push({ ref, result: 'deleted' });
   }
   return out;

@@ -366,8 +366,9 @@ export class Controller {
     for (const { app, ref } of refs) {
       const m = live.get(ref);
       if (m) targets.push({ app, ref, fingerprint: fingerprint(m) });
-      // Deleted between the apply and this look: drift the watch would never see.
-      else if (justApplied.has(app) && desired.has(identityKey(ref))) this.onDrift({ app, object: describeObject(ref), change: 'deleted' });
+      // Deleted between the apply and this look: drift the watch would never see. Only
+      // where the list answered: a refused list (403) says nothing about the object.
+      else if (live.listedAll(ref) && justApplied.has(app) && desired.has(identityKey(ref))) this.onDrift({ app, object: describeObject(ref), change: 'deleted' });
     }
     this.watcher.setTargets(targets);
   }

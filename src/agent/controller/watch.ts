@@ -14,9 +14,10 @@ interface KindWatch {
 }
 
 /**
- * Watches every kind the agent manages (one cluster-wide watch per kind, filtered by
- * the app label) and reports changes to managed objects whose fingerprint moved away
- * from the last applied state, and deletions. Status-only updates are ignored.
+ * Watches every kind the agent manages (one watch per kind and namespace, filtered by
+ * the app label: the agent may read namespaced kinds only in the namespaces of its
+ * apps) and reports changes to managed objects whose fingerprint moved away from the
+ * last applied state, and deletions. Status-only updates are ignored.
  */
 export class DriftWatcher {
   private targets = new Map<string, WatchTarget>();
@@ -31,7 +32,7 @@ export class DriftWatcher {
   public setTargets(targets: readonly WatchTarget[]): void {
     if (this.closed) return;
     this.targets = new Map(targets.map((t) => [identityKey(t.ref), t]));
-    const kinds = new Map(targets.map((t) => [`${t.ref.apiVersion}|${t.ref.kind}`, t.ref]));
+    const kinds = new Map(targets.map((t) => [`${t.ref.apiVersion}|${t.ref.kind}|${t.ref.namespace ?? ''}`, t.ref]));
     for (const [k, w] of this.watches) {
       if (!kinds.has(k)) {
         w.stopped = true;
@@ -39,7 +40,7 @@ export class DriftWatcher {
         this.watches.delete(k);
       }
     }
-    for (const [k, ref] of kinds) if (!this.watches.has(k)) this.startKind(k, ref.apiVersion, ref.kind);
+    for (const [k, ref] of kinds) if (!this.watches.has(k)) this.startKind(k, ref.apiVersion, ref.kind, ref.namespace);
   }
 
   /**
@@ -51,12 +52,12 @@ export class DriftWatcher {
     this.targets.set(identityKey(ref), { app, ref, fingerprint: fingerprint(m), resourceVersion: m.metadata.resourceVersion as string | undefined });
   }
 
-  /** Number of kinds watched. */
+  /** Number of watches (kinds, per namespace for namespaced kinds). */
   public get kinds(): number {
     return this.watches.size;
   }
 
-  private startKind(key: string, apiVersion: string, kind: string): void {
+  private startKind(key: string, apiVersion: string, kind: string, namespace: string | undefined): void {
     const w: KindWatch = { abort: () => undefined, stopped: false };
     this.watches.set(key, w);
     const run = async () => {
@@ -64,13 +65,13 @@ export class DriftWatcher {
       while (!w.stopped) {
         try {
           const info = await this.discovery.resolve(apiVersion, kind);
-          const path = Discovery.collectionPath(apiVersion, info);
+          const path = Discovery.collectionPath(apiVersion, info, namespace);
           if (!resourceVersion) {
             // Start from a full list, and compare it with the targets: a change made
             // between the last reconcile and this watch is not missed.
             const list = await this.client.request<{ metadata: { resourceVersion: string }; items: Manifest[] }>('GET', path, { query: { labelSelector: APP_LABEL } });
             resourceVersion = list.metadata.resourceVersion;
-            this.compare(list.items.map((i) => ({ ...i, apiVersion, kind })), apiVersion, kind);
+            this.compare(list.items.map((i) => ({ ...i, apiVersion, kind })), apiVersion, kind, info.namespaced ? namespace : undefined);
           }
           const h = this.client.watch(path, { labelSelector: APP_LABEL, resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '300' }, (e) => {
             const rv = e.object.metadata?.resourceVersion;
@@ -97,11 +98,12 @@ export class DriftWatcher {
     void run();
   }
 
-  private compare(items: readonly Manifest[], apiVersion: string, kind: string): void {
+  private compare(items: readonly Manifest[], apiVersion: string, kind: string, namespace: string | undefined): void {
     const seen = new Set(items.map((m) => identityKey(refOf(m))));
     for (const m of items) this.handle({ type: 'MODIFIED', object: m as unknown as WatchEvent['object'] }, apiVersion, kind);
     for (const [key, t] of this.targets) {
-      if (t.ref.apiVersion === apiVersion && t.ref.kind === kind && !seen.has(key)) {
+      // Only the targets this list covers: its namespace (for a namespaced kind).
+      if (t.ref.apiVersion === apiVersion && t.ref.kind === kind && (namespace === undefined || t.ref.namespace === namespace) && !seen.has(key)) {
         this.onDrift({ app: t.app, object: describeObject(t.ref), change: 'deleted' });
       }
     }

@@ -76,6 +76,21 @@ export interface AppSyncUpdate {
   readonly alerts: readonly AppSyncAlert[];
 }
 
+/** The Ready reason of a failed app: its first problem's kind, where a more telling reason exists. */
+function failureReason(app: AppResult): string {
+  switch (app.problems[0]?.kind) {
+    case 'read-forbidden':
+      return 'ReadForbidden';
+    case 'needs-bootstrap':
+      return 'NeedsBootstrap';
+    case 'service-account-not-allowed':
+    case 'reserved-namespace':
+      return 'NotAllowed';
+    default:
+      return 'ReconcileFailed';
+  }
+}
+
 function readyOf(app: AppResult, suspended: boolean, rev: string, writes: readonly string[]): AppSyncUpdate['ready'] {
   if (suspended) return { status: 'Unknown', reason: 'Suspended', message: writes.length > 0 ? `suspended; drift from Git: ${writes.join(', ')}` : 'suspended; no drift' };
   switch (app.outcome) {
@@ -85,7 +100,7 @@ function readyOf(app: AppResult, suspended: boolean, rev: string, writes: readon
     case 'Skipped':
       return { status: 'False', reason: 'DependencyNotReady', message: app.why };
     case 'Failed':
-      return { status: 'False', reason: 'ReconcileFailed', message: app.why };
+      return { status: 'False', reason: failureReason(app), message: app.why };
     case 'PruneHeld':
       return { status: 'False', reason: 'PruneHeld', message: app.why };
     case 'Unhealthy':
@@ -147,7 +162,7 @@ export function nextAppSyncStatus(i: AppSyncInput): AppSyncUpdate {
     if (writes.length > 0 && !repaired) events.push({ type: 'Normal', reason: 'Applied', message: `revision ${sha.slice(0, 12)}: created ${app.created.length}, configured ${app.configured.length}` });
     if (app.pruned.length > 0) events.push({ type: 'Normal', reason: 'Pruned', message: `pruned ${app.pruned.join(', ')}` });
     if (app.held.length > 0 && oldReason !== 'PruneHeld') events.push({ type: 'Warning', reason: 'PruneHeld', message: app.held.join('; ') });
-    if (app.status === 'Failed' && (oldReason !== 'ReconcileFailed' || st.lastAttemptedRevision !== sha)) events.push({ type: 'Warning', reason: 'ReconcileFailed', message: app.why });
+    if (app.status === 'Failed' && (oldReason !== ready.reason || st.lastAttemptedRevision !== sha)) events.push({ type: 'Warning', reason: ready.reason, message: app.why });
     if (app.health === 'Degraded' && oldReason !== 'HealthCheckFailed') events.push({ type: 'Warning', reason: 'HealthCheckFailed', message: app.why });
     if (app.status === 'Failed') alerts.push({ kind: 'ReconcileFailed', message: app.why });
     if (app.held.length > 0) alerts.push({ kind: 'PruneHeld', message: app.why });

@@ -47,6 +47,19 @@ export interface ReconcileOptions {
   readonly decryption?: DecryptionOptions;
   /** Told of every object written, with the server's answer. @default - none */
   readonly onWritten?: (app: string, written: Manifest) => void;
+  /**
+   * The app that installs this agent: the agent's namespace (`inventoryNamespace`) is
+   * reserved for it, and other apps with objects there are refused before any write.
+   * @default - none: the namespace is not reserved
+   */
+  readonly ownApp?: string;
+  /**
+   * The ServiceAccounts (`namespace/name`) apps may be applied as; an app naming
+   * another is refused before any write. Accounts of kube-system and of the agent's
+   * namespace are refused always.
+   * @default - any other account
+   */
+  readonly allowedServiceAccounts?: readonly string[];
 }
 
 export { AppResult };
@@ -119,6 +132,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     hpaCache: new Map(),
     onWritten: opts.onWritten,
     decrypt: (m) => decryptor.decrypt(m),
+    admission: { agentNamespace: inventory.namespace, ownApp: opts.ownApp, allowedServiceAccounts: opts.allowedServiceAccounts },
   };
   const env = opts.loaded.env;
   // Independent first round trips at once: the inventory namespace and list, and the
@@ -140,7 +154,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
       c = ctx;
       if (app.serviceAccount) {
         const as = new ObjectClient(opts.client.impersonating(app.serviceAccount), objects.discovery);
-        c = { ...c, objects: as, live: new LiveState(as, opts.concurrency ?? 8) };
+        c = { ...c, objects: as, live: new LiveState(as, opts.concurrency ?? 8), agentLive: ctx.live };
       }
       if (opts.suspended?.has(app.name)) c = { ...c, dryRun: true };
       contexts.set(app.name, c);

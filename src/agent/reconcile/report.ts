@@ -32,7 +32,10 @@ export function formatResult(r: ReconcileResult, dryRun: boolean): string[] {
   lines.push(header.map((h, i) => pad(h, widths[i])).join('').trimEnd());
   for (const row of rows) lines.push(row.map((c, i) => pad(c, widths[i])).join('').trimEnd());
   for (const a of r.apps) lines.push(...details(a));
-  lines.push(r.converged ? 'converged' : `not converged: ${r.apps.filter((a) => a.why).map((a) => `${a.app}: ${a.why}`).join('; ')}`);
+  const why = r.apps.filter((a) => a.why).map((a) => `${a.app}: ${a.why}`).join('; ');
+  // A dry run converges nothing: it says whether every app would apply.
+  if (dryRun) lines.push(r.converged ? 'plan valid: every app would apply (nothing was written)' : `plan invalid: ${why}`);
+  else lines.push(r.converged ? 'converged' : `not converged: ${why}`);
   return lines;
 }
 
