@@ -1,6 +1,5 @@
 import * as os from 'os';
 import { Controller } from '../agent/controller/controller';
-import { KubeClient } from '../kube/client';
 import { LeaderElector } from '../agent/controller/leader';
 import { createLogger } from '../agent/controller/log';
 import { AgentMetrics } from '../agent/controller/metrics';
@@ -11,6 +10,7 @@ import { UsageError } from '../model/errors';
 import { AgentCommandOptions, defaultWorkdir, repoName } from './agent-options';
 import { duration, gitAuth, signerTrust, webhookSecret } from './flags';
 import { Output } from './output';
+import { clusterClient, objectNamespace } from './kube-flags';
 
 function listenAddress(value: string): { host: string; port: number } {
   const m = /^(?:(.*):)?(\d+)$/.exec(value);
@@ -18,15 +18,15 @@ function listenAddress(value: string): { host: string; port: number } {
   return { host: m[1] || '0.0.0.0', port: Number(m[2]) };
 }
 
-/** The long-running agent: runs until SIGTERM/SIGINT, then shuts down cleanly and exits 0. */
-export async function runController(opts: AgentCommandOptions, timeoutMs: number, io: Output): Promise<number> {
+/** The long-running agent: runs until SIGTERM/SIGINT, then shuts down cleanly and exits 0. Its stdout is its JSON log lines only. */
+export async function runController(opts: AgentCommandOptions, timeoutMs: number, _io: Output): Promise<number> {
   const intervalMs = duration('--interval', opts.interval);
   const leaseMs = duration('--lease-duration', opts.leaseDuration);
   if (opts.notifyFormat !== 'json' && opts.notifyFormat !== 'slack') throw new UsageError(`--notify-format: "${opts.notifyFormat}" is not json or slack`);
   const listen = listenAddress(opts.listen);
   const secret = webhookSecret(opts.webhookSecretFile);
   const log = createLogger(opts.logLevel);
-  const client = KubeClient.fromKubeconfig(opts.kubeconfig);
+  const client = clusterClient(opts);
   const metrics = new AgentMetrics();
   const notifier = new Notifier(opts.notifyUrl, opts.notifyFormat, log);
   let controller: Controller | undefined;
@@ -38,7 +38,7 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
     client,
     source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch), auth: gitAuth(opts), verify: signerTrust(opts) },
     load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo) },
-    apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: opts.namespace, wait: { timeoutMs }, waitForHealth: opts.wait !== false },
+    apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: objectNamespace(opts.namespace, client), wait: { timeoutMs }, waitForHealth: opts.wait !== false },
     namespace: opts.agentNamespace,
     intervalMs,
     suspend: new Set(opts.suspend ?? []),
@@ -47,7 +47,6 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
   const server = new AgentServer(metrics, { ready: () => controller!.ready(), onWebhook: () => controller!.request('webhook', true) }, secret, log);
   const port = await server.listen(listen.port, listen.host);
   log.info({ port, repo: redactUrl(opts.repo), branch: opts.branch, interval: opts.interval, identity, leaderElection: Boolean(leader) }, 'agent started');
-  io.out(`synthops agent listening on ${listen.host}:${port}`);
   await controller.start();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

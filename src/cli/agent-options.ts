@@ -20,6 +20,8 @@ export interface AgentCommandOptions extends VerifyFlags {
   readonly dryRun?: boolean;
   /** `--kubeconfig`: kubeconfig file. @default - KUBECONFIG, else ~/.kube/config, else in-cluster */
   readonly kubeconfig?: string;
+  /** `--context`: kubeconfig context. @default - the kubeconfig's current-context */
+  readonly context?: string;
   readonly timeout: string;
   /** false with --no-wait. @default true */
   readonly wait?: boolean;
@@ -27,7 +29,8 @@ export interface AgentCommandOptions extends VerifyFlags {
   readonly allowPrune?: string[];
   /** `--prune-crds`: also prune CustomResourceDefinitions that left Git. @default false */
   readonly pruneCrds?: boolean;
-  readonly namespace: string;
+  /** `-n, --namespace`: namespace of namespaced objects that name none. @default - the context's namespace (in a Pod: its own), else 'default' */
+  readonly namespace?: string;
   readonly agentNamespace: string;
   /** `--workdir`: where the checkout is kept between runs. @default - a folder per repo and branch under the OS temp folder */
   readonly workdir?: string;
