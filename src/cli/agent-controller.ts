@@ -1,6 +1,5 @@
 import * as os from 'os';
 import { Controller } from '../agent/controller/controller';
-import { KubeClient } from '../kube/client';
 import { LeaderElector } from '../agent/controller/leader';
 import { createLogger } from '../agent/controller/log';
 import { AgentMetrics } from '../agent/controller/metrics';
@@ -11,6 +10,7 @@ import { UsageError } from '../model/errors';
 import { AgentCommandOptions, decryptionOf, defaultWorkdir, repoName } from './agent-options';
 import { duration, gitAuth, signerTrust, webhookSecret } from './flags';
 import { renderOptions } from './render-flags';
+import { clusterClient, objectNamespace } from './kube-flags';
 
 function listenAddress(value: string): { host: string; port: number } {
   const m = /^(?:(.*):)?(\d+)$/.exec(value);
@@ -27,7 +27,7 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
   // The Deployment mounts the file only when its Secret has the key: absent, every webhook is refused.
   const secret = webhookSecret(opts.webhookSecretFile, { optional: true });
   const log = createLogger(opts.logLevel);
-  const client = KubeClient.fromKubeconfig(opts.kubeconfig);
+  const client = clusterClient(opts);
   const metrics = new AgentMetrics();
   const notifier = new Notifier(opts.notifyUrl, opts.notifyFormat, log);
   let controller: Controller | undefined;
@@ -38,8 +38,8 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
   controller = new Controller({
     client,
     source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch), auth: gitAuth(opts), verify: signerTrust(opts) },
-    load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo), namespace: opts.namespace, ...renderOptions(opts) },
-    apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: opts.namespace, wait: { timeoutMs }, waitForHealth: opts.wait !== false, decryption: decryptionOf(opts), ownApp: opts.ownApp, allowedServiceAccounts: opts.allowedServiceAccounts },
+    load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo), namespace: objectNamespace(opts.namespace, client), ...renderOptions(opts) },
+    apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: objectNamespace(opts.namespace, client), wait: { timeoutMs }, waitForHealth: opts.wait !== false, decryption: decryptionOf(opts), ownApp: opts.ownApp, allowedServiceAccounts: opts.allowedServiceAccounts },
     namespace: opts.agentNamespace,
     intervalMs,
     suspend: new Set(opts.suspend ?? []),

@@ -21,6 +21,8 @@ export interface AgentCommandOptions extends VerifyFlags, RenderCommandOptions {
   readonly dryRun?: boolean;
   /** `--kubeconfig`: kubeconfig file. @default - KUBECONFIG, else ~/.kube/config, else in-cluster */
   readonly kubeconfig?: string;
+  /** `--context`: kubeconfig context. @default - the kubeconfig's current-context */
+  readonly context?: string;
   readonly timeout: string;
   /** false with --no-wait. @default true */
   readonly wait?: boolean;
@@ -28,7 +30,8 @@ export interface AgentCommandOptions extends VerifyFlags, RenderCommandOptions {
   readonly allowPrune?: string[];
   /** `--prune-crds`: also prune CustomResourceDefinitions that left Git. @default false */
   readonly pruneCrds?: boolean;
-  readonly namespace: string;
+  /** `-n, --namespace`: namespace of namespaced objects that name none. @default - the context's namespace (in a Pod: its own), else 'default' */
+  readonly namespace?: string;
   readonly agentNamespace: string;
   /** `--own-app`: the app that installs this agent; the agent's namespace is reserved for it. @default - none: not reserved */
   readonly ownApp?: string;

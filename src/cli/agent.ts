@@ -1,4 +1,3 @@
-import { KubeClient } from '../kube/client';
 import { LoadError, SourceError } from '../agent/source/errors';
 import { agentOnce } from '../agent/reconcile/once';
 import { formatLoad, formatResult } from '../agent/reconcile/report';
@@ -8,6 +7,7 @@ import { SignatureError } from '../git/signing';
 import { Output } from './output';
 import { AgentCommandOptions, decryptionOf, defaultWorkdir, repoName } from './agent-options';
 import { renderOptions } from './render-flags';
+import { clusterClient, objectNamespace } from './kube-flags';
 
 
 /** `synthops agent`: the long-running pull agent; with `--once`, one reconcile and exit 0 only when converged. */
@@ -15,7 +15,7 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
   const timeoutMs = duration('--timeout', opts.timeout);
   // The long-running agent's modules (metrics, logging, HTTP server) load only when it runs.
   if (!opts.once) return (await import('./agent-controller')).runController(opts, timeoutMs);
-  const client = KubeClient.fromKubeconfig(opts.kubeconfig);
+  const client = clusterClient(opts);
   try {
     const { revision, loaded, result } = await agentOnce({
       repo: opts.repo,
@@ -33,7 +33,7 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
       dryRun: opts.dryRun,
       allowPrune: opts.allowPrune,
       pruneCrds: opts.pruneCrds,
-      defaultNamespace: opts.namespace,
+      defaultNamespace: objectNamespace(opts.namespace, client),
       inventoryNamespace: opts.agentNamespace,
       ownApp: opts.ownApp,
       allowedServiceAccounts: opts.allowedServiceAccounts,

@@ -1,5 +1,4 @@
 import * as path from 'path';
-import { KubeClient } from '../kube/client';
 import { diffAgainstBranch, diffAgainstCluster, formatDiff } from '../publish/diff';
 import { publish } from '../publish/publish';
 import { rollback } from '../publish/rollback';
@@ -9,6 +8,7 @@ import { formatIssue } from '../synth/validate';
 import { UsageError } from '../model/errors';
 import { SignFlags, gitAuth, signingKey } from './flags';
 import { Output } from './output';
+import { clusterClient } from './kube-flags';
 
 /** Git credential flags shared by the Git-side commands. */
 export interface GitFlags {
@@ -36,7 +36,7 @@ export async function runPublish(opts: GitFlags & SignFlags & CacheFlags & { rep
 }
 
 /** `synthops diff`: exit 0 when equal, 1 when different. */
-export async function runDiff(opts: GitFlags & CacheFlags & { repo?: string; branch?: string; cluster?: boolean; env?: string; root: string; out: string; skipSynth?: boolean; kubeconfig?: string; agentNamespace: string }, io: Output): Promise<number> {
+export async function runDiff(opts: GitFlags & CacheFlags & { repo?: string; branch?: string; cluster?: boolean; env?: string; root: string; out: string; skipSynth?: boolean; kubeconfig?: string; context?: string; agentNamespace: string }, io: Output): Promise<number> {
   const dist = path.resolve(opts.root, opts.out);
   if (!opts.skipSynth) {
     const r = synth({ root: opts.root, out: opts.out, envs: opts.env ? [opts.env] : undefined, cache: opts.cache !== false, cacheDir: opts.cacheDir });
@@ -47,7 +47,7 @@ export async function runDiff(opts: GitFlags & CacheFlags & { repo?: string; bra
   }
   let diffs: Awaited<ReturnType<typeof diffAgainstCluster>>;
   if (opts.cluster) {
-    const client = KubeClient.fromKubeconfig(opts.kubeconfig);
+    const client = clusterClient(opts);
     try {
       diffs = await diffAgainstCluster(dist, opts.env, client, opts.agentNamespace);
     } finally {

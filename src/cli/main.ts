@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { describeFailure } from './failure';
 import { Output, exitQuietlyWhenOutputCloses, processOutput } from './output';
 import { addRenderFlags } from './render-flags';
+import { agentNamespaceOf, agentNamespaceOptions, clusterOptions, outDir, outputOption } from './cluster-options';
+import { registerOperatorCommands } from './operator';
 
 // Commands are loaded when they run: `synth` must not pay for the Kubernetes client,
 // git and metrics libraries that only the agent and the Git side need.
@@ -32,7 +34,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
   program.command('synth')
     .description('render the apps to dist/<env>/<app>/ plus dist/index.json; nothing is written unless every check passes')
     .option('-e, --env <names>', 'render only these environments (repeatable, or comma separated)', collect)
-    .option('-o, --out <dir>', 'output folder', 'dist')
+    .option('-o, --out <dir>', 'output folder', outDir, 'dist')
     .option('-C, --root <dir>', 'config repo root', process.cwd())
     .option('--typecheck', 'type-check the apps while loading them (slower)', false)
     .option('--no-cache', 'load and render every app, and rewrite every output file (the output is the same)')
@@ -67,11 +69,12 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
     .option('--dry-run', 'validate and print the plan; write nothing')
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--context <name>', 'kubeconfig context (default: its current-context)')
     .option('--timeout <duration>', 'how long to wait for readiness and health', '2m')
     .option('--no-wait', 'do not wait for health after applying (applied counts as converged)')
     .option('--allow-prune <apps>', 'apps allowed past the prune guards (comma separated, * for all)', collect)
     .option('--prune-crds', 'also prune CustomResourceDefinitions that left Git (deletes their custom resources)')
-    .option('--namespace <name>', 'namespace for namespaced objects that name none', 'default')
+    .option('-n, --namespace <name>', "namespace for namespaced objects that name none (default: the context's namespace, else default)")
     .option('--agent-namespace <name>', "the agent's namespace: inventories, AppSync status, Events, Lease", 'synthops-system')
     .option('--own-app <name>', "the app that installs this agent: the agent's namespace is reserved for it (AgentInstall sets it)")
     .option('--allowed-service-accounts <list>', 'ServiceAccounts (namespace/name, comma separated) apps may be applied as; others are refused (AgentInstall sets it; default: any outside kube-system and the agent namespace)', collect)
@@ -105,7 +108,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .requiredOption('--branch <name>', 'deploy branch (created as an orphan branch if missing)')
     .option('--source-commit <sha>', 'source commit for the Source-Commit trailer (default: HEAD of the config repo)')
     .option('--source-repo <url>', 'source repo for the Source-Repo trailer (default: its origin remote)')
-    .option('-o, --out <dir>', 'synth output folder', 'dist')
+    .option('-o, --out <dir>', 'synth output folder', outDir, 'dist')
     .option('-C, --root <dir>', 'config repo root', process.cwd())
     .option('--skip-synth', 'publish the existing dist/ (verified against its index) instead of running synth')
     .option('--allow-prune <apps>', 'approve the held prunes of these apps (repeatable, or comma separated; * for all) with an Allow-Prune trailer; commits even when the output is unchanged, so the approval reaches the agent', collect)
@@ -121,13 +124,15 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--cluster', 'compare with the live cluster by server-side dry-run, fields synthops owns only')
     .option('-e, --env <name>', 'environment (required with --cluster when there are several)')
     .option('--kubeconfig <file>', 'kubeconfig for --cluster')
-    .option('--agent-namespace <name>', "the agent's namespace (inventories, for removed objects)", 'synthops-system')
-    .option('-o, --out <dir>', 'synth output folder', 'dist')
+    .option('--context <name>', 'kubeconfig context for --cluster (default: its current-context)')
+    .option('-n, --namespace <name>', "the agent's namespace (inventories, for removed objects; default: synthops-system)")
+    .option('--agent-namespace <name>', 'same as --namespace')
+    .option('-o, --out <dir>', 'synth output folder', outDir, 'dist')
     .option('-C, --root <dir>', 'config repo root', process.cwd())
     .option('--skip-synth', 'compare the existing dist/ without running synth')
     .option('--no-cache', 'synth without the synth cache (the output is the same)')
     .option('--cache-dir <dir>', 'synth cache folder, relative to the root (default: node_modules/.cache/synthops/synth)'))
-    .action(async (opts) => { result.code = await (await gitSideCmd()).runDiff(opts, io); });
+    .action(async (opts) => { result.code = await (await gitSideCmd()).runDiff({ ...opts, agentNamespace: agentNamespaceOf(opts) }, io); });
 
   signFlags(gitFlags(program.command('rollback')
     .description('a new commit on the deploy branch whose tree equals REV (history is never rewritten)')
@@ -159,12 +164,10 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--dry-run', 'server-side dry-run only; write nothing'))
     .action(async (opts) => { result.code = await (await bootstrapCmd()).runBootstrap(opts, io); });
 
-  program.command('status')
+  outputOption(agentNamespaceOptions(clusterOptions(program.command('status')
     .description('per app: revision, readiness, last sync, commit-to-converged; with an app name, why it is not converged')
     .argument('[app]', 'app to explain')
-    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
-    .option('--agent-namespace <name>', "the agent's namespace", 'synthops-system')
-    .option('--env <name>', 'only this environment')
+    .option('--env <name>', 'only this environment'), { as: true })))
     .action(async (app, opts) => { result.code = await (await statusCmd()).runStatus(app, opts, io); });
 
   gitFlags(program.command('ui')
@@ -172,11 +175,12 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', '8090')
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context (default: its current-context)')
-    .option('--agent-namespace <name>', "the agent's namespace", 'synthops-system')
+    .option('-n, --namespace <name>', "the agent's namespace (default: synthops-system)")
+    .option('--agent-namespace <name>', 'same as --namespace')
     .option('--repo <url>', 'deploy repo: compare objects with Git and show the branch history')
     .option('--branch <name>', 'deploy branch (with --repo)')
     .option('--path <dir>', 'folder in the branch', '.'))
-    .action(async (opts) => { result.code = await (await uiCmd()).runUi(opts, io); });
+    .action(async (opts) => { result.code = await (await uiCmd()).runUi({ ...opts, agentNamespace: agentNamespaceOf(opts) }, io); });
 
   // SOPS-encrypted Secrets in the config repo, with its .sops.yaml rules.
   const secret = program.command('secret').description("SOPS-encrypted Secrets in the config repo (sops with the repo's .sops.yaml rules, run from its root)");
@@ -191,6 +195,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('-C, --root <dir>', 'config repo root', process.cwd())
     .action(async (file, opts) => { result.code = (await secretCmd()).runSecretEdit(file, opts, io); });
 
+  registerOperatorCommands(program, io, result);
   return program;
 }
 

@@ -1,80 +1,158 @@
-import { KubeClient } from '../kube/client';
-import { AppSync, StatusStore } from '../agent/state/status-store';
-import { UsageError } from '../model/errors';
+import { AppSync, Condition, HistoryEntry, StatusStore } from '../agent/state/status-store';
+import { AGENT_VERSION_ANNOTATION, SOURCE_LABEL } from '../model/keys';
+import { ObjectHealth } from '../model/health';
+import { isSuspended, selectAppSyncs } from './app-select';
+import { agentNamespaceOf } from './cluster-options';
+import { EventItem, eventItem } from './events';
+import { ClusterFlags, clusterClient } from './kube-flags';
 import { Output } from './output';
-import { byteOrder } from '../model/manifest';
+import { ago, document, oneLine, outputFormat, printDocument, table } from './output-format';
 
 /** Flags of `synthops status`. */
-export interface StatusCommandOptions {
-  /** `--kubeconfig`: kubeconfig file. @default - KUBECONFIG, else ~/.kube/config, else in-cluster */
-  readonly kubeconfig?: string;
-  readonly agentNamespace: string;
+export interface StatusCommandOptions extends ClusterFlags {
+  /** `-n, --namespace`: the agent's namespace. @default 'synthops-system' */
+  readonly namespace?: string;
+  /** `--agent-namespace`, the older spelling of `--namespace`. @default 'synthops-system' */
+  readonly agentNamespace?: string;
   /** `--env`: only this environment. @default - every environment */
   readonly env?: string;
+  /** `-o`: table, wide, json or yaml. @default 'table' */
+  readonly output?: string;
 }
 
-function ago(iso: string | undefined): string {
-  if (!iso) return '-';
-  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-  return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
+/** One app in one environment, as `status -o json|yaml` prints it (kind `AppStatusList`). */
+export interface AppStatusItem {
+  /** The AppSync's name, `<env>.<app>`. */
+  readonly name: string;
+  readonly namespace: string;
+  readonly app: string;
+  readonly env: string;
+  /** The source that owns it (`synthops.dev/source`), or null. */
+  readonly source: string | null;
+  /** Writes suspended (spec.suspend or the `synthops.dev/suspend` annotation). */
+  readonly suspended: boolean;
+  /** The Ready condition: True, False or Unknown (never reconciled). */
+  readonly ready: Condition['status'];
+  /** Its reason (ReconciliationSucceeded, ReconcileFailed, Progressing, ...), `NeverReconciled` before the first reconcile. */
+  readonly reason: string;
+  readonly message: string;
+  readonly lastAppliedRevision: string | null;
+  readonly lastAttemptedRevision: string | null;
+  readonly lastSyncTime: string | null;
+  readonly commitToConvergedSeconds: number | null;
+  readonly lastHandledReconcileAt: string | null;
+  /** The version of the agent that last wrote it, or null. */
+  readonly agentVersion: string | null;
+  readonly conditions: readonly Condition[];
+  readonly errors: readonly string[];
+  readonly unhealthy: readonly ObjectHealth[];
+  readonly held: readonly string[];
+  readonly drift: readonly string[];
+  readonly history: readonly HistoryEntry[];
+  /** Recent Events, oldest first: only when one app is asked for. @default - not listed */
+  readonly events?: readonly EventItem[];
 }
 
-function table(rows: string[][]): string[] {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)) + 2);
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('').trimEnd());
-}
-
-function ready(s: AppSync) {
+function ready(s: AppSync): Condition | undefined {
   return s.status?.conditions?.find((c) => c.type === 'Ready');
 }
 
-/** Explains one app: conditions, failed and unhealthy objects, held prunes, drift, history, recent Events. */
-function explain(s: AppSync, events: Array<{ type: string; reason: string; message: string; lastTimestamp?: string }>): string[] {
+/** The machine-readable status of one AppSync. */
+export function statusItem(s: AppSync, events?: readonly EventItem[]): AppStatusItem {
   const st = s.status ?? {};
   const r = ready(s);
-  const lines = [
-    `app ${s.spec.app} (env ${s.spec.env})${s.spec.suspend ? ' SUSPENDED' : ''}`,
-    `  ready: ${r?.status ?? 'Unknown'} (${r?.reason ?? 'never reconciled'}) ${r?.message ?? ''}`.trimEnd(),
-    `  last applied revision: ${st.lastAppliedRevision ?? '-'}; last attempted: ${st.lastAttemptedRevision ?? '-'}; last sync ${ago(st.lastSyncTime)}`,
-  ];
-  if (st.commitToConvergedSeconds !== undefined) lines.push(`  commit to converged: ${st.commitToConvergedSeconds.toFixed(1)}s`);
-  const section = (title: string, items: readonly string[] | undefined) => {
-    if (items && items.length > 0) lines.push(`  ${title}:`, ...items.map((i) => `    ${i}`));
+  return {
+    name: s.metadata.name,
+    namespace: s.metadata.namespace,
+    app: s.spec.app,
+    env: s.spec.env,
+    source: s.metadata.labels?.[SOURCE_LABEL] ?? null,
+    suspended: isSuspended(s),
+    ready: r?.status ?? 'Unknown',
+    reason: r?.reason ?? 'NeverReconciled',
+    message: r?.message ?? '',
+    lastAppliedRevision: st.lastAppliedRevision ?? null,
+    lastAttemptedRevision: st.lastAttemptedRevision ?? null,
+    lastSyncTime: st.lastSyncTime ?? null,
+    commitToConvergedSeconds: st.commitToConvergedSeconds ?? null,
+    lastHandledReconcileAt: st.lastHandledReconcileAt ?? null,
+    agentVersion: s.metadata.annotations?.[AGENT_VERSION_ANNOTATION] ?? null,
+    conditions: st.conditions ?? [],
+    errors: st.errors ?? [],
+    unhealthy: st.unhealthy ?? [],
+    held: st.held ?? [],
+    drift: st.drift ?? [],
+    history: st.history ?? [],
+    ...(events ? { events } : {}),
   };
-  section('errors', st.errors);
-  section('not healthy', st.unhealthy?.map((u) => `${u.object}: ${u.health}: ${u.message}`));
-  section('prune held', st.held);
-  section('drift (suspended)', st.drift);
-  section('history', st.history?.map((h) => `${h.startTime} ${h.revision.slice(0, 12)} ${h.result} in ${h.durationSeconds.toFixed(1)}s${h.message ? `: ${h.message}` : ''}`));
-  section('events', events.slice(-10).map((e) => `${e.lastTimestamp ?? ''} ${e.type} ${e.reason}: ${e.message}`.trim()));
-  if (r?.status === 'True') lines.push('  converged');
+}
+
+function c2c(i: AppStatusItem): string {
+  return i.commitToConvergedSeconds === null ? '-' : `${i.commitToConvergedSeconds.toFixed(1)}s`;
+}
+
+/** Explains one app: conditions, failed and unhealthy objects, held prunes, drift, history, recent Events. */
+function explain(i: AppStatusItem): string[] {
+  const lines = [
+    `app ${i.app} (env ${i.env})${i.suspended ? ' SUSPENDED' : ''}`,
+    `  ready: ${i.ready} (${i.reason === 'NeverReconciled' ? 'never reconciled' : i.reason}) ${i.message}`.trimEnd(),
+    `  last applied revision: ${i.lastAppliedRevision ?? '-'}; last attempted: ${i.lastAttemptedRevision ?? '-'}; last sync ${ago(i.lastSyncTime ?? undefined)}`,
+  ];
+  if (i.commitToConvergedSeconds !== null) lines.push(`  commit to converged: ${c2c(i)}`);
+  const section = (title: string, items: readonly string[] | undefined) => {
+    if (items && items.length > 0) lines.push(`  ${title}:`, ...items.map((x) => `    ${x}`));
+  };
+  section('errors', i.errors);
+  section('not healthy', i.unhealthy.map((u) => `${u.object}: ${u.health}: ${u.message}`));
+  section('prune held', i.held);
+  section('drift (suspended)', i.drift);
+  section('history', i.history.map((h) => `${h.startTime} ${h.revision.slice(0, 12)} ${h.result} in ${h.durationSeconds.toFixed(1)}s${h.message ? `: ${h.message}` : ''}`));
+  section('events', (i.events ?? []).slice(-10).map((e) => `${e.time ?? ''} ${e.type} ${e.reason}: ${e.message}`.trim()));
+  if (i.ready === 'True') lines.push('  converged');
   return lines;
+}
+
+/** The status table; `wide` adds the reason, suspension, source, the full revision and the last handled request. */
+export function statusTable(items: readonly AppStatusItem[], wide: boolean): string[] {
+  const head = ['APP', 'ENV', 'REVISION', 'READY', 'MESSAGE', 'LAST SYNC', 'COMMIT-TO-CONVERGED'];
+  const rows = [wide ? [...head.slice(0, 4), 'REASON', ...head.slice(4), 'SUSPENDED', 'SOURCE', 'LAST RECONCILE REQUEST'] : head];
+  for (const i of items) {
+    const revision = wide ? i.lastAppliedRevision ?? '-' : i.lastAppliedRevision?.slice(0, 12) ?? '-';
+    const base = [i.app, i.env, revision, i.ready];
+    const rest = [wide ? oneLine(i.message, 200) : i.message.slice(0, 80), ago(i.lastSyncTime ?? undefined), c2c(i)];
+    rows.push(wide ? [...base, i.reason, ...rest, String(i.suspended), i.source ?? '-', i.lastHandledReconcileAt ?? '-'] : [...base, ...rest]);
+  }
+  return table(rows);
 }
 
 /** `synthops status [app]`. Exit 0 when every listed app is ready, 1 otherwise. */
 export async function runStatus(app: string | undefined, opts: StatusCommandOptions, io: Output): Promise<number> {
-  const client = KubeClient.fromKubeconfig(opts.kubeconfig);
+  const format = outputFormat(opts.output);
+  const namespace = agentNamespaceOf(opts);
+  const client = clusterClient(opts);
   try {
-    const store = new StatusStore(client, opts.agentNamespace);
-    const syncs = (await store.list()).filter((s) => !opts.env || s.spec.env === opts.env).sort((a, b) => byteOrder(a.metadata.name, b.metadata.name));
-    if (app) {
-      const matches = syncs.filter((s) => s.spec.app === app);
-      if (matches.length === 0) throw new UsageError(`no app "${app}" in namespace ${opts.agentNamespace} (known: ${syncs.map((s) => s.spec.app).join(', ') || 'none'})`);
-      for (const s of matches) for (const l of explain(s, await store.events(s))) io.out(l);
-      return matches.every((s) => ready(s)?.status === 'True') ? 0 : 1;
+    const store = new StatusStore(client, namespace);
+    const syncs = await selectAppSyncs(store, { app, env: opts.env });
+    const items: AppStatusItem[] = [];
+    for (const s of syncs) {
+      const events = app ? (await store.events(s)).map((e) => eventItem(e, s)).sort((a, b) => (a.time ?? '').localeCompare(b.time ?? '')) : undefined;
+      items.push(statusItem(s, events));
     }
-    if (syncs.length === 0) {
-      io.out(`no apps in namespace ${opts.agentNamespace}`);
+    const allReady = items.every((i) => i.ready === 'True') ? 0 : 1;
+    if (format === 'json' || format === 'yaml') {
+      printDocument(io, format, document('AppStatusList', items, { namespace }));
+      return allReady;
+    }
+    if (app) {
+      for (const i of items) for (const l of explain(i)) io.out(l);
+      return allReady;
+    }
+    if (items.length === 0) {
+      io.out(`no apps in namespace ${namespace}`);
       return 0;
     }
-    const rows = [['APP', 'ENV', 'REVISION', 'READY', 'MESSAGE', 'LAST SYNC', 'COMMIT-TO-CONVERGED']];
-    for (const s of syncs) {
-      const r = ready(s);
-      rows.push([s.spec.app, s.spec.env, s.status?.lastAppliedRevisionShort ?? '-', r?.status ?? 'Unknown', (r?.message ?? '').slice(0, 80), ago(s.status?.lastSyncTime),
-        s.status?.commitToConvergedSeconds !== undefined ? `${s.status.commitToConvergedSeconds.toFixed(1)}s` : '-']);
-    }
-    for (const l of table(rows)) io.out(l);
-    return syncs.every((s) => ready(s)?.status === 'True') ? 0 : 1;
+    for (const l of statusTable(items, format === 'wide')) io.out(l);
+    return allReady;
   } finally {
     client.close();
   }

@@ -100,11 +100,13 @@ export interface AppSyncStatus {
   readonly driftRepairs?: number;
   /** The last time the deploy branch was rewritten (force-push or unrelated history). @default - none seen */
   readonly historyRewrite?: { readonly from: string; readonly to: string; readonly time: string };
+  /** The last `synthops.dev/reconcile-requested-at` value the agent reconciled the app for. @default - none handled */
+  readonly lastHandledReconcileAt?: string;
 }
 
 /** An AppSync as read from the cluster. */
 export interface AppSync {
-  readonly metadata: { name: string; namespace: string; uid?: string; annotations?: Record<string, string> };
+  readonly metadata: { name: string; namespace: string; uid?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   readonly spec: { app: string; env: string; suspend?: boolean };
   /** Written by the agent. @default - unknown (never reconciled) */
   readonly status?: AppSyncStatus;

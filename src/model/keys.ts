@@ -31,6 +31,9 @@ export const STATUS_FIELD_MANAGER = `${FIELD_MANAGER}-status`;
 /** Field manager of what `synthops bootstrap` writes outside Git (the agent's namespace shell and its credentials Secret). */
 export const BOOTSTRAP_FIELD_MANAGER = `${FIELD_MANAGER}-bootstrap`;
 
+/** Field manager of what the operator commands write on AppSyncs (reconcile requests, suspend, resume). */
+export const CLI_FIELD_MANAGER = `${FIELD_MANAGER}-cli`;
+
 /** Annotation on an AppSync that suspends the app's writes (`"true"`), like `spec.suspend`. */
 export const SUSPEND_ANNOTATION = 'synthops.dev/suspend';
 
@@ -44,11 +47,28 @@ export const FORCE_ANNOTATION = 'synthops.dev/force';
 /** Value of {@link FORCE_ANNOTATION} that enables recreation. */
 export const FORCE_ENABLED = 'enabled';
 
+/**
+ * Annotation on an AppSync asking the agent to reconcile its app now (RFC 3339 time of
+ * the request, as `synthops reconcile` writes it; any new value is a new request). The
+ * agent records the value it handled in `status.lastHandledReconcileAt`.
+ */
+export const RECONCILE_REQUEST_ANNOTATION = 'synthops.dev/reconcile-requested-at';
+
+/** Annotation the agent keeps on the AppSyncs it writes: its own version (`synthops version` reads it). */
+export const AGENT_VERSION_ANNOTATION = 'synthops.dev/agent-version';
+
 /** Label on inventory ConfigMaps (`"true"`); not the app label: they are not app objects. */
 export const INVENTORY_LABEL = 'synthops.dev/inventory';
 
 /** Label on inventory ConfigMaps naming their environment. */
 export const INVENTORY_ENV_LABEL = 'synthops.dev/inventory-env';
+
+/**
+ * Label on inventory ConfigMaps and AppSyncs naming the source (repo, branch and
+ * folder, or the name given with `--source`) that owns them. A source lists, prunes
+ * and removes only what carries its own name.
+ */
+export const SOURCE_LABEL = 'synthops.dev/source';
 
 /** Commit trailers of deploy commits. */
 export const TRAILERS = {

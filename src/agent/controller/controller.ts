@@ -20,6 +20,9 @@ import { DriftEvent, DriftWatcher, WatchTarget, fingerprint } from './watch';
 import { LiveState } from '../../kube/live';
 import { ObjectClient } from '../../kube/objects';
 import { SUSPEND_ANNOTATION } from '../../model/keys';
+import { AppSyncWatcher } from './appsync-watch';
+import { ReconcileRequests } from './requests';
+import { stampAgentVersion } from './agent-version';
 
 /** Everything the long-running agent needs. */
 export interface ControllerOptions {
@@ -89,6 +92,9 @@ export class Controller {
   private readonly status: StatusStore;
   private readonly watcher: DriftWatcher;
   private readonly objects: ObjectClient;
+  private readonly appSyncs: AppSyncWatcher;
+  /** Reconcile requests made on AppSyncs (`synthops reconcile`). */
+  private readonly requests: ReconcileRequests;
   /** Resolves each time a reconcile cycle ends (tests and shutdown wait on it). */
   public cycles = 0;
 
@@ -97,12 +103,15 @@ export class Controller {
     const discovery = new Discovery(o.client);
     this.objects = new ObjectClient(o.client, discovery);
     this.watcher = new DriftWatcher(o.client, discovery, o.log, (e) => this.onDrift(e));
+    this.requests = new ReconcileRequests(o.client, o.namespace, o.log, () => this.loaded?.env, (app) => this.request('requested', false, [app]));
+    this.appSyncs = new AppSyncWatcher(o.client, o.namespace, o.log, (s) => this.requests.seen(s));
   }
 
   /** Installs the status CRD, then starts polling (and campaigning, with leader election). */
   public async start(): Promise<void> {
     await new InventoryStore(this.o.client, this.o.namespace).ensureNamespace();
     await this.status.ensureCrd();
+    this.appSyncs.start();
     this.scheduleInterval();
     if (this.o.leader) this.o.leader.start();
     else this.kick();
@@ -196,6 +205,7 @@ export class Controller {
   }
 
   private async cycle(p: Pending): Promise<void> {
+    const requested = this.requests.snapshot();
     const rev = await this.fetch();
     if (!rev) return;
     this.failures.delete('__source__');
@@ -269,6 +279,8 @@ export class Controller {
       }
       await this.record(app, result, rev, syncs.get(appSyncName(result.env, app.app)), p.drift.get(app.app), suspended.has(app.app), inventories.get(app.app));
     }
+    await this.requests.handled(requested, result.env, result.apps.map((a) => a.app));
+    await stampAgentVersion(this.o.client, this.o.namespace, result.apps.map((a) => syncs.get(appSyncName(result.env, a.app))), this.o.log);
     if (full) {
       // AppSyncs of apps that left Git and were pruned whole go too (or had nothing left to prune).
       for (const s of syncs.values()) {
@@ -380,6 +392,7 @@ export class Controller {
     if (this.debounce) clearTimeout(this.debounce);
     for (const t of this.retryTimers.values()) clearTimeout(t);
     this.watcher.stop();
+    this.appSyncs.stop();
     if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, graceMs))]);
     if (this.o.leader) await this.o.leader.stop();
     await this.o.notifier.flush();
