@@ -58,6 +58,12 @@ export interface AgentInstallProps {
   readonly impersonate?: boolean;
   /** Alerts go here. @default - none */
   readonly notifyUrl?: string;
+  /**
+   * Name of the agent's source (`--source`): what owns its inventories and AppSyncs.
+   * A fixed name keeps them when the repo moves to another URL.
+   * @default - derived by the agent from repo, branch and path
+   */
+  readonly source?: string;
 }
 
 const NAME = 'synthops-agent';
@@ -183,6 +189,7 @@ export class AgentInstall extends Construct {
       '--interval', props.interval ?? '1m', '--listen', String(PORT), '--agent-namespace', ns,
       ...(replicas > 1 ? ['--leader-elect'] : []),
       ...(props.notifyUrl ? ['--notify-url', props.notifyUrl] : []),
+      ...(props.source ? ['--source', props.source] : []),
     ];
     const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key, optional: true } } });
     obj('deployment', {

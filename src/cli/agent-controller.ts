@@ -36,7 +36,7 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
     : undefined;
   controller = new Controller({
     client,
-    source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch), auth: gitAuth(opts) },
+    source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch, opts.path, opts.source), auth: gitAuth(opts), name: opts.source },
     load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo) },
     apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: opts.namespace, wait: { timeoutMs }, waitForHealth: opts.wait !== false },
     namespace: opts.agentNamespace,

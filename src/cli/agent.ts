@@ -3,6 +3,8 @@ import { LoadError, SourceError } from '../agent/source/errors';
 import { agentOnce } from '../agent/reconcile/once';
 import { formatResult } from '../agent/reconcile/report';
 import { redactUrl } from '../agent/source/fetch';
+import { UsageError } from '../model/errors';
+import { sourceIdentity, sourceNameProblem } from '../model/source';
 import { duration, gitAuth } from './flags';
 import { Output } from './output';
 import { AgentCommandOptions, defaultWorkdir, repoName } from './agent-options';
@@ -11,6 +13,8 @@ import { AgentCommandOptions, defaultWorkdir, repoName } from './agent-options';
 /** `synthops agent`: the long-running pull agent; with `--once`, one reconcile and exit 0 only when converged. */
 export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<number> {
   const timeoutMs = duration('--timeout', opts.timeout);
+  const badSource = opts.source === undefined ? undefined : sourceNameProblem(opts.source);
+  if (badSource) throw new UsageError(`--source: ${badSource}`);
   // The long-running agent's modules (metrics, logging, HTTP server) load only when it runs.
   if (!opts.once) return (await import('./agent-controller')).runController(opts, timeoutMs, io);
   const client = KubeClient.fromKubeconfig(opts.kubeconfig);
@@ -18,7 +22,7 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
     const { revision, result } = await agentOnce({
       repo: opts.repo,
       branch: opts.branch,
-      workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch),
+      workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch, opts.path, opts.source),
       auth: gitAuth(opts),
       path: opts.path,
       env: opts.env,
@@ -31,10 +35,12 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
       pruneCrds: opts.pruneCrds,
       defaultNamespace: opts.namespace,
       inventoryNamespace: opts.agentNamespace,
+      source: opts.source,
       wait: { timeoutMs },
       waitForHealth: opts.wait !== false,
     });
-    io.out(`fetched ${redactUrl(opts.repo)} ${opts.branch} at ${revision.sha.slice(0, 12)}`);
+    const source = sourceIdentity({ url: redactUrl(opts.repo), branch: opts.branch, path: opts.path }, opts.source).name;
+    io.out(`fetched ${redactUrl(opts.repo)} ${opts.branch} at ${revision.sha.slice(0, 12)} (source ${source})`);
     for (const line of formatResult(result, opts.dryRun ?? false)) io.out(line);
     io.out(`API requests: ${Object.entries(client.counts).sort().map(([verb, n]) => `${verb} ${n}`).join(', ') || 'none'}`);
     return result.converged ? 0 : 1;

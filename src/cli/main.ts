@@ -70,6 +70,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--prune-crds', 'also prune CustomResourceDefinitions that left Git (deletes their custom resources)')
     .option('--namespace <name>', 'namespace for namespaced objects that name none', 'default')
     .option('--agent-namespace <name>', "the agent's namespace: inventories, AppSync status, Events, Lease", 'synthops-system')
+    .option('--source <name>', 'name of this source: it owns, lists and prunes only its own inventories and AppSyncs (default: derived from --repo, --branch and --path)')
     .option('--workdir <dir>', 'where the checkout is kept between runs')
     .option('--git-token-file <file>', 'file with a token for https remotes')
     .option('--ssh-key <file>', 'private key for ssh remotes')

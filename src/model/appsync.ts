@@ -104,7 +104,7 @@ export interface AppSyncStatus {
 
 /** An AppSync as read from the cluster. */
 export interface AppSync {
-  readonly metadata: { name: string; namespace: string; uid?: string; annotations?: Record<string, string> };
+  readonly metadata: { name: string; namespace: string; uid?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   readonly spec: { app: string; env: string; suspend?: boolean };
   /** Written by the agent. @default - unknown (never reconciled) */
   readonly status?: AppSyncStatus;

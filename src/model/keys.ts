@@ -40,6 +40,13 @@ export const INVENTORY_LABEL = 'synthops.dev/inventory';
 /** Label on inventory ConfigMaps naming their environment. */
 export const INVENTORY_ENV_LABEL = 'synthops.dev/inventory-env';
 
+/**
+ * Label on inventory ConfigMaps and AppSyncs naming the source (repo, branch and
+ * folder, or the name given with `--source`) that owns them. A source lists, prunes
+ * and removes only what carries its own name.
+ */
+export const SOURCE_LABEL = 'synthops.dev/source';
+
 /** Commit trailers of deploy commits. */
 export const TRAILERS = {
   sourceCommit: 'Source-Commit',

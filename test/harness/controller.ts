@@ -22,6 +22,11 @@ export interface TestControllerOptions {
   readonly notifyUrl?: string;
   readonly suspend?: string[];
   readonly retryBaseMs?: number;
+  /** `--source`. */
+  readonly source?: string;
+  /** `--path` and `--app` (plain YAML). */
+  readonly path?: string;
+  readonly app?: string;
 }
 
 /** A running in-process agent. */
@@ -44,8 +49,8 @@ export async function startController(t: TestContext, o: TestControllerOptions):
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-ctl-'));
   const controller = new Controller({
     client,
-    source: { url: o.repo, branch: o.branch, workdir },
-    load: { env: o.env },
+    source: { url: o.repo, branch: o.branch, workdir, name: o.source },
+    load: { env: o.env, path: o.path, app: o.app },
     apply: { defaultNamespace: o.ns, wait: { timeoutMs: 30_000, pollMs: 200 } },
     namespace: o.ns,
     intervalMs: o.intervalMs ?? 3_600_000,

@@ -8,7 +8,7 @@ import { LiveState, lean } from '../../kube/live';
 import { DesiredApp } from '../source/load';
 import { ObjectClient } from '../../kube/objects';
 import { isFoundation, stages } from '../plan/order';
-import { PrunePolicy, planPrune } from '../plan/prune';
+import { PrunePolicy, awaitsApproval, planPrune } from '../plan/prune';
 import { executePrune } from './prune';
 import { PreparedObject, crdKinds, dropAutoscaledReplicas, hpaTargets, prepare } from '../plan/prepare';
 import { inSync, withDigest } from '../plan/in-sync';
@@ -192,7 +192,7 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
 
   const desiredRefs: ObjectRef[] = prepared.map((p) => refOf(p.manifest));
   const stillOurs = (previous?.objects ?? []).filter((r) => (ctx.claimedBy.get(identityKey(r)) ?? app.name) === app.name);
-  const plan = planPrune(app.name, stillOurs, desiredRefs, ctx.policy);
+  const plan = planPrune(app.name, stillOurs, desiredRefs, ctx.policy, { converged: previous?.converged });
   for (const h of plan.held) report.record('held', h.ref, { reason: h.reason });
 
   if (ctx.dryRun) {
@@ -211,8 +211,9 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   const written = new Set<string>();
   let stored = previous;
   if (!previous || desiredRefs.some((r) => !known.has(identityKey(r)))) {
-    stored = { app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: normalizeRefs([...stillOurs, ...desiredRefs]) };
-    await ctx.inventory.save(stored);
+    // The converged set stays what it was until this reconcile converges; a new app has none yet.
+    stored = { app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: normalizeRefs([...stillOurs, ...desiredRefs]), ...(previous ? { converged: plan.base } : {}) };
+    stored = await ctx.inventory.save(stored);
   }
   // After a failed write: the record keeps what it had and what was written, not
   // objects that were never created (they would look like prunes to hold later).
@@ -254,10 +255,14 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
     else if (o.result === 'kept-disabled' || o.result === 'kept-foreign') report.record('kept', o.ref, { reason: o.detail });
   }
   const final = normalizeRefs([...desiredRefs, ...plan.held.map((h) => h.ref)]);
+  // Converged once nothing waits for an approval; while something does, the guards keep
+  // comparing with the set from before the hold, so the hold stays held.
+  const converged = awaitsApproval(plan) ? normalizeRefs(plan.base) : normalizeRefs(desiredRefs);
   // Written only when what it records changed: a new commit that leaves an app's
   // objects alone costs that app no write.
-  const same = stored && stored.serviceAccount === app.serviceAccount && sameRefs(stored.objects, final);
-  if (!same) await ctx.inventory.save({ app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: final });
+  const same = stored && stored.serviceAccount === app.serviceAccount && sameRefs(stored.objects, final)
+    && stored.converged !== undefined && sameRefs(stored.converged, converged) && ctx.inventory.isCurrent(stored);
+  if (!same) await ctx.inventory.save({ app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: final, converged });
   return { report, prepared };
 }
 

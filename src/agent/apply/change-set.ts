@@ -36,6 +36,8 @@ export type ProblemKind =
   | 'dependency-not-ready'
   /** Apps depend on each other in a cycle. */
   | 'dependency-cycle'
+  /** Another source owns the app (its inventory or AppSync): nothing was written or pruned. */
+  | 'source-conflict'
   /** Anything else that threw (typically the apiserver went away). */
   | 'internal';
 
@@ -56,7 +58,7 @@ export interface AppProblem {
 export type AppStatus = 'Applied' | 'Failed' | 'Skipped' | 'Planned';
 
 /** Problem kinds that the same revision will hit again: retrying cannot help (Flux's Stalled). */
-const STALLING: ReadonlySet<ProblemKind> = new Set(['validation', 'validation-after-foundation', 'invalid-object']);
+const STALLING: ReadonlySet<ProblemKind> = new Set(['validation', 'validation-after-foundation', 'invalid-object', 'source-conflict']);
 
 /** The message of an error, with the HTTP status for API refusals. */
 export function errorMessage(e: unknown): string {
