@@ -10,6 +10,7 @@ const statusCmd = () => import('./status');
 const synthCmd = () => import('./synth');
 const initCmd = () => import('./init');
 const bootstrapCmd = () => import('./bootstrap');
+const inventoryCmd = () => import('./inventory');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -147,6 +148,27 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--agent-namespace <name>', "the agent's namespace", 'synthops-system')
     .option('--env <name>', 'only this environment')
     .action(async (app, opts) => { result.code = await (await statusCmd()).runStatus(app, opts, io); });
+
+  const inventory = program.command('inventory')
+    .description("the agent's records per app (inventory ConfigMaps and AppSyncs) and the source that owns each");
+  const inventoryFlags = (c: Command) => c
+    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--agent-namespace <name>', "the agent's namespace", 'synthops-system')
+    .option('--env <name>', 'only this environment')
+    .option('--app <apps>', 'only these apps (repeatable, or comma separated)', collect);
+  inventoryFlags(inventory.command('list')
+    .description('every inventory with its source, object count and where the source read from')
+    .option('--source <name>', 'only this source'))
+    .action(async (opts) => { result.code = await (await inventoryCmd()).runInventoryList(opts, io); });
+  inventoryFlags(inventory.command('release')
+    .description('hand the records of a source that no longer runs to no source: the first source that claims each app adopts it (nothing is deleted)')
+    .requiredOption('--source <name>', 'the source whose records are released'))
+    .action(async (opts) => { result.code = await (await inventoryCmd()).runInventoryHandover({ ...opts, from: opts.source, to: undefined }, io); });
+  inventoryFlags(inventory.command('adopt')
+    .description('hand the records of a source that no longer runs to another source, which then owns (and, within the guards, prunes) its apps')
+    .option('--from <name>', 'the source whose records are adopted (default: records of no source; then --app is required)')
+    .requiredOption('--source <name>', 'the adopting source (as its agent runs: --source, or the name `inventory list` shows)'))
+    .action(async (opts) => { result.code = await (await inventoryCmd()).runInventoryHandover({ ...opts, from: opts.from, to: opts.source }, io); });
 
   return program;
 }
