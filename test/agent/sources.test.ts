@@ -117,17 +117,49 @@ describe('agent: a held prune stays held', () => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
     const objects = objectsOf(await testClient(t));
-    const run = () => runOnce(t, { repo: remote.fileUrl, branch: 'main', ns, app: 'cfg' });
+    const run = (client?: KubeClient) => runOnce(t, { repo: remote.fileUrl, branch: 'main', ns, app: 'cfg', client });
+    const counting = async () => KubeClient.fromKubeconfig(await testKubeconfig());
+    const first = await counting();
+    t.after(() => first.close());
     remote.publish('main', yamlOf(ns, A));
-    assert.equal((await run()).result.converged, true);
+    assert.equal((await run(first)).result.converged, true);
+    assert.deepEqual([first.counts.POST, first.counts.PUT], [1, undefined], 'a new app: its inventory is written once');
+    const adding = await counting();
+    t.after(() => adding.close());
+    remote.publish('main', yamlOf(ns, [...A, 'b1']));
+    assert.equal((await run(adding)).result.converged, true);
+    assert.deepEqual([adding.counts.POST, adding.counts.PUT], [undefined, 1], 'a reconcile that adds objects writes its inventory once');
     remote.publish('main', yamlOf(ns, ['a1', 'b1']));
-    assert.equal((await run()).result.apps[0].held.length, 3, 'three of four go: held');
-    // Keeps half of what converged: a3 and a4 go; b1, which never converged, stays.
+    assert.equal((await run()).result.apps[0].held.length, 3, 'three of five go: held');
+    // Keeps three of the five that converged: a3 and a4 go.
     remote.publish('main', yamlOf(ns, ['a1', 'a2', 'b1']));
     const r = (await run()).result;
     assert.equal(r.converged, true, JSON.stringify(r.apps));
     assert.deepEqual(r.apps[0].pruned.sort(), [`ConfigMap ${ns}/a3`, `ConfigMap ${ns}/a4`]);
     assert.deepEqual(await liveNames(objects, ns), ['a1', 'a2', 'b1']);
+  });
+
+  test('a reconcile that fails after its first writes keeps the converged set it had', async (t) => {
+    const ns = await testNamespace(t);
+    const extra = `${ns}-x`;
+    t.after(() => deleteNamespaces([extra]));
+    const remote = TestRemote.create(t);
+    const objects = objectsOf(await testClient(t));
+    const run = () => runOnce(t, { repo: remote.fileUrl, branch: 'main', ns, app: 'cfg' });
+    remote.publish('main', yamlOf(ns, ['a1', 'a2']));
+    assert.equal((await run()).result.converged, true);
+    // The Namespace is written, then the ConfigMap in it fails its validation (a number as data).
+    remote.publish('main', {
+      ...yamlOf(ns, ['a1', 'a2']),
+      'x.yaml': toYaml({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: extra } }),
+      'bad.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\n  namespace: ${extra}\ndata:\n  k: 1\n`,
+    });
+    const failed = (await run()).result.apps[0];
+    assert.equal(failed.status, 'Failed');
+    assert.equal(failed.problems[0].kind, 'validation-after-foundation', JSON.stringify(failed.problems));
+    const { inv } = (await record(objects, ns, 'cfg'))!;
+    assert.deepEqual(inv.objects.map((r) => r.name).sort(), ['a1', 'a2', extra], 'what was written is recorded');
+    assert.deepEqual(inv.converged?.map((r) => r.name), ['a1', 'a2'], 'the converged set is the one from before');
   });
 });
 

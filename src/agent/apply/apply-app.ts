@@ -209,20 +209,25 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   // (only when there is something new to own).
   const known = new Set((previous?.objects ?? []).map(identityKey));
   const written = new Set<string>();
+  // The set the guards compare with from now on: the desired one once this reconcile
+  // converges; while a prune awaits approval, the set from before the hold (so the
+  // hold stays held). Recorded before the writes too, so a reconcile that converges
+  // writes the record once; a failed one puts the previous set back (`trim`).
+  const before = previous ? normalizeRefs(plan.base) : undefined;
+  const converged = awaitsApproval(plan) ? before : normalizeRefs(desiredRefs);
   let stored = previous;
   if (!previous || desiredRefs.some((r) => !known.has(identityKey(r)))) {
-    // The converged set stays what it was until this reconcile converges; a new app has none yet.
-    stored = { app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: normalizeRefs([...stillOurs, ...desiredRefs]), ...(previous ? { converged: plan.base } : {}) };
-    stored = await ctx.inventory.save(stored);
+    stored = await ctx.inventory.save({ app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: normalizeRefs([...stillOurs, ...desiredRefs]), converged });
   }
   // After a failed write: the record keeps what it had and what was written, not
-  // objects that were never created (they would look like prunes to hold later).
+  // objects that were never created (they would look like prunes to hold later),
+  // and the converged set it had.
   const trim = async (): Promise<void> => {
     if (stored === previous) return;
     const keep = normalizeRefs([...stillOurs, ...desiredRefs.filter((r) => written.has(identityKey(r)))]);
-    if (sameRefs(keep, stored!.objects)) return;
+    if (sameRefs(keep, stored!.objects) && sameSet(stored!.converged, before)) return;
     if (keep.length === 0 && !previous) await ctx.inventory.remove(app.env, app.name);
-    else await ctx.inventory.save({ ...stored!, objects: keep });
+    else await ctx.inventory.save({ ...stored!, objects: keep, converged: before });
   };
 
   const foundation = prepared.filter((p) => isFoundation(p.manifest));
@@ -255,15 +260,17 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
     else if (o.result === 'kept-disabled' || o.result === 'kept-foreign') report.record('kept', o.ref, { reason: o.detail });
   }
   const final = normalizeRefs([...desiredRefs, ...plan.held.map((h) => h.ref)]);
-  // Converged once nothing waits for an approval; while something does, the guards keep
-  // comparing with the set from before the hold, so the hold stays held.
-  const converged = awaitsApproval(plan) ? normalizeRefs(plan.base) : normalizeRefs(desiredRefs);
   // Written only when what it records changed: a new commit that leaves an app's
   // objects alone costs that app no write.
   const same = stored && stored.serviceAccount === app.serviceAccount && sameRefs(stored.objects, final)
-    && stored.converged !== undefined && sameRefs(stored.converged, converged) && ctx.inventory.isCurrent(stored);
+    && sameSet(stored.converged, converged) && ctx.inventory.isCurrent(stored);
   if (!same) await ctx.inventory.save({ app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: final, converged });
   return { report, prepared };
+}
+
+/** Equal ref sets, or both absent. */
+function sameSet(a: readonly ObjectRef[] | undefined, b: readonly ObjectRef[] | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : sameRefs(a, b);
 }
 
 async function fail(report: ChangeSet, prepared: PreparedObject[], trim?: () => Promise<void>): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {

@@ -25,13 +25,13 @@ export class SourceConflictError extends SynthopsError {
   }
 }
 
-/** A record changed under the agent during a reconcile (a concurrent writer): it is read again next time. */
+/** A record changed between its read and a conditional write (a concurrent writer): nothing was overwritten. */
 export class RecordChangedError extends SynthopsError {
   /** `ConfigMap ns/name` or `AppSync ns/name`. */
   public readonly record: string;
 
   constructor(record: string) {
-    super(`${record} was changed by someone else during this reconcile; nothing was overwritten, it is read again on the next reconcile`);
+    super(`${record} was changed by someone else since it was read; nothing was overwritten (it is read again on the next try)`);
     this.record = record;
   }
 }
