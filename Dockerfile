@@ -14,6 +14,7 @@ RUN npx tsc -p tsconfig.build.json
 FROM golang:1.26-bookworm AS tools
 WORKDIR /src
 COPY test/tools/versions.sh test/tools/build.sh ./test/tools/
+COPY test/lib/cached-build.sh ./test/lib/
 # build.sh prints its bin folder last; no pipe, so a failed build fails the step.
 RUN SYNTHOPS_TOOLS_CACHE=/tools-cache bash test/tools/build.sh > /tmp/bin-dir \
  && mkdir /out && cp "$(tail -n 1 /tmp/bin-dir)"/* /out/

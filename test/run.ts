@@ -2,9 +2,10 @@
  * `npm test`: runs every test file with node's test runner. Cluster tests need the
  * local control plane: unless SYNTHOPS_TEST_KUBECONFIG points at a cluster, this
  * starts one for the whole run (or reuses a running one) and stops it at the end
- * if it started it. Tests under test/render/ run the real kustomize, helm, sops and
- * age: those are built first (or reused) by test/tools/build.sh, whose bin folder is
- * exported as SYNTHOPS_TOOLS_BIN. `--unit` runs only the tests that need no cluster.
+ * if it started it. Tests under test/render/ and test/agent/render.test.ts run the real
+ * kustomize, helm, sops and age: those are built first (or reused) by
+ * test/tools/build.sh, whose bin folder is exported as SYNTHOPS_TOOLS_BIN. `--unit`
+ * runs only the tests that need no cluster.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -13,9 +14,10 @@ import { down, isHealthy, readState, up } from './cluster/plane';
 
 const ROOT = path.resolve(__dirname, '..');
 // Test files that talk to a cluster live in these folders.
-const CLUSTER_DIRS = ['cluster', 'agent', 'e2e'];
-// Test files that run the built tools live in these folders.
+const CLUSTER_DIRS = ['cluster', 'agent', 'e2e', 'ui'];
+// Test files that run the built tools live in these folders, or are one of these files.
 const TOOLS_DIRS = ['render'];
+const TOOLS_FILES = ['agent/render.test.ts'];
 
 function findTests(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -31,7 +33,8 @@ async function main(): Promise<number> {
   let files = findTests(__dirname);
   if (filters.length > 0) files = files.filter((f) => filters.some((x) => f.includes(x)));
   const needsCluster = (f: string) => CLUSTER_DIRS.includes(path.relative(__dirname, f).split(path.sep)[0]);
-  const needsTools = (f: string) => TOOLS_DIRS.includes(path.relative(__dirname, f).split(path.sep)[0]);
+  const needsTools = (f: string) => TOOLS_DIRS.includes(path.relative(__dirname, f).split(path.sep)[0])
+    || TOOLS_FILES.includes(path.relative(__dirname, f).split(path.sep).join('/'));
   if (unitOnly) files = files.filter((f) => !needsCluster(f));
 
   let started = false;

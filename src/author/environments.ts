@@ -1,9 +1,20 @@
-/** CPU and memory, each with a request and a limit, as Kubernetes quantities. */
+/** A request and a limit of one resource, as Kubernetes quantities. */
+export interface ResourceQuantities {
+  /** What the scheduler reserves. @default - none: no request */
+  readonly request?: string;
+  /** The most the container may use. Required in production environments (`missing-limits`). @default - none: no limit */
+  readonly limit?: string;
+}
+
+/**
+ * CPU and memory, each with a request and a limit, as Kubernetes quantities. Synth
+ * refuses containers without CPU and memory limits in production environments.
+ */
 export interface ResourceSpec {
-  /** CPU request and limit, e.g. `{ request: '100m', limit: '500m' }`. */
-  readonly cpu: { readonly request: string; readonly limit: string };
-  /** Memory request and limit, e.g. `{ request: '64Mi', limit: '128Mi' }`. */
-  readonly memory: { readonly request: string; readonly limit: string };
+  /** CPU request and limit, e.g. `{ request: '100m', limit: '500m' }`. @default - none: no CPU request or limit */
+  readonly cpu?: ResourceQuantities;
+  /** Memory request and limit, e.g. `{ request: '64Mi', limit: '128Mi' }`. @default - none: no memory request or limit */
+  readonly memory?: ResourceQuantities;
 }
 
 /**

@@ -5,6 +5,11 @@ import { Application } from './application';
 import { ResourceSpec } from './environments';
 import { parseCpu, parseMemory } from './quantity';
 
+/** A quantity that may be absent: parsed when set, left out when not. */
+function quantity<T>(value: string | undefined, parse: (v: string, f: string) => T, field: string): T | undefined {
+  return value == null ? undefined : parse(value, field);
+}
+
 /** Horizontal autoscaling of a {@link WebService}. */
 export interface AutoscaleProps {
   /** Lower bound of replicas. */
@@ -36,11 +41,13 @@ export interface WebServiceProps {
    */
   readonly replicas?: number;
   /**
-   * CPU and memory requests and limits. Required: a production service without
-   * limits is a noisy neighbour.
-   * The environment's `resources` override wins.
+   * CPU and memory requests and limits. Synth refuses a container without CPU and
+   * memory limits in production environments (`missing-limits`): a production
+   * service without limits is a noisy neighbour. The environment's `resources`
+   * override wins.
+   * @default - none: no requests or limits (refused by synth in production environments)
    */
-  readonly resources: ResourceSpec;
+  readonly resources?: ResourceSpec;
   /**
    * Labels that select the Pods (Deployment selector, Service selector, Pod labels).
    * Immutable once deployed, so they never derive from construct paths.
@@ -122,14 +129,16 @@ export class WebService extends Construct {
           Object.entries(props.env ?? {}).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]),
         ),
         envFrom: this.configMap ? [kplus.Env.fromConfigMap(this.configMap)] : undefined,
+        // Always an object: left undefined, cdk8s-plus would invent requests and limits.
+        // What is missing stays missing, for synth's missing-limits check to name.
         resources: {
           cpu: {
-            request: parseCpu(resources.cpu.request, field('resources.cpu.request')),
-            limit: parseCpu(resources.cpu.limit, field('resources.cpu.limit')),
+            request: quantity(resources?.cpu?.request, parseCpu, field('resources.cpu.request')),
+            limit: quantity(resources?.cpu?.limit, parseCpu, field('resources.cpu.limit')),
           },
           memory: {
-            request: parseMemory(resources.memory.request, field('resources.memory.request')),
-            limit: parseMemory(resources.memory.limit, field('resources.memory.limit')),
+            request: quantity(resources?.memory?.request, parseMemory, field('resources.memory.request')),
+            limit: quantity(resources?.memory?.limit, parseMemory, field('resources.memory.limit')),
           },
         },
         securityContext: {

@@ -9,8 +9,8 @@ import { AgentServer } from '../agent/controller/server';
 import { redactUrl } from '../agent/source/fetch';
 import { UsageError } from '../model/errors';
 import { AgentCommandOptions, defaultWorkdir, repoName } from './agent-options';
-import { duration, gitAuth, webhookSecret } from './flags';
-import { Output } from './output';
+import { duration, gitAuth, signerTrust, webhookSecret } from './flags';
+import { renderOptions } from './render-flags';
 
 function listenAddress(value: string): { host: string; port: number } {
   const m = /^(?:(.*):)?(\d+)$/.exec(value);
@@ -19,7 +19,7 @@ function listenAddress(value: string): { host: string; port: number } {
 }
 
 /** The long-running agent: runs until SIGTERM/SIGINT, then shuts down cleanly and exits 0. */
-export async function runController(opts: AgentCommandOptions, timeoutMs: number, io: Output): Promise<number> {
+export async function runController(opts: AgentCommandOptions, timeoutMs: number): Promise<number> {
   const intervalMs = duration('--interval', opts.interval);
   const leaseMs = duration('--lease-duration', opts.leaseDuration);
   if (opts.notifyFormat !== 'json' && opts.notifyFormat !== 'slack') throw new UsageError(`--notify-format: "${opts.notifyFormat}" is not json or slack`);
@@ -36,8 +36,9 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
     : undefined;
   controller = new Controller({
     client,
-    source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch, opts.path, opts.source), auth: gitAuth(opts), name: opts.source },
-    load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo) },
+    source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch, opts.path, opts.source), auth: gitAuth(opts), verify: signerTrust(opts) },
+    sourceName: opts.source,
+    load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo), namespace: opts.namespace, ...renderOptions(opts) },
     apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: opts.namespace, wait: { timeoutMs }, waitForHealth: opts.wait !== false },
     namespace: opts.agentNamespace,
     intervalMs,
@@ -46,8 +47,9 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
   });
   const server = new AgentServer(metrics, { ready: () => controller!.ready(), onWebhook: () => controller!.request('webhook', true) }, secret, log);
   const port = await server.listen(listen.port, listen.host);
+  // stdout carries JSON lines only: the address goes through the logger too.
+  log.info({ host: listen.host, port }, `listening on ${listen.host}:${port}`);
   log.info({ port, repo: redactUrl(opts.repo), branch: opts.branch, interval: opts.interval, identity, leaderElection: Boolean(leader) }, 'agent started');
-  io.out(`synthops agent listening on ${listen.host}:${port}`);
   await controller.start();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

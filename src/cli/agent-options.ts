@@ -1,9 +1,11 @@
+import { VerifyFlags } from './flags';
 import { createHash } from 'crypto';
 import * as os from 'os';
 import * as path from 'path';
+import { RenderCommandOptions } from './render-flags';
 
-/** Flags of `synthops agent`. */
-export interface AgentCommandOptions {
+/** Flags of `synthops agent` (the render flags are in render-flags.ts). */
+export interface AgentCommandOptions extends VerifyFlags, RenderCommandOptions {
   readonly repo: string;
   readonly branch: string;
   readonly path: string;

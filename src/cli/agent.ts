@@ -1,13 +1,15 @@
 import { KubeClient } from '../kube/client';
 import { LoadError, SourceError } from '../agent/source/errors';
 import { agentOnce } from '../agent/reconcile/once';
-import { formatResult } from '../agent/reconcile/report';
+import { formatLoad, formatResult } from '../agent/reconcile/report';
 import { redactUrl } from '../agent/source/fetch';
 import { UsageError } from '../model/errors';
 import { sourceIdentity, sourceNameProblem } from '../model/source';
-import { duration, gitAuth } from './flags';
+import { duration, gitAuth, signerTrust } from './flags';
+import { SignatureError } from '../git/signing';
 import { Output } from './output';
 import { AgentCommandOptions, defaultWorkdir, repoName } from './agent-options';
+import { renderOptions } from './render-flags';
 
 
 /** `synthops agent`: the long-running pull agent; with `--once`, one reconcile and exit 0 only when converged. */
@@ -16,19 +18,21 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
   const badSource = opts.source === undefined ? undefined : sourceNameProblem(opts.source);
   if (badSource) throw new UsageError(`--source: ${badSource}`);
   // The long-running agent's modules (metrics, logging, HTTP server) load only when it runs.
-  if (!opts.once) return (await import('./agent-controller')).runController(opts, timeoutMs, io);
+  if (!opts.once) return (await import('./agent-controller')).runController(opts, timeoutMs);
   const client = KubeClient.fromKubeconfig(opts.kubeconfig);
   try {
-    const { revision, result } = await agentOnce({
+    const { revision, loaded, result } = await agentOnce({
       repo: opts.repo,
       branch: opts.branch,
       workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch, opts.path, opts.source),
       auth: gitAuth(opts),
+      verify: signerTrust(opts),
       path: opts.path,
       env: opts.env,
       app: opts.app,
       serviceAccount: opts.serviceAccount,
       fallbackName: repoName(opts.repo),
+      ...renderOptions(opts),
       client,
       dryRun: opts.dryRun,
       allowPrune: opts.allowPrune,
@@ -41,11 +45,12 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
     });
     const source = sourceIdentity({ url: redactUrl(opts.repo), branch: opts.branch, path: opts.path }, opts.source).name;
     io.out(`fetched ${redactUrl(opts.repo)} ${opts.branch} at ${revision.sha.slice(0, 12)} (source ${source})`);
+    for (const line of formatLoad(loaded)) io.out(line);
     for (const line of formatResult(result, opts.dryRun ?? false)) io.out(line);
     io.out(`API requests: ${Object.entries(client.counts).sort().map(([verb, n]) => `${verb} ${n}`).join(', ') || 'none'}`);
     return result.converged ? 0 : 1;
   } catch (e) {
-    if (e instanceof SourceError || e instanceof LoadError) {
+    if (e instanceof SourceError || e instanceof LoadError || e instanceof SignatureError) {
       io.err(`error: ${e.message}`);
       io.err('nothing was changed: the cluster stays at its last applied revision');
       return 1;

@@ -7,7 +7,7 @@ import { setImage } from '../publish/set-image';
 import { synth } from '../synth/synth';
 import { formatIssue } from '../synth/validate';
 import { UsageError } from '../model/errors';
-import { gitAuth } from './flags';
+import { SignFlags, gitAuth, signingKey } from './flags';
 import { Output } from './output';
 
 /** Git credential flags shared by the Git-side commands. */
@@ -29,8 +29,8 @@ export interface CacheFlags {
 }
 
 /** `synthops publish`. */
-export async function runPublish(opts: GitFlags & CacheFlags & { repo: string; branch: string; sourceCommit?: string; sourceRepo?: string; root: string; out: string; skipSynth?: boolean }, io: Output): Promise<number> {
-  const r = await publish({ ...opts, cache: opts.cache !== false, auth: gitAuth(opts) });
+export async function runPublish(opts: GitFlags & SignFlags & CacheFlags & { repo: string; branch: string; sourceCommit?: string; sourceRepo?: string; root: string; out: string; skipSynth?: boolean; allowPrune?: string[]; forceAfterRollback?: boolean }, io: Output): Promise<number> {
+  const r = await publish({ ...opts, cache: opts.cache !== false, auth: gitAuth(opts), signing: signingKey(opts) });
   io.out(r.status === 'unchanged' ? 'unchanged' : r.message);
   return 0;
 }
@@ -45,7 +45,7 @@ export async function runDiff(opts: GitFlags & CacheFlags & { repo?: string; bra
       return 1;
     }
   }
-  let diffs;
+  let diffs: Awaited<ReturnType<typeof diffAgainstCluster>>;
   if (opts.cluster) {
     const client = KubeClient.fromKubeconfig(opts.kubeconfig);
     try {
@@ -63,15 +63,15 @@ export async function runDiff(opts: GitFlags & CacheFlags & { repo?: string; bra
 }
 
 /** `synthops rollback REV`. */
-export async function runRollback(revision: string, opts: GitFlags & { repo: string; branch: string }, io: Output): Promise<number> {
-  const r = await rollback({ revision, repo: opts.repo, branch: opts.branch, auth: gitAuth(opts) });
+export async function runRollback(revision: string, opts: GitFlags & SignFlags & { repo: string; branch: string }, io: Output): Promise<number> {
+  const r = await rollback({ revision, repo: opts.repo, branch: opts.branch, auth: gitAuth(opts), signing: signingKey(opts) });
   io.out(r.message);
   return 0;
 }
 
 /** `synthops set-image`. */
-export async function runSetImage(opts: GitFlags & { env: string; app: string; image: string; repo?: string; branch: string; root: string }, io: Output): Promise<number> {
-  const r = await setImage({ ...opts, auth: gitAuth(opts) });
+export async function runSetImage(opts: GitFlags & SignFlags & { env: string; app: string; image: string; repo?: string; branch: string; root: string }, io: Output): Promise<number> {
+  const r = await setImage({ ...opts, auth: gitAuth(opts), signing: signingKey(opts) });
   io.out(r.message);
   return 0;
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { SynthopsError } from '../model/errors';
-import { Output, processOutput } from './output';
+import { describeFailure } from './failure';
+import { Output, exitQuietlyWhenOutputCloses, processOutput } from './output';
+import { addRenderFlags } from './render-flags';
 
 // Commands are loaded when they run: `synth` must not pay for the Kubernetes client,
 // git and metrics libraries that only the agent and the Git side need.
@@ -11,6 +12,7 @@ const synthCmd = () => import('./synth');
 const initCmd = () => import('./init');
 const bootstrapCmd = () => import('./bootstrap');
 const inventoryCmd = () => import('./inventory');
+const uiCmd = () => import('./ui');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -44,11 +46,11 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--synthops-version <range>', 'synthops version range for package.json', `^${version}`)
     .action(async (dir, opts) => { result.code = (await initCmd()).runInit(dir, opts, io); });
 
-  program.command('agent')
-    .description('the pull agent: make the cluster equal to a branch of synthops output or plain YAML')
+  const agent = program.command('agent')
+    .description('the pull agent: make the cluster equal to a branch of synthops output, plain YAML, a Kustomize folder or a Helm chart')
     .requiredOption('--repo <url>', 'Git remote: file://, https:// (token: SYNTHOPS_GIT_TOKEN or --git-token-file), ssh:// or git@host:path')
     .requiredOption('--branch <name>', 'deploy branch')
-    .option('--path <dir>', 'folder in the branch: synthops output (with index.json) or plain YAML', '.')
+    .option('--path <dir>', 'folder in the branch: synthops output (with index.json), plain YAML, a Kustomize folder or a Helm chart (see --layout)', '.')
     .option('--env <name>', 'environment to apply from synthops output (required when it has several)')
     .option('--app <name>', 'app name for plain YAML (default: the folder name)')
     .option('--service-account <namespace/name>', 'apply plain YAML as this ServiceAccount (impersonation); synthops output names it per app')
@@ -76,15 +78,27 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--git-token-file <file>', 'file with a token for https remotes')
     .option('--ssh-key <file>', 'private key for ssh remotes')
     .option('--known-hosts <file>', 'known_hosts for ssh remotes')
+    .option('--verify-signatures', 'apply a tip only if its commit is signed by a trusted key (git verify-commit)')
+    .option('--allowed-signers <file>', 'SSH allowed-signers file (principal and public key per line) for --verify-signatures')
+    .option('--revoked-keys <file>', 'SSH public keys that no longer count, for --verify-signatures')
+    .option('--trusted-gnupg-home <dir>', 'GnuPG home whose public keyring holds the trusted OpenPGP keys, for --verify-signatures')
     .action(async (opts) => { result.code = await (await agentCmd()).runAgent(opts, io); });
+  // Kustomize and Helm sources: layout detection, render settings and limits.
+  addRenderFlags(agent);
 
   const gitFlags = (c: Command) => c
     .option('--git-token-file <file>', 'file with a token for https remotes (or SYNTHOPS_GIT_TOKEN)')
     .option('--ssh-key <file>', 'private key for ssh remotes')
     .option('--known-hosts <file>', 'known_hosts for ssh remotes');
 
-  gitFlags(program.command('publish')
-    .description('synth, then commit dist/ to the deploy branch (one commit per source commit, none when unchanged, never forced)')
+  // Deploy commits signed with git's own signing, checked by `agent --verify-signatures`.
+  const signFlags = (c: Command) => c
+    .option('--sign-key <key>', 'sign the commit: an SSH private key file (or, with --sign-format openpgp, a key id)')
+    .option('--sign-format <format>', 'ssh or openpgp', 'ssh')
+    .option('--gnupg-home <dir>', 'GnuPG home holding the OpenPGP secret key (default: gpg\'s own)');
+
+  signFlags(gitFlags(program.command('publish')
+    .description('synth, then commit dist/ to the deploy branch (one commit per source commit, none when unchanged unless --allow-prune approves something new, never forced; refused over a rollback unless the source commit is newer than what it rolled back from)')
     .requiredOption('--repo <url>', 'deploy repo')
     .requiredOption('--branch <name>', 'deploy branch (created as an orphan branch if missing)')
     .option('--source-commit <sha>', 'source commit for the Source-Commit trailer (default: HEAD of the config repo)')
@@ -92,8 +106,10 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('-o, --out <dir>', 'synth output folder', 'dist')
     .option('-C, --root <dir>', 'config repo root', process.cwd())
     .option('--skip-synth', 'publish the existing dist/ (verified against its index) instead of running synth')
+    .option('--allow-prune <apps>', 'approve the held prunes of these apps (repeatable, or comma separated; * for all) with an Allow-Prune trailer; commits even when the output is unchanged, so the approval reaches the agent', collect)
+    .option('--force-after-rollback', 'publish even when the tip is a rollback and the source commit is not newer than what it rolled back from (undoes the rollback)')
     .option('--no-cache', 'synth without the synth cache (the output is the same)')
-    .option('--cache-dir <dir>', 'synth cache folder, relative to the root (default: node_modules/.cache/synthops/synth)'))
+    .option('--cache-dir <dir>', 'synth cache folder, relative to the root (default: node_modules/.cache/synthops/synth)')))
     .action(async (opts) => { result.code = await (await gitSideCmd()).runPublish(opts, io); });
 
   gitFlags(program.command('diff')
@@ -111,21 +127,21 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--cache-dir <dir>', 'synth cache folder, relative to the root (default: node_modules/.cache/synthops/synth)'))
     .action(async (opts) => { result.code = await (await gitSideCmd()).runDiff(opts, io); });
 
-  gitFlags(program.command('rollback')
+  signFlags(gitFlags(program.command('rollback')
     .description('a new commit on the deploy branch whose tree equals REV (history is never rewritten)')
     .argument('<rev>', 'deploy commit to restore')
     .requiredOption('--repo <url>', 'deploy repo')
-    .requiredOption('--branch <name>', 'deploy branch'))
+    .requiredOption('--branch <name>', 'deploy branch')))
     .action(async (rev, opts) => { result.code = await (await gitSideCmd()).runRollback(rev, opts, io); });
 
-  gitFlags(program.command('set-image')
+  signFlags(gitFlags(program.command('set-image')
     .description("pin a new image for one app in one environment in the config repo's apps/images.yaml")
     .requiredOption('-e, --env <name>', 'environment')
     .requiredOption('-a, --app <name>', 'app')
     .requiredOption('--image <ref>', 'image reference with a tag (not latest) or a digest')
     .option('--repo <url>', 'config repo to clone, edit, commit and push (default: edit the local repo)')
     .option('--branch <name>', 'branch of --repo', 'main')
-    .option('-C, --root <dir>', 'local config repo root', process.cwd()))
+    .option('-C, --root <dir>', 'local config repo root', process.cwd())))
     .action(async (opts) => { result.code = await (await gitSideCmd()).runSetImage(opts, io); });
 
   gitFlags(program.command('bootstrap')
@@ -148,6 +164,17 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--agent-namespace <name>', "the agent's namespace", 'synthops-system')
     .option('--env <name>', 'only this environment')
     .action(async (app, opts) => { result.code = await (await statusCmd()).runStatus(app, opts, io); });
+
+  gitFlags(program.command('ui')
+    .description('a read-only web dashboard on 127.0.0.1, reading the cluster as you (your kubeconfig); prints its URL, opens nothing')
+    .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', '8090')
+    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (default: its current-context)')
+    .option('--agent-namespace <name>', "the agent's namespace", 'synthops-system')
+    .option('--repo <url>', 'deploy repo: compare objects with Git and show the branch history')
+    .option('--branch <name>', 'deploy branch (with --repo)')
+    .option('--path <dir>', 'folder in the branch', '.'))
+    .action(async (opts) => { result.code = await (await uiCmd()).runUi(opts, io); });
 
   const inventory = program.command('inventory')
     .description("the agent's records per app (inventory ConfigMaps and AppSyncs) and the source that owns each");
@@ -175,6 +202,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
 
 /** Runs the CLI; resolves to the process exit code (0 ok, 1 job failed, 2 bad usage). */
 export async function main(argv: string[], io: Output = processOutput): Promise<number> {
+  if (io === processOutput) exitQuietlyWhenOutputCloses();
   const result = { code: 0 };
   const program = buildProgram(io, result);
   try {
@@ -182,11 +210,9 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
     return result.code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof SynthopsError) {
-      io.err(`error: ${e.message}`);
-      return e.exitCode;
-    }
-    io.err(`error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-    return 1;
+    const failure = describeFailure(e);
+    io.err(failure.line);
+    if (process.env.SYNTHOPS_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
+    return failure.exitCode;
   }
 }

@@ -88,7 +88,7 @@ export function parseTrailers(message: string): Record<string, string[]> {
   const last = paragraphs.length > 1 ? paragraphs[paragraphs.length - 1] : '';
   for (const line of last.split('\n')) {
     const m = /^([A-Za-z][A-Za-z0-9-]*):\s*(.+)$/.exec(line.trim());
-    if (m) (out[m[1]] ??= []).push(m[2].trim());
+    if (m) out[m[1]] = [...(out[m[1]] ?? []), m[2].trim()];
   }
   return out;
 }
@@ -119,10 +119,10 @@ export class GitCommandError extends Error {
  * prints nothing (most of a no-op fetch). Rejects with git's own error output (never
  * the command line, which may hold a URL) or a timeout.
  */
-export function runGit(dir: string, args: readonly string[], auth?: GitAuth, timeoutMs = 60_000): Promise<string> {
+export function runGit(dir: string, args: readonly string[], auth?: GitAuth, timeoutMs = 60_000, extraEnv: Readonly<Record<string, string>> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     // SIGKILL: a git stuck on the network (or its ssh child) must not outlive the timeout.
-    execFile('git', [...args], { cwd: dir, env: gitEnv(auth), timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile('git', [...args], { cwd: dir, env: { ...gitEnv(auth), ...extraEnv }, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);
       if ((err as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return reject(new GitCommandError(`git ${args[0]}: more than 64 MiB of output`));
       if (err.killed) return reject(new GitCommandError(`git ${args[0]}: timed out after ${timeoutMs / 1000}s`));

@@ -1,6 +1,6 @@
 import * as https from 'https';
 import * as http from 'http';
-import { KubeApiError, KubeUnreachableError, isNotFound } from './errors';
+import { KubeApiError, KubeUnreachableError, StatusDetails, isNotFound } from './errors';
 
 /** Content type of a server-side apply patch. */
 export const APPLY_PATCH = 'application/apply-patch+yaml';
@@ -183,8 +183,8 @@ export class KubeClient {
             resolve({ status, body: body as T });
             return;
           }
-          const s = body as { reason?: string; message?: string } | undefined;
-          reject(new KubeApiError(status, s?.reason ?? 'Unknown', s?.message ?? (text.trim() || `HTTP ${status}`)));
+          const s = body as { reason?: string; message?: string; details?: StatusDetails } | undefined;
+          reject(new KubeApiError(status, s?.reason ?? 'Unknown', s?.message ?? (text.trim() || `HTTP ${status}`), s?.details));
         });
         res.on('error', reject);
       });
@@ -232,8 +232,7 @@ export class KubeClient {
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {
             buf += chunk;
-            let nl: number;
-            while ((nl = buf.indexOf('\n')) >= 0) {
+            for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
               const line = buf.slice(0, nl).trim();
               buf = buf.slice(nl + 1);
               if (line) onEvent(JSON.parse(line) as WatchEvent);

@@ -1,17 +1,67 @@
 import { SynthopsError } from '../model/errors';
 
+/** One cause of a Status answer: which field, and why (`FieldValueInvalid`, `FieldValueRequired`, ...). */
+export interface StatusCause {
+  /** Machine-readable reason of the cause. @default - none given */
+  readonly reason?: string;
+  /** The apiserver's words for this cause. @default - none given */
+  readonly message?: string;
+  /** Dotted path of the field, e.g. `spec.template`. @default - none: not about one field */
+  readonly field?: string;
+}
+
+/** The structured `details` of a Status answer. */
+export interface StatusDetails {
+  /** Name of the object. @default - none given */
+  readonly name?: string;
+  /** API group of the object. @default - none given */
+  readonly group?: string;
+  /** Kind of the object. @default - none given */
+  readonly kind?: string;
+  /** What was wrong, field by field. @default - none given */
+  readonly causes?: readonly StatusCause[];
+}
+
 /** An error answer of the Kubernetes API, with the apiserver's own message. */
 export class KubeApiError extends SynthopsError {
   /** HTTP status of the answer. */
   public readonly status: number;
   /** The Status object's `reason` (NotFound, Forbidden, Invalid, ...). */
   public readonly reason: string;
+  /** The Status object's `details` (the causes of an Invalid answer). @default - none: the answer had none */
+  public readonly details?: StatusDetails;
 
-  constructor(status: number, reason: string, message: string) {
+  constructor(status: number, reason: string, message: string, details?: StatusDetails) {
     super(message);
     this.status = status;
     this.reason = reason;
+    this.details = details;
   }
+}
+
+/**
+ * The detail the apiserver gives a change to an immutable field (apimachinery's
+ * `FieldImmutableErrorMsg`, used by `ValidateImmutableField`): the cause's message is
+ * `Invalid value: <value>: field is immutable`, or for fields frozen by a flag (an
+ * immutable Secret or ConfigMap) `Forbidden: field is immutable when ...`.
+ */
+const FIELD_IMMUTABLE = 'field is immutable';
+
+function isImmutableCause(c: StatusCause): boolean {
+  const m = c.message ?? '';
+  if (c.reason === 'FieldValueInvalid') return m.endsWith(`: ${FIELD_IMMUTABLE}`);
+  if (c.reason === 'FieldValueForbidden') return m.startsWith(`Forbidden: ${FIELD_IMMUTABLE}`);
+  return false;
+}
+
+/**
+ * The fields an Invalid (422) answer refuses because they are immutable, read from the
+ * Status object's structured causes (reason and field, with the apiserver's fixed
+ * wording for immutability). Empty for any other answer.
+ */
+export function immutableFields(e: unknown): string[] {
+  if (!(e instanceof KubeApiError) || e.status !== 422 || e.reason !== 'Invalid') return [];
+  return [...new Set((e.details?.causes ?? []).filter((c) => c.field && isImmutableCause(c)).map((c) => c.field!))];
 }
 
 /** The apiserver could not be reached at all (connection refused, TLS, DNS, timeout). */

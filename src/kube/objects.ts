@@ -2,6 +2,11 @@ import { FIELD_MANAGER } from '../model/keys';
 import { Manifest, ObjectRef, refOf } from '../model/manifest';
 import { Discovery } from './discovery';
 import { KubeClient } from './client';
+import { KubeApiError } from './errors';
+
+function isConflictAlreadyExists(e: unknown): boolean {
+  return e instanceof KubeApiError && e.status === 409 && e.reason === 'AlreadyExists';
+}
 
 /** Reads and writes single objects: server-side apply (real or dry-run), get, list, delete. */
 export class ObjectClient {
@@ -41,8 +46,23 @@ export class ObjectClient {
     return list.items.map((i) => ({ ...i, apiVersion, kind }));
   }
 
-  /** Deletes an object (background propagation); true if it existed. */
-  public async delete(ref: ObjectRef): Promise<boolean> {
-    return this.client.deleteIfExists(await this.path(ref), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
+  /** Deletes an object (background propagation unless told otherwise); true if it existed. */
+  public async delete(ref: ObjectRef, propagationPolicy: 'Background' | 'Foreground' = 'Background'): Promise<boolean> {
+    return this.client.deleteIfExists(await this.path(ref), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy } });
+  }
+
+  /**
+   * Server-side dry-run of creating `m` as a new object: resolves when the server
+   * would accept it, rejects with its refusal. The apiserver validates a create before
+   * it looks for the name, so an AlreadyExists answer means the object is valid.
+   */
+  public async validateAsNew(m: Manifest): Promise<void> {
+    const info = await this.discovery.resolve(m.apiVersion, m.kind);
+    const path = Discovery.collectionPath(m.apiVersion, info, info.namespaced ? m.metadata.namespace : undefined);
+    try {
+      await this.client.request('POST', path, { body: m, query: { dryRun: 'All', fieldValidation: 'Strict', fieldManager: FIELD_MANAGER } });
+    } catch (e) {
+      if (!isConflictAlreadyExists(e)) throw e;
+    }
   }
 }

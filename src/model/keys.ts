@@ -34,6 +34,16 @@ export const BOOTSTRAP_FIELD_MANAGER = `${FIELD_MANAGER}-bootstrap`;
 /** Annotation on an AppSync that suspends the app's writes (`"true"`), like `spec.suspend`. */
 export const SUSPEND_ANNOTATION = 'synthops.dev/suspend';
 
+/**
+ * Annotation asking the agent to delete and recreate an object (`enabled`) when an
+ * apply fails because an immutable field changed (a Job's `spec.template`, a
+ * Deployment's selector), like Flux's `kustomize.toolkit.fluxcd.io/force`.
+ */
+export const FORCE_ANNOTATION = 'synthops.dev/force';
+
+/** Value of {@link FORCE_ANNOTATION} that enables recreation. */
+export const FORCE_ENABLED = 'enabled';
+
 /** Label on inventory ConfigMaps (`"true"`); not the app label: they are not app objects. */
 export const INVENTORY_LABEL = 'synthops.dev/inventory';
 
@@ -53,6 +63,8 @@ export const TRAILERS = {
   sourceRepo: 'Source-Repo',
   rollbackOf: 'Rollback-Of',
   rollbackTo: 'Rollback-To',
+  /** On a rollback: the newest source commit it rolled back from (publish refuses to bring it, or older, back). */
+  rollbackOfSource: 'Rollback-Of-Source',
   allowPrune: 'Allow-Prune',
   imagePrevious: 'Image-Previous',
 } as const;

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { SimpleGit } from 'simple-git';
-import { GitAuth, describeGitError, gitAt, redactUrl } from '../git/client';
+import { GitAuth, describeGitError, gitAt, redactUrl, runGit } from '../git/client';
+import { SigningKey, signingConfig } from '../git/signing';
 import { PublishError } from './errors';
 
 /** A local checkout of one branch of a remote, made to commit on top of its tip. */
@@ -11,6 +12,8 @@ export interface BranchCheckout {
   readonly git: SimpleGit;
   /** Tip of the branch, or undefined when the branch does not exist yet (orphan). @default - none: a new (orphan) branch */
   readonly tip?: string;
+  /** Key that signs the commits made here. @default - none: commits are not signed */
+  readonly signing?: SigningKey;
   /** Removes the checkout. */
   dispose(): void;
 }
@@ -23,6 +26,8 @@ export interface CheckoutOptions {
   readonly auth?: GitAuth;
   /** Fetch the whole branch history (rollback needs it). @default false: the tip only */
   readonly fullHistory?: boolean;
+  /** Sign the commits made in this checkout (`--sign-key`). @default - none: unsigned */
+  readonly signing?: SigningKey;
 }
 
 const IDENTITY = ['-c', 'user.name=synthops', '-c', 'user.email=synthops@localhost'];
@@ -41,23 +46,51 @@ export async function checkoutBranch(o: CheckoutOptions): Promise<BranchCheckout
     const heads = await git.listRemote(['--heads', 'origin', `refs/heads/${o.branch}`]);
     if (!heads.trim()) {
       await git.raw(['checkout', '--orphan', o.branch]);
-      return { dir, git, dispose };
+      return { dir, git, signing: o.signing, dispose };
     }
     await git.fetch([...(o.fullHistory ? [] : ['--depth', '1']), '--no-tags', 'origin', `+refs/heads/${o.branch}:refs/remotes/origin/${o.branch}`]);
     await git.raw(['checkout', '-B', o.branch, `refs/remotes/origin/${o.branch}`]);
-    return { dir, git, tip: (await git.revparse(['HEAD'])).trim(), dispose };
+    return { dir, git, tip: (await git.revparse(['HEAD'])).trim(), signing: o.signing, dispose };
   } catch (e) {
     dispose();
     throw new PublishError(`git remote ${redactUrl(o.url)} (branch ${o.branch}): ${describeGitError(e, o.branch)}`);
   }
 }
 
-/** Commits everything in the work tree with `message`; false when there was nothing to commit. */
-export async function commitAll(c: BranchCheckout, message: string): Promise<boolean> {
+/** Stages everything in the work tree; true when the tree then differs from the tip. */
+export async function stageAll(c: BranchCheckout): Promise<boolean> {
   await c.git.raw(['add', '-A']);
-  if (!(await c.git.raw(['status', '--porcelain'])).trim()) return false;
-  await c.git.raw([...IDENTITY, 'commit', '-q', '-m', message]);
+  return (await c.git.raw(['status', '--porcelain'])).trim() !== '';
+}
+
+/**
+ * Commits everything in the work tree with `message`; false when there was nothing to
+ * commit. With `allowEmpty`, a commit is made even when the tree is the tip's (its
+ * trailers are the news, e.g. an `Allow-Prune:` approval). Signed when the checkout
+ * has a signing key.
+ */
+export async function commitAll(c: BranchCheckout, message: string, allowEmpty = false): Promise<boolean> {
+  if (!(await stageAll(c)) && !allowEmpty) return false;
+  const sign = c.signing ? signingConfig(c.signing) : { args: [], env: {} };
+  try {
+    await runGit(c.dir, [...IDENTITY, ...sign.args, 'commit', '-q', ...(allowEmpty ? ['--allow-empty'] : []), '-m', message], undefined, 60_000, sign.env);
+  } catch (e) {
+    throw new PublishError(`commit failed${c.signing ? ` (signing with ${c.signing.format} key ${c.signing.key})` : ''}: ${(e as Error).message.split('\n').slice(0, 3).join(' ')}`);
+  }
   return true;
+}
+
+/**
+ * The message of commit `sha` of the checked-out branch. A shallow checkout (the tip
+ * only) is deepened by one commit when `sha` is not there yet: enough for the tip's
+ * parent. Undefined when it is still not found.
+ */
+export async function commitMessage(c: BranchCheckout, branch: string, sha: string): Promise<string | undefined> {
+  const read = () => c.git.raw(['log', '-1', '--format=%B', sha]).then((m) => m, () => undefined);
+  const first = await read();
+  if (first !== undefined) return first;
+  await c.git.raw(['fetch', '--deepen', '1', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]).catch(() => undefined);
+  return read();
 }
 
 /** Outcome of a push. */

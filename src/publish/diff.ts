@@ -10,6 +10,7 @@ import { ObjectClient } from '../kube/objects';
 import { GitAuth } from '../git/client';
 import { INDEX_FILE, SynthIndex } from '../model/index-file';
 import { Manifest, byteOrder, describeObject, identityKey, refOf } from '../model/manifest';
+import { Redactor, isSecret, maskSecretPair } from '../model/redact';
 import { checkoutBranch } from './branch';
 import { PublishError } from './errors';
 import { project } from './project';
@@ -34,6 +35,8 @@ interface Entry {
   readonly app: string;
   readonly object: string;
   readonly text: string;
+  /** A Secret: its values are masked in every patch. */
+  readonly secret: boolean;
 }
 
 function entries(dir: string | undefined): Map<string, Entry> {
@@ -41,7 +44,7 @@ function entries(dir: string | undefined): Map<string, Entry> {
   if (!dir || !fs.existsSync(path.join(dir, INDEX_FILE))) return out;
   const index = JSON.parse(fs.readFileSync(path.join(dir, INDEX_FILE), 'utf8')) as SynthIndex;
   for (const a of index.apps) {
-    for (const o of a.objects) out.set(`${a.env}|${a.app}|${identityKey(o)}`, { env: a.env, app: a.app, object: describeObject(o), text: fs.readFileSync(path.join(dir, o.file), 'utf8') });
+    for (const o of a.objects) out.set(`${a.env}|${a.app}|${identityKey(o)}`, { env: a.env, app: a.app, object: describeObject(o), text: fs.readFileSync(path.join(dir, o.file), 'utf8'), secret: isSecret(o) });
   }
   return out;
 }
@@ -50,6 +53,18 @@ function patch(object: string, before: string, after: string): string {
   // Hunks only: the object is named on the line above, so the file header is noise.
   const lines = createTwoFilesPatch(`a/${object}`, `b/${object}`, before, after, '', '', { context: 3 }).split('\n');
   return lines.slice(Math.max(0, lines.findIndex((l) => l.startsWith('@@')))).join('\n').trimEnd();
+}
+
+/**
+ * The two texts a patch compares; for a Secret, its values masked (a changed one shows
+ * which side it is) and any other copy of them (an annotation) redacted.
+ */
+function shown(before: Entry | undefined, after: Entry | undefined): [string, string] {
+  if (!before?.secret && !after?.secret) return [before?.text ?? '', after?.text ?? ''];
+  const parse = (e: Entry | undefined) => (e ? YAML.parse(e.text) as Manifest : undefined);
+  const [b, a] = [parse(before), parse(after)];
+  const values = Redactor.of([b, a]);
+  return maskSecretPair(b, a).map((m) => (m ? values.redact(YAML.stringify(m, { lineWidth: 0 })) : '')) as [string, string];
 }
 
 function group(diffs: Array<{ env: string; app: string } & ObjectDiff>): AppDiff[] {
@@ -69,10 +84,10 @@ export function diffOutputs(before: string | undefined, after: string): AppDiff[
   const diffs: Array<{ env: string; app: string } & ObjectDiff> = [];
   for (const [k, e] of b) {
     const old = a.get(k);
-    if (!old) diffs.push({ env: e.env, app: e.app, object: e.object, change: 'added', patch: patch(e.object, '', e.text) });
-    else if (old.text !== e.text) diffs.push({ env: e.env, app: e.app, object: e.object, change: 'changed', patch: patch(e.object, old.text, e.text) });
+    if (!old) diffs.push({ env: e.env, app: e.app, object: e.object, change: 'added', patch: patch(e.object, ...shown(undefined, e)) });
+    else if (old.text !== e.text) diffs.push({ env: e.env, app: e.app, object: e.object, change: 'changed', patch: patch(e.object, ...shown(old, e)) });
   }
-  for (const [k, e] of a) if (!b.has(k)) diffs.push({ env: e.env, app: e.app, object: e.object, change: 'removed', patch: patch(e.object, e.text, '') });
+  for (const [k, e] of a) if (!b.has(k)) diffs.push({ env: e.env, app: e.app, object: e.object, change: 'removed', patch: patch(e.object, ...shown(e, undefined)) });
   return group(diffs);
 }
 
@@ -111,17 +126,20 @@ export async function diffAgainstCluster(dist: string, env: string | undefined, 
       const object = describeObject(ref);
       present.add(identityKey(ref)); // synth output always names the namespace of namespaced kinds
       const live = await objects.get(ref);
+      // A Secret's values (desired and live) are shown masked, never as they are.
+      const values = Redactor.of([desired, live]);
       let dry: Manifest;
       try {
         dry = await objects.apply(desired, true);
       } catch (e) {
-        diffs.push({ env: chosen, app: a.app, object, change: live ? 'changed' : 'added', patch: `! server-side dry-run failed: ${(e as Error).message}` });
+        diffs.push({ env: chosen, app: a.app, object, change: live ? 'changed' : 'added', patch: `! server-side dry-run failed: ${values.redactAbout(ref, (e as Error).message)}` });
         continue;
       }
-      const after = YAML.stringify(owned(dry), { lineWidth: 0 });
-      if (!live) diffs.push({ env: chosen, app: a.app, object, change: 'added', patch: patch(object, '', after) });
+      const [liveShown, dryShown] = maskSecretPair(live, dry);
+      const after = values.redact(YAML.stringify(owned(dryShown!), { lineWidth: 0 }));
+      if (!liveShown) diffs.push({ env: chosen, app: a.app, object, change: 'added', patch: patch(object, '', after) });
       else {
-        const before = YAML.stringify(owned({ ...live, metadata: { ...live.metadata, managedFields: dry.metadata.managedFields } }), { lineWidth: 0 });
+        const before = values.redact(YAML.stringify(owned({ ...liveShown, metadata: { ...liveShown.metadata, managedFields: dry.metadata.managedFields } }), { lineWidth: 0 }));
         if (before !== after) diffs.push({ env: chosen, app: a.app, object, change: 'changed', patch: patch(object, before, after) });
       }
     }

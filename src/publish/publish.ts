@@ -1,10 +1,14 @@
 import * as path from 'path';
 import { GitAuth, gitAt, isAncestor, parseTrailers, redactUrl } from '../git/client';
+import { UsageError } from '../model/errors';
+import { TRAILERS } from '../model/keys';
 import { synth } from '../synth/synth';
 import { formatIssue } from '../synth/validate';
-import { checkoutBranch, commitAll, pushBranch, replaceTree, withTrailers } from './branch';
+import { checkAfterRollback, rollbackAtTip } from './after-rollback';
+import { checkoutBranch, commitAll, pushBranch, replaceTree, stageAll, withTrailers } from './branch';
 import { verifiedDist } from './dist';
 import { PublishError } from './errors';
+import { SigningKey } from '../git/signing';
 
 /** Options of {@link publish}. */
 export interface PublishOptions {
@@ -21,6 +25,8 @@ export interface PublishOptions {
   readonly sourceRepo?: string;
   /** Credentials for the deploy repo. @default - none (git's own setup applies) */
   readonly auth?: GitAuth;
+  /** Sign the commit (SSH or OpenPGP, git's own signing). @default - none: unsigned */
+  readonly signing?: SigningKey;
   /** Publish the existing dist/ (verified) instead of running synth. @default false */
   readonly skipSynth?: boolean;
   /** Use the synth cache (the output is the same either way). @default true */
@@ -29,6 +35,18 @@ export interface PublishOptions {
   readonly cacheDir?: string;
   /** Pushes tried when others publish at the same time. @default 5 */
   readonly maxAttempts?: number;
+  /**
+   * Apps whose held prunes the agent may carry out: one `Allow-Prune:` trailer each
+   * (`*` for all). With a new approval, a commit is made even when the tree is unchanged.
+   * @default - none
+   */
+  readonly allowPrune?: readonly string[];
+  /**
+   * Publish over a rollback at the tip even when the source commit is not newer than
+   * what the rollback replaced (which puts the rolled-back state back).
+   * @default false: refused with a {@link RolledBackError}
+   */
+  readonly forceAfterRollback?: boolean;
 }
 
 /** What publish did. */
@@ -49,14 +67,27 @@ async function gitOut(root: string, args: string[]): Promise<string | undefined>
   }
 }
 
+const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The apps of `allowPrune`, checked and without repeats. */
+function approvals(allowPrune: readonly string[] | undefined): string[] {
+  const apps = [...new Set((allowPrune ?? []).map((a) => a.trim()).filter(Boolean))];
+  const bad = apps.filter((a) => a !== '*' && !(APP_NAME.test(a) && a.length <= 63));
+  if (bad.length > 0) throw new UsageError(`--allow-prune: ${bad.map((a) => `"${a}"`).join(', ')} is not an app name (a DNS label) or *`);
+  return apps;
+}
+
 /**
  * Publishes synth output to the deploy branch: one commit whose tree is exactly
- * dist/, with `Source-Commit` and `Source-Repo` trailers. Nothing is committed when
- * the tree is unchanged; nothing is pushed when synth fails. Racing publishers are
- * handled by retrying on top of the new tip, never by force; a source commit older
- * than the one already published is not published over it.
+ * dist/, with `Source-Commit` and `Source-Repo` trailers (and an `Allow-Prune:` per
+ * approved app). Nothing is committed when the tree is unchanged and there is no new
+ * approval; nothing is pushed when synth fails. Racing publishers are handled by
+ * retrying on top of the new tip, never by force; a source commit older than the one
+ * already published is not published over it, nor one that is not newer than what a
+ * rollback at the tip replaced (see {@link checkAfterRollback}).
  */
 export async function publish(o: PublishOptions): Promise<PublishResult> {
+  const allowPrune = approvals(o.allowPrune);
   const root = path.resolve(o.root ?? process.cwd());
   const dist = path.resolve(root, o.out ?? 'dist');
   if (!o.skipSynth) {
@@ -71,22 +102,33 @@ export async function publish(o: PublishOptions): Promise<PublishResult> {
   const maxAttempts = o.maxAttempts ?? 5;
 
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const c = await checkoutBranch({ url: o.repo, branch: o.branch, auth: o.auth });
+    const c = await checkoutBranch({ url: o.repo, branch: o.branch, auth: o.auth, signing: o.signing });
     try {
+      const tipTrailers = c.tip ? parseTrailers(await c.git.raw(['log', '-1', '--format=%B'])) : {};
       if (c.tip) {
-        const published = parseTrailers(await c.git.raw(['log', '-1', '--format=%B']))['Source-Commit']?.[0];
+        const published = tipTrailers[TRAILERS.sourceCommit]?.[0];
         if (published && published !== sourceCommit && (await isAncestor(root, sourceCommit, published)) === true) {
           return { status: 'stale', commit: c.tip, sourceCommit, attempts: attempt, message: `source commit ${sourceCommit.slice(0, 12)} is an ancestor of ${published.slice(0, 12)}, already published at ${c.tip.slice(0, 12)}; not publishing over it` };
         }
       }
       replaceTree(c.dir, dist);
-      const message = withTrailers(`publish ${sourceCommit.slice(0, 12)}`, [['Source-Commit', sourceCommit], ['Source-Repo', sourceRepo]]);
-      if (!(await commitAll(c, message))) {
+      const changed = await stageAll(c);
+      // An approval is news only if the tip does not carry it already.
+      const approved = new Set((tipTrailers[TRAILERS.allowPrune] ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()));
+      const newApprovals = allowPrune.filter((a) => !approved.has(a));
+      if (!changed && newApprovals.length === 0) {
         return { status: 'unchanged', commit: c.tip, sourceCommit, attempts: attempt, message: `unchanged: ${o.branch} already holds this output` };
       }
+      // Only a change of the tree can undo a rollback; an approval alone cannot.
+      const rolledBack = changed && !o.forceAfterRollback ? await rollbackAtTip(c, o.branch, tipTrailers) : undefined;
+      if (rolledBack) await checkAfterRollback(root, o.branch, sourceCommit, rolledBack);
+      const subject = changed ? `publish ${sourceCommit.slice(0, 12)}` : `allow prune of ${allowPrune.join(', ')} at ${sourceCommit.slice(0, 12)}`;
+      const message = withTrailers(subject, [[TRAILERS.sourceCommit, sourceCommit], [TRAILERS.sourceRepo, sourceRepo], ...allowPrune.map((a) => [TRAILERS.allowPrune, a] as const)]);
+      await commitAll(c, message, !changed);
       if ((await pushBranch(c, o.repo, o.branch)) === 'pushed') {
         const commit = (await c.git.revparse(['HEAD'])).trim();
-        return { status: 'published', commit, sourceCommit, attempts: attempt, message: `published ${commit.slice(0, 12)} to ${o.branch} (source ${sourceCommit.slice(0, 12)})` };
+        const allows = allowPrune.length > 0 ? `; allows the prune of ${allowPrune.join(', ')}` : '';
+        return { status: 'published', commit, sourceCommit, attempts: attempt, message: `published ${commit.slice(0, 12)} to ${o.branch} (source ${sourceCommit.slice(0, 12)})${changed ? '' : ', output unchanged'}${allows}` };
       }
     } finally {
       c.dispose();

@@ -8,6 +8,7 @@ import { GitAuth, redactUrl } from '../git/client';
 import { discover } from '../synth/discover';
 import { checkoutBranch, commitAll, pushBranch, withTrailers } from './branch';
 import { PublishError } from './errors';
+import { SigningKey } from '../git/signing';
 
 /** Options of {@link setImage}. */
 export interface SetImageOptions {
@@ -22,6 +23,8 @@ export interface SetImageOptions {
   readonly branch?: string;
   /** Credentials for `repo`. @default - none (git's own setup applies) */
   readonly auth?: GitAuth;
+  /** Sign the commit (SSH or OpenPGP, git's own signing). @default - none: unsigned */
+  readonly signing?: SigningKey;
   /** @default 5 */
   readonly maxAttempts?: number;
 }
@@ -75,7 +78,7 @@ export async function setImage(o: SetImageOptions): Promise<SetImageResult> {
 
   const branch = o.branch ?? 'main';
   for (let attempt = 1; attempt <= (o.maxAttempts ?? 5); attempt++) {
-    const c = await checkoutBranch({ url: o.repo, branch, auth: o.auth });
+    const c = await checkoutBranch({ url: o.repo, branch, auth: o.auth, signing: o.signing });
     try {
       if (!c.tip) throw new PublishError(`branch ${branch} of ${redactUrl(o.repo)} does not exist`);
       const file = path.join(c.dir, DEFAULT_IMAGE_PINS_FILE);

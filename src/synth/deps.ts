@@ -258,8 +258,8 @@ export class DepResolver {
     for (const m of Object.values(require.cache)) {
       if (!m || !inNodeModules(m.filename)) continue;
       const pkg = packageDir(m.filename);
-      let edges = graph.get(pkg);
-      if (!edges) graph.set(pkg, (edges = { packages: new Set(), modules: new Set() }));
+      const edges = graph.get(pkg) ?? { packages: new Set(), modules: new Set() };
+      graph.set(pkg, edges);
       for (const c of m.children) {
         if (!inNodeModules(c.filename)) edges.modules.add(c);
         else {

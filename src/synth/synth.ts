@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { AppDefinition } from '../author/define-app';
-import { DEFAULT_IMAGE_PINS_FILE, ImagePins, loadImagePins } from '../author/image-pins';
+import { DEFAULT_IMAGE_PINS_FILE, ImagePinProblem, ImagePins, readImagePins } from '../author/image-pins';
 import { UsageError } from '../model/errors';
 import { AppOutput, indexedApp, layoutApp, relayoutIfScopesChanged } from './app-output';
 import { AppSummary, CachedModule, DebugLog, SynthCache, cacheKey, defaultCacheDir } from './cache';
@@ -12,7 +12,7 @@ import { Manifest, byteOrder } from '../model/manifest';
 import { planRenders, renderApps } from './render';
 import { ScopeResolver } from './scope';
 import { ReadTracer, TracedReads, newTracedReads } from './trace';
-import { CheckedObject, ValidationIssue, validateObjects } from './validate';
+import { CheckedObject, ValidationIssue, imageKey, validateObjects } from './validate';
 import { writeTreeAtomically } from './write';
 
 /** Options of {@link synth}. */
@@ -74,8 +74,11 @@ interface KnownApp {
   readonly source: string;
 }
 
-function repoIssues(problems: readonly ModuleProblem[], apps: readonly KnownApp[], known: readonly string[], envNames: readonly string[], pins: ImagePins): ValidationIssue[] {
+function repoIssues(problems: readonly ModuleProblem[], apps: readonly KnownApp[], known: readonly string[], envNames: readonly string[], pins: ImagePins, pinProblems: readonly ImagePinProblem[]): ValidationIssue[] {
   const issues: ValidationIssue[] = problems.map((p) => ({ rule: 'module-error', source: p.source, message: p.message }));
+  for (const p of pinProblems) {
+    issues.push({ rule: p.kind === 'not-pinned' ? 'image-not-pinned' : 'invalid-image-pin', source: DEFAULT_IMAGE_PINS_FILE, ...(p.env ? { env: p.env } : {}), ...(p.app ? { app: p.app } : {}), message: p.message });
+  }
   const seen = new Map<string, string>();
   for (const { summary: d, source } of apps) {
     if (!APP_NAME.test(d.name) || d.name.length > 63) {
@@ -169,7 +172,7 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
   const envNames = options.envs && options.envs.length > 0 ? [...options.envs] : known;
   const unknown = envNames.filter((e) => !known.includes(e));
   if (unknown.length > 0) throw new UsageError(`unknown environment(s) ${unknown.join(', ')}; declared in apps/environments.ts: ${known.join(', ')}`);
-  const pins = loadImagePins(path.join(root, DEFAULT_IMAGE_PINS_FILE));
+  const { pins, problems: pinProblems } = readImagePins(path.join(root, DEFAULT_IMAGE_PINS_FILE));
   const moduleFiles = listAppModules(path.join(root, APPS_DIR));
 
   let session: CacheSession | undefined;
@@ -203,7 +206,7 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
     return [];
   });
   const problems = units.flatMap((u) => (u.kind === 'problem' ? [u.problem] : []));
-  const issues = repoIssues(problems, apps, known, envNames, pins);
+  const issues = repoIssues(problems, apps, known, envNames, pins, pinProblems);
 
   // Build the loaded apps; the cached ones bring their output.
   const plan = planRenders(apps, envNames);
@@ -250,7 +253,9 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
     }
     indexApps.push(indexedApp(out));
   }
-  issues.push(...validateObjects(checked, scopes));
+  // A bad pin is reported once, at the pins file, not again at each container that uses it.
+  const reportedImages = new Set(pinProblems.flatMap((p) => (p.kind === 'not-pinned' && p.env && p.app ? [imageKey(p.env, p.app, pins[p.env][p.app])] : [])));
+  issues.push(...validateObjects(checked, scopes, reportedImages));
 
   const index: SynthIndex = {
     apiVersion: INDEX_API_VERSION,

@@ -9,6 +9,7 @@ export type ValidationRule =
   | 'invalid-app'
   | 'unknown-environment'
   | 'unknown-image-pin'
+  | 'invalid-image-pin'
   | 'missing-identity'
   | 'duplicate-object'
   | 'invalid-name'
@@ -105,16 +106,23 @@ function podContainers(m: Manifest): Array<{ field: string; container: Container
   for (const list of ['initContainers', 'containers']) {
     const containers = (spec as Record<string, unknown>)[list];
     if (!Array.isArray(containers)) continue;
-    containers.forEach((c: Container, i) => out.push({ field: `${specPath.join('.')}.${list}[${i}]`, container: c }));
+    containers.forEach((c: Container, i) => { out.push({ field: `${specPath.join('.')}.${list}[${i}]`, container: c }); });
   }
   return out;
+}
+
+/** Key of an image used by an app in an environment, for {@link validateObjects}' `reportedImages`. */
+export function imageKey(env: string, app: string, image: string): string {
+  return `${env}\u0000${app}\u0000${image}`;
 }
 
 /**
  * Checks every rendered object of one synth: identity, names, namespaces, duplicate
  * identities per environment, image pins, and limits in production environments.
+ * Images in `reportedImages` (see {@link imageKey}) were already reported where they
+ * come from (the pins file) and are not reported again per container.
  */
-export function validateObjects(objects: readonly CheckedObject[], scopes: ScopeResolver): ValidationIssue[] {
+export function validateObjects(objects: readonly CheckedObject[], scopes: ScopeResolver, reportedImages: ReadonlySet<string> = new Set()): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const seen = new Map<string, CheckedObject>();
   for (const o of objects) {
@@ -151,7 +159,7 @@ export function validateObjects(objects: readonly CheckedObject[], scopes: Scope
     for (const { field, container } of podContainers(m)) {
       const image = typeof container.image === 'string' ? container.image : '';
       const pinProblem = image ? imagePinProblem(image) : 'no image set';
-      if (pinProblem) issues.push({ ...base, rule: 'image-not-pinned', object, field: `${field}.image`, message: pinProblem });
+      if (pinProblem && !reportedImages.has(imageKey(o.env, o.app, image))) issues.push({ ...base, rule: 'image-not-pinned', object, field: `${field}.image`, message: pinProblem });
       if (o.production) {
         const limits = container.resources?.limits ?? {};
         const absent = ['cpu', 'memory'].filter((r) => limits[r] === undefined || limits[r] === null);

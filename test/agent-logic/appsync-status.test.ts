@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ChangeSet, appResult } from '../../src/agent/apply/change-set';
-import { lastAppliedRevision, nextAppSyncStatus, pushHistory } from '../../src/agent/state/appsync-status';
+import { lastAppliedRevision, nextAppSyncStatus, pushHistory } from '../../src/agent/reconcile/appsync-status';
 import { ObjectRef } from '../../src/model/manifest';
 
 const cm = (name: string): ObjectRef => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'n', name });

@@ -59,7 +59,7 @@ describe('drift fingerprints', () => {
 
 describe('status history', () => {
   test('keeps five entries; a repeat of the last revision and result replaces it', async () => {
-    const { pushHistory } = await import('../../src/agent/state/status-store');
+    const { pushHistory } = await import('../../src/agent/reconcile/appsync-status');
     const e = (revision: string, result: string, startTime = 't') => ({ revision, result, startTime, durationSeconds: 1, message: '' });
     let h = pushHistory(undefined, e('a', 'applied'));
     h = pushHistory(h, e('a', 'applied', 't2'));

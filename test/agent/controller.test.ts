@@ -43,6 +43,12 @@ describe('agent: the long-running controller', () => {
     const objects = await testObjects(t);
     await eventually('first revision applied', () => objects.get(refOf(configMap('a', ns))));
     await eventually('idle', async () => (agent.controller.cycles >= 1 ? true : undefined));
+    // The logger's own redaction, fed what it exists for: a message that escaped the
+    // redaction upstream (an error quoting a Secret of the revision), a Secret object,
+    // and a token under a secret-looking key that is in no Secret.
+    const value = 'very-private-value-123';
+    agent.log.error({ err: `apply failed: password ${value} (${Buffer.from(value).toString('base64')})`, object: secret, auth: { token: 'bearer-token-in-no-secret' } }, `a message that quotes ${value}`);
+    assert.ok(agent.logs.some((l) => typeof l.err === 'string' && l.err.startsWith('apply failed: password [redacted]')), 'the line was logged, redacted');
     remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns), configMap('hooked', ns)] }));
 
     const body = JSON.stringify({ ref: 'refs/heads/deploy' });
@@ -60,7 +66,7 @@ describe('agent: the long-running controller', () => {
     process.stdout.write(`# webhook to applied: ${Date.now() - t0} ms\n`);
     const logged = JSON.stringify(agent.logs);
     assert.ok(agent.logs.length > 5);
-    for (const value of [SECRET, 'very-private-value-123', Buffer.from('very-private-value-123').toString('base64')]) assert.equal(logged.includes(value), false, 'no secret value in the logs');
+    for (const value of [SECRET, 'very-private-value-123', Buffer.from('very-private-value-123').toString('base64'), 'bearer-token-in-no-secret']) assert.equal(logged.includes(value), false, 'no secret value in the logs');
   });
 
   test('a new commit reconciles at once only the apps it changes', async (t) => {

@@ -56,7 +56,7 @@ describe('agent: objects in sync are not dry-run', () => {
     const objects = await testObjects(t);
     assert.deepEqual((await objects.get(refOf(objs[0])))?.data, { k: 'v' });
     const web = await objects.get(refOf(objs[1]));
-    assert.equal((web?.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0].image, 'docker.io/kostiscodefresh/simple-web-app:3d9b390');
+    assert.equal((web!.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0].image, 'docker.io/kostiscodefresh/simple-web-app:3d9b390');
   });
 
   test('a key added to an atomic map synthops sets (a Service selector) is drift and is repaired', async (t) => {
@@ -71,7 +71,7 @@ describe('agent: objects in sync are not dry-run', () => {
     const r = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result;
     assert.deepEqual(r.apps[0].configured, [`Service ${ns}/web`]);
     const live = await (await testObjects(t)).get(refOf(svc));
-    assert.deepEqual((live?.spec as { selector: Record<string, string> }).selector, { app: 'web' });
+    assert.deepEqual((live!.spec as { selector: Record<string, string> }).selector, { app: 'web' });
   });
 
   test('a field removed from Git is removed from the object', async (t) => {

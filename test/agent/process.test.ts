@@ -22,8 +22,7 @@ async function spawnAgent(t: TestContext, args: string[]): Promise<AgentProcess>
   let buf = '';
   child.stdout!.on('data', (c: Buffer) => {
     buf += c.toString();
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
       if (line.startsWith('{')) logs.push(JSON.parse(line) as Record<string, unknown>);

@@ -94,7 +94,7 @@ describe('agent: a held prune stays held', () => {
     assert.deepEqual(await liveNames(objects, ns), [...A, ...B]);
 
     // The long-running agent: its startup, interval and webhook reconciles hold too.
-    const agent = await startController(t, { repo: remote.fileUrl, branch: 'main', ns, app: 'cfg', intervalMs: 1000 });
+    const agent = await startController(t, { repo: remote.fileUrl, branch: 'main', ns, load: { app: 'cfg' }, intervalMs: 1000 });
     await eventually('three reconciles', async () => (agent.controller.cycles >= 3 ? true : undefined), 60_000);
     const before = agent.controller.cycles;
     agent.controller.request('webhook', true);
@@ -317,8 +317,8 @@ describe('agent: sources own their inventories and AppSyncs', () => {
     const store = new StatusStore(client, ns);
     remote.publish('main', { ...yamlOf(ns, ['a1'], 'alpha/'), ...yamlOf(ns, ['b1'], 'beta/') });
     rival.publish('main', { 'alpha/a1.yaml': toYaml(configMap('a1', ns, { k: 'rival' })), 'alpha/r1.yaml': toYaml(configMap('r1', ns)) });
-    const alpha = await startController(t, { repo: remote.fileUrl, branch: 'main', ns, path: 'alpha', intervalMs: 1000 });
-    const beta = await startController(t, { repo: remote.fileUrl, branch: 'main', ns, path: 'beta', intervalMs: 1000 });
+    const alpha = await startController(t, { repo: remote.fileUrl, branch: 'main', ns, load: { path: 'alpha' }, intervalMs: 1000 });
+    const beta = await startController(t, { repo: remote.fileUrl, branch: 'main', ns, load: { path: 'beta' }, intervalMs: 1000 });
     const ready = (app: string) => eventually(`${app} ready`, async () => ((await store.get('default', app))?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? true : undefined), 60_000);
     await ready('alpha');
     await ready('beta');
@@ -331,7 +331,7 @@ describe('agent: sources own their inventories and AppSyncs', () => {
     for (const s of syncs) assert.equal(s.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', `${s.spec.app}: ${JSON.stringify(s.status?.conditions)}`);
     assert.ok(!alpha.logs.some((l) => l.app === 'beta') && !beta.logs.some((l) => l.app === 'alpha'), 'neither reconciles the other');
 
-    const third = await startController(t, { repo: rival.fileUrl, branch: 'main', ns, path: 'alpha', intervalMs: 1000 });
+    const third = await startController(t, { repo: rival.fileUrl, branch: 'main', ns, load: { path: 'alpha' }, intervalMs: 1000 });
     await eventually('the rival reconciled twice', async () => (third.controller.cycles >= 2 ? true : undefined), 60_000);
     const logged = third.logs.find((l) => l.msg === 'app reconciled' && l.app === 'alpha');
     assert.match(String(logged?.why), /belongs to source ".*" \(file:.*, branch main, path alpha\), and source ".*" claims it too/);

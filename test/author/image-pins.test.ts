@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describe, test } from 'node:test';
-import { loadImagePins } from '../../src/author/image-pins';
+import { loadImagePins, readImagePins } from '../../src/author/image-pins';
 import { ConfigError } from '../../src/model/errors';
 
 function pinsFile(content: string): string {
@@ -31,5 +31,15 @@ describe('image pins file', () => {
     bad('dev: r/web:1\n', /^apps\/images\.yaml: "dev" must be a map of app -> image$/);
     bad('dev:\n  web: 3\n', /^apps\/images\.yaml: dev\.web must be an image reference string$/);
     bad('dev:\n  web: r/web:latest\n', /^apps\/images\.yaml: dev\.web: "r\/web:latest" uses the mutable tag ":latest"/);
+  });
+
+  test('readImagePins lists every problem and keeps every string entry, pinned or not', () => {
+    const r = readImagePins(pinsFile('dev: r/web:1\nprod:\n  web: r/web:latest\n  api: 3\n  ok: r/ok:2\n'));
+    assert.deepEqual(r.pins, { prod: { web: 'r/web:latest', ok: 'r/ok:2' } });
+    assert.deepEqual(r.problems, [
+      { kind: 'malformed', env: 'dev', message: '"dev" must be a map of app -> image' },
+      { kind: 'not-pinned', env: 'prod', app: 'web', message: '"r/web:latest" uses the mutable tag ":latest"; pin a version tag or a digest' },
+      { kind: 'malformed', env: 'prod', app: 'api', message: 'prod.api must be an image reference string' },
+    ]);
   });
 });

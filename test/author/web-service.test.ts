@@ -103,6 +103,12 @@ describe('WebService', () => {
     assert.deepEqual(c.env, [{ name: 'MODE', value: 'fast' }]);
   });
 
+  test('without resources (or with some left out) nothing is invented: synth checks limits in production only', () => {
+    const containerResources = (r: WebServiceProps['resources']) => only(web({ resources: r }), 'Deployment').spec.template.spec.containers[0].resources;
+    assert.equal(containerResources(undefined), undefined, 'no cdk8s-plus default requests and limits');
+    assert.deepEqual(containerResources({ cpu: { request: '50m' }, memory: { limit: '64Mi' } }), { limits: { memory: '64Mi' }, requests: { cpu: '50m' } });
+  });
+
   test('rejects root and malformed quantities, naming the field', () => {
     assert.throws(() => web({ user: 0 }), /WebService "shop" \(app shop, env dev\): user must not be 0 \(root\)/);
     assert.throws(() => web({ resources: { ...resources, memory: { request: '32MB', limit: '64Mi' } } }),

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { REPO_ROOT, makeRepo, readTree } from '../harness/config-repo';
 import { webApp } from '../synth/fixtures';
 import { TestRemote } from '../harness/git';
+import { SourceRepo, branchLog, treeAt } from '../harness/source-repo';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'synthops');
 
@@ -67,6 +68,27 @@ describe('synthops CLI', () => {
     assert.match(r.stderr, /^error\[image-not-pinned\] prod\/web /m);
     assert.match(r.stderr, /synth failed with 2 error\(s\); dist was not changed/);
     assert.deepEqual(readTree(path.join(root, 'dist')), before);
+  });
+
+  test('publish after rollback: the same source commit exits 1 saying why and how to override; --force-after-rollback publishes it', (t) => {
+    const src = SourceRepo.create(t, { 'apps/web.ts': webApp('web') });
+    const remote = TestRemote.create(t);
+    const publish = (...extra: string[]) => run(src.root, 'publish', '--repo', remote.fileUrl, '--branch', 'deploy', ...extra);
+    assert.equal(publish().code, 0);
+    const v1 = branchLog(remote.bare, 'deploy')[0].sha;
+    src.write({ 'apps/web.ts': webApp('web', 'registry.example.com/web:2.0.0') });
+    const s2 = src.commit('bump');
+    assert.equal(publish().code, 0);
+    const back = run(src.root, 'rollback', v1, '--repo', remote.fileUrl, '--branch', 'deploy');
+    assert.equal(back.code, 0, back.stderr);
+    const refused = publish();
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.equal(refused.stderr.trim().split('\n').length, 1, 'one line, no stack');
+    assert.match(refused.stderr, new RegExp(`^error: the tip of deploy \\([0-9a-f]{12}\\) is a rollback; source commit ${s2.slice(0, 12)} is the one it rolled back from; publishing it would undo the rollback\\. To go ahead, publish a new source commit .*--force-after-rollback`));
+    assert.deepEqual(treeAt(remote.bare, 'deploy'), treeAt(remote.bare, v1));
+    const forced = publish('--force-after-rollback');
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stdout, /^published [0-9a-f]{12} to deploy/);
   });
 
   test('bad usage exits 2', (t) => {

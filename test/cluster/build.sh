@@ -13,23 +13,8 @@ key="k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}-kwok-${KWOK_VERSION}"
 bin="$cache/$key/bin"
 want=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
 
-complete() { for b in "${want[@]}"; do [ -x "$bin/$b" ] || return 1; done; }
-
-mkdir -p "$cache"
-if complete; then echo "$bin"; exit 0; fi
-
-exec 9>"$cache/build.lock"
-if ! flock -n 9; then
-  echo "control plane: another build holds $cache/build.lock; waiting for it" >&2
-  flock 9
-fi
-if complete; then echo "$bin"; exit 0; fi
-
-command -v go >/dev/null || { echo "control plane: 'go' is not on PATH; it is needed to build the binaries" >&2; exit 1; }
-tmp="$cache/$key/tmp.$$"
-rm -rf "$tmp"; mkdir -p "$tmp"
-log="$cache/$key/build.log"
-start=$(date +%s)
+label="control plane"
+. "$here/../lib/cached-build.sh"
 
 # go build -v names each package as it compiles it: count them as progress.
 build() { # build <label> <module dir> <ldflags> <packages...>

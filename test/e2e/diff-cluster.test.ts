@@ -39,6 +39,7 @@ describe('diff against the cluster', () => {
     assert.match(cli.stdout, /^\s+\+\s+- image: docker\.io\/kostiscodefresh\/simple-web-app:4e5f6a7$/m);
     assert.doesNotMatch(cli.stdout, /^\s+(\+\+\+|---) /m, 'no file headers, hunks only');
     assert.doesNotMatch(cli.stdout, /other\.example\.com/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is what the assertion looks for
     assert.doesNotMatch(cli.stdout, /\u001b\[/, 'plain text when not a TTY');
     assert.match(cli.stdout, /^1 object\(s\) differ in 1 app\(s\)$/m);
   });

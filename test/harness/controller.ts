@@ -5,10 +5,12 @@ import * as path from 'path';
 import type { TestContext } from 'node:test';
 import { Controller } from '../../src/agent/controller/controller';
 import { KubeClient } from '../../src/kube/client';
-import { createLogger } from '../../src/agent/controller/log';
+import { Logger, createLogger } from '../../src/agent/controller/log';
 import { AgentMetrics } from '../../src/agent/controller/metrics';
 import { Notifier } from '../../src/agent/controller/notify';
 import { AgentServer } from '../../src/agent/controller/server';
+import { SignerTrust } from '../../src/git/signing';
+import { ReadOptions } from '../../src/agent/reconcile/step';
 import { testKubeconfig } from './cluster';
 
 /** Options of {@link startController}. */
@@ -22,11 +24,12 @@ export interface TestControllerOptions {
   readonly notifyUrl?: string;
   readonly suspend?: string[];
   readonly retryBaseMs?: number;
-  /** `--source`. */
+  /** Apply only tips signed by a trusted key. @default - no check */
+  readonly verify?: SignerTrust;
+  /** How revisions are read (path, app, layout, render settings). @default - `env` only */
+  readonly load?: Omit<ReadOptions, 'cache'>;
+  /** `--source`. @default - derived from repo, branch and path */
   readonly source?: string;
-  /** `--path` and `--app` (plain YAML). */
-  readonly path?: string;
-  readonly app?: string;
 }
 
 /** A running in-process agent. */
@@ -37,6 +40,8 @@ export interface TestController {
   readonly notifier: Notifier;
   /** Lines the agent logged (parsed JSON). */
   readonly logs: Array<Record<string, unknown>>;
+  /** The agent's logger (its lines land in `logs`). */
+  readonly log: Logger;
 }
 
 /** Starts an agent; it is stopped when the test ends. */
@@ -49,8 +54,9 @@ export async function startController(t: TestContext, o: TestControllerOptions):
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-ctl-'));
   const controller = new Controller({
     client,
-    source: { url: o.repo, branch: o.branch, workdir, name: o.source },
-    load: { env: o.env, path: o.path, app: o.app },
+    source: { url: o.repo, branch: o.branch, workdir, verify: o.verify },
+    sourceName: o.source,
+    load: { env: o.env, ...o.load },
     apply: { defaultNamespace: o.ns, wait: { timeoutMs: 30_000, pollMs: 200 } },
     namespace: o.ns,
     intervalMs: o.intervalMs ?? 3_600_000,
@@ -68,7 +74,7 @@ export async function startController(t: TestContext, o: TestControllerOptions):
     client.close();
     fs.rmSync(workdir, { recursive: true, force: true });
   });
-  return { controller, metrics, url: `http://127.0.0.1:${port}`, notifier, logs };
+  return { controller, metrics, url: `http://127.0.0.1:${port}`, notifier, logs, log };
 }
 
 /** Value of one metric series (undefined if absent). */

@@ -81,12 +81,21 @@ function parsedKey(data: Buffer): ParsedKey {
 
 /** Public key only: the user and key must match, and a signed attempt must verify. */
 function authenticate(ctx: AuthContext, user: string, allowed: ParsedKey): void {
-  if (ctx.method !== 'publickey' || ctx.username !== user) return ctx.reject(['publickey']);
+  if (ctx.method !== 'publickey' || ctx.username !== user) {
+    ctx.reject(['publickey']);
+    return;
+  }
   const offered = ctx.key.data;
   const expected = allowed.getPublicSSH();
-  if (ctx.key.algo !== allowed.type || offered.length !== expected.length || !timingSafeEqual(offered, expected)) return ctx.reject(['publickey']);
+  if (ctx.key.algo !== allowed.type || offered.length !== expected.length || !timingSafeEqual(offered, expected)) {
+    ctx.reject(['publickey']);
+    return;
+  }
   // Without a signature the client only asks whether this key would do; with one, it must be genuine.
-  if (ctx.signature && allowed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject(['publickey']);
+  if (ctx.signature && allowed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) !== true) {
+    ctx.reject(['publickey']);
+    return;
+  }
   ctx.accept();
 }
 

@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { TestContext } from 'node:test';
 import { freePort, waitForPort } from './net';
+import { SigningKey, signingConfig } from '../../src/git/signing';
 
 const GIT_ID = ['-c', 'user.name=synthops-test', '-c', 'user.email=test@synthops.dev'];
 
@@ -51,7 +52,7 @@ export class TestRemote {
    * Makes branch `branch` hold exactly `files` (path -> content) in a new commit and
    * pushes it. Returns the commit sha.
    */
-  public publish(branch: string, files: Record<string, string>, message = 'publish'): string {
+  public publish(branch: string, files: Record<string, string>, message = 'publish', signWith?: SigningKey): string {
     const exists = git(this.work, 'ls-remote', '--heads', 'origin', branch) !== '';
     if (exists) {
       git(this.work, 'fetch', '-q', 'origin', branch);
@@ -65,7 +66,9 @@ export class TestRemote {
       fs.writeFileSync(path.join(this.work, rel), content);
     }
     git(this.work, 'add', '-A');
-    git(this.work, 'commit', '-q', '--allow-empty', '-m', message);
+    // Signed with git's own signing, as `synthops publish --sign-key` does.
+    const sign = signWith ? signingConfig(signWith) : { args: [], env: {} };
+    execFileSync('git', [...GIT_ID, ...sign.args, 'commit', '-q', '--allow-empty', '-m', message], { cwd: this.work, env: { ...process.env, ...sign.env, GIT_TERMINAL_PROMPT: '0' } });
     git(this.work, 'push', '-q', 'origin', `HEAD:refs/heads/${branch}`);
     return git(this.work, 'rev-parse', 'HEAD');
   }

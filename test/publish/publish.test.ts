@@ -1,9 +1,10 @@
 /** `synthops publish`, `rollback`, `diff` and `set-image` against real git remotes. */
+import { execFileSync } from 'child_process';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { describe, test } from 'node:test';
-import { PublishError } from '../../src/publish/errors';
+import { PublishError, RolledBackError } from '../../src/publish/errors';
 import { diffAgainstBranch } from '../../src/publish/diff';
 import { publish } from '../../src/publish/publish';
 import { rollback } from '../../src/publish/rollback';
@@ -133,6 +134,109 @@ describe('rollback', () => {
     assert.deepEqual(treeAt(remote.bare, 'deploy'), treeAt(remote.bare, v1));
     assert.equal((await rollback({ revision: v1, repo: remote.fileUrl, branch: 'deploy' })).status, 'unchanged');
     await assert.rejects(rollback({ revision: 'deadbeef', repo: remote.fileUrl, branch: 'deploy' }), /revision deadbeef is not a commit of branch deploy/);
+  });
+});
+
+describe('publish after a rollback', () => {
+  /** Publishes v1 (source s1) and v2 (s2), then rolls back to v1. */
+  async function rolledBack(t: Parameters<typeof SourceRepo.create>[0]) {
+    const src = SourceRepo.create(t, { 'apps/web.ts': WEB, 'apps/images.yaml': PINS });
+    const remote = TestRemote.create(t);
+    const s1 = src.git('rev-parse', 'HEAD');
+    const v1 = (await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' })).commit!;
+    src.write({ 'apps/images.yaml': PINS.replace(/3d9b390/g, 'bad0001') });
+    const s2 = src.commit('bad bump');
+    const v2 = (await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' })).commit!;
+    const back = await rollback({ revision: v1, repo: remote.fileUrl, branch: 'deploy' });
+    return { src, remote, s1, s2, v1, v2, back: back.commit };
+  }
+
+  test('the rollback records what it rolled back from; publishing that source commit again is refused, naming the way out', async (t) => {
+    const { src, remote, s1, s2, v1, v2, back } = await rolledBack(t);
+    assert.match(branchLog(remote.bare, 'deploy')[0].message, new RegExp(`\\nRollback-Of: ${v2}\\nRollback-To: ${v1}\\nSource-Commit: ${s1}\\nSource-Repo: \\S+\\nRollback-Of-Source: ${s2}$`));
+    await assert.rejects(publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' }), (e: Error) => {
+      assert.ok(e instanceof RolledBackError, String(e));
+      assert.equal(e.reason, 'same');
+      assert.equal(e.rolledBackSource, s2);
+      assert.equal(e.rollback, back);
+      assert.equal(e.message, `the tip of deploy (${back.slice(0, 12)}) is a rollback; source commit ${s2.slice(0, 12)} is the one it rolled back from; publishing it would undo the rollback. To go ahead, publish a new source commit (one that contains the fix), or pass --force-after-rollback to publish ${s2.slice(0, 12)} anyway`);
+      return true;
+    });
+    assert.equal(branchLog(remote.bare, 'deploy')[0].sha, back, 'nothing pushed');
+    // The restored source commit makes no change: nothing to refuse, nothing to commit.
+    src.git('checkout', '-q', s1);
+    assert.equal((await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' })).status, 'unchanged');
+    // A commit beside the rolled-back one (it does not contain it) is not newer either.
+    src.write({ 'apps/images.yaml': PINS.replace(/3d9b390/g, 'side001') });
+    src.commit('a branch off the restored commit');
+    await assert.rejects(publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' }), (e: Error) => e instanceof RolledBackError && e.reason === 'diverged');
+    assert.deepEqual(treeAt(remote.bare, 'deploy'), treeAt(remote.bare, v1));
+  });
+
+  test('a new source commit publishes normally; --force-after-rollback publishes the old one', async (t) => {
+    const { src, remote, s2, v2 } = await rolledBack(t);
+    const forced = await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy', forceAfterRollback: true });
+    assert.equal(forced.status, 'published');
+    assert.deepEqual(treeAt(remote.bare, 'deploy'), treeAt(remote.bare, v2), 'the rolled-back state is back, as asked');
+
+    const again = await rolledBack(t);
+    again.src.write({ 'apps/images.yaml': PINS.replace(/3d9b390/g, 'fix0002') });
+    const s3 = again.src.commit('the fix');
+    const fixed = await publish({ root: again.src.root, repo: again.remote.fileUrl, branch: 'deploy' });
+    assert.equal(fixed.status, 'published');
+    assert.equal(fixed.sourceCommit, s3);
+    assert.notEqual(s3, s2);
+  });
+
+  test('a rollback of a rollback keeps the newest source rolled back from', async (t) => {
+    const { src, remote, v1 } = await rolledBack(t); // tip: rollback to v1, from s2
+    src.write({ 'apps/images.yaml': PINS.replace(/3d9b390/g, 'fix0003') });
+    src.commit('s3');
+    const v3 = (await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' })).commit!;
+    const s3 = src.git('rev-parse', 'HEAD');
+    const toV2 = await rollback({ revision: `${v3}~2`, repo: remote.fileUrl, branch: 'deploy' }); // v3~1 is the first rollback, v3~2 is v2
+    assert.equal(toV2.status, 'rolled-back');
+    const toV1 = await rollback({ revision: v1, repo: remote.fileUrl, branch: 'deploy' });
+    assert.equal(toV1.status, 'rolled-back');
+    assert.match(branchLog(remote.bare, 'deploy')[0].message, new RegExp(`\\nRollback-Of-Source: ${s3}$`), 'carried over from the rollback it replaces');
+    await assert.rejects(publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' }), (e: Error) => e instanceof RolledBackError && e.reason === 'same' && e.rolledBackSource === s3);
+  });
+
+  test('a rollback written without Rollback-Of-Source is judged by the Source-Commit of the commit it replaced', async (t) => {
+    const src = SourceRepo.create(t, { 'apps/web.ts': WEB, 'apps/images.yaml': PINS });
+    const remote = TestRemote.create(t);
+    const s1 = src.git('rev-parse', 'HEAD');
+    await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' });
+    src.write({ 'apps/images.yaml': PINS.replace(/3d9b390/g, 'bad0001') });
+    const s2 = src.commit('bad bump');
+    const v2 = (await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' })).commit!;
+    // What an older synthops wrote: Rollback-Of and Rollback-To only.
+    const clone = path.join(remote.root, 'clone');
+    execFileSync('git', ['clone', '-q', '-b', 'deploy', remote.bare, clone]);
+    const g = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: clone, encoding: 'utf8' }).trim();
+    g('read-tree', '-u', '--reset', 'HEAD~1');
+    g('commit', '-qm', `rollback\n\nRollback-Of: ${v2}\nRollback-To: ${g('rev-parse', 'HEAD~1')}\nSource-Commit: ${s1}`);
+    g('push', '-q', 'origin', 'HEAD:deploy');
+    await assert.rejects(publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' }), (e: Error) => e instanceof RolledBackError && e.reason === 'same' && e.rolledBackSource === s2);
+  });
+});
+
+describe('publish --allow-prune', () => {
+  test('writes one Allow-Prune trailer per app; an unchanged tree still gets a commit for a new approval, not for a repeated one', async (t) => {
+    const src = SourceRepo.create(t, { 'apps/web.ts': WEB, 'apps/images.yaml': PINS });
+    const remote = TestRemote.create(t);
+    const first = await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' });
+    const head = src.git('rev-parse', 'HEAD');
+    const approved = await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy', allowPrune: ['web', 'old', 'web'] });
+    assert.equal(approved.status, 'published');
+    assert.equal(approved.message, `published ${approved.commit!.slice(0, 12)} to deploy (source ${head.slice(0, 12)}), output unchanged; allows the prune of web, old`);
+    const log = branchLog(remote.bare, 'deploy');
+    assert.equal(log.length, 2);
+    assert.equal(log[0].message, `allow prune of web, old at ${head.slice(0, 12)}\n\nSource-Commit: ${head}\nSource-Repo: https://git.example.com/org/config.git\nAllow-Prune: web\nAllow-Prune: old`);
+    assert.deepEqual(treeAt(remote.bare, 'deploy'), treeAt(remote.bare, first.commit!), 'same tree');
+    assert.equal((await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy', allowPrune: ['old'] })).status, 'unchanged', 'the tip carries that approval already');
+    assert.equal((await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy', allowPrune: ['api'] })).status, 'published');
+    await assert.rejects(publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy', allowPrune: ['Not_An_App'] }), (e: Error) => e instanceof UsageError && /--allow-prune: "Not_An_App" is not an app name/.test(e.message));
   });
 });
 

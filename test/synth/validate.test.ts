@@ -3,7 +3,9 @@ import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { synth } from '../../src/synth/synth';
 import { formatIssue, nameProblem } from '../../src/synth/validate';
-import { makeRepo } from '../harness/config-repo';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { REPO_ROOT, makeRepo } from '../harness/config-repo';
 import { rawDeploymentApp, webApp } from './fixtures';
 
 const l1 = `import { k8s } from 'cdk8s-plus-28'; import { JsonPatch } from 'cdk8s'; import { defineApp } from 'synthops';\n`;
@@ -95,5 +97,36 @@ describe('synth validation', () => {
     assert.equal(issues.length, 4);
     assert.equal(issues.filter((i) => i.startsWith('error[app-error]')).length, 2);
     assert.equal(issues.filter((i) => i.startsWith('error[image-not-pinned]')).length, 2);
+  });
+
+  test('a :latest pin and a WebService without limits are both reported, each once, with a count from the CLI', (t) => {
+    const noLimits = (name: string, resources: string) => `import { WebService, defineApp } from 'synthops';
+export default defineApp({ name: '${name}', build: (app) => { new WebService(app, 'web', { port: 8080, image: 'r/${name}:1'${resources} }); } });
+`;
+    const root = makeRepo(t, {
+      'apps/images.yaml': 'dev:\n  web: r/web:1\nprod:\n  web: r/web:latest\n  other: r/other\n  bad: 3\n',
+      'apps/web.ts': noLimits('web', ''),
+      'apps/partial.ts': noLimits('partial', `, resources: { cpu: { request: '50m' }, memory: { request: '32Mi', limit: '64Mi' } }`),
+      'apps/other.ts': webApp('other'),
+    });
+    const r = synth({ root, dryRun: true });
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.issues.map(formatIssue), [
+      'error[image-not-pinned] prod/web (apps/images.yaml): "r/web:latest" uses the mutable tag ":latest"; pin a version tag or a digest',
+      'error[image-not-pinned] prod/other (apps/images.yaml): "r/other" has no tag; pin a version tag or a digest',
+      'error[invalid-image-pin] prod/bad (apps/images.yaml): prod.bad must be an image reference string',
+      'error[missing-limits] prod/partial (apps/partial.ts) Deployment partial/partial spec.template.spec.containers[0].resources.limits: container "web" has no cpu limit; production environments require CPU and memory limits',
+      'error[missing-limits] prod/web (apps/web.ts) Deployment web/web spec.template.spec.containers[0].resources.limits: container "web" has no cpu and memory limit; production environments require CPU and memory limits',
+    ]);
+    // dev has no production rules: without limits is fine there, and nothing threw.
+    assert.equal(r.issues.some((i) => i.env === 'dev' || i.rule === 'app-error'), false);
+    const dev = synth({ root, envs: ['dev'], dryRun: true });
+    assert.deepEqual(dev.issues.map((i) => i.rule), ['image-not-pinned', 'image-not-pinned', 'invalid-image-pin'], 'the pins file is checked whichever environments are rendered');
+
+    const cli = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), 'synth', '--root', root, '--no-cache'], { cwd: root, encoding: 'utf8' });
+    assert.equal(cli.status, 1, cli.stderr);
+    const lines = cli.stderr.trimEnd().split('\n');
+    assert.deepEqual(lines.slice(0, -1), r.issues.map(formatIssue), 'one line per problem, each naming its rule');
+    assert.match(lines[lines.length - 1], /^synth failed with 5 error\(s\); dist was not changed$/);
   });
 });

@@ -14,23 +14,8 @@ key="kustomize-${KUSTOMIZE_VERSION}-helm-${HELM_VERSION}-sops-${SOPS_VERSION}-ag
 bin="$cache/$key/bin"
 want=(kustomize helm sops age age-keygen)
 
-complete() { for b in "${want[@]}"; do [ -x "$bin/$b" ] || return 1; done; }
-
-mkdir -p "$cache"
-if complete; then echo "$bin"; exit 0; fi
-
-exec 9>"$cache/build.lock"
-if ! flock -n 9; then
-  echo "tools: another build holds $cache/build.lock; waiting for it" >&2
-  flock 9
-fi
-if complete; then echo "$bin"; exit 0; fi
-
-command -v go >/dev/null || { echo "tools: 'go' is not on PATH; it is needed to build the binaries" >&2; exit 1; }
-tmp="$cache/$key/tmp.$$"
-rm -rf "$tmp"; mkdir -p "$tmp"
-log="$cache/$key/build.log"
-start=$(date +%s)
+label="tools"
+. "$here/../lib/cached-build.sh"
 
 # go install -v names each package as it compiles it: count them as progress.
 # GOTOOLCHAIN=local: age's go.mod asks for a newer toolchain than its go line needs;

@@ -2,7 +2,8 @@ import { isDeepStrictEqual } from 'util';
 import { Manifest, ObjectRef, identityKey, isCrd, isNamespace, refOf } from '../../model/manifest';
 import { settleLimit } from '../../model/concurrency';
 import { isForbidden, isNotFound } from '../../kube/errors';
-import { ChangeSet, errorMessage } from './change-set';
+import { AppProblem, ChangeSet, errorMessage } from './change-set';
+import { isSopsEncrypted } from '../../render/sops';
 import { Inventory, InventoryStore, normalizeRefs, sameRefs } from '../state/inventory';
 import { LiveState, lean } from '../../kube/live';
 import { DesiredApp } from '../source/load';
@@ -13,6 +14,8 @@ import { executePrune } from './prune';
 import { PreparedObject, crdKinds, dropAutoscaledReplicas, hpaTargets, prepare } from '../plan/prepare';
 import { inSync, withDigest } from '../plan/in-sync';
 import { WaitOptions, waitFoundation } from './wait';
+import { applyOrRecreate, forceEnabled, refusalMessage } from './recreate';
+import { immutableFields } from '../../kube/errors';
 
 /** Everything applying an app needs. */
 export interface ApplyContext {
@@ -34,6 +37,8 @@ export interface ApplyContext {
   readonly hpaCache?: Map<string, Promise<Manifest[]>>;
   /** Told of every object written, with the server's answer (the drift watch expects it). @default - none */
   readonly onWritten?: (app: string, written: Manifest) => void;
+  /** Decrypts SOPS documents before anything else looks at them. @default - none: encrypted objects fail their app */
+  readonly decrypt?: (m: Manifest) => Promise<Manifest>;
 }
 
 export type Change = 'created' | 'configured' | 'unchanged';
@@ -70,7 +75,14 @@ async function validate(ctx: ApplyContext, items: readonly PreparedObject[], syn
   const results = await settleLimit(items, ctx.concurrency, async (p) => {
     let live = ctx.live.get(refOf(p.manifest));
     if (synced ? synced.has(p) : inSync(p.manifest, live)) return 'unchanged' as const;
-    const dry = await ctx.objects.apply(p.manifest, true);
+    const dry = await ctx.objects.apply(p.manifest, true).catch(async (e: unknown) => {
+      // Immutable fields changed on an object that asks to be recreated: valid if it
+      // would be accepted as a new object; it is deleted and created when written.
+      if (!forceEnabled(p.manifest) || immutableFields(e).length === 0) throw e;
+      await ctx.objects.validateAsNew(p.manifest);
+      return undefined;
+    });
+    if (!dry) return 'configured' as const;
     // Exists but not in our lists (not labelled yet, or we may not list its kind): read it.
     if (!live && dry.metadata.resourceVersion) live = await ctx.objects.get(refOf(p.manifest)).catch(() => undefined);
     return classify(dry, live);
@@ -78,7 +90,7 @@ async function validate(ctx: ApplyContext, items: readonly PreparedObject[], syn
   results.forEach((r, i) => {
     const p = items[i];
     if (r.ok) changes.set(identityKey(refOf(p.manifest)), r.value);
-    else errors.push({ ref: refOf(p.manifest), origin: p.origin, message: errorMessage(r.error), cause: r.error });
+    else errors.push({ ref: refOf(p.manifest), origin: p.origin, message: refusalMessage(r.error, p.manifest), cause: r.error });
   });
   return { changes, errors };
 }
@@ -95,7 +107,7 @@ async function write(ctx: ApplyContext, items: readonly PreparedObject[], change
     const todo = stage.filter((p) => changes.get(keyOf(p)) !== 'unchanged');
     const batches = probe && todo.includes(probe) ? [[probe], todo.filter((p) => p !== probe)] : [todo];
     for (const batch of batches) {
-      const results = await settleLimit(batch, ctx.concurrency, (p) => ctx.objects.applyReporting(p.manifest));
+      const results = await settleLimit(batch, ctx.concurrency, (p) => applyOrRecreate(ctx.objects, p.manifest, ctx.wait));
       let failed = false;
       results.forEach((r, i) => {
         const p = batch[i];
@@ -105,11 +117,11 @@ async function write(ctx: ApplyContext, items: readonly PreparedObject[], change
           written.add(keyOf(p));
           ctx.onWritten?.(report.app, r.value.object);
           // The probe's change is known only from its answer.
-          const change = p === probe ? (r.value.created ? 'created' : before && before.metadata.resourceVersion === r.value.object.metadata.resourceVersion ? 'unchanged' : 'configured') : changes.get(keyOf(p));
-          report.record(change ?? 'configured', refOf(p.manifest), { origin: p.origin });
+          const change = r.value.recreated ? 'configured' : p === probe ? (r.value.created ? 'created' : before && before.metadata.resourceVersion === r.value.object.metadata.resourceVersion ? 'unchanged' : 'configured') : changes.get(keyOf(p));
+          report.record(change ?? 'configured', refOf(p.manifest), { origin: p.origin, ...(r.value.recreated ? { recreated: true, note: 'deleted and recreated: immutable fields changed' } : {}) });
         } else {
           failed = true;
-          report.fail({ kind: p === probe ? 'validation' : 'apply', ref: refOf(p.manifest), origin: p.origin, message: errorMessage(r.error), cause: r.error });
+          report.fail({ kind: p === probe ? 'validation' : 'apply', ref: refOf(p.manifest), origin: p.origin, message: refusalMessage(r.error, p.manifest), cause: r.error });
         }
       });
       if (failed) return false;
@@ -161,13 +173,40 @@ async function autoscaled(ctx: ApplyContext, prepared: readonly PreparedObject[]
 }
 
 /**
+ * The app with its SOPS documents decrypted (in memory). One that cannot be is a
+ * problem of the app, which then fails before any request.
+ */
+async function decryptApp(ctx: ApplyContext, app: DesiredApp): Promise<{ app: DesiredApp; problems: AppProblem[] }> {
+  if (!app.objects.some((o) => isSopsEncrypted(o.manifest))) return { app, problems: [] };
+  const problems: AppProblem[] = [];
+  const objects: DesiredApp['objects'][number][] = [];
+  for (const o of app.objects) {
+    try {
+      if (!isSopsEncrypted(o.manifest)) objects.push(o);
+      else if (!ctx.decrypt) throw new Error('SOPS-encrypted, and the agent has no decryption key (--decryption-secret)');
+      else objects.push({ ...o, manifest: await ctx.decrypt(o.manifest) });
+    } catch (e) {
+      problems.push({ kind: 'decryption', ref: refOf(o.manifest), origin: o.origin, message: errorMessage(e), cause: e });
+    }
+  }
+  return { app: { ...app, objects }, problems };
+}
+
+/**
  * Reconciles one app: prepare, validate every object by server-side dry-run (nothing
  * is written if any fails), apply the changed ones in stages (CRDs and Namespaces
  * first, then kind order), record the inventory, and prune what left Git within the
  * guards. Resolves to the report and the objects to watch for health.
  */
 export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inventory | undefined): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {
-  const report = new ChangeSet(app.name, app.env);
+  // SOPS documents are decrypted first, in memory; the change set then knows the plaintext to redact it.
+  const { app: plain, problems: undecrypted } = await decryptApp(ctx, app);
+  app = plain;
+  const report = new ChangeSet(app.name, app.env, app.objects.map((o) => o.manifest));
+  if (undecrypted.length > 0) {
+    for (const p of undecrypted) report.fail(p);
+    return { report, prepared: [] };
+  }
   const revisionCrds = crdKinds(app.objects.map((o) => o.manifest));
   const { objects: preparedRaw, problems } = await prepare(app, ctx.objects, ctx.defaultNamespace, revisionCrds);
   if (problems.length > 0) {
@@ -179,6 +218,8 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
 
   await ctx.live.refresh(prepared.filter((p) => !p.deferred).map((p) => refOf(p.manifest)));
   const current = prepared.filter((p) => !p.deferred);
+  // An admission policy may quote the old object: its values are as secret as the new.
+  report.knowSecrets(current.map((p) => ctx.live.get(refOf(p.manifest))));
   // Decided once per object: the first write and the validation both need it.
   const synced = new Set(current.filter((p) => inSync(p.manifest, ctx.live.get(refOf(p.manifest)))));
   const probe = firstWrite(ctx, prepared, synced);

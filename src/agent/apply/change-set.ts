@@ -1,5 +1,6 @@
 import { HealthStatus, ObjectHealth } from '../../model/health';
-import { ObjectRef, describeObject } from '../../model/manifest';
+import { Manifest, ObjectRef, describeObject } from '../../model/manifest';
+import { Redactor, redactError } from '../../model/redact';
 import { KubeApiError } from '../../kube/errors';
 
 /** What happened (or, in a dry run, would happen) to one object. */
@@ -15,6 +16,8 @@ export interface ChangeEntry {
   readonly note?: string;
   /** Why the object was held or kept. @default - none (for actions other than held and kept) */
   readonly reason?: string;
+  /** The live object was deleted and created again: immutable fields changed and it asks for that (`synthops.dev/force`). @default false */
+  readonly recreated?: boolean;
 }
 
 /**
@@ -38,6 +41,8 @@ export type ProblemKind =
   | 'dependency-cycle'
   /** Another source owns the app (its inventory or AppSync): nothing was written or pruned. */
   | 'source-conflict'
+  /** A SOPS-encrypted object could not be decrypted (wrong or missing key, tampered, half-encrypted): nothing was written. */
+  | 'decryption'
   /** Anything else that threw (typically the apiserver went away). */
   | 'internal';
 
@@ -70,20 +75,33 @@ export class ChangeSet {
   public status: AppStatus = 'Applied';
   public readonly entries: ChangeEntry[] = [];
   public readonly problems: AppProblem[] = [];
+  private redactor: Redactor;
 
+  /** `secrets`: the app's desired objects; the values of its Secrets never enter a problem. */
   constructor(
     public readonly app: string,
     public readonly env: string,
-  ) {}
+    secrets: Iterable<Manifest | undefined> = [],
+  ) {
+    this.redactor = Redactor.of(secrets);
+  }
+
+  /** Keeps the values of these Secrets (live ones the agent read: old values) out of problems too. */
+  public knowSecrets(manifests: Iterable<Manifest | undefined>): void {
+    this.redactor = this.redactor.with(manifests);
+  }
 
   /** Records what happened to one object. */
-  public record(action: ObjectAction, ref: ObjectRef, detail: { origin?: string; note?: string; reason?: string } = {}): void {
+  public record(action: ObjectAction, ref: ObjectRef, detail: { origin?: string; note?: string; reason?: string; recreated?: boolean } = {}): void {
     this.entries.push({ action, ref, ...detail });
   }
 
   /** Records a problem; the app has failed (or, for a dependency, is skipped). */
   public fail(problem: AppProblem): void {
-    this.problems.push(problem);
+    // The one place problem text enters: every report, log line, Event, status and
+    // alert is formatted from these, so Secret values are redacted here, at birth.
+    const fix = (text: string) => this.redactor.redactAbout(problem.ref, text);
+    this.problems.push({ ...problem, message: fix(problem.message), ...(problem.cause === undefined ? {} : { cause: redactError(problem.cause, fix) }) });
     this.status = problem.kind === 'dependency-not-ready' ? 'Skipped' : 'Failed';
   }
 
@@ -119,6 +137,8 @@ export function formatProblem(p: AppProblem): string {
       return `DependencyNotReady: waits for ${p.message}`;
     case 'dependency-cycle':
       return `dependency cycle among ${p.message}`;
+    case 'decryption':
+      return `not decrypted, nothing of this app was written: ${where}${p.message}`;
     case 'internal':
       return `reconcile failed: ${p.message}`;
     default:

@@ -7,15 +7,15 @@ import { KubeClient } from '../../kube/client';
 import { LeaderElector } from './leader';
 import { DesiredApp } from '../source/load';
 import { LoadedRevision } from '../source/revision';
-import { loadFetched } from '../reconcile/step';
+import { ReadOptions, SourceSpec, loadFetched } from '../reconcile/step';
 import { ParseCache } from '../source/parse-cache';
-import { Logger } from './log';
+import { Logger, redactInLogs } from './log';
 import { AgentMetrics } from './metrics';
 import { Notifier } from './notify';
 import { AppResult, ReconcileOptions, ReconcileResult, reconcile } from '../reconcile/reconcile';
-import { GitAuth, Revision, fetchRevision, isAncestor, redactUrl } from '../source/fetch';
-import { AppSync, StatusStore, appSyncName, condition, ownerOf } from '../state/status-store';
-import { nextAppSyncStatus } from '../state/appsync-status';
+import { Revision, fetchRevision, isAncestor, redactUrl } from '../source/fetch';
+import { AppSync, StatusStore, appSyncName, ownerOf } from '../state/status-store';
+import { condition, nextAppSyncStatus } from '../reconcile/appsync-status';
 import { DriftEvent, DriftWatcher, WatchTarget, fingerprint } from './watch';
 import { LiveState } from '../../kube/live';
 import { ObjectClient } from '../../kube/objects';
@@ -25,9 +25,11 @@ import { sourceIdentity } from '../../model/source';
 /** Everything the long-running agent needs. */
 export interface ControllerOptions {
   readonly client: KubeClient;
-  /** The branch to follow; `name` is the source's name (`--source`, @default - derived from url, branch and path). */
-  readonly source: { readonly url: string; readonly branch: string; readonly workdir: string; readonly auth?: GitAuth; readonly name?: string };
-  readonly load: { readonly path?: string; readonly env?: string; readonly app?: string; readonly serviceAccount?: string; readonly fallbackName?: string };
+  readonly source: SourceSpec;
+  /** The source's name (`--source`): it lists and writes only AppSyncs and inventories of this name. @default - derived from url, branch and path */
+  readonly sourceName?: string;
+  /** How each revision is read (layout, app name, render settings). */
+  readonly load: Omit<ReadOptions, 'cache'>;
   /** Apply settings passed to each reconcile. */
   readonly apply: Omit<ReconcileOptions, 'client' | 'loaded' | 'onlyApps' | 'suspended' | 'inventoryNamespace'>;
   /** Namespace for AppSyncs, inventories, Events and the Lease. */
@@ -97,7 +99,7 @@ export class Controller {
 
   constructor(private readonly o: ControllerOptions) {
     this.status = new StatusStore(o.client, o.namespace);
-    this.sourceName = sourceIdentity({ url: redactUrl(o.source.url), branch: o.source.branch, path: o.load.path }, o.source.name).name;
+    this.sourceName = sourceIdentity({ url: redactUrl(o.source.url), branch: o.source.branch, path: o.load.path }, o.sourceName).name;
     const discovery = new Discovery(o.client);
     this.objects = new ObjectClient(o.client, discovery);
     this.watcher = new DriftWatcher(o.client, discovery, o.log, (e) => this.onDrift(e));
@@ -209,6 +211,7 @@ export class Controller {
       await this.checkHistory(previous, rev);
       try {
         this.loaded = loadFetched(rev, { ...this.o.load, cache: this.parsed });
+        redactInLogs(this.o.log, this.loaded.apps.flatMap((a) => a.objects.map((o) => o.manifest)));
       } catch (e) {
         if (!(e instanceof LoadError)) throw e;
         this.o.log.error({ step: 'load', revision: rev.sha, err: e.message }, 'revision rejected');
@@ -218,6 +221,8 @@ export class Controller {
         this.loaded = undefined;
         return;
       }
+      this.o.log.info({ step: 'load', revision: rev.sha, layout: this.loaded.layout, renderedBy: this.loaded.renderedBy, apps: this.loaded.apps.length }, 'revision loaded');
+      if (this.loaded.warnings?.length) this.o.log.warn({ step: 'load', revision: rev.sha, warnings: this.loaded.warnings }, 'revision loaded with warnings');
       this.revision = rev;
     }
     if (!this.loaded) return;
@@ -270,7 +275,15 @@ export class Controller {
     }).finally(() => this.watcher.release());
     this.o.log.info({ step: 'reconcile', revision: rev.sha, durationMs: Date.now() - started, converged: result.converged }, 'reconcile finished');
     const inventories = new Map((await new InventoryStore(this.o.client, this.o.namespace).list(result.env)).filter((i) => i.source?.name === this.sourceName).map((i) => [i.app, i]));
+    // Apps that left Git and were pruned whole are gone: not "Ready", their AppSyncs go below.
+    const inRevision = new Set(this.loaded.apps.map((a) => a.name));
+    const gone = new Set(result.apps.filter((a) => !inRevision.has(a.app) && a.converged).map((a) => a.app));
     for (const app of result.apps) {
+      if (gone.has(app.app)) {
+        this.o.log.info({ step: 'app', app: app.app, revision: rev.sha, pruned: app.pruned.length }, 'app removed: it left Git and was pruned');
+        this.o.metrics.forgetApp(app.app, result.env);
+        continue;
+      }
       // An app another source owns gets no AppSync of ours: its owner's stays as it is.
       const conflicted = app.problems.some((x) => x.kind === 'source-conflict');
       const name = appSyncName(result.env, app.app);
@@ -283,9 +296,9 @@ export class Controller {
       await this.record(app, result, rev, sync, p.drift.get(app.app), suspended.has(app.app), inventories.get(app.app));
     }
     if (full) {
-      // AppSyncs of apps that left Git and were pruned whole go too (only ours).
+      // AppSyncs of apps that left Git and were pruned whole go too (or had nothing left to prune); only ours.
       for (const s of syncs.values()) {
-        if (ownerOf(s) === this.sourceName && s.spec.env === result.env && !result.apps.some((a) => a.app === s.spec.app)) await this.status.remove(s.spec.env, s.spec.app);
+        if (ownerOf(s) === this.sourceName && s.spec.env === result.env && (gone.has(s.spec.app) || !result.apps.some((a) => a.app === s.spec.app))) await this.status.remove(s.spec.env, s.spec.app);
       }
     }
     await this.updateWatches([...inventories.values()], new Set(result.apps.filter((a) => a.status === 'Applied').map((a) => a.app)));
@@ -319,6 +332,7 @@ export class Controller {
     const now = new Date().toISOString();
     for (const s of syncs) {
       const st = s.status ?? {};
+      this.o.metrics.appReady.set({ app: s.spec.app, env: s.spec.env }, 0);
       await this.status.writeStatus(s.spec.env, s.spec.app, {
         ...st,
         ...(revision ? { lastAttemptedRevision: revision } : {}),

@@ -54,4 +54,14 @@ export class AgentMetrics {
     this.revisions.set(key, revision);
     this.lastAppliedRevision.set({ app, env, revision }, 1);
   }
+
+  /** Drops the gauges of an app that left Git and was pruned: a gone app is neither ready nor not. */
+  public forgetApp(app: string, env: string): void {
+    const key = `${env}/${app}`;
+    const revision = this.revisions.get(key);
+    if (revision !== undefined) this.lastAppliedRevision.remove({ app, env, revision });
+    this.revisions.delete(key);
+    this.appReady.remove({ app, env });
+    this.commitToConverged.remove({ app, env });
+  }
 }

@@ -1,4 +1,5 @@
 import { ApplyContext, applyApp } from '../apply/apply-app';
+import { DecryptionOptions, Decryptor } from './decryption';
 import { AppResult, ChangeSet, appResult } from '../apply/change-set';
 import { settleLimit } from '../../model/concurrency';
 import { Discovery } from '../../kube/discovery';
@@ -55,6 +56,8 @@ export interface ReconcileOptions {
   readonly onlyApps?: ReadonlySet<string>;
   /** Apps whose writes are suspended: they are planned (drift reported) but nothing is written. @default - none */
   readonly suspended?: ReadonlySet<string>;
+  /** Where the age identities for SOPS-encrypted objects are. @default - none: encrypted objects fail their app */
+  readonly decryption?: DecryptionOptions;
   /** Told of every object written, with the server's answer. @default - none */
   readonly onWritten?: (app: string, written: Manifest) => void;
 }
@@ -115,6 +118,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   const source = sourceIdentity(opts.loaded.revision.source, opts.source);
   const inventory = new InventoryStore(opts.client, opts.inventoryNamespace ?? 'synthops-system', source);
   const wait: WaitOptions = { timeoutMs: opts.wait?.timeoutMs ?? 120_000, pollMs: opts.wait?.pollMs ?? 1000 };
+  const decryptor = new Decryptor(opts.client, opts.decryption && { name: opts.decryption.secretName, namespace: opts.decryption.namespace ?? opts.inventoryNamespace ?? 'synthops-system' });
   const ctx: ApplyContext = {
     objects,
     live: new LiveState(objects, opts.concurrency ?? 8),
@@ -128,6 +132,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     claimedBy: claims(opts.loaded, opts.defaultNamespace ?? 'default'),
     hpaCache: new Map(),
     onWritten: opts.onWritten,
+    decrypt: (m) => decryptor.decrypt(m),
   };
   const env = opts.loaded.env;
   // Independent first round trips at once: the inventory namespace and list, and the
@@ -196,7 +201,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     });
     const applied = runs.map((r, i) => {
       if (r.ok) return r.value;
-      const c = new ChangeSet(level[i].name, env);
+      const c = new ChangeSet(level[i].name, env, level[i].objects.map((o) => o.manifest));
       // Another source created the app's record first (a race the listing could not see).
       c.fail({ kind: r.error instanceof SourceConflictError ? 'source-conflict' : 'internal', message: (r.error as Error).message, cause: r.error });
       return { report: c, prepared: [] };

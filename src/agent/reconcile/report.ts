@@ -1,3 +1,4 @@
+import { LoadedRevision } from '../source/revision';
 import { AppResult, ReconcileResult } from './reconcile';
 
 const LIST_LIMIT = 20;
@@ -11,6 +12,15 @@ function list(label: string, items: readonly string[]): string[] {
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+/** What loading said about a revision: the binary that rendered it, then one line per warning. */
+export function formatLoad(loaded: Pick<LoadedRevision, 'layout' | 'renderedBy' | 'warnings' | 'revision'>): string[] {
+  const by = loaded.renderedBy;
+  return [
+    ...by ? [`rendered ${loaded.revision.source.path ?? '.'} (${loaded.layout}) with ${by.tool} ${by.version} (${by.path})`] : [],
+    ...(loaded.warnings ?? []).map((w) => `warning: ${w}`),
+  ];
 }
 
 /** Renders a reconcile result as text: one table row per app, then each app's change set and problems. */

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { GitAuth, fetchRevision } from '../source/fetch';
+import { SignerTrust } from '../../git/signing';
 import { LoadOptions, loadRevision } from '../source/load';
 import { ParseCache } from '../source/parse-cache';
 import { LoadedRevision, Revision } from '../source/revision';
@@ -12,6 +13,8 @@ export interface SourceSpec {
   readonly workdir: string;
   /** Credentials for the remote. @default - none (git's own setup applies) */
   readonly auth?: GitAuth;
+  /** Apply the tip only if it is signed by a trusted key. @default - none: no check */
+  readonly verify?: SignerTrust;
   /** Commits of history to fetch. @default 1 */
   readonly depth?: number;
 }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { GitAuth, describeGitError, isAncestor, parseTrailers, redactUrl, runGit } from '../../git/client';
 import { SourceError } from './errors';
 import { Revision } from './revision';
+import { SignatureError, SignerTrust, isTrusted, verifyCommit } from '../../git/signing';
 
 export { GitAuth, Revision, isAncestor, parseTrailers, redactUrl };
 
@@ -15,6 +16,8 @@ export interface SourceOptions {
   readonly workdir: string;
   /** Credentials for the remote. @default - none (git's own setup applies) */
   readonly auth?: GitAuth;
+  /** Apply a tip only if its commit is signed by a key these trust (git's own verification). @default - none: no check */
+  readonly verify?: SignerTrust;
   /** Folder in the branch the revision is loaded from (recorded in the revision). @default '.' */
   readonly path?: string;
   /** Give up on a git command after this long. @default 60000 */
@@ -38,6 +41,7 @@ export async function fetchRevision(opts: SourceOptions): Promise<Revision> {
   // Only the agent's user may write the checkout (and the parse cache in it).
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const git = (...args: string[]) => runGit(dir, args, opts.auth, opts.timeoutMs);
+  let revision: Revision;
   try {
     if (!fs.existsSync(path.join(dir, '.git'))) {
       await git('init', '-q');
@@ -50,8 +54,14 @@ export async function fetchRevision(opts: SourceOptions): Promise<Revision> {
     await git('clean', '-ffdxq');
     const out = await git('log', '-1', '--format=%H%n%ct%n%B');
     const [sha, ct, ...body] = out.split('\n');
-    return { sha: sha.trim(), dir, committedAt: new Date(Number(ct) * 1000), trailers: parseTrailers(body.join('\n')), source: { url: redactUrl(opts.url), branch: opts.branch, path: opts.path } };
+    revision = { sha: sha.trim(), dir, committedAt: new Date(Number(ct) * 1000), trailers: parseTrailers(body.join('\n')), source: { url: redactUrl(opts.url), branch: opts.branch, path: opts.path } };
   } catch (e) {
     throw new SourceError(redactUrl(opts.url), opts.branch, describeGitError(e, opts.branch));
   }
+  if (opts.verify) {
+    // Outside the try: a bad signature is its own typed error, not a git failure.
+    const check = await verifyCommit(dir, revision.sha, opts.verify);
+    if (!isTrusted(check, opts.verify)) throw new SignatureError(check);
+  }
+  return revision;
 }

@@ -8,7 +8,8 @@ export interface ParsedDocument {
   readonly manifest: Manifest;
 }
 
-const FORMAT = 1;
+// 2: plain manifests are read as kubectl reads them; entries parsed before are stale.
+const FORMAT = 2;
 
 interface CacheFile {
   readonly format: number;

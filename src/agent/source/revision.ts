@@ -1,5 +1,7 @@
 import { TRAILERS } from '../../model/keys';
+import { RenderedBy } from '../../render/run';
 import { DesiredApp } from './load';
+import { Layout } from './render';
 
 /** Where a revision comes from: one branch and folder of one repository. */
 export interface SourceRef {
@@ -25,10 +27,21 @@ export interface Revision {
 
 /** What a folder of manifests asks for. */
 export interface LoadedManifests {
-  /** `synthops` (an index.json names apps and hashes) or `plain` (a folder of YAML is one app). */
-  readonly layout: 'synthops' | 'plain';
+  /**
+   * `synthops` (an index.json names apps and hashes), `plain` (a folder of YAML is one
+   * app), `kustomize` or `helm` (the folder rendered by the tool is one app).
+   */
+  readonly layout: Layout;
   readonly env: string;
   readonly apps: readonly DesiredApp[];
+  /** The binary that rendered a kustomize or helm folder. @default - none: nothing was rendered */
+  readonly renderedBy?: RenderedBy;
+  /**
+   * What loaded but deserves a word, once per object: annotations of other tools that
+   * synthops ignores (Argo CD sync waves and hooks), skipped Helm hooks, the tool's notices.
+   * @default - none
+   */
+  readonly warnings?: readonly string[];
 }
 
 /** A revision and what it asks for: what reconcile takes. */

@@ -4,9 +4,8 @@ import { Manifest } from '../../model/manifest';
 import { KubeClient } from '../../kube/client';
 import { isConflict } from '../../kube/errors';
 import { RecordChangedError } from './errors';
-import { condition, pushHistory } from './appsync-status';
 
-export { AppSync, AppSyncStatus, Condition, HistoryEntry, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND, appSyncName, condition, pushHistory };
+export { AppSync, AppSyncStatus, Condition, HistoryEntry, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND, appSyncName };
 
 /** The source an AppSync belongs to (its `synthops.dev/source` label), or undefined for one written before sources. */
 export function ownerOf(sync: AppSync): string | undefined {

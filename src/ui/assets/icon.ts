@@ -1,0 +1,2 @@
+/** The favicon (served, so the browser asks nothing of anyone else). */
+export const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#24292f"/><path d="M9 20.5c1.2 1.6 3.4 2.5 6.3 2.5 3.9 0 6.2-1.8 6.2-4.6 0-2.6-1.8-3.7-5.4-4.4-2.6-.5-3.4-1-3.4-2 0-1 1-1.7 2.7-1.7 1.7 0 3 .6 3.9 1.8l2.2-2C20.3 8.4 18.3 7.5 15.5 7.5c-3.6 0-5.9 1.8-5.9 4.4 0 2.6 1.8 3.7 5.2 4.4 2.8.5 3.6 1 3.6 2.1 0 1.1-1.1 1.8-3 1.8-2.1 0-3.6-.8-4.5-2.1z" fill="#3fb950"/></svg>\n`;
