@@ -85,6 +85,12 @@ export interface AgentInstallProps {
   readonly decryptionSecret?: string;
   /** Size limit of the `/tmp` emptyDir (the checkout of the deploy branch lives there). @default '1Gi' */
   readonly tmpSizeLimit?: string;
+  /**
+   * Name of the agent's source (`--source`): what owns its inventories and AppSyncs.
+   * A fixed name keeps them when the repo moves to another URL.
+   * @default - derived by the agent from repo, branch and path
+   */
+  readonly source?: string;
 }
 
 const NAME = 'synthops-agent';
@@ -200,6 +206,7 @@ export class AgentInstall extends Construct {
       ...(replicas > 1 ? ['--leader-elect'] : []),
       ...(props.notifyUrl ? ['--notify-url', props.notifyUrl] : []),
       ...(props.decryptionSecret ? ['--decryption-secret', props.decryptionSecret] : []),
+      ...(props.source ? ['--source', props.source] : []),
     ];
     obj('deployment', {
       apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: NAME },

@@ -4,6 +4,9 @@ import { ReconcileResult, reconcile } from '../agent/reconcile/reconcile';
 import { GitAuth, Revision } from '../agent/source/fetch';
 import { fetchAndLoad } from '../agent/reconcile/step';
 import { SynthopsError } from '../model/errors';
+import { Manifest } from '../model/manifest';
+import { defaultSourceName } from '../model/source';
+import { redactUrl } from '../git/client';
 
 /** Options of {@link bootstrap}. */
 export interface BootstrapOptions {
@@ -39,6 +42,25 @@ export interface BootstrapResult {
 
 /** The agent's app is missing or unusable in the deploy branch. */
 export class BootstrapError extends SynthopsError {}
+
+/**
+ * The source the installed agent will run as, read from its Deployment's arguments
+ * (`--source`, else `--repo`, `--branch` and `--path`): what bootstrap records its
+ * inventory under, so the agent finds its own app as its own. Undefined when the
+ * arguments do not say (the bootstrap's own source is used).
+ */
+export function agentSourceName(deployment: Manifest): string | undefined {
+  const containers = ((deployment.spec as { template?: { spec?: { containers?: Array<{ args?: string[] }> } } } | undefined)?.template?.spec?.containers) ?? [];
+  const args = containers.map((c) => c.args ?? []).find((a) => a[0] === 'agent');
+  if (!args) return undefined;
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const [source, repo, branch] = [flag('--source'), flag('--repo'), flag('--branch')];
+  if (source) return source;
+  return repo && branch ? defaultSourceName({ url: redactUrl(repo), branch, path: flag('--path') }) : undefined;
+}
 
 /**
  * Installs the agent from Git: reads the agent's own app from the deploy branch,
@@ -92,6 +114,7 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
     loaded: { ...loaded, apps: [app] },
     dryRun: o.dryRun,
     inventoryNamespace: namespace,
+    source: agentSourceName(deployment),
     onlyApps: new Set([appName]),
     wait: { timeoutMs: o.timeoutMs ?? 180_000 },
   });

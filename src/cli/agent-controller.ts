@@ -37,7 +37,8 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
     : undefined;
   controller = new Controller({
     client,
-    source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch), auth: gitAuth(opts), verify: signerTrust(opts) },
+    source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch, opts.path, opts.source), auth: gitAuth(opts), verify: signerTrust(opts) },
+    sourceName: opts.source,
     load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo), namespace: objectNamespace(opts.namespace, client), ...renderOptions(opts) },
     apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: objectNamespace(opts.namespace, client), wait: { timeoutMs }, waitForHealth: opts.wait !== false, decryption: decryptionOf(opts), ownApp: opts.ownApp, allowedServiceAccounts: opts.allowedServiceAccounts },
     namespace: opts.agentNamespace,

@@ -37,7 +37,9 @@ export interface AgentCommandOptions extends VerifyFlags, RenderCommandOptions {
   readonly ownApp?: string;
   /** `--allowed-service-accounts`: ServiceAccounts apps may be applied as. @default - any outside kube-system and the agent's namespace */
   readonly allowedServiceAccounts?: string[];
-  /** `--workdir`: where the checkout is kept between runs. @default - a folder per repo and branch under the OS temp folder */
+  /** `--source`: the name of this source (repo, branch and folder) in the cluster. @default - derived from the repo URL, branch and path */
+  readonly source?: string;
+  /** `--workdir`: where the checkout is kept between runs. @default - a folder per source (repo, branch, path, --source) under the OS temp folder */
   readonly workdir?: string;
   /** `--git-token-file`: file with a token for https remotes. @default - SYNTHOPS_GIT_TOKEN, if set */
   readonly gitTokenFile?: string;
@@ -69,9 +71,12 @@ export function decryptionOf(opts: Pick<AgentCommandOptions, 'decryptionSecret' 
   return opts.decryptionSecret ? { secretName: opts.decryptionSecret, namespace: opts.agentNamespace } : undefined;
 }
 
-/** Where the checkout lives between runs when --workdir is not given. */
-export function defaultWorkdir(repo: string, branch: string): string {
-  const key = createHash('sha256').update(`${repo}#${branch}`).digest('hex').slice(0, 16);
+/**
+ * Where the checkout lives between runs when --workdir is not given: one per source
+ * (two agents reading two folders of one branch never share a checkout).
+ */
+export function defaultWorkdir(repo: string, branch: string, folder = '.', source = ''): string {
+  const key = createHash('sha256').update(`${repo}#${branch}#${folder}#${source}`).digest('hex').slice(0, 16);
   return path.join(os.tmpdir(), 'synthops-agent', key);
 }
 

@@ -2,6 +2,8 @@ import { LoadError, SourceError } from '../agent/source/errors';
 import { agentOnce } from '../agent/reconcile/once';
 import { formatLoad, formatResult } from '../agent/reconcile/report';
 import { redactUrl } from '../agent/source/fetch';
+import { UsageError } from '../model/errors';
+import { sourceIdentity, sourceNameProblem } from '../model/source';
 import { duration, gitAuth, signerTrust } from './flags';
 import { SignatureError } from '../git/signing';
 import { Output } from './output';
@@ -13,6 +15,8 @@ import { clusterClient, objectNamespace } from './kube-flags';
 /** `synthops agent`: the long-running pull agent; with `--once`, one reconcile and exit 0 only when converged. */
 export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<number> {
   const timeoutMs = duration('--timeout', opts.timeout);
+  const badSource = opts.source === undefined ? undefined : sourceNameProblem(opts.source);
+  if (badSource) throw new UsageError(`--source: ${badSource}`);
   // The long-running agent's modules (metrics, logging, HTTP server) load only when it runs.
   if (!opts.once) return (await import('./agent-controller')).runController(opts, timeoutMs);
   const client = clusterClient(opts);
@@ -20,7 +24,7 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
     const { revision, loaded, result } = await agentOnce({
       repo: opts.repo,
       branch: opts.branch,
-      workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch),
+      workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch, opts.path, opts.source),
       auth: gitAuth(opts),
       verify: signerTrust(opts),
       path: opts.path,
@@ -37,11 +41,13 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
       inventoryNamespace: opts.agentNamespace,
       ownApp: opts.ownApp,
       allowedServiceAccounts: opts.allowedServiceAccounts,
+      source: opts.source,
       wait: { timeoutMs },
       waitForHealth: opts.wait !== false,
       decryption: decryptionOf(opts),
     });
-    io.out(`fetched ${redactUrl(opts.repo)} ${opts.branch} at ${revision.sha.slice(0, 12)}`);
+    const source = sourceIdentity({ url: redactUrl(opts.repo), branch: opts.branch, path: opts.path }, opts.source).name;
+    io.out(`fetched ${redactUrl(opts.repo)} ${opts.branch} at ${revision.sha.slice(0, 12)} (source ${source})`);
     for (const line of formatLoad(loaded)) io.out(line);
     for (const line of formatResult(result, opts.dryRun ?? false)) io.out(line);
     io.out(`API requests: ${Object.entries(client.counts).sort().map(([verb, n]) => `${verb} ${n}`).join(', ') || 'none'}`);

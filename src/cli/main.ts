@@ -13,6 +13,7 @@ const statusCmd = () => import('./status');
 const synthCmd = () => import('./synth');
 const initCmd = () => import('./init');
 const bootstrapCmd = () => import('./bootstrap');
+const inventoryCmd = () => import('./inventory');
 const uiCmd = () => import('./ui');
 const secretCmd = () => import('./secret');
 
@@ -78,6 +79,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--agent-namespace <name>', "the agent's namespace: inventories, AppSync status, Events, Lease", 'synthops-system')
     .option('--own-app <name>', "the app that installs this agent: the agent's namespace is reserved for it (AgentInstall sets it)")
     .option('--allowed-service-accounts <list>', 'ServiceAccounts (namespace/name, comma separated) apps may be applied as; others are refused (AgentInstall sets it; default: any outside kube-system and the agent namespace)', collect)
+    .option('--source <name>', 'name of this source: it owns, lists and prunes only its own inventories and AppSyncs (default: derived from --repo, --branch and --path)')
     .option('--workdir <dir>', 'where the checkout is kept between runs')
     .option('--git-token-file <file>', 'file with a token for https remotes')
     .option('--ssh-key <file>', 'private key for ssh remotes')
@@ -196,6 +198,27 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .action(async (file, opts) => { result.code = (await secretCmd()).runSecretEdit(file, opts, io); });
 
   registerOperatorCommands(program, io, result);
+  const inventory = program.command('inventory')
+    .description("the agent's records per app (inventory ConfigMaps and AppSyncs) and the source that owns each");
+  const inventoryFlags = (c: Command) => c
+    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--agent-namespace <name>', "the agent's namespace", 'synthops-system')
+    .option('--env <name>', 'only this environment')
+    .option('--app <apps>', 'only these apps (repeatable, or comma separated)', collect);
+  inventoryFlags(inventory.command('list')
+    .description('every inventory with its source, object count and where the source read from')
+    .option('--source <name>', 'only this source'))
+    .action(async (opts) => { result.code = await (await inventoryCmd()).runInventoryList(opts, io); });
+  inventoryFlags(inventory.command('release')
+    .description('hand the records of a source that no longer runs to no source: the first source that claims each app adopts it (nothing is deleted)')
+    .requiredOption('--source <name>', 'the source whose records are released'))
+    .action(async (opts) => { result.code = await (await inventoryCmd()).runInventoryHandover({ ...opts, from: opts.source, to: undefined }, io); });
+  inventoryFlags(inventory.command('adopt')
+    .description('hand the records of a source that no longer runs to another source, which then owns (and, within the guards, prunes) its apps')
+    .option('--from <name>', 'the source whose records are adopted (default: records of no source; then --app is required)')
+    .requiredOption('--source <name>', 'the adopting source (as its agent runs: --source, or the name `inventory list` shows)'))
+    .action(async (opts) => { result.code = await (await inventoryCmd()).runInventoryHandover({ ...opts, from: opts.from, to: opts.source }, io); });
+
   return program;
 }
 

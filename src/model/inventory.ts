@@ -17,8 +17,33 @@ export interface Inventory {
   readonly revision?: string;
   /** Every object the agent applied for the app and has not pruned, with the apiVersion it used. */
   readonly objects: readonly ObjectRef[];
+  /**
+   * The objects of the app when it last converged (applied, its prune done without a
+   * hold). The prune guards compare a revision's removals with this set, not with
+   * `objects`, which a held prune grows by the new objects: a hold stays held until
+   * the revision changes what it removes or the prune is allowed.
+   * @default - `objects` (records written before this field existed)
+   */
+  readonly converged?: readonly ObjectRef[];
+  /**
+   * The source that owns the record: its label `synthops.dev/source` is the authority,
+   * the URL, branch and folder of its last write are kept here for messages.
+   * @default - none: written before sources existed; the first source that claims the app adopts it
+   */
+  readonly source?: InventorySource;
   /** ServiceAccount (`namespace/name`) the app is applied as; prunes of a removed app use it too. @default - the agent's own ServiceAccount */
   readonly serviceAccount?: string;
+}
+
+/** The owner of an inventory as recorded: its name and where it read from. */
+export interface InventorySource {
+  readonly name: string;
+  /** @default - unknown (the label was set by hand, or by `synthops inventory adopt`) */
+  readonly url?: string;
+  /** @default - unknown (the label was set by hand, or by `synthops inventory adopt`) */
+  readonly branch?: string;
+  /** @default - unknown (the label was set by hand, or by `synthops inventory adopt`) */
+  readonly path?: string;
 }
 
 /** Data key of the inventory ConfigMap. */

@@ -20,10 +20,13 @@ import { clientAs } from '../harness/service-account';
 
 const ENVS = `import { defineEnvironments } from 'synthops';\nexport default defineEnvironments({ dev: {} });\n`;
 
+/** The installed agent's source name; the in-process runs below stand in for it, so they run as it. */
+const SOURCE = 'self';
+
 function agentApp(ns: string, interval: string, extra = ''): string {
   return `import { AgentInstall, defineApp } from 'synthops';
 export default defineApp({ name: 'synthops-agent', namespace: '${ns}', build: (app) => {
-  new AgentInstall(app, 'agent', { repo: 'file:///deploy.git', branch: 'deploy', image: 'ghcr.io/example/synthops:0.1.0', interval: '${interval}'${extra} });
+  new AgentInstall(app, 'agent', { repo: 'file:///deploy.git', branch: 'deploy', source: '${SOURCE}', image: 'ghcr.io/example/synthops:0.1.0', interval: '${interval}'${extra} });
 } });
 `;
 }
@@ -78,7 +81,7 @@ describe('bootstrap and least privilege', () => {
     src.commit('agent: poll every 30s');
     await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' });
     const asAgent = await clientAs(t, agentNs, 'synthops-agent');
-    const self = await agentOnce({ client: asAgent, repo: remote.fileUrl, branch: 'deploy', workdir: workdir(t), inventoryNamespace: agentNs, wait: { timeoutMs: 60_000, pollMs: 300 } });
+    const self = await agentOnce({ client: asAgent, repo: remote.fileUrl, branch: 'deploy', workdir: workdir(t), inventoryNamespace: agentNs, source: SOURCE, wait: { timeoutMs: 60_000, pollMs: 300 } });
     assert.equal(self.result.converged, true, JSON.stringify(self.result.apps));
     assert.deepEqual(self.result.apps[0].configured, [`Deployment ${agentNs}/synthops-agent`]);
     const rolled = await apps.readNamespacedDeployment({ name: 'synthops-agent', namespace: agentNs });
@@ -121,7 +124,7 @@ export default defineApp({ name: '${name}', namespace: '${ns}', createNamespace:
     assert.equal(installed.result.converged, true);
 
     const asAgent = await clientAs(t, agentNs, 'synthops-agent');
-    const r = (await agentOnce({ client: asAgent, repo: remote.fileUrl, branch: 'deploy', workdir: workdir(t), inventoryNamespace: agentNs, wait: { timeoutMs: 60_000, pollMs: 300 } })).result;
+    const r = (await agentOnce({ client: asAgent, repo: remote.fileUrl, branch: 'deploy', workdir: workdir(t), inventoryNamespace: agentNs, source: SOURCE, wait: { timeoutMs: 60_000, pollMs: 300 } })).result;
     const by = Object.fromEntries(r.apps.map((a) => [a.app, a]));
     assert.deepEqual([by['tenant-a'].status, by['tenant-a'].health], ['Applied', 'Healthy'], JSON.stringify(by['tenant-a']));
     assert.equal((await core.readNamespacedConfigMap({ name: 'settings', namespace: nsA })).data?.tenant, 'tenant-a');

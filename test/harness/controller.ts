@@ -33,6 +33,8 @@ export interface TestControllerOptions {
   readonly decryption?: DecryptionOptions;
   /** Who the agent is (e.g. its own ServiceAccount). @default - the test cluster's admin */
   readonly client?: KubeClient;
+  /** `--source`. @default - derived from repo, branch and path */
+  readonly source?: string;
 }
 
 /** A running in-process agent. */
@@ -58,6 +60,7 @@ export async function startController(t: TestContext, o: TestControllerOptions):
   const controller = new Controller({
     client,
     source: { url: o.repo, branch: o.branch, workdir, verify: o.verify },
+    sourceName: o.source,
     load: { env: o.env, ...o.load },
     apply: { defaultNamespace: o.ns, wait: { timeoutMs: 30_000, pollMs: 200 }, decryption: o.decryption },
     namespace: o.ns,

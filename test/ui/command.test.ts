@@ -68,7 +68,7 @@ describe('ui: the command and accessibility', () => {
     const store = new StatusStore(admin, ns);
     await store.ensureCrd();
     for (const [app, reason, ok] of [['web', 'ReconciliationSucceeded', true], ['api', 'HealthCheckFailed', false]] as const) {
-      await store.ensure('dev', app);
+      await store.claim('dev', app, 'ui-test');
       await store.writeStatus('dev', app, status(reason, ok));
     }
     const ui = await startTestUi(t, { namespace: ns });

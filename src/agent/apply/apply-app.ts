@@ -9,7 +9,7 @@ import { DeniedRead, LiveState, lean } from '../../kube/live';
 import { DesiredApp } from '../source/load';
 import { ObjectClient } from '../../kube/objects';
 import { isFoundation, stages } from '../plan/order';
-import { PrunePolicy, planPrune } from '../plan/prune';
+import { PrunePolicy, awaitsApproval, planPrune } from '../plan/prune';
 import { executePrune } from './prune';
 import { PreparedObject, crdKinds, dropAutoscaledReplicas, hpaTargets, prepare } from '../plan/prepare';
 import { inSync, withDigest } from '../plan/in-sync';
@@ -251,7 +251,7 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
 
   const desiredRefs: ObjectRef[] = prepared.map((p) => refOf(p.manifest));
   const stillOurs = (previous?.objects ?? []).filter((r) => (ctx.claimedBy.get(identityKey(r)) ?? app.name) === app.name);
-  const plan = planPrune(app.name, stillOurs, desiredRefs, ctx.policy);
+  const plan = planPrune(app.name, stillOurs, desiredRefs, ctx.policy, { converged: previous?.converged });
   for (const h of plan.held) report.record('held', h.ref, { reason: h.reason });
 
   if (ctx.dryRun) {
@@ -268,19 +268,25 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   // (only when there is something new to own).
   const known = new Set((previous?.objects ?? []).map(identityKey));
   const written = new Set<string>();
+  // The set the guards compare with from now on: the desired one once this reconcile
+  // converges; while a prune awaits approval, the set from before the hold (so the
+  // hold stays held). Recorded before the writes too, so a reconcile that converges
+  // writes the record once; a failed one puts the previous set back (`trim`).
+  const before = previous ? normalizeRefs(plan.base) : undefined;
+  const converged = awaitsApproval(plan) ? before : normalizeRefs(desiredRefs);
   let stored = previous;
   if (!previous || desiredRefs.some((r) => !known.has(identityKey(r)))) {
-    stored = { app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: normalizeRefs([...stillOurs, ...desiredRefs]) };
-    await ctx.inventory.save(stored);
+    stored = await ctx.inventory.save({ app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: normalizeRefs([...stillOurs, ...desiredRefs]), converged });
   }
   // After a failed write: the record keeps what it had and what was written, not
-  // objects that were never created (they would look like prunes to hold later).
+  // objects that were never created (they would look like prunes to hold later),
+  // and the converged set it had.
   const trim = async (): Promise<void> => {
     if (stored === previous) return;
     const keep = normalizeRefs([...stillOurs, ...desiredRefs.filter((r) => written.has(identityKey(r)))]);
-    if (sameRefs(keep, stored!.objects)) return;
+    if (sameRefs(keep, stored!.objects) && sameSet(stored!.converged, before)) return;
     if (keep.length === 0 && !previous) await ctx.inventory.remove(app.env, app.name);
-    else await ctx.inventory.save({ ...stored!, objects: keep });
+    else await ctx.inventory.save({ ...stored!, objects: keep, converged: before });
   };
 
   const foundation = prepared.filter((p) => isFoundation(p.manifest));
@@ -315,8 +321,9 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   const final = normalizeRefs([...desiredRefs, ...plan.held.map((h) => h.ref)]);
   // Written only when what it records changed: a new commit that leaves an app's
   // objects alone costs that app no write.
-  const same = stored && stored.serviceAccount === app.serviceAccount && sameRefs(stored.objects, final);
-  if (!same) await ctx.inventory.save({ app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: final });
+  const same = stored && stored.serviceAccount === app.serviceAccount && sameRefs(stored.objects, final)
+    && sameSet(stored.converged, converged) && ctx.inventory.isCurrent(stored);
+  if (!same) await ctx.inventory.save({ app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: final, converged });
   return { report, prepared };
 }
 
@@ -331,6 +338,11 @@ function ungrantedMessage(ctx: ApplyContext, u: Ungranted): string {
   return user
     ? `${user} may grant only what it holds: ${describeUngranted(u)}`
     : `needs bootstrap by an admin: ${describeUngranted(u)} (the agent grants only what it holds; re-run synthops bootstrap)`;
+}
+
+/** Equal ref sets, or both absent. */
+function sameSet(a: readonly ObjectRef[] | undefined, b: readonly ObjectRef[] | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : sameRefs(a, b);
 }
 
 async function fail(report: ChangeSet, prepared: PreparedObject[], trim?: () => Promise<void>): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {

@@ -39,6 +39,8 @@ export type ProblemKind =
   | 'dependency-not-ready'
   /** Apps depend on each other in a cycle. */
   | 'dependency-cycle'
+  /** Another source owns the app (its inventory or AppSync): nothing was written or pruned. */
+  | 'source-conflict'
   /** A SOPS-encrypted object could not be decrypted (wrong or missing key, tampered, half-encrypted): nothing was written. */
   | 'decryption'
   /** The identity that reads the app's objects may not list them: their state is unknown, nothing was written. */
@@ -69,7 +71,7 @@ export interface AppProblem {
 export type AppStatus = 'Applied' | 'Failed' | 'Skipped' | 'Planned';
 
 /** Problem kinds that the same revision will hit again: retrying cannot help (Flux's Stalled). */
-const STALLING: ReadonlySet<ProblemKind> = new Set(['validation', 'validation-after-foundation', 'invalid-object', 'needs-bootstrap', 'service-account-not-allowed', 'reserved-namespace']);
+const STALLING: ReadonlySet<ProblemKind> = new Set(['validation', 'validation-after-foundation', 'invalid-object', 'needs-bootstrap', 'service-account-not-allowed', 'reserved-namespace', 'source-conflict']);
 
 /** The message of an error, with the HTTP status for API refusals. */
 export function errorMessage(e: unknown): string {

@@ -13,8 +13,8 @@ import { Logger, redactInLogs } from './log';
 import { AgentMetrics } from './metrics';
 import { Notifier } from './notify';
 import { AppResult, ReconcileOptions, ReconcileResult, reconcile } from '../reconcile/reconcile';
-import { Revision, fetchRevision, isAncestor } from '../source/fetch';
-import { AppSync, StatusStore, appSyncName } from '../state/status-store';
+import { Revision, fetchRevision, isAncestor, redactUrl } from '../source/fetch';
+import { AppSync, StatusStore, appSyncName, ownerOf } from '../state/status-store';
 import { condition, nextAppSyncStatus } from '../reconcile/appsync-status';
 import { DriftEvent, DriftWatcher, WatchTarget, fingerprint } from './watch';
 import { LiveState } from '../../kube/live';
@@ -23,11 +23,14 @@ import { SUSPEND_ANNOTATION } from '../../model/keys';
 import { AppSyncWatcher } from './appsync-watch';
 import { ReconcileRequests } from './requests';
 import { stampAgentVersion } from './agent-version';
+import { sourceIdentity } from '../../model/source';
 
 /** Everything the long-running agent needs. */
 export interface ControllerOptions {
   readonly client: KubeClient;
   readonly source: SourceSpec;
+  /** The source's name (`--source`): it lists and writes only AppSyncs and inventories of this name. @default - derived from url, branch and path */
+  readonly sourceName?: string;
   /** How each revision is read (layout, app name, render settings). */
   readonly load: Omit<ReadOptions, 'cache'>;
   /** Apply settings passed to each reconcile. */
@@ -95,11 +98,14 @@ export class Controller {
   private readonly appSyncs: AppSyncWatcher;
   /** Reconcile requests made on AppSyncs (`synthops reconcile`). */
   private readonly requests: ReconcileRequests;
+  /** This agent's source: it lists and writes only AppSyncs and inventories of this name. */
+  private readonly sourceName: string;
   /** Resolves each time a reconcile cycle ends (tests and shutdown wait on it). */
   public cycles = 0;
 
   constructor(private readonly o: ControllerOptions) {
     this.status = new StatusStore(o.client, o.namespace);
+    this.sourceName = sourceIdentity({ url: redactUrl(o.source.url), branch: o.source.branch, path: o.load.path }, o.sourceName).name;
     const discovery = new Discovery(o.client);
     this.objects = new ObjectClient(o.client, discovery);
     this.watcher = new DriftWatcher(o.client, discovery, o.log, (e) => this.onDrift(e));
@@ -187,7 +193,7 @@ export class Controller {
   private async fetch(): Promise<Revision | undefined> {
     const started = Date.now();
     try {
-      const rev = await fetchRevision({ ...this.o.source, depth: HISTORY_DEPTH });
+      const rev = await fetchRevision({ ...this.o.source, path: this.o.load.path, depth: HISTORY_DEPTH });
       this.o.metrics.gitFetchDuration.observe((Date.now() - started) / 1000);
       this.o.log.info({ step: 'fetch', revision: rev.sha, durationMs: Date.now() - started }, 'fetched');
       this.sourceError = undefined;
@@ -245,13 +251,22 @@ export class Controller {
     }
     this.digests = digests;
     const full = !incremental && (p.full || changed);
-    const syncs = new Map((await this.status.list()).map((s) => [s.metadata.name, s]));
+    // Ours, and those without a source of apps we claim (adopted below); another
+    // source's AppSync of an app we claim is a conflict, reported without a write.
+    const env = this.loaded.env;
+    const claimedApps = new Set(this.loaded.apps.map((a) => a.name));
+    const syncs = new Map<string, AppSync>();
+    const elsewhere = new Map<string, string>();
+    for (const s of await this.status.list()) {
+      const owner = ownerOf(s);
+      if (owner === this.sourceName || (owner === undefined && s.spec.env === env && claimedApps.has(s.spec.app))) syncs.set(s.metadata.name, s);
+      else if (owner !== undefined && s.spec.env === env && claimedApps.has(s.spec.app)) elsewhere.set(s.spec.app, owner);
+    }
     const suspended = new Set([...this.o.suspend ?? []]);
     for (const a of this.loaded.apps) {
-      const sync = syncs.get(appSyncName(this.loaded.env, a.name));
+      const sync = syncs.get(appSyncName(env, a.name));
       if (sync?.spec.suspend || sync?.metadata.annotations?.[SUSPEND_ANNOTATION] === 'true') suspended.add(a.name);
     }
-    for (const a of this.loaded.apps) if (!syncs.has(appSyncName(this.loaded.env, a.name))) syncs.set(appSyncName(this.loaded.env, a.name), await this.status.ensure(this.loaded.env, a.name));
 
     const started = Date.now();
     this.o.log.info({ step: 'reconcile', revision: rev.sha, reasons: [...p.reasons], apps: full ? 'all' : [...p.apps] }, 'reconcile started');
@@ -261,13 +276,15 @@ export class Controller {
       client: this.o.client,
       loaded: this.loaded,
       inventoryNamespace: this.o.namespace,
+      source: this.sourceName,
+      claimedElsewhere: elsewhere,
       onlyApps: full ? undefined : p.apps,
       suspended,
       // Our own writes are not drift: their events are held until their answers are in.
       onWritten: (app, written) => this.watcher.expect(app, written),
     }).finally(() => this.watcher.release());
     this.o.log.info({ step: 'reconcile', revision: rev.sha, durationMs: Date.now() - started, converged: result.converged }, 'reconcile finished');
-    const inventories = new Map((await new InventoryStore(this.o.client, this.o.namespace).list(result.env)).map((i) => [i.app, i]));
+    const inventories = new Map((await new InventoryStore(this.o.client, this.o.namespace).list(result.env)).filter((i) => i.source?.name === this.sourceName).map((i) => [i.app, i]));
     // Apps that left Git and were pruned whole are gone: not "Ready", their AppSyncs go below.
     const inRevision = new Set(this.loaded.apps.map((a) => a.name));
     const gone = new Set(result.apps.filter((a) => !inRevision.has(a.app) && a.converged).map((a) => a.app));
@@ -277,36 +294,50 @@ export class Controller {
         this.o.metrics.forgetApp(app.app, result.env);
         continue;
       }
-      await this.record(app, result, rev, syncs.get(appSyncName(result.env, app.app)), p.drift.get(app.app), suspended.has(app.app), inventories.get(app.app));
+      // An app another source owns gets no AppSync of ours: its owner's stays as it is.
+      const conflicted = app.problems.some((x) => x.kind === 'source-conflict');
+      const name = appSyncName(result.env, app.app);
+      const existing = syncs.get(name);
+      let sync = existing && ownerOf(existing) === this.sourceName ? existing : undefined;
+      if (!sync && !conflicted) {
+        const claim = await this.status.claim(result.env, app.app, this.sourceName, existing);
+        if (claim.ok) syncs.set(name, sync = claim.sync);
+      }
+      await this.record(app, result, rev, sync, p.drift.get(app.app), suspended.has(app.app), inventories.get(app.app));
     }
     await this.requests.handled(requested, result.env, result.apps.map((a) => a.app));
     await stampAgentVersion(this.o.client, this.o.namespace, result.apps.map((a) => syncs.get(appSyncName(result.env, a.app))), this.o.log);
     if (full) {
-      // AppSyncs of apps that left Git and were pruned whole go too (or had nothing left to prune).
+      // AppSyncs of apps that left Git and were pruned whole go too (or had nothing left to prune); only ours.
       for (const s of syncs.values()) {
-        if (s.spec.env === result.env && (gone.has(s.spec.app) || !result.apps.some((a) => a.app === s.spec.app))) await this.status.remove(s.spec.env, s.spec.app);
+        if (ownerOf(s) === this.sourceName && s.spec.env === result.env && (gone.has(s.spec.app) || !result.apps.some((a) => a.app === s.spec.app))) await this.status.remove(s.spec.env, s.spec.app);
       }
     }
     await this.updateWatches([...inventories.values()], new Set(result.apps.filter((a) => a.status === 'Applied').map((a) => a.app)));
   }
 
   private async checkHistory(previous: Revision | undefined, rev: Revision): Promise<void> {
-    const last = previous?.sha ?? (await this.status.list()).map((s) => s.status?.lastAppliedRevision).find(Boolean);
+    const last = previous?.sha ?? (await this.ownSyncs()).map((s) => s.status?.lastAppliedRevision).find(Boolean);
     if (!last || last === rev.sha) return;
     if ((await isAncestor(rev.dir, last, rev.sha)) === false) {
       const message = `the deploy branch moved from ${last.slice(0, 12)} to ${rev.sha.slice(0, 12)}, which does not contain it (force-push or unrelated history); applying ${rev.sha.slice(0, 12)} as the desired state, with the prune guards in force`;
       this.o.log.warn({ revision: rev.sha, previous: last }, message);
       this.historyRewrite = { from: last, to: rev.sha, time: new Date().toISOString() };
       this.o.notifier.send({ kind: 'HistoryRewritten', revision: rev.sha, message });
-      for (const s of await this.status.list()) await this.status.event(s, 'Warning', 'HistoryRewritten', message).catch(() => undefined);
+      for (const s of await this.ownSyncs()) await this.status.event(s, 'Warning', 'HistoryRewritten', message).catch(() => undefined);
     }
   }
 
-  /** Marks every known AppSync not ready (source or build failure), keeping the last applied revision. */
+  /** This source's AppSyncs (another source's are never read for status or written). */
+  private async ownSyncs(): Promise<AppSync[]> {
+    return (await this.status.list()).filter((s) => ownerOf(s) === this.sourceName);
+  }
+
+  /** Marks every AppSync of this source not ready (source or build failure), keeping the last applied revision. */
   private async markAll(reason: string, message: string, stalled: boolean, revision?: string): Promise<void> {
     let syncs: AppSync[];
     try {
-      syncs = await this.status.list();
+      syncs = await this.ownSyncs();
     } catch {
       return; // the apiserver is away too; status waits
     }

@@ -4,7 +4,7 @@ import { AppResult, ChangeSet, appResult } from '../apply/change-set';
 import { settleLimit } from '../../model/concurrency';
 import { Discovery } from '../../kube/discovery';
 import { ObjectHealth, summarize } from '../apply/health';
-import { Inventory, InventoryStore, normalizeRefs, sameRefs } from '../state/inventory';
+import { InventoryStore, normalizeRefs, sameRefs } from '../state/inventory';
 import { KubeClient } from '../../kube/client';
 import { LiveState } from '../../kube/live';
 import { DesiredApp } from '../source/load';
@@ -15,6 +15,9 @@ import { executePrune } from '../apply/prune';
 import { PreparedObject } from '../plan/prepare';
 import { WaitOptions, waitHealthy } from '../apply/wait';
 import { Manifest, identityKey, refOf } from '../../model/manifest';
+import { sourceIdentity } from '../../model/source';
+import { SourceConflictError } from '../state/errors';
+import { ownInventories } from '../state/ownership';
 
 /** Options of {@link reconcile}. */
 export interface ReconcileOptions {
@@ -29,6 +32,16 @@ export interface ReconcileOptions {
   readonly pruneCrds?: boolean;
   /** Namespace of the inventory ConfigMaps. @default 'synthops-system' */
   readonly inventoryNamespace?: string;
+  /**
+   * Name of the source this revision comes from (`--source`). Only this source's
+   * inventories are listed, pruned and removed. @default - derived from the revision's URL, branch and path
+   */
+  readonly source?: string;
+  /**
+   * Apps of the revision that another source claims (the caller saw its AppSync),
+   * each with that source's name: reported as conflicts, never written or pruned. @default - none
+   */
+  readonly claimedElsewhere?: ReadonlyMap<string, string>;
   /** Namespace for namespaced objects that name none. @default 'default' */
   readonly defaultNamespace?: string;
   /** Requests in flight per app. @default 8 */
@@ -115,7 +128,8 @@ function allowedApps(opts: ReconcileOptions): Set<string> {
  */
 export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult> {
   const objects = new ObjectClient(opts.client, new Discovery(opts.client));
-  const inventory = new InventoryStore(opts.client, opts.inventoryNamespace ?? 'synthops-system');
+  const source = sourceIdentity(opts.loaded.revision.source, opts.source);
+  const inventory = new InventoryStore(opts.client, opts.inventoryNamespace ?? 'synthops-system', source);
   const wait: WaitOptions = { timeoutMs: opts.wait?.timeoutMs ?? 120_000, pollMs: opts.wait?.pollMs ?? 1000 };
   const decryptor = new Decryptor(opts.client, opts.decryption && { name: opts.decryption.secretName, namespace: opts.decryption.namespace ?? opts.inventoryNamespace ?? 'synthops-system' });
   const ctx: ApplyContext = {
@@ -143,7 +157,13 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     objects.isNamespaced(apiVersion, kind).catch(() => undefined); // a miss is reported by the app that has the kind
   }
   const [, stored] = await Promise.all([ctx.dryRun ? undefined : inventory.ensureNamespace(), inventory.list(env)]);
-  const inventories = new Map<string, Inventory>(stored.map((i) => [i.app, i]));
+  // Another source's apps are invisible here; one it claims too is a conflict, not a prune.
+  const claimed = new Set(opts.loaded.apps.map((a) => a.name));
+  const { own: inventories, conflicts } = ownInventories(stored, source.name, claimed);
+  const conflictOf = (app: string): SourceConflictError | undefined => {
+    const other = opts.claimedElsewhere?.get(app);
+    return conflicts.get(app) ?? (other && other !== source.name ? new SourceConflictError(app, env, { name: other }, source.name) : undefined);
+  };
 
   const results = new Map<string, AppResult>();
   // Apps with a ServiceAccount are applied (and read) as that account, by impersonation.
@@ -161,7 +181,15 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     }
     return c;
   };
-  const selected = opts.onlyApps ? opts.loaded.apps.filter((a) => opts.onlyApps!.has(a.name)) : opts.loaded.apps;
+  const requested = opts.onlyApps ? opts.loaded.apps.filter((a) => opts.onlyApps!.has(a.name)) : opts.loaded.apps;
+  for (const a of requested) {
+    const conflict = conflictOf(a.name);
+    if (!conflict) continue;
+    const c = new ChangeSet(a.name, env);
+    c.fail({ kind: 'source-conflict', message: conflict.message, cause: conflict });
+    results.set(a.name, appResult(c, 0));
+  }
+  const selected = requested.filter((a) => !results.has(a.name));
   const { levels, cyclic } = dependencyLevels(selected);
   for (const a of cyclic) {
     const started = Date.now();
@@ -188,7 +216,8 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     const applied = runs.map((r, i) => {
       if (r.ok) return r.value;
       const c = new ChangeSet(level[i].name, env, level[i].objects.map((o) => o.manifest));
-      c.fail({ kind: 'internal', message: (r.error as Error).message, cause: r.error });
+      // Another source created the app's record first (a race the listing could not see).
+      c.fail({ kind: r.error instanceof SourceConflictError ? 'source-conflict' : 'internal', message: (r.error as Error).message, cause: r.error });
       return { report: c, prepared: [] };
     });
     const toWatch = applied.filter((a) => a.report.status === 'Applied').map((a) => ({ app: a.report.app, objects: a.prepared, live: contexts.get(a.report.app)?.live ?? ctx.live }));
@@ -203,7 +232,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   for (const [name, inv] of opts.onlyApps ? [] : inventories) {
     if (opts.loaded.apps.some((a) => a.name === name)) continue;
     const started = Date.now();
-    const plan = planPrune(name, inv.objects.filter((r) => !ctx.claimedBy.has(identityKey(r))), [], ctx.policy, true);
+    const plan = planPrune(name, inv.objects.filter((r) => !ctx.claimedBy.has(identityKey(r))), [], ctx.policy, { wholeApp: true, converged: inv.converged });
     const report = new ChangeSet(name, env);
     if (ctx.dryRun) report.status = 'Planned';
     for (const h of plan.held) report.record('held', h.ref, { reason: h.reason });

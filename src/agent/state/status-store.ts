@@ -1,9 +1,19 @@
-import { FIELD_MANAGER, STATUS_FIELD_MANAGER } from '../../model/keys';
+import { FIELD_MANAGER, SOURCE_LABEL, STATUS_FIELD_MANAGER } from '../../model/keys';
 import { AppSync, AppSyncStatus, Condition, HistoryEntry, PLURAL, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND, appSyncName } from '../../model/appsync';
 import { Manifest } from '../../model/manifest';
 import { KubeClient } from '../../kube/client';
+import { isConflict } from '../../kube/errors';
+import { RecordChangedError } from './errors';
 
 export { AppSync, AppSyncStatus, Condition, HistoryEntry, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND, appSyncName };
+
+/** The source an AppSync belongs to (its `synthops.dev/source` label), or undefined for one written before sources. */
+export function ownerOf(sync: AppSync): string | undefined {
+  return sync.metadata.labels?.[SOURCE_LABEL];
+}
+
+/** Claiming an AppSync: ours now (created, adopted or already ours), or another source's. */
+export type Claim = { readonly ok: true; readonly sync: AppSync } | { readonly ok: false; readonly owner: string };
 
 /** Reads and writes AppSync objects and their Events in the agent's namespace. */
 export class StatusStore {
@@ -36,10 +46,48 @@ export class StatusStore {
     return this.client.getOrUndefined<AppSync>(`${this.base()}/${appSyncName(env, app)}`);
   }
 
-  /** Creates the AppSync if missing (spec app/env only: `suspend` belongs to operators). */
-  public async ensure(env: string, app: string): Promise<AppSync> {
-    const body = { apiVersion: STATUS_API_VERSION, kind: STATUS_KIND, metadata: { name: appSyncName(env, app), namespace: this.namespace }, spec: { app, env } };
-    return (await this.client.apply<AppSync>(`${this.base()}/${appSyncName(env, app)}`, body, { fieldManager: FIELD_MANAGER })).body;
+  /**
+   * Makes the AppSync of an app source `source`'s: creates it if no one has it (spec
+   * app/env only: `suspend` belongs to operators), adopts one without a source, and
+   * leaves another source's alone. `existing` is the AppSync as last listed.
+   */
+  public async claim(env: string, app: string, source: string, existing?: AppSync): Promise<Claim> {
+    const name = appSyncName(env, app);
+    if (existing) {
+      const owner = ownerOf(existing);
+      if (owner === source) return { ok: true, sync: existing };
+      if (owner !== undefined) return { ok: false, owner };
+      try {
+        return { ok: true, sync: await this.relabel(existing, source) };
+      } catch (e) {
+        if (!(e instanceof RecordChangedError)) throw e;
+        return this.claim(env, app, source, await this.get(env, app));
+      }
+    }
+    const body = { apiVersion: STATUS_API_VERSION, kind: STATUS_KIND, metadata: { name, namespace: this.namespace, labels: { [SOURCE_LABEL]: source } }, spec: { app, env } };
+    try {
+      return { ok: true, sync: await this.client.request<AppSync>('POST', this.base(), { body, query: { fieldManager: FIELD_MANAGER } }) };
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      // Created meanwhile (by another source, or by our own retried request).
+      const now = await this.get(env, app);
+      if (!now) throw e;
+      return this.claim(env, app, source, now);
+    }
+  }
+
+  /** Gives an AppSync to source `to`, or to none, at the version it was read; resolves to the result. */
+  public async relabel(sync: AppSync, to: string | undefined): Promise<AppSync> {
+    try {
+      return await this.client.request<AppSync>('PATCH', `${this.base()}/${sync.metadata.name}`, {
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { resourceVersion: sync.metadata.resourceVersion, labels: { [SOURCE_LABEL]: to ?? null } } },
+        query: { fieldManager: FIELD_MANAGER },
+      });
+    } catch (e) {
+      if (isConflict(e)) throw new RecordChangedError(`AppSync ${this.namespace}/${sync.metadata.name}`);
+      throw e;
+    }
   }
 
   /** Replaces the status of an AppSync. */
