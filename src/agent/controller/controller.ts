@@ -301,7 +301,10 @@ export class Controller {
       let sync = existing && ownerOf(existing) === this.sourceName ? existing : undefined;
       if (!sync && !conflicted) {
         const claim = await this.status.claim(result.env, app.app, this.sourceName, existing);
-        if (claim.ok) syncs.set(name, sync = claim.sync);
+        if (claim.ok) {
+          sync = claim.sync;
+          syncs.set(name, sync);
+        }
       }
       await this.record(app, result, rev, sync, p.drift.get(app.app), suspended.has(app.app), inventories.get(app.app));
     }
