@@ -22,6 +22,8 @@ export interface TestControllerOptions {
   readonly notifyUrl?: string;
   readonly suspend?: string[];
   readonly retryBaseMs?: number;
+  /** The agent's client (closed when the test ends). @default - one from the test kubeconfig */
+  readonly client?: KubeClient;
 }
 
 /** A running in-process agent. */
@@ -36,7 +38,7 @@ export interface TestController {
 
 /** Starts an agent; it is stopped when the test ends. */
 export async function startController(t: TestContext, o: TestControllerOptions): Promise<TestController> {
-  const client = KubeClient.fromKubeconfig(await testKubeconfig());
+  const client = o.client ?? KubeClient.fromKubeconfig(await testKubeconfig());
   const logs: Array<Record<string, unknown>> = [];
   const log = createLogger('debug', { write: (line: string) => { logs.push(JSON.parse(line) as Record<string, unknown>); } });
   const metrics = new AgentMetrics(false);
