@@ -42,6 +42,12 @@ export type RequestCounts = Record<string, number>;
 const AUTH_TTL_MS = 60_000;
 const RETRIES = 6;
 
+/** Options of a {@link KubeClient}. */
+export interface KubeClientOptions {
+  /** How long credentials are reused before they are read again (rotated token files are picked up then). @default 60000 */
+  readonly authTtlMs?: number;
+}
+
 /**
  * A small JSON client for the Kubernetes API over one keep-alive connection pool.
  * Authentication, TLS and the server come from a {@link ClusterAccess}
@@ -61,7 +67,7 @@ export class KubeClient {
   private readonly agent: https.Agent | http.Agent;
   private auth?: { options: Promise<AuthOptions>; at: number };
 
-  constructor(public readonly access: ClusterAccess) {
+  constructor(public readonly access: ClusterAccess, private readonly options: KubeClientOptions = {}) {
     this.server = new URL(access.server);
     const Agent = this.server.protocol === 'http:' ? http.Agent : https.Agent;
     this.agent = new Agent({ keepAlive: true, maxSockets: 32 });
@@ -101,7 +107,7 @@ export class KubeClient {
 
   // The promise is cached, so concurrent first requests share one read (or one exec plugin run).
   private authOptions(): Promise<AuthOptions> {
-    if (this.auth && Date.now() - this.auth.at < AUTH_TTL_MS) return this.auth.options;
+    if (this.auth && Date.now() - this.auth.at < (this.options.authTtlMs ?? AUTH_TTL_MS)) return this.auth.options;
     const options = this.access.requestOptions();
     const entry = { options, at: Date.now() };
     this.auth = entry;

@@ -27,6 +27,8 @@ describe('health', () => {
     assert.equal(assess(dep({ observedGeneration: 1 })).health, 'Progressing');
     assert.deepEqual(assess(dep({ observedGeneration: 2, updatedReplicas: 1, replicas: 2, availableReplicas: 2 })), { health: 'Progressing', message: '1/2 replicas updated' });
     assert.deepEqual(assess(dep({ observedGeneration: 2, updatedReplicas: 2, replicas: 3, availableReplicas: 2 })), { health: 'Progressing', message: '1 old replicas pending termination' });
+    assert.deepEqual(assess(dep({ observedGeneration: 2, updatedReplicas: 2, replicas: 2, availableReplicas: 1 })), { health: 'Progressing', message: '1/2 replicas available' }, 'updated is not available');
+    assert.deepEqual(assess(dep({ observedGeneration: 2, updatedReplicas: 2, replicas: 2 })), { health: 'Progressing', message: '0/2 replicas available' });
     assert.equal(assess(dep({ observedGeneration: 2, updatedReplicas: 2, replicas: 2, availableReplicas: 2 })).health, 'Healthy');
     assert.equal(assess(dep({ observedGeneration: 2, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'too slow' }] })).health, 'Degraded');
   });

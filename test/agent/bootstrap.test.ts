@@ -37,6 +37,9 @@ function workdir(t: TestContext): string {
   return d;
 }
 
+/** The read failed because the object does not exist (not for any other reason). */
+const notFound = (e: unknown) => e instanceof k8s.ApiException && e.code === 404;
+
 describe('bootstrap and least privilege', () => {
   test('bootstrap installs the agent from Git (dry-run first), is idempotent, and the agent then manages itself with its own token', async (t) => {
     const base = await testNamespace(t, 'bs');
@@ -52,7 +55,7 @@ describe('bootstrap and least privilege', () => {
 
     const dry = await bootstrap({ client: admin, repo: remote.fileUrl, branch: 'deploy', workdir: workdir(t), auth: { token: 'git-token-1' }, webhookSecret: 'hook-1', dryRun: true });
     assert.equal(dry.result.apps[0].status, 'Planned');
-    await assert.rejects(core.readNamespace({ name: agentNs }), 'dry-run created nothing');
+    await assert.rejects(core.readNamespace({ name: agentNs }), notFound, 'dry-run created nothing');
 
     const r = await bootstrap({ client: admin, repo: remote.fileUrl, branch: 'deploy', workdir: workdir(t), auth: { token: 'git-token-1' }, webhookSecret: 'hook-1', timeoutMs: 60_000 });
     assert.equal(r.result.converged, true, JSON.stringify(r.result.apps));
@@ -132,7 +135,7 @@ export default defineApp({ name: '${name}', namespace: '${ns}', createNamespace:
     assert.equal(by['tenant-b'].status, 'Failed');
     // Its account may not even read there: the missing permission is named, nothing written.
     assert.match(by['tenant-b'].why, new RegExp(`system:serviceaccount:${nsB}:deployer may not list configmaps in namespace ${nsC}`));
-    await assert.rejects(core.readNamespacedConfigMap({ name: 'settings', namespace: nsC }), 'nothing written outside');
+    await assert.rejects(core.readNamespacedConfigMap({ name: 'settings', namespace: nsC }), notFound, 'nothing written outside');
 
     // An app without a ServiceAccount is written by the agent itself, which may not.
     assert.equal(by.rogue.status, 'Failed');

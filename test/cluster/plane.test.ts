@@ -123,14 +123,27 @@ describe('local control plane', () => {
       contexts: [{ name: 'c', cluster: 'c', user: 'tenant' }],
       currentContext: 'c',
     });
+    // The token authenticates as the ServiceAccount (not as the admin, not anonymously).
+    const review = await tenant.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    assert.equal(review.status?.userInfo?.username, `system:serviceaccount:${ns}:tenant`);
+    assert.ok(review.status?.userInfo?.groups?.includes(`system:serviceaccounts:${ns}`), JSON.stringify(review.status?.userInfo));
+
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'visible' }, data: { k: 'v' } } });
     const tenantCore = tenant.makeApiClient(k8s.CoreV1Api);
     const inside = await eventually('RBAC allows the tenant in its namespace', () => tenantCore.listNamespacedConfigMap({ namespace: ns }));
-    assert.ok(Array.isArray(inside.items));
-    await assert.rejects(tenantCore.listNamespacedConfigMap({ namespace: other }), (e: k8s.ApiException<unknown>) => {
+    assert.ok(inside.items.some((c) => c.metadata?.name === 'visible'), 'the list returns the namespace\'s ConfigMaps');
+    assert.deepEqual((await tenantCore.readNamespacedConfigMap({ name: 'visible', namespace: ns })).data, { k: 'v' });
+    const denied = (verb: string, namespace: string) => (e: unknown) => {
+      assert.ok(e instanceof k8s.ApiException, String(e));
       assert.equal(e.code, 403);
-      assert.match(String(e.body), new RegExp(`system:serviceaccount:${ns}:tenant`));
+      const status = (typeof e.body === 'string' ? JSON.parse(e.body) : e.body) as { reason?: string; message?: string };
+      assert.equal(status.reason, 'Forbidden');
+      assert.equal(status.message, `configmaps is forbidden: User "system:serviceaccount:${ns}:tenant" cannot ${verb} resource "configmaps" in API group "" in the namespace "${namespace}"`);
       return true;
-    });
+    };
+    // Only the verbs granted, only where granted.
+    await assert.rejects(tenantCore.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'written' } } }), denied('create', ns));
+    await assert.rejects(tenantCore.listNamespacedConfigMap({ namespace: other }), denied('list', other));
   });
 
   test('server-side dry-run of an invalid object fails with the validation message and creates nothing', async (t) => {
