@@ -22,6 +22,12 @@ export interface TestControllerOptions {
   readonly notifyUrl?: string;
   readonly suspend?: string[];
   readonly retryBaseMs?: number;
+  /** Plain YAML: the app's name. @default - the folder name */
+  readonly app?: string;
+  /** How long health is followed at the full rate. @default 30000 */
+  readonly waitTimeoutMs?: number;
+  /** How often what a health wait waits for is logged again. @default 30000 */
+  readonly healthLogEveryMs?: number;
 }
 
 /** A running in-process agent. */
@@ -45,13 +51,14 @@ export async function startController(t: TestContext, o: TestControllerOptions):
   const controller = new Controller({
     client,
     source: { url: o.repo, branch: o.branch, workdir },
-    load: { env: o.env },
-    apply: { defaultNamespace: o.ns, wait: { timeoutMs: 30_000, pollMs: 200 } },
+    load: { env: o.env, app: o.app },
+    apply: { defaultNamespace: o.ns, wait: { timeoutMs: o.waitTimeoutMs ?? 30_000, pollMs: 200 } },
     namespace: o.ns,
     intervalMs: o.intervalMs ?? 3_600_000,
     suspend: new Set(o.suspend ?? []),
     retryBaseMs: o.retryBaseMs ?? 500,
     driftDebounceMs: 100,
+    healthLogEveryMs: o.healthLogEveryMs,
     metrics, log, notifier,
   });
   const server = new AgentServer(metrics, { ready: () => controller.ready(), onWebhook: () => controller.request('webhook', true) }, o.webhookSecret, log);
