@@ -60,9 +60,13 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await controller.stop();
+  // Within Kubernetes' default 30 s grace: the cycle gets 20 s to reach its next step.
+  await controller.stop(20_000);
   await server.close();
-  client.close();
+  client.shutdown();
   log.info('stopped');
+  // Everything is stopped and no request can be sent; should a child process (a git
+  // fetch on a slow network) still hold the event loop, do not wait for it.
+  setTimeout(() => process.exit(0), 2000).unref();
   return 0;
 }

@@ -1,6 +1,6 @@
 import * as https from 'https';
 import * as http from 'http';
-import { KubeApiError, KubeUnreachableError, StatusDetails, isNotFound } from './errors';
+import { KubeApiError, KubeClientClosedError, KubeUnreachableError, StatusDetails, isNotFound } from './errors';
 
 /** Content type of a server-side apply patch. */
 export const APPLY_PATCH = 'application/apply-patch+yaml';
@@ -66,6 +66,8 @@ export class KubeClient {
   public readonly counts: RequestCounts = {};
   private readonly agent: https.Agent | http.Agent;
   private auth?: { options: Promise<AuthOptions>; at: number };
+  /** Set by {@link shutdown}: no request is sent any more (impersonating clients read it through their prototype). */
+  private ended = false;
 
   constructor(public readonly access: ClusterAccess, private readonly options: KubeClientOptions = {}) {
     this.server = new URL(access.server);
@@ -175,6 +177,7 @@ export class KubeClient {
   }
 
   private async once<T>(method: string, path: string, opts: RequestOptions): Promise<{ status: number; body: T }> {
+    if (this.ended) throw new KubeClientClosedError(`${method} ${path}`);
     const auth = await this.authOptions();
     const url = this.url(path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
@@ -230,6 +233,7 @@ export class KubeClient {
     let req: http.ClientRequest | undefined;
     let aborted = false;
     const done = (async () => {
+      if (this.ended) throw new KubeClientClosedError(`WATCH ${path}`);
       const auth = await this.authOptions();
       const url = this.url(path);
       for (const [k, v] of Object.entries({ ...query, watch: '1' })) if (v !== undefined) url.searchParams.set(k, v);
@@ -277,5 +281,15 @@ export class KubeClient {
   /** Closes idle connections (lets the process exit promptly). */
   public close(): void {
     this.agent.destroy();
+  }
+
+  /**
+   * Closes the client for good: its connections end and every later request fails with
+   * {@link KubeClientClosedError} before anything is sent. Once a stopping agent says
+   * "stopped", nothing it still runs can write.
+   */
+  public shutdown(): void {
+    this.ended = true;
+    this.close();
   }
 }

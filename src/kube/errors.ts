@@ -83,6 +83,13 @@ export class KubeUnreachableError extends SynthopsError {
   }
 }
 
+/** A request on a client that was shut down (the agent stopped): it was not sent. */
+export class KubeClientClosedError extends SynthopsError {
+  constructor(what: string) {
+    super(`not sent, the client was shut down: ${what}`);
+  }
+}
+
 /** The API has no resource for an apiVersion/kind (unknown kind, or its CRD is not installed). */
 export class UnknownKindError extends SynthopsError {
   public readonly apiVersion: string;

@@ -74,6 +74,11 @@ export class LiveState {
 
   constructor(private readonly objects: ObjectClient, private readonly concurrency = 8) {}
 
+  /** An empty state reading through the same client (and identity): for looks that must not see old lists. */
+  public fresh(): LiveState {
+    return new LiveState(this.objects, this.concurrency);
+  }
+
   /**
    * Lists every collection the refs fall into. Without `force`, a collection listed
    * before in this state is not listed again (objects written since are known from

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ChangeSet, appResult } from '../../src/agent/apply/change-set';
-import { lastAppliedRevision, nextAppSyncStatus, pushHistory } from '../../src/agent/reconcile/appsync-status';
+import { ChangeSet, appResult, withHealth } from '../../src/agent/apply/change-set';
+import { healthAppSyncStatus, lastAppliedRevision, nextAppSyncStatus, pushHistory } from '../../src/agent/reconcile/appsync-status';
 import { ObjectRef } from '../../src/model/manifest';
 
 const cm = (name: string): ObjectRef => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'n', name });
@@ -82,5 +82,37 @@ describe('AppSync status', () => {
     assert.equal(h.length, 1);
     for (let i = 2; i < 10; i++) h = pushHistory(h, { revision: `r${i}`, startTime: 't', durationSeconds: 1, result: 'applied', message: '' });
     assert.deepEqual(h.map((x) => x.revision), ['r5', 'r6', 'r7', 'r8', 'r9']);
+  });
+
+  test('health followed after the reconcile: Progressing, then Ready with commit-to-converged; no Applied Event, history kept', () => {
+    const c = new ChangeSet('shop', 'dev');
+    c.record('configured', cm('a'));
+    const lb = { object: 'Service n/lb', health: 'Progressing' as const, message: 'waiting for a load balancer address' };
+    const first = appResult(c, 1000, { health: 'Progressing', message: `${lb.object}: ${lb.message}`, unhealthy: [lb] });
+    assert.equal(first.outcome, 'Unhealthy');
+    const recorded = nextAppSyncStatus({ app: first, revision: rev, now, suspended: false });
+    assert.equal(recorded.ready.reason, 'Progressing');
+    assert.equal(recorded.status.lastAppliedRevision, rev.sha, 'every object written: applied, health aside');
+    assert.equal(recorded.commitToConvergedSeconds, undefined);
+    assert.deepEqual(recorded.events.map((e) => e.reason), ['Applied']);
+
+    const later = new Date(now.getTime() + 30_000);
+    const healthy = withHealth(first, { health: 'Healthy', message: '2 objects healthy', unhealthy: [] });
+    assert.deepEqual([healthy.outcome, healthy.converged, healthy.why], ['Converged', true, '']);
+    const u = healthAppSyncStatus({ previous: recorded.status, app: healthy, revision: rev, now: later });
+    assert.deepEqual(u.status.conditions?.map((x) => `${x.type}=${x.status}`), ['Ready=True', 'Reconciling=False', 'Stalled=False']);
+    assert.equal(u.commitToConvergedSeconds, 35);
+    assert.deepEqual(u.status.unhealthy, []);
+    assert.deepEqual(u.status.history, recorded.status.history, 'a look at health is no reconcile');
+    assert.equal(u.status.lastSyncTime, recorded.status.lastSyncTime);
+    assert.deepEqual(u.events, [], 'nothing was written: no Applied Event');
+    assert.equal(healthAppSyncStatus({ previous: u.status, app: healthy, revision: rev, now: later }).commitToConvergedSeconds, undefined, 'measured once');
+
+    const degraded = withHealth(first, { health: 'Degraded', message: 'Deployment n/web: rollout stalled', unhealthy: [{ object: 'Deployment n/web', health: 'Degraded', message: 'rollout stalled' }] });
+    const d = healthAppSyncStatus({ previous: recorded.status, app: degraded, revision: rev, now: later });
+    assert.deepEqual([d.ready.status, d.ready.reason], ['False', 'HealthCheckFailed']);
+    assert.deepEqual(d.events.map((e) => e.reason), ['HealthCheckFailed']);
+    assert.deepEqual(d.alerts.map((a) => a.kind), ['HealthDegraded']);
+    assert.deepEqual(healthAppSyncStatus({ previous: d.status, app: degraded, revision: rev, now: later }).events, [], 'told once');
   });
 });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fingerprint, judgeEvent, notNewer } from '../../src/agent/controller/drift-judge';
+import { fingerprint, judgeEvent, notNewer, project } from '../../src/agent/controller/drift-judge';
 import { Manifest } from '../../src/model/manifest';
 
 const cm = (data: Record<string, string>, extra: Partial<Manifest['metadata']> = {}): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'n', ...extra }, data });
@@ -45,5 +45,28 @@ describe('drift judgement of watch events', () => {
     const a: Manifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', labels: { x: '1', y: '2' } }, data: { p: '1', q: '2' } };
     const b: Manifest = { kind: 'ConfigMap', data: { q: '2', p: '1' }, metadata: { labels: { y: '2', x: '1' }, name: 'a' }, apiVersion: 'v1' };
     assert.equal(fingerprint(a), fingerprint(b));
+  });
+
+  test('with synthops\' apply entry, only what it owns counts: others\' fields are not drift, a changed owned value or a field taken over is', () => {
+    const owned = { 'f:metadata': { 'f:labels': { 'f:app': {} } }, 'f:spec': { 'f:replicas': {}, 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } } } };
+    const dep = (o: { image?: string; replicas?: number; extraLabel?: boolean; annotation?: boolean; fields?: object; other?: boolean } = {}): Manifest => ({
+      apiVersion: 'apps/v1', kind: 'Deployment',
+      metadata: {
+        name: 'web', namespace: 'n', labels: { app: 'web', ...(o.extraLabel ? { team: 'x' } : {}) },
+        ...(o.annotation ? { annotations: { 'deployment.kubernetes.io/revision': '2' } } : {}),
+        managedFields: [{ manager: 'synthops', operation: 'Apply', fieldsV1: o.fields ?? owned }, ...(o.other ? [{ manager: 'kube-controller-manager', operation: 'Update', fieldsV1: { 'f:metadata': {} } }] : [])],
+      },
+      spec: { replicas: o.replicas ?? 2, template: { spec: { containers: [{ name: 'sidecar', image: 's:1' }, { name: 'web', image: o.image ?? 'web:1' }] } } },
+      status: { availableReplicas: 1 },
+    });
+    const base = fingerprint(dep());
+    assert.equal(fingerprint(dep({ annotation: true, extraLabel: true, other: true })), base, 'a controller\'s annotation, another manager\'s label and entry');
+    assert.equal(fingerprint({ ...dep(), status: { availableReplicas: 2 } }), base, 'status');
+    assert.notEqual(fingerprint(dep({ image: 'web:2' })), base, 'an owned value inside a keyed list item');
+    assert.notEqual(fingerprint(dep({ replicas: 5 })), base, 'an owned value');
+    const { 'f:replicas': _r, ...specWithoutReplicas } = owned['f:spec'];
+    assert.notEqual(fingerprint(dep({ fields: { ...owned, 'f:spec': specWithoutReplicas } })), base, 'a field another manager took over');
+    assert.deepEqual(project(dep().spec, owned['f:spec']), { 'f:replicas': 2, 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { 'f:image': 'web:1', 'f:name': 'web' } } } } });
+    assert.deepEqual(project(['a', 'b'], { 'v:"b"': {}, 'v:"c"': {} }), { 'v:"b"': true, 'v:"c"': false });
   });
 });

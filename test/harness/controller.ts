@@ -35,6 +35,12 @@ export interface TestControllerOptions {
   readonly client?: KubeClient;
   /** `--source`. @default - derived from repo, branch and path */
   readonly source?: string;
+  /** Plain YAML: the app's name. @default - the folder name */
+  readonly app?: string;
+  /** How long health is followed at the full rate. @default 30000 */
+  readonly waitTimeoutMs?: number;
+  /** How often what a health wait waits for is logged again. @default 30000 */
+  readonly healthLogEveryMs?: number;
 }
 
 /** A running in-process agent. */
@@ -61,13 +67,14 @@ export async function startController(t: TestContext, o: TestControllerOptions):
     client,
     source: { url: o.repo, branch: o.branch, workdir, verify: o.verify },
     sourceName: o.source,
-    load: { env: o.env, ...o.load },
-    apply: { defaultNamespace: o.ns, wait: { timeoutMs: 30_000, pollMs: 200 }, decryption: o.decryption },
+    load: { env: o.env, app: o.app, ...o.load },
+    apply: { defaultNamespace: o.ns, wait: { timeoutMs: o.waitTimeoutMs ?? 30_000, pollMs: 200 }, decryption: o.decryption },
     namespace: o.ns,
     intervalMs: o.intervalMs ?? 3_600_000,
     suspend: new Set(o.suspend ?? []),
     retryBaseMs: o.retryBaseMs ?? 500,
     driftDebounceMs: 100,
+    healthLogEveryMs: o.healthLogEveryMs,
     metrics, log, notifier,
   });
   const server = new AgentServer(metrics, { ready: () => controller.ready(), onWebhook: () => controller.request('webhook', true) }, o.webhookSecret, log);

@@ -49,7 +49,14 @@ export interface ApplyContext {
    * @default - none: `live` is the agent's own view
    */
   readonly agentLive?: LiveState;
+  /** Told of every object pruned (the drift watch stops guarding it). @default - none */
+  readonly onDeleted?: (app: string, ref: ObjectRef) => void;
+  /** Once fired, no further write starts (shutdown, lost leadership). @default - none: the app is written to the end */
+  readonly signal?: AbortSignal;
 }
+
+/** The problem recorded when the agent stops between writes. */
+export const STOPPED_MESSAGE = 'stopped before the app was written to the end: the agent is shutting down or lost its lease';
 
 export type Change = 'created' | 'configured' | 'unchanged';
 
@@ -117,6 +124,10 @@ async function write(ctx: ApplyContext, items: readonly PreparedObject[], change
     const todo = stage.filter((p) => changes.get(keyOf(p)) !== 'unchanged');
     const batches = probe && todo.includes(probe) ? [[probe], todo.filter((p) => p !== probe)] : [todo];
     for (const batch of batches) {
+      if (batch.length > 0 && ctx.signal?.aborted) {
+        report.fail({ kind: 'stopped', message: STOPPED_MESSAGE });
+        return false;
+      }
       const results = await settleLimit(batch, ctx.concurrency, (p) => applyOrRecreate(ctx.objects, p.manifest, ctx.wait));
       let failed = false;
       results.forEach((r, i) => {
@@ -313,12 +324,17 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   const rest = prepared.filter((p) => !isFoundation(p.manifest));
   if (!(await write(ctx, rest, changes, report, written, probe))) return fail(report, prepared, trim);
 
-  const outcomes = await executePrune(app.name, plan.prune, ctx.objects);
+  const outcomes = await executePrune(app.name, plan.prune, ctx.objects, ctx.signal);
   for (const o of outcomes) {
+    if (o.result === 'deleted' || o.result === 'gone') ctx.onDeleted?.(app.name, o.ref);
     if (o.result === 'deleted') report.record('pruned', o.ref);
     else if (o.result === 'kept-disabled' || o.result === 'kept-foreign' || o.result === 'kept-forbidden') report.record('kept', o.ref, { reason: o.detail });
   }
-  const final = normalizeRefs([...desiredRefs, ...plan.held.map((h) => h.ref)]);
+  // Candidates a stop left undeleted stay recorded: the next reconcile prunes them.
+  const reached = new Set(outcomes.map((o) => identityKey(o.ref)));
+  const left = plan.prune.filter((r) => !reached.has(identityKey(r)));
+  if (left.length > 0) report.fail({ kind: 'stopped', message: STOPPED_MESSAGE });
+  const final = normalizeRefs([...desiredRefs, ...plan.held.map((h) => h.ref), ...left]);
   // Written only when what it records changed: a new commit that leaves an app's
   // objects alone costs that app no write.
   const same = stored && stored.serviceAccount === app.serviceAccount && sameRefs(stored.objects, final)

@@ -52,7 +52,9 @@ export type ProblemKind =
   /** The app has objects in the agent's own namespace, reserved for the agent's app: nothing was written. */
   | 'reserved-namespace'
   /** Anything else that threw (typically the apiserver went away). */
-  | 'internal';
+  | 'internal'
+  /** The agent stopped writing before the app was done (shutdown, or it lost the lease). */
+  | 'stopped';
 
 /** One problem of an app, typed, with the object and the cause where there is one. */
 export interface AppProblem {
@@ -197,7 +199,7 @@ export interface AppResult {
   readonly errors: string[];
 }
 
-function outcomeOf(c: ChangeSet, health?: HealthStatus): AppOutcome {
+function outcomeOf(c: { readonly status: AppStatus; readonly entries: readonly ChangeEntry[] }, health?: HealthStatus): AppOutcome {
   if (c.status === 'Failed') return 'Failed';
   if (c.status === 'Skipped') return 'Skipped';
   if (c.status === 'Planned') return 'Planned';
@@ -206,16 +208,37 @@ function outcomeOf(c: ChangeSet, health?: HealthStatus): AppOutcome {
   return 'Converged';
 }
 
+function whyOf(outcome: AppOutcome, status: AppStatus, errors: readonly string[], held: readonly string[], health?: HealthStatus): string {
+  if (outcome === 'Failed' || outcome === 'Skipped') return errors[0] ?? status;
+  if (outcome === 'PruneHeld') return `prune held: ${held[0]}`;
+  if (outcome === 'Unhealthy' && health) return `${health.health}: ${health.message}`;
+  return '';
+}
+
+/**
+ * The same result with a later look at its health: the long-running agent applies,
+ * returns, and follows health outside the reconcile.
+ */
+export function withHealth(r: AppResult, health: HealthStatus & { readonly unhealthy: readonly ObjectHealth[] }): AppResult {
+  const outcome = outcomeOf(r, health);
+  return {
+    ...r,
+    outcome,
+    converged: outcome === 'Converged' || outcome === 'Planned',
+    health: health.health,
+    healthMessage: health.message,
+    unhealthy: health.unhealthy,
+    why: whyOf(outcome, r.status, r.errors, r.held, health),
+  };
+}
+
 /** Freezes a change set and its health into the result every report is formatted from. */
 export function appResult(c: ChangeSet, durationMs: number, health?: HealthStatus & { readonly unhealthy: readonly ObjectHealth[] }): AppResult {
   const outcome = outcomeOf(c, health);
   const lines = (a: ObjectAction) => c.of(a).map(formatEntry);
   const errors = c.problems.map(formatProblem);
   const held = lines('held');
-  let why = '';
-  if (outcome === 'Failed' || outcome === 'Skipped') why = errors[0] ?? c.status;
-  else if (outcome === 'PruneHeld') why = `prune held: ${held[0]}`;
-  else if (outcome === 'Unhealthy' && health) why = `${health.health}: ${health.message}`;
+  const why = whyOf(outcome, c.status, errors, held, health);
   return {
     app: c.app,
     env: c.env,

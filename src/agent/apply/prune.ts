@@ -14,11 +14,13 @@ export interface PruneOutcome {
 /**
  * Deletes the planned objects one by one (reverse apply order), re-reading each
  * first: an object that no longer carries this app's label, or that is annotated
- * `synthops.dev/prune: disabled`, is left alone.
+ * `synthops.dev/prune: disabled`, is left alone. Once `signal` fires, no further
+ * delete starts (the rest stay in the inventory for the next reconcile).
  */
-export async function executePrune(app: string, refs: readonly ObjectRef[], objects: ObjectClient): Promise<PruneOutcome[]> {
+export async function executePrune(app: string, refs: readonly ObjectRef[], objects: ObjectClient, signal?: AbortSignal): Promise<PruneOutcome[]> {
   const out: PruneOutcome[] = [];
   for (const ref of refs) {
+    if (signal?.aborted) break;
     const live = await objects.get(ref);
     if (!live) {
       out.push({ ref, result: 'gone' });

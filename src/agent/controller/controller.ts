@@ -14,9 +14,14 @@ import { AgentMetrics } from './metrics';
 import { Notifier } from './notify';
 import { AppResult, ReconcileOptions, ReconcileResult, reconcile } from '../reconcile/reconcile';
 import { Revision, fetchRevision, isAncestor, redactUrl } from '../source/fetch';
-import { AppSync, StatusStore, appSyncName, ownerOf } from '../state/status-store';
-import { condition, nextAppSyncStatus } from '../reconcile/appsync-status';
+import { AppSync, AppSyncStatus, StatusStore, appSyncName, ownerOf } from '../state/status-store';
+import { AppSyncUpdate, condition, healthAppSyncStatus, nextAppSyncStatus } from '../reconcile/appsync-status';
+import { allowedByTrailers } from '../source/revision';
+import { withHealth } from '../apply/change-set';
+import { ObjectHealth, summarize } from '../apply/health';
+import { HealthMonitor } from './health-monitor';
 import { DriftEvent, DriftWatcher, WatchTarget, fingerprint } from './watch';
+import { notNewer } from './drift-judge';
 import { LiveState } from '../../kube/live';
 import { ObjectClient } from '../../kube/objects';
 import { SUSPEND_ANNOTATION } from '../../model/keys';
@@ -52,6 +57,8 @@ export interface ControllerOptions {
   readonly notifier: Notifier;
   /** Present when several replicas run: only the leader reconciles. @default - none: this replica always reconciles */
   readonly leader?: LeaderElector;
+  /** How often to repeat in the log what a health wait still waits for. @default 30000 */
+  readonly healthLogEveryMs?: number;
 }
 
 interface Pending {
@@ -62,6 +69,19 @@ interface Pending {
 }
 
 const HISTORY_DEPTH = 50;
+/** Resolves when `p` settles or at `deadline`, whichever comes first; the timer is cleared either way. */
+async function until(p: Promise<unknown> | undefined, deadline: number): Promise<void> {
+  if (!p) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise((r) => { timer = setTimeout(r, Math.max(0, deadline - Date.now())); })]);
+  clearTimeout(timer);
+}
+
+/** The resourceVersion the API server gave an AppSync. */
+function resourceVersionOf(sync: AppSync | undefined): string | undefined {
+  return (sync?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+}
+
 /** Triggers that reconcile every app even when a new revision changed only some. */
 const FULL_REASONS = new Set(['startup', 'interval', 'leader', 'retry', 'source-retry']);
 
@@ -74,7 +94,11 @@ function digest(app: DesiredApp): string {
  * The long-running agent: polls the branch every interval (with jitter), reacts at
  * once to webhooks and to drift reported by watches, retries failed apps with
  * capped exponential backoff, and writes status, Events, metrics and notifications.
- * Reconciles never overlap; requests that arrive meanwhile are coalesced.
+ * Reconciles never overlap; requests that arrive meanwhile are coalesced. A reconcile
+ * never waits for health: it applies and returns, and a {@link HealthMonitor} follows
+ * the applied apps until they are healthy, so a slow (or never ending) rollout does
+ * not hold up the next revision, webhook or drift repair. With leader election,
+ * nothing is written by a replica that does not hold the lease.
  */
 export class Controller {
   private pending: Pending = { full: true, apps: new Set(), reasons: new Set(['startup']), drift: new Map() };
@@ -100,6 +124,19 @@ export class Controller {
   private readonly requests: ReconcileRequests;
   /** This agent's source: it lists and writes only AppSyncs and inventories of this name. */
   private readonly sourceName: string;
+  private readonly health: HealthMonitor;
+  /** Fired to stop the running cycle between writes (shutdown, lost leadership). */
+  private cycleAbort?: AbortController;
+  /** The agent's namespace and the AppSync CRD were checked since this replica last became the writer. */
+  private installed = false;
+  /** Per app, its last reconcile's result and revision: what a health change is recorded against. */
+  private readonly lastResults = new Map<string, { result: AppResult; rev: Revision; sync?: AppSync }>();
+  /** Per app, the AppSync status this replica last wrote, and to which AppSync (by uid: a re-created one starts afresh). */
+  private readonly statuses = new Map<string, { uid?: string; status: AppSyncStatus }>();
+  /** Apps last reconciled as suspended through their AppSync: lifting it reconciles them at once. */
+  private readonly suspendedBySync = new Set<string>();
+  /** Whether each app's AppSync asked for a suspend when the AppSync watch last saw it, and at which resourceVersion. */
+  private readonly seenSuspended = new Map<string, { suspended: boolean; resourceVersion?: string }>();
   /** Resolves each time a reconcile cycle ends (tests and shutdown wait on it). */
   public cycles = 0;
 
@@ -110,14 +147,21 @@ export class Controller {
     this.objects = new ObjectClient(o.client, discovery);
     this.watcher = new DriftWatcher(o.client, discovery, o.log, (e) => this.onDrift(e));
     this.requests = new ReconcileRequests(o.client, o.namespace, o.log, () => this.loaded?.env, (app) => this.request('requested', false, [app]));
-    this.appSyncs = new AppSyncWatcher(o.client, o.namespace, o.log, (s) => this.requests.seen(s));
+    this.health = new HealthMonitor({
+      pollMs: o.apply.wait?.pollMs ?? 1000,
+      timeoutMs: o.apply.wait?.timeoutMs ?? 120_000,
+      logEveryMs: o.healthLogEveryMs,
+      log: o.log,
+      onChange: (app, health) => this.onHealth(app, health),
+    });
+    this.appSyncs = new AppSyncWatcher(o.client, o.namespace, o.log, (s) => this.onAppSync(s));
   }
 
-  /** Installs the status CRD, then starts polling (and campaigning, with leader election). */
+  /**
+   * Starts polling (and campaigning, with leader election). Writes nothing: the
+   * namespace and the status CRD are installed by the first cycle of the writer.
+   */
   public async start(): Promise<void> {
-    await new InventoryStore(this.o.client, this.o.namespace).ensureNamespace();
-    await this.status.ensureCrd();
-    this.appSyncs.start();
     this.scheduleInterval();
     if (this.o.leader) this.o.leader.start();
     else this.kick();
@@ -125,8 +169,18 @@ export class Controller {
 
   /** Called by the leader elector. */
   public onLeadership(leading: boolean): void {
-    if (leading) this.request('leader', true);
-    else this.watcher.setTargets([]);
+    if (leading) {
+      this.request('leader', true);
+      return;
+    }
+    // Another replica may write now: stop writing at the next step, and stop following.
+    this.cycleAbort?.abort();
+    this.installed = false;
+    this.watcher.setTargets([]);
+    this.appSyncs.stop();
+    void this.health.forget('all');
+    // The next leader writes statuses too: do not build on what this one wrote last.
+    this.statuses.clear();
   }
 
   private isLeader(): boolean {
@@ -141,15 +195,22 @@ export class Controller {
     this.kick();
   }
 
-  /** Readiness: a source fetched and an apiserver that answers. */
+  /**
+   * Readiness: whether this replica can serve its role. The writer: a source fetched
+   * and an apiserver that answers. A standby: an apiserver that answers and a lease it
+   * can read, so it can take over (it fetches nothing until then).
+   */
   public async ready(): Promise<{ ok: boolean; reason: string }> {
-    if (!this.revision) return { ok: false, reason: this.sourceError ?? 'no revision fetched yet' };
+    const standby = !this.isLeader();
+    if (standby && this.o.leader?.lastError) return { ok: false, reason: `standby: lease: ${this.o.leader.lastError}` };
+    if (!standby && !this.revision) return { ok: false, reason: this.sourceError ?? 'no revision fetched yet' };
     try {
       await this.o.client.request('GET', '/version');
     } catch (e) {
       return { ok: false, reason: `apiserver: ${(e as Error).message}` };
     }
-    return { ok: true, reason: `revision ${this.revision.sha.slice(0, 12)}${this.isLeader() ? '' : ' (standby)'}` };
+    if (standby) return { ok: true, reason: `standby${this.o.leader?.holder ? `: the lease is held by ${this.o.leader.holder}` : ''}` };
+    return { ok: true, reason: `revision ${this.revision!.sha.slice(0, 12)}` };
   }
 
   private scheduleInterval(): void {
@@ -166,9 +227,12 @@ export class Controller {
     const p = this.pending;
     if (!p.full && p.apps.size === 0) return;
     this.pending = { full: false, apps: new Set(), reasons: new Set(), drift: new Map() };
-    this.running = this.cycle(p).then(() => {
+    const abort = new AbortController();
+    this.cycleAbort = abort;
+    this.running = this.cycle(p, abort.signal).then(() => {
       this.failures.delete('__cycle__');
     }, (e: Error) => {
+      if (abort.signal.aborted) return; // stopped or lost the lease: nothing to retry here
       // Typically the apiserver is unreachable: try the whole cycle again with backoff.
       this.o.log.error({ err: e.message }, 'reconcile cycle failed; retrying');
       this.retryLater('__cycle__', () => this.request('retry', true));
@@ -210,10 +274,17 @@ export class Controller {
     }
   }
 
-  private async cycle(p: Pending): Promise<void> {
+  private async cycle(p: Pending, signal: AbortSignal): Promise<void> {
     const requested = this.requests.snapshot();
+    if (!this.installed) {
+      // Only the writer installs: a standby writes nothing, not even the CRD.
+      await new InventoryStore(this.o.client, this.o.namespace).ensureNamespace();
+      await this.status.ensureCrd();
+      this.installed = true;
+      this.appSyncs.start();
+    }
     const rev = await this.fetch();
-    if (!rev) return;
+    if (!rev || signal.aborted) return;
     this.failures.delete('__source__');
     const previous = this.revision;
     const changed = !previous || previous.sha !== rev.sha;
@@ -241,9 +312,13 @@ export class Controller {
     // webhook's commit-to-converged time independent of the size of the branch.
     const digests = new Map(this.loaded.apps.map((a) => [a.name, digest(a)]));
     const removed = [...this.digests.keys()].some((a) => !digests.has(a));
-    const incremental = changed && this.digests.size > 0 && !removed && ![...p.reasons].some((r) => FULL_REASONS.has(r));
+    // An `Allow-Prune:` commit changes what may be pruned, not the objects: the apps it
+    // names are reconciled at once (all of them for `*` or an app no longer in Git).
+    const allowed = changed ? allowedByTrailers(rev) : [];
+    const allowsOther = allowed.some((a) => !digests.has(a));
+    const incremental = changed && this.digests.size > 0 && !removed && !allowsOther && ![...p.reasons].some((r) => FULL_REASONS.has(r));
     if (incremental) {
-      for (const [a, d] of digests) if (this.digests.get(a) !== d) p.apps.add(a);
+      for (const [a, d] of digests) if (this.digests.get(a) !== d || allowed.includes(a)) p.apps.add(a);
       if (p.apps.size === 0) {
         this.o.log.info({ step: 'reconcile', revision: rev.sha }, 'the new revision changes no app');
         return;
@@ -251,6 +326,9 @@ export class Controller {
     }
     this.digests = digests;
     const full = !incremental && (p.full || changed);
+    const selected = full ? 'all' : p.apps;
+    // A look at the old state must not land after this reconcile's status: stop following first.
+    await this.health.forget(selected);
     // Ours, and those without a source of apps we claim (adopted below); another
     // source's AppSync of an app we claim is a conflict, reported without a write.
     const env = this.loaded.env;
@@ -270,7 +348,7 @@ export class Controller {
 
     const started = Date.now();
     this.o.log.info({ step: 'reconcile', revision: rev.sha, reasons: [...p.reasons], apps: full ? 'all' : [...p.apps] }, 'reconcile started');
-    this.watcher.hold(full ? 'all' : p.apps);
+    this.watcher.hold(selected);
     const result = await reconcile({
       ...this.o.apply,
       client: this.o.client,
@@ -280,15 +358,24 @@ export class Controller {
       claimedElsewhere: elsewhere,
       onlyApps: full ? undefined : p.apps,
       suspended,
-      // Our own writes are not drift: their events are held until their answers are in.
+      // Health is followed after the reconcile (this.health), never awaited in it.
+      health: 'once',
+      signal,
+      // Our own writes and deletes are not drift: their events are held until their answers are in.
       onWritten: (app, written) => this.watcher.expect(app, written),
+      onDeleted: (_app, ref) => this.watcher.forget(ref),
     }).finally(() => this.watcher.release());
+    if (signal.aborted) {
+      this.o.log.info({ step: 'reconcile', revision: rev.sha, durationMs: Date.now() - started }, 'reconcile stopped: shutting down or no longer the leader');
+      return;
+    }
     this.o.log.info({ step: 'reconcile', revision: rev.sha, durationMs: Date.now() - started, converged: result.converged }, 'reconcile finished');
     const inventories = new Map((await new InventoryStore(this.o.client, this.o.namespace).list(result.env)).filter((i) => i.source?.name === this.sourceName).map((i) => [i.app, i]));
     // Apps that left Git and were pruned whole are gone: not "Ready", their AppSyncs go below.
     const inRevision = new Set(this.loaded.apps.map((a) => a.name));
     const gone = new Set(result.apps.filter((a) => !inRevision.has(a.app) && a.converged).map((a) => a.app));
     for (const app of result.apps) {
+      if (signal.aborted) return;
       if (gone.has(app.app)) {
         this.o.log.info({ step: 'app', app: app.app, revision: rev.sha, pruned: app.pruned.length }, 'app removed: it left Git and was pruned');
         this.o.metrics.forgetApp(app.app, result.env);
@@ -307,6 +394,20 @@ export class Controller {
         }
       }
       await this.record(app, result, rev, sync, p.drift.get(app.app), suspended.has(app.app), inventories.get(app.app));
+      if (suspended.has(app.app) && !this.o.suspend?.has(app.app)) {
+        this.suspendedBySync.add(app.app);
+        // Lifted while this reconcile ran: its watch event came before the app was known as
+        // suspended. Only a state newer than the one this reconcile listed counts (the watch may lag).
+        const seen = this.seenSuspended.get(app.app);
+        const listed = resourceVersionOf(syncs.get(appSyncName(result.env, app.app)));
+        if (seen && !seen.suspended && !notNewer(seen.resourceVersion, listed)) this.resume(app.app);
+      } else this.suspendedBySync.delete(app.app);
+    }
+    if (signal.aborted) return;
+    // Health is followed from here on, outside the reconcile.
+    for (const target of result.healthTargets ?? []) {
+      const app = result.apps.find((a) => a.app === target.app);
+      if (app?.outcome === 'Unhealthy') this.health.follow(target, app.unhealthy);
     }
     await this.requests.handled(requested, result.env, result.apps.map((a) => a.app));
     await stampAgentVersion(this.o.client, this.o.namespace, result.apps.map((a) => syncs.get(appSyncName(result.env, a.app))), this.o.log);
@@ -377,7 +478,9 @@ export class Controller {
     const { env } = result;
     const m = this.o.metrics;
     const labels = { app: app.app, env };
-    const update = nextAppSyncStatus({ previous: sync?.status, app, revision: rev, now: new Date(), suspended, drift, inventory: inventory?.objects, historyRewrite: this.historyRewrite });
+    this.lastResults.set(app.app, { result: app, rev, sync });
+    const previous = this.lastStatus(app.app, sync);
+    const update = nextAppSyncStatus({ previous, app, revision: rev, now: new Date(), suspended, drift, inventory: inventory?.objects, historyRewrite: this.historyRewrite });
     m.reconcileDuration.observe({ ...labels, result: update.result }, app.durationMs / 1000);
     m.reconciles.inc({ ...labels, result: update.result });
     for (const action of ['created', 'configured', 'unchanged', 'pruned', 'held'] as const) {
@@ -392,12 +495,60 @@ export class Controller {
     const lastApplied = update.status.lastAppliedRevision;
     if (lastApplied) m.setRevision(app.app, env, lastApplied);
     if (converged) this.failures.delete(app.app);
+    await this.tell(app.app, env, rev, sync, update);
+    // An unhealthy app is followed by the health monitor: applying it again would not help.
+    if (!suspended && !converged && app.held.length === 0 && app.outcome !== 'Unhealthy') this.retryLater(app.app, () => this.request('retry', false, [app.app]));
+  }
+
+  /** The app's AppSync status as this replica last wrote it (a health update may have followed the list), else as listed. */
+  private lastStatus(app: string, sync: AppSync | undefined): AppSyncStatus | undefined {
+    const own = this.statuses.get(app);
+    return own && own.uid === sync?.metadata.uid ? own.status : sync?.status;
+  }
+
+  /** Writes an app's AppSync status and Events and sends its alerts. */
+  private async tell(app: string, env: string, rev: Revision, sync: AppSync | undefined, update: AppSyncUpdate): Promise<void> {
     if (sync) {
-      await this.status.writeStatus(env, app.app, update.status).catch((e: Error) => this.o.log.warn({ app: app.app, err: e.message }, 'status write failed'));
+      await this.status.writeStatus(env, app, update.status).then(() => { this.statuses.set(app, { uid: sync.metadata.uid, status: update.status }); }, (e: Error) => this.o.log.warn({ app, err: e.message }, 'status write failed'));
       for (const e of update.events) await this.status.event(sync, e.type, e.reason, e.message).catch(() => undefined);
     }
-    for (const a of update.alerts) this.o.notifier.send({ kind: a.kind, app: app.app, env, revision: rev.sha, message: a.message });
-    if (!suspended && !converged && app.held.length === 0) this.retryLater(app.app, () => this.request('retry', false, [app.app]));
+    for (const a of update.alerts) this.o.notifier.send({ kind: a.kind, app, env, revision: rev.sha, message: a.message });
+  }
+
+  /** The health monitor saw an applied app's health change: status, metrics, and the apps waiting for it. */
+  private async onHealth(app: string, health: readonly ObjectHealth[]): Promise<void> {
+    const last = this.lastResults.get(app);
+    if (!last || this.stopped || !this.isLeader()) return;
+    const result = withHealth(last.result, summarize(health));
+    this.lastResults.set(app, { ...last, result });
+    const update = healthAppSyncStatus({ previous: this.lastStatus(app, last.sync), app: result, revision: last.rev, now: new Date() });
+    const labels = { app, env: result.env };
+    const converged = update.ready.reason === 'ReconciliationSucceeded';
+    this.o.metrics.appReady.set(labels, converged ? 1 : 0);
+    if (update.commitToConvergedSeconds !== undefined) this.o.metrics.commitToConverged.set(labels, update.commitToConvergedSeconds);
+    this.o.log.info({ step: 'health', app, revision: last.rev.sha, health: result.health, outcome: result.outcome, why: result.why || undefined }, 'app health changed');
+    await this.tell(app, result.env, last.rev, last.sync, update);
+    if (!converged) return;
+    this.failures.delete(app);
+    // Apps skipped because they depend on this one go now.
+    const waiting = (this.loaded?.apps ?? []).filter((a) => a.dependsOn.includes(app) && this.lastResults.get(a.name)?.result.outcome === 'Skipped').map((a) => a.name);
+    if (waiting.length > 0) this.request('dependency', false, waiting);
+  }
+
+  /** An AppSync was seen (listed or changed): a suspend lifted there reconciles its app at once. */
+  private onAppSync(sync: AppSync): void {
+    this.requests.seen(sync);
+    const app = sync.spec?.app;
+    if (!app || sync.spec.env !== this.loaded?.env) return;
+    const suspended = sync.spec.suspend === true || sync.metadata.annotations?.[SUSPEND_ANNOTATION] === 'true';
+    this.seenSuspended.set(app, { suspended, resourceVersion: resourceVersionOf(sync) });
+    if (!suspended && this.suspendedBySync.has(app)) this.resume(app);
+  }
+
+  private resume(app: string): void {
+    this.suspendedBySync.delete(app);
+    this.o.log.info({ app }, 'suspend lifted; reconciling');
+    this.request('resume', false, [app]);
   }
 
   /** Guards every object of the revision's apps, as recorded in their inventories, at its current state. */
@@ -411,7 +562,7 @@ export class Controller {
     const desired = new Set(this.loaded.apps.flatMap((a) => a.objects.map((o) => identityKey(refOf(o.manifest)))));
     for (const { app, ref } of refs) {
       const m = live.get(ref);
-      if (m) targets.push({ app, ref, fingerprint: fingerprint(m) });
+      if (m) targets.push({ app, ref, fingerprint: fingerprint(m), resourceVersion: m.metadata.resourceVersion as string | undefined });
       // Deleted between the apply and this look: drift the watch would never see. Only
       // where the list answered: a refused list (403) says nothing about the object.
       else if (live.listedAll(ref) && justApplied.has(app) && desired.has(identityKey(ref))) this.onDrift({ app, object: describeObject(ref), change: 'deleted' });
@@ -419,17 +570,23 @@ export class Controller {
     this.watcher.setTargets(targets);
   }
 
-  /** Stops timers and watches, waits for the current cycle (up to `graceMs`), releases the lease. */
+  /**
+   * Stops timers, watches and the health monitor, stops the current cycle at its next
+   * write, waits for it, releases the lease and sends what notifications are queued:
+   * as soon as that is done, and within `graceMs` in any case.
+   */
   public async stop(graceMs = 20_000): Promise<void> {
+    const deadline = Date.now() + graceMs;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.debounce) clearTimeout(this.debounce);
     for (const t of this.retryTimers.values()) clearTimeout(t);
+    this.cycleAbort?.abort();
     this.watcher.stop();
     this.appSyncs.stop();
-    if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, graceMs))]);
-    if (this.o.leader) await this.o.leader.stop();
-    await this.o.notifier.flush();
+    await until(Promise.all([this.running, this.health.stop()]), deadline);
+    if (this.o.leader) await until(this.o.leader.stop(), deadline);
+    await until(this.o.notifier.flush(), deadline);
   }
 }
 

@@ -1,5 +1,7 @@
 import { createHash } from 'crypto';
+import { isDeepStrictEqual } from 'util';
 import { Manifest, ObjectRef, describeObject, refOf } from '../../model/manifest';
+import { applyEntry } from '../../kube/live';
 
 /** A managed object the watcher guards, with the fingerprint of its last known good state. */
 export interface WatchTarget {
@@ -25,11 +27,68 @@ export interface DriftEvent {
 
 const VOLATILE_METADATA = ['resourceVersion', 'managedFields', 'generation', 'creationTimestamp', 'uid', 'selfLink'];
 
+type FieldSet = Readonly<Record<string, unknown>>;
+
+/**
+ * What synthops owns of an object: the field set of its own apply entry and the values
+ * at those fields. Changes by others to fields synthops does not set (status, a
+ * controller's annotations, an autoscaler's replicas, another manager's labels) leave
+ * it as it is; a changed owned value, or another manager taking a field over, moves
+ * it. Without synthops' entry (an object it never applied, or whose entry was
+ * removed), everything apart from status and server bookkeeping counts.
+ */
+export function fingerprint(m: Manifest): string {
+  const owned = applyEntry(m)?.fieldsV1;
+  if (!owned) return wholeFingerprint(m);
+  return createHash('sha256').update(canonical({ owned, values: project(m, owned) })).digest('hex');
+}
+
+/** The values of `value` at the fields of a fieldsV1 set (`f:` keys, `k:` list keys, `v:` set values, `i:` indexes). */
+export function project(value: unknown, fields: FieldSet): unknown {
+  const keys = Object.keys(fields).filter((k) => k !== '.');
+  // A leaf (or a map owned as a whole): its whole value.
+  if (keys.length === 0) return value ?? null;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = project(select(value, k), (fields[k] ?? {}) as FieldSet);
+  return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseKey(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}
+
+function select(value: unknown, k: string): unknown {
+  const tag = k.slice(0, 2);
+  const rest = k.slice(2);
+  if (tag === 'f:') return isRecord(value) ? value[rest] : undefined;
+  if (!Array.isArray(value)) return undefined;
+  if (tag === 'i:') return value[Number(rest)];
+  const key = parseKey(rest);
+  if (tag === 'v:') return value.some((item) => isDeepStrictEqual(item, key));
+  if (tag === 'k:' && isRecord(key)) return value.find((item) => isRecord(item) && Object.entries(key).every(([kk, vv]) => isDeepStrictEqual(item[kk], vv)));
+  return undefined;
+}
+
+/** JSON with map keys sorted, so equal values always give equal text. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (isRecord(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  return JSON.stringify(v ?? null);
+}
+
 /**
  * What an object looks like apart from status and server bookkeeping. Controllers
  * update status all the time; that is not drift.
  */
-export function fingerprint(m: Manifest): string {
+function wholeFingerprint(m: Manifest): string {
   const metadata: Record<string, unknown> = { ...m.metadata };
   for (const k of VOLATILE_METADATA) delete metadata[k];
   const rest: Record<string, unknown> = { ...m, metadata };

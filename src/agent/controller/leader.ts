@@ -32,6 +32,10 @@ export class LeaderElector {
   private timer?: NodeJS.Timeout;
   private lastRenew = 0;
   private stopped = false;
+  /** Why the last acquire-or-renew attempt failed (not a lost race: an outage). @default - none: the last attempt got an answer */
+  public lastError?: string;
+  /** Who held the lease at the last look. @default - none: not looked yet, or nobody */
+  public holder?: string;
 
   constructor(
     private readonly client: KubeClient,
@@ -71,6 +75,7 @@ export class LeaderElector {
       return true;
     }
     const holder = lease.spec.holderIdentity;
+    this.holder = holder || undefined;
     const renewed = lease.spec.renewTime ? Date.parse(lease.spec.renewTime) : 0;
     const expired = !holder || renewed + (lease.spec.leaseDurationSeconds ?? this.timing.durationSeconds) * 1000 < now.getTime();
     if (holder !== this.identity && !expired) return false;
@@ -90,10 +95,15 @@ export class LeaderElector {
       if (this.stopped) return;
       try {
         const ok = await this.tryAcquireOrRenew();
-        if (ok) this.lastRenew = Date.now();
+        this.lastError = undefined;
+        if (ok) {
+          this.lastRenew = Date.now();
+          this.holder = this.identity;
+        }
         this.setLeading(ok);
       } catch (e) {
         // A conflict means someone else updated the lease first; anything else is an outage.
+        this.lastError = isConflict(e) ? undefined : (e as Error).message;
         if (!isConflict(e)) this.log.warn({ err: (e as Error).message }, 'lease update failed');
         if (!this.isLeader()) this.setLeading(false);
       }

@@ -1,10 +1,10 @@
 import { APP_LABEL } from '../../model/keys';
-import { Manifest, describeObject, identityKey, refOf } from '../../model/manifest';
+import { Manifest, ObjectRef, describeObject, identityKey, refOf } from '../../model/manifest';
 import { Discovery } from '../../kube/discovery';
 import { isForbidden, isGone } from '../../kube/errors';
 import { KubeClient, WatchEvent } from '../../kube/client';
 import { Logger } from './log';
-import { DriftEvent, WatchTarget, fingerprint, judgeEvent } from './drift-judge';
+import { DriftEvent, WatchTarget, fingerprint, judgeEvent, notNewer } from './drift-judge';
 
 export { DriftEvent, WatchTarget, fingerprint };
 
@@ -28,10 +28,28 @@ export class DriftWatcher {
 
   constructor(private readonly client: KubeClient, private readonly discovery: Discovery, private readonly log: Logger, private readonly onDrift: (e: DriftEvent) => void) {}
 
-  /** Replaces the guarded objects and starts or stops watches to match their kinds. */
+  /**
+   * Replaces the guarded objects and starts or stops watches to match their kinds. An
+   * object already guarded keeps what the watcher knew of it, and the state given
+   * (read after the reconcile) is judged like a watch event: a change by someone else
+   * made after the reconcile looked, whose event is still on its way, is drift, not the
+   * new baseline.
+   */
   public setTargets(targets: readonly WatchTarget[]): void {
     if (this.closed) return;
-    this.targets = new Map(targets.map((t) => [identityKey(t.ref), t]));
+    const drifted: DriftEvent[] = [];
+    const next = new Map<string, WatchTarget>();
+    for (const t of targets) {
+      const key = identityKey(t.ref);
+      const known = this.targets.get(key);
+      if (!known || known.app !== t.app || known.fingerprint === t.fingerprint) next.set(key, known?.app === t.app ? known : t);
+      else if (notNewer(t.resourceVersion, known.resourceVersion)) next.set(key, known); // older than what we wrote: stale
+      else {
+        next.set(key, t); // reported once: this state is what later events are compared with
+        drifted.push({ app: t.app, object: describeObject(t.ref), change: 'modified' });
+      }
+    }
+    this.targets = next;
     const kinds = new Map(targets.map((t) => [`${t.ref.apiVersion}|${t.ref.kind}|${t.ref.namespace ?? ''}`, t.ref]));
     for (const [k, w] of this.watches) {
       if (!kinds.has(k)) {
@@ -41,6 +59,7 @@ export class DriftWatcher {
       }
     }
     for (const [k, ref] of kinds) if (!this.watches.has(k)) this.startKind(k, ref.apiVersion, ref.kind, ref.namespace);
+    for (const d of drifted) this.onDrift(d);
   }
 
   /**
@@ -50,6 +69,12 @@ export class DriftWatcher {
   public expect(app: string, m: Manifest): void {
     const ref = refOf(m);
     this.targets.set(identityKey(ref), { app, ref, fingerprint: fingerprint(m), resourceVersion: m.metadata.resourceVersion as string | undefined });
+  }
+
+  /** Stops guarding an object the agent itself deleted (a prune): its deletion is not drift. */
+  public forget(ref: ObjectRef): void {
+    this.targets.delete(identityKey(ref));
+    this.held.delete(identityKey(ref));
   }
 
   /** Number of watches (kinds, per namespace for namespaced kinds). */
@@ -83,6 +108,7 @@ export class DriftWatcher {
             if (e.type !== 'BOOKMARK') this.handle(e, apiVersion, kind);
           });
           w.abort = h.abort;
+          if (w.stopped) h.abort(); // stopped while listing: the abort above found no watch yet
           await h.done;
         } catch (e) {
           if (w.stopped) return;
@@ -91,7 +117,8 @@ export class DriftWatcher {
           const forbidden = isForbidden(e);
           if (forbidden) this.log.warn({ kind, apiVersion, err: (e as Error).message }, 'cannot watch this kind: drift in it is repaired only by the periodic reconcile');
           else this.log.debug({ kind, err: (e as Error).message }, 'watch interrupted; retrying');
-          await new Promise((r) => setTimeout(r, forbidden ? 60_000 : 1000));
+          // Unref'd: a watch waiting to retry keeps no stopping process alive.
+          await new Promise((r) => setTimeout(r, forbidden ? 60_000 : 1000).unref());
         }
       }
     };

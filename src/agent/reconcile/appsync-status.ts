@@ -108,6 +108,55 @@ function readyOf(app: AppResult, suspended: boolean, rev: string, writes: readon
   }
 }
 
+/** Ready, Reconciling and Stalled, each keeping its transition time while unchanged. */
+function conditions(previous: readonly Condition[] | undefined, ready: AppSyncUpdate['ready'], reconciling: boolean, stalled: boolean, now: string): Condition[] {
+  return [
+    condition(previous, 'Ready', ready.status, ready.reason, ready.message, now),
+    condition(previous, 'Reconciling', reconciling ? 'True' : 'False', ready.reason, ready.message, now),
+    condition(previous, 'Stalled', stalled ? 'True' : 'False', ready.reason, stalled ? ready.message : '', now),
+  ];
+}
+
+/** A later look at the health of an app that its last reconcile applied. */
+export interface HealthInput {
+  /** The AppSync's status as the last write left it. @default - none (a new AppSync) */
+  readonly previous?: AppSyncStatus;
+  /** The last reconcile's result, with the new health (see withHealth). */
+  readonly app: AppResult;
+  readonly revision: { readonly sha: string; readonly committedAt: Date };
+  readonly now: Date;
+}
+
+/**
+ * The AppSync status when only the health of an applied app changed (the
+ * long-running agent follows health after the reconcile returned): conditions,
+ * unhealthy objects and commit-to-converged move; history, inventory and drift stay,
+ * and nothing was written, so there is no Applied Event.
+ */
+export function healthAppSyncStatus(i: HealthInput): AppSyncUpdate {
+  const { app, previous: st = {} } = i;
+  const sha = i.revision.sha;
+  const now = i.now.toISOString();
+  const converged = app.converged && app.status === 'Applied';
+  const ready = readyOf(app, false, sha, []);
+  const oldReason = st.conditions?.find((c) => c.type === 'Ready')?.reason;
+  const wasConverged = oldReason === 'ReconciliationSucceeded' && st.lastAttemptedRevision === sha;
+  const newC2C = converged && !wasConverged ? Math.max(0, (i.now.getTime() - i.revision.committedAt.getTime()) / 1000) : undefined;
+  const status: AppSyncStatus = {
+    ...st,
+    conditions: conditions(st.conditions, ready, !converged && !app.stalled && app.status !== 'Failed', app.stalled, now),
+    unhealthy: app.unhealthy,
+    commitToConvergedSeconds: newC2C ?? st.commitToConvergedSeconds,
+  };
+  const events: AppSyncEvent[] = [];
+  const alerts: AppSyncAlert[] = [];
+  if (app.health === 'Degraded' && oldReason !== 'HealthCheckFailed') {
+    events.push({ type: 'Warning', reason: 'HealthCheckFailed', message: app.why });
+    alerts.push({ kind: 'HealthDegraded', message: app.why });
+  }
+  return { status, ready, repaired: false, result: converged ? 'applied' : app.status.toLowerCase(), commitToConvergedSeconds: newC2C, events, alerts };
+}
+
 /**
  * The AppSync status after one reconcile of an app, with the Events and alerts it
  * calls for. Pure: the controller writes, records and sends what this returns.
@@ -134,11 +183,7 @@ export function nextAppSyncStatus(i: AppSyncInput): AppSyncUpdate {
     lastAppliedRevisionShort: lastApplied?.slice(0, 12) || undefined,
     lastAttemptedRevision: sha,
     lastSyncTime: now,
-    conditions: [
-      condition(st.conditions, 'Ready', ready.status, ready.reason, ready.message, now),
-      condition(st.conditions, 'Reconciling', !converged && !stalled && app.status !== 'Failed' && !suspended ? 'True' : 'False', ready.reason, ready.message, now),
-      condition(st.conditions, 'Stalled', stalled ? 'True' : 'False', ready.reason, stalled ? ready.message : '', now),
-    ],
+    conditions: conditions(st.conditions, ready, !converged && !stalled && app.status !== 'Failed' && !suspended, stalled, now),
     inventory: i.inventory ?? st.inventory ?? [],
     unhealthy: app.unhealthy,
     errors: app.errors,

@@ -1,4 +1,4 @@
-import { ApplyContext, applyApp } from '../apply/apply-app';
+import { ApplyContext, STOPPED_MESSAGE, applyApp } from '../apply/apply-app';
 import { DecryptionOptions, Decryptor } from './decryption';
 import { AppResult, ChangeSet, appResult } from '../apply/change-set';
 import { settleLimit } from '../../model/concurrency';
@@ -13,8 +13,8 @@ import { ObjectClient } from '../../kube/objects';
 import { planPrune } from '../plan/prune';
 import { executePrune } from '../apply/prune';
 import { PreparedObject } from '../plan/prepare';
-import { WaitOptions, waitHealthy } from '../apply/wait';
-import { Manifest, identityKey, refOf } from '../../model/manifest';
+import { HealthTarget, WaitOptions, waitHealthy } from '../apply/wait';
+import { Manifest, ObjectRef, identityKey, refOf } from '../../model/manifest';
 import { sourceIdentity } from '../../model/source';
 import { SourceConflictError } from '../state/errors';
 import { ownInventories } from '../state/ownership';
@@ -52,6 +52,17 @@ export interface ReconcileOptions {
   readonly wait?: Partial<WaitOptions>;
   /** Wait for health after applying (like Flux's `wait`); without it apps count as converged once applied. @default true */
   readonly waitForHealth?: boolean;
+  /**
+   * How health is checked (with `waitForHealth`): `wait` polls until healthy or the
+   * timeout; `once` looks once after the writes and leaves the rest to the caller (the
+   * long-running agent follows health outside the reconcile, so a slow rollout never
+   * holds up the next revision). @default 'wait'
+   */
+  readonly health?: 'wait' | 'once';
+  /** Once fired, no further write or wait starts (shutdown, lost leadership); the result is then partial. @default - none: runs to the end */
+  readonly signal?: AbortSignal;
+  /** Told of every object pruned. @default - none */
+  readonly onDeleted?: (app: string, ref: ObjectRef) => void;
   /** Reconcile only these apps (drift repair, retries); apps that left Git are then not pruned. @default - all */
   readonly onlyApps?: ReadonlySet<string>;
   /** Apps whose writes are suspended: they are planned (drift reported) but nothing is written. @default - none */
@@ -84,6 +95,8 @@ export interface ReconcileResult {
   readonly apps: readonly AppResult[];
   /** Every app applied and healthy, nothing held. */
   readonly converged: boolean;
+  /** The objects of each applied app, and where to read them: what a caller follows when health was looked at `once`. @default - none */
+  readonly healthTargets?: readonly HealthTarget[];
 }
 
 /** Groups apps into levels: each level depends only on earlier ones. Apps in a cycle are returned apart. */
@@ -130,7 +143,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   const objects = new ObjectClient(opts.client, new Discovery(opts.client));
   const source = sourceIdentity(opts.loaded.revision.source, opts.source);
   const inventory = new InventoryStore(opts.client, opts.inventoryNamespace ?? 'synthops-system', source);
-  const wait: WaitOptions = { timeoutMs: opts.wait?.timeoutMs ?? 120_000, pollMs: opts.wait?.pollMs ?? 1000 };
+  const wait: WaitOptions = { timeoutMs: opts.wait?.timeoutMs ?? 120_000, pollMs: opts.wait?.pollMs ?? 1000, signal: opts.signal };
   const decryptor = new Decryptor(opts.client, opts.decryption && { name: opts.decryption.secretName, namespace: opts.decryption.namespace ?? opts.inventoryNamespace ?? 'synthops-system' });
   const ctx: ApplyContext = {
     objects,
@@ -147,6 +160,8 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     onWritten: opts.onWritten,
     decrypt: (m) => decryptor.decrypt(m),
     admission: { agentNamespace: inventory.namespace, ownApp: opts.ownApp, allowedServiceAccounts: opts.allowedServiceAccounts },
+    onDeleted: opts.onDeleted,
+    signal: opts.signal,
   };
   const env = opts.loaded.env;
   // Independent first round trips at once: the inventory namespace and list, and the
@@ -198,7 +213,9 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     results.set(a.name, appResult(c, Date.now() - started));
   }
 
+  const healthTargets: HealthTarget[] = [];
   for (const level of levels) {
+    if (opts.signal?.aborted) break;
     const started = Date.now();
     const runs = await settleLimit(level, opts.appConcurrency ?? 16, async (app): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> => {
       const blocking = app.dependsOn.filter((d) => {
@@ -221,7 +238,8 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
       return { report: c, prepared: [] };
     });
     const toWatch = applied.filter((a) => a.report.status === 'Applied').map((a) => ({ app: a.report.app, objects: a.prepared, live: contexts.get(a.report.app)?.live ?? ctx.live }));
-    const health = ctx.dryRun || toWatch.length === 0 || opts.waitForHealth === false ? new Map<string, ObjectHealth[]>() : await waitHealthy(toWatch, wait);
+    healthTargets.push(...toWatch);
+    const health = ctx.dryRun || toWatch.length === 0 || opts.waitForHealth === false ? new Map<string, ObjectHealth[]>() : await waitHealthy(toWatch, opts.health === 'once' ? { ...wait, timeoutMs: 0 } : wait);
     for (const a of applied) {
       const h = health.get(a.report.app);
       results.set(a.report.app, appResult(a.report, Date.now() - started, h ? summarize(h) : undefined));
@@ -231,6 +249,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   // Apps that left the revision: prune them whole, only when allowed.
   for (const [name, inv] of opts.onlyApps ? [] : inventories) {
     if (opts.loaded.apps.some((a) => a.name === name)) continue;
+    if (opts.signal?.aborted) break;
     const started = Date.now();
     const plan = planPrune(name, inv.objects.filter((r) => !ctx.claimedBy.has(identityKey(r))), [], ctx.policy, { wholeApp: true, converged: inv.converged });
     const report = new ChangeSet(name, env);
@@ -240,11 +259,17 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
       for (const r of plan.prune) report.record('pruned', r, { note: 'would be pruned' });
     } else if (plan.prune.length > 0 || plan.held.length === 0) {
       const as = inv.serviceAccount ? new ObjectClient(opts.client.impersonating(inv.serviceAccount), objects.discovery) : objects;
-      for (const o of await executePrune(name, plan.prune, as)) {
+      const outcomes = await executePrune(name, plan.prune, as, opts.signal);
+      for (const o of outcomes) {
+        if (o.result === 'deleted' || o.result === 'gone') opts.onDeleted?.(name, o.ref);
         if (o.result === 'deleted') report.record('pruned', o.ref);
         else if (o.result !== 'gone') report.record('kept', o.ref, { reason: o.detail });
       }
-      const held = normalizeRefs(plan.held.map((h) => h.ref));
+      // Candidates a stop left undeleted stay recorded, like the held ones.
+      const reached = new Set(outcomes.map((o) => identityKey(o.ref)));
+      const left = plan.prune.filter((r) => !reached.has(identityKey(r)));
+      if (left.length > 0) report.fail({ kind: 'stopped', message: STOPPED_MESSAGE });
+      const held = normalizeRefs([...plan.held.map((h) => h.ref), ...left]);
       if (held.length === 0) await inventory.remove(env, name);
       // Like an app in Git: its record is written only when what it records changed.
       else if (!sameRefs(inv.objects, held)) await inventory.save({ ...inv, revision: opts.loaded.revision.sha, objects: held });
@@ -254,5 +279,5 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
 
   // Byte order: stable everywhere, and much cheaper than locale comparison for many apps.
   const apps = [...results.values()].sort((a, b) => (a.app < b.app ? -1 : a.app > b.app ? 1 : 0));
-  return { revision: opts.loaded.revision.sha, env, apps, converged: apps.every((a) => a.converged) };
+  return { revision: opts.loaded.revision.sha, env, apps, converged: apps.every((a) => a.converged), healthTargets };
 }

@@ -1,4 +1,5 @@
-import { FIELD_MANAGER, SOURCE_LABEL, STATUS_FIELD_MANAGER } from '../../model/keys';
+import { isDeepStrictEqual } from 'util';
+import { BOOTSTRAP_FIELD_MANAGER, FIELD_MANAGER, SOURCE_LABEL, STATUS_FIELD_MANAGER } from '../../model/keys';
 import { AppSync, AppSyncStatus, Condition, HistoryEntry, PLURAL, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND, appSyncName } from '../../model/appsync';
 import { Manifest } from '../../model/manifest';
 import { KubeClient } from '../../kube/client';
@@ -23,9 +24,21 @@ export class StatusStore {
     return `/apis/${STATUS_API_VERSION}/namespaces/${this.namespace}/${PLURAL}`;
   }
 
-  /** Installs (or updates) the AppSync CRD and waits until it is Established. */
+  /**
+   * Installs (or updates) the AppSync CRD and waits until it is Established. A CRD
+   * already there is written only when its spec lacks something of this version's
+   * (a server-side dry-run tells), and then under a manager of its own: it is often
+   * applied from Git too (AgentInstall), and applying this copy as synthops would drop
+   * the labels Git gave it, which the drift watch would see as a deletion to repair.
+   */
   public async ensureCrd(timeoutMs = 30_000): Promise<void> {
-    await this.client.apply(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${STATUS_CRD.metadata.name}`, STATUS_CRD, { fieldManager: FIELD_MANAGER });
+    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${STATUS_CRD.metadata.name}`;
+    const live = await this.client.getOrUndefined<Manifest>(path);
+    if (!live) await this.client.apply(path, STATUS_CRD, { fieldManager: FIELD_MANAGER });
+    else {
+      const dry = await this.client.apply<Manifest>(path, STATUS_CRD, { fieldManager: BOOTSTRAP_FIELD_MANAGER, dryRun: true });
+      if (!isDeepStrictEqual(dry.body.spec, live.spec)) await this.client.apply(path, STATUS_CRD, { fieldManager: BOOTSTRAP_FIELD_MANAGER });
+    }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const crd = await this.client.request<Manifest>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${STATUS_CRD.metadata.name}`);
