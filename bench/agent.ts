@@ -35,10 +35,27 @@ function app(i: number, ns: string, bench: string, configValue = 'v1'): Manifest
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns, labels } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels }, data: { value: configValue } },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, labels }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } },
     {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns, labels },
-      spec: { replicas: 0, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { serviceAccountName: name, containers: [{ name: 'web', image: 'docker.io/kostiscodefresh/simple-web-app:3d9b390' }] } } },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: ns, labels },
+      spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: ns, labels },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: {
+            serviceAccountName: name,
+            containers: [{ name: 'web', image: 'docker.io/kostiscodefresh/simple-web-app:3d9b390' }],
+          },
+        },
+      },
     },
   ];
 }
@@ -48,14 +65,23 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-interface Run { ms: number; rssMiB: number; serverCpuS: number; toolCpuS: number; planeCpuS: Record<string, number> }
+interface Run {
+  ms: number;
+  rssMiB: number;
+  serverCpuS: number;
+  toolCpuS: number;
+  planeCpuS: Record<string, number>;
+}
 
 /** The control plane's processes by component name. */
 let planePids: Array<{ name: string; pid: number }> = [];
 
 /** CPU seconds a process has used so far (utime + stime, fields 14 and 15 of /proc/PID/stat). */
 function cpuOf(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = fs
+    .readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
@@ -66,21 +92,40 @@ function planeCpu(): Record<string, number> {
 
 function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Run {
   // Node processes report their own peak RSS (bench/rss.js); others through GNU time when present.
-  if (cmd !== process.execPath && fs.existsSync('/usr/bin/time')) [cmd, args] = ['/usr/bin/time', ['-f', 'BENCH_MAXRSS_KB %M\nBENCH_CPU_S %U %S', cmd, ...args]];
+  if (cmd !== process.execPath && fs.existsSync('/usr/bin/time'))
+    [cmd, args] = ['/usr/bin/time', ['-f', 'BENCH_MAXRSS_KB %M\nBENCH_CPU_S %U %S', cmd, ...args]];
   const cpu0 = planeCpu();
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: env ?? process.env });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} failed: ${r.stderr || r.stdout}`);
   const kb = Number(/BENCH_MAXRSS_KB (\d+)/.exec(r.stderr)?.[1] ?? 0);
-  const toolCpuS = (/BENCH_CPU_S ([\d.]+)(?: ([\d.]+))?/.exec(r.stderr)?.slice(1) ?? []).reduce((a, x) => a + Number(x ?? 0), 0);
+  const toolCpuS = (/BENCH_CPU_S ([\d.]+)(?: ([\d.]+))?/.exec(r.stderr)?.slice(1) ?? []).reduce(
+    (a, x) => a + Number(x ?? 0),
+    0,
+  );
   const cpu1 = planeCpu();
   const planeCpuS = Object.fromEntries(Object.keys(cpu1).map((k) => [k, cpu1[k] - cpu0[k]]));
   return { ms, rssMiB: kb / 1024, serverCpuS: planeCpuS['kube-apiserver'] + planeCpuS.etcd, toolCpuS, planeCpuS };
 }
 
 function resourceVersions(kubectl: string, kubeconfig: string, ns: string): Map<string, string> {
-  const out = execFileSync(kubectl, ['--kubeconfig', kubeconfig, 'get', 'deployments,services,configmaps,serviceaccounts', '-n', ns, '-l', 'bench', '-o', 'json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const out = execFileSync(
+    kubectl,
+    [
+      '--kubeconfig',
+      kubeconfig,
+      'get',
+      'deployments,services,configmaps,serviceaccounts',
+      '-n',
+      ns,
+      '-l',
+      'bench',
+      '-o',
+      'json',
+    ],
+    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+  );
   const items = (JSON.parse(out) as { items: Manifest[] }).items;
   return new Map(items.map((m) => [`${m.kind}/${m.metadata.name}`, String(m.metadata.resourceVersion)]));
 }
@@ -108,7 +153,11 @@ function writes(before: Map<string, string>, after: Map<string, string>): number
 
 /** Starts bench/delay-proxy.ts in its own process (this one blocks while a tool runs). */
 async function startDelayProxy(targetPort: string, rttMs: number): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'delay-proxy.ts'), targetPort, String(rttMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'delay-proxy.ts'), targetPort, String(rttMs)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
     child.once('exit', (code) => reject(new Error(`delay proxy exited with ${code}`)));
@@ -125,7 +174,11 @@ async function main(): Promise<void> {
   const proxy = RTT_MS > 0 ? await startDelayProxy(new URL(state.server).port, RTT_MS) : undefined;
   // The tools reach the API server through the proxy when there is one; the benchmark's own reads do not.
   const toolKubeconfig = proxy ? path.join(work, 'kubeconfig') : kubeconfig;
-  if (proxy) fs.writeFileSync(toolKubeconfig, fs.readFileSync(kubeconfig, 'utf8').replace(state.server, `https://127.0.0.1:${proxy.port}`));
+  if (proxy)
+    fs.writeFileSync(
+      toolKubeconfig,
+      fs.readFileSync(kubeconfig, 'utf8').replace(state.server, `https://127.0.0.1:${proxy.port}`),
+    );
   const rows: string[] = [];
   // Where the CPU of a first sync goes: the tool's own process and each plane component.
   const cpuRows: string[] = [];
@@ -133,10 +186,30 @@ async function main(): Promise<void> {
   try {
     for (const objects of SIZES) {
       const apps = Math.ceil(objects / 4);
-      const m: Record<string, number[]> = { oursFirst: [], peerFirst: [], oursNoop: [], peerNoop: [], oursOne: [], peerOne: [], oursRss: [], peerRss: [] };
+      const m: Record<string, number[]> = {
+        oursFirst: [],
+        peerFirst: [],
+        oursNoop: [],
+        peerNoop: [],
+        oursOne: [],
+        peerOne: [],
+        oursRss: [],
+        peerRss: [],
+      };
       // apiserver + etcd CPU seconds of each run, by the same keys.
-      const cpu: Record<string, number[]> = { oursFirst: [], peerFirst: [], oursNoop: [], peerNoop: [], oursOne: [], peerOne: [] };
-      const record = (key: string, r: Run) => { m[key].push(r.ms); cpu[key].push(r.serverCpuS); return r; };
+      const cpu: Record<string, number[]> = {
+        oursFirst: [],
+        peerFirst: [],
+        oursNoop: [],
+        peerNoop: [],
+        oursOne: [],
+        peerOne: [],
+      };
+      const record = (key: string, r: Run) => {
+        m[key].push(r.ms);
+        cpu[key].push(r.serverCpuS);
+        return r;
+      };
       const firsts: Record<string, Run[]> = { ours: [], peer: [] };
       const w: Record<string, number[]> = { oursNoop: [], peerNoop: [], oursOne: [], peerOne: [] };
       for (let rep = 0; rep < REPS; rep++) {
@@ -144,7 +217,8 @@ async function main(): Promise<void> {
           const ns = `bench-${objects}-${rep}-${tool}-${RUN}`;
           const bench = ns;
           execFileSync(kubectl, ['--kubeconfig', kubeconfig, 'create', 'namespace', ns], { stdio: 'ignore' });
-          const manifests = (value: string, changed = -1) => Array.from({ length: apps }, (_, i) => app(i, ns, bench, i === changed ? value : 'v1'));
+          const manifests = (value: string, changed = -1) =>
+            Array.from({ length: apps }, (_, i) => app(i, ns, bench, i === changed ? value : 'v1'));
           const dir = path.join(work, ns);
           // The same three runs for either tool: `deploy` puts the objects where the tool
           // reads them, `run` runs it once.
@@ -163,32 +237,91 @@ async function main(): Promise<void> {
           };
           if (tool === 'ours') {
             const remote = TestRemote.at(dir);
-            const publish = (list: Manifest[][]) => { remote.publish('deploy', synthopsTree('bench', Object.fromEntries(list.map((objs, k) => [`app-${k}`, objs])))); };
-            measure(publish, () => timed(process.execPath, [...NODE_FLAGS, '--require', RSS, path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--once', '--repo', remote.fileUrl, '--branch', 'deploy',
-              '--kubeconfig', toolKubeconfig, '--agent-namespace', ns, '--timeout', '10m', '--workdir', path.join(dir, 'checkout'), ...(WAIT ? [] : ['--no-wait'])]));
+            const publish = (list: Manifest[][]) => {
+              remote.publish(
+                'deploy',
+                synthopsTree('bench', Object.fromEntries(list.map((objs, k) => [`app-${k}`, objs]))),
+              );
+            };
+            measure(publish, () =>
+              timed(process.execPath, [
+                ...NODE_FLAGS,
+                '--require',
+                RSS,
+                path.join(REPO_ROOT, 'bin', 'synthops'),
+                'agent',
+                '--once',
+                '--repo',
+                remote.fileUrl,
+                '--branch',
+                'deploy',
+                '--kubeconfig',
+                toolKubeconfig,
+                '--agent-namespace',
+                ns,
+                '--timeout',
+                '10m',
+                '--workdir',
+                path.join(dir, 'checkout'),
+                ...(WAIT ? [] : ['--no-wait']),
+              ]),
+            );
           } else {
             fs.mkdirSync(dir, { recursive: true });
             const file = path.join(dir, 'all.yaml');
             // kubectl 1.34 prunes server-side applied objects only through an ApplySet (alpha).
-            measure((list) => fs.writeFileSync(file, list.flat().map(toYaml).join('---\n')),
-              () => timed(kubectl, ['--kubeconfig', toolKubeconfig, 'apply', '--server-side', '--force-conflicts', '--field-manager', 'kubectl-bench', '--prune', `--applyset=${bench}`, '-n', ns, '-f', file], { ...process.env, KUBECTL_APPLYSET: 'true' }));
+            measure(
+              (list) => fs.writeFileSync(file, list.flat().map(toYaml).join('---\n')),
+              () =>
+                timed(
+                  kubectl,
+                  [
+                    '--kubeconfig',
+                    toolKubeconfig,
+                    'apply',
+                    '--server-side',
+                    '--force-conflicts',
+                    '--field-manager',
+                    'kubectl-bench',
+                    '--prune',
+                    `--applyset=${bench}`,
+                    '-n',
+                    ns,
+                    '-f',
+                    file,
+                  ],
+                  { ...process.env, KUBECTL_APPLYSET: 'true' },
+                ),
+            );
           }
           // Wait until it is gone: deleting 1000 objects in the background would load the
           // control plane during the next measurement.
-          execFileSync(kubectl, ['--kubeconfig', kubeconfig, 'delete', 'namespace', ns, '--wait=true', '--timeout=300s'], { stdio: 'ignore' });
+          execFileSync(
+            kubectl,
+            ['--kubeconfig', kubeconfig, 'delete', 'namespace', ns, '--wait=true', '--timeout=300s'],
+            { stdio: 'ignore' },
+          );
         }
       }
       const f = (x: number) => `${(x / 1000).toFixed(2)} s`;
       const r = (a: number[], b: number[]) => `${(median(a) / median(b)).toFixed(2)}x`;
       const c = (k: string) => `${median(cpu[`ours${k}`]).toFixed(1)} s vs ${median(cpu[`peer${k}`]).toFixed(1)} s`;
-      rows.push(`| ${objects} | first sync | ${f(median(m.oursFirst))} | ${f(median(m.peerFirst))} | ${r(m.oursFirst, m.peerFirst)} | | ${c('First')} | ${median(m.oursRss).toFixed(0)} vs ${median(m.peerRss).toFixed(0)} MiB |`);
-      rows.push(`| ${objects} | no-op | ${f(median(m.oursNoop))} | ${f(median(m.peerNoop))} | ${r(m.oursNoop, m.peerNoop)} | writes: ${Math.max(...w.oursNoop)} vs ${Math.max(...w.peerNoop)} | ${c('Noop')} | |`);
-      rows.push(`| ${objects} | one changed | ${f(median(m.oursOne))} | ${f(median(m.peerOne))} | ${r(m.oursOne, m.peerOne)} | writes: ${Math.max(...w.oursOne)} vs ${Math.max(...w.peerOne)}; ${(median(m.oursOne) / median(m.oursFirst)).toFixed(2)}x of our first sync | ${c('One')} | |`);
+      rows.push(
+        `| ${objects} | first sync | ${f(median(m.oursFirst))} | ${f(median(m.peerFirst))} | ${r(m.oursFirst, m.peerFirst)} | | ${c('First')} | ${median(m.oursRss).toFixed(0)} vs ${median(m.peerRss).toFixed(0)} MiB |`,
+      );
+      rows.push(
+        `| ${objects} | no-op | ${f(median(m.oursNoop))} | ${f(median(m.peerNoop))} | ${r(m.oursNoop, m.peerNoop)} | writes: ${Math.max(...w.oursNoop)} vs ${Math.max(...w.peerNoop)} | ${c('Noop')} | |`,
+      );
+      rows.push(
+        `| ${objects} | one changed | ${f(median(m.oursOne))} | ${f(median(m.peerOne))} | ${r(m.oursOne, m.peerOne)} | writes: ${Math.max(...w.oursOne)} vs ${Math.max(...w.peerOne)}; ${(median(m.oursOne) / median(m.oursFirst)).toFixed(2)}x of our first sync | ${c('One')} | |`,
+      );
       const cpuMedian = (runs: Run[], pick: (r: Run) => number) => median(runs.map(pick)).toFixed(1);
       const names = planePids.map((c) => c.name);
       for (const tool of ['ours', 'peer']) {
         const runs = firsts[tool];
-        cpuRows.push(`| ${objects} | ${tool === 'ours' ? 'synthops' : 'kubectl'} | ${f(median(runs.map((r) => r.ms)))} | ${cpuMedian(runs, (r) => r.toolCpuS)} | ${names.map((n) => cpuMedian(runs, (r) => r.planeCpuS[n])).join(' | ')} | ${cpuMedian(runs, (r) => r.toolCpuS + Object.values(r.planeCpuS).reduce((a, x) => a + x, 0))} |`);
+        cpuRows.push(
+          `| ${objects} | ${tool === 'ours' ? 'synthops' : 'kubectl'} | ${f(median(runs.map((r) => r.ms)))} | ${cpuMedian(runs, (r) => r.toolCpuS)} | ${names.map((n) => cpuMedian(runs, (r) => r.planeCpuS[n])).join(' | ')} | ${cpuMedian(runs, (r) => r.toolCpuS + Object.values(r.planeCpuS).reduce((a, x) => a + x, 0))} |`,
+        );
       }
       // The plane's work during kubectl's first sync, spread over every core: about the
       // shortest first sync any tool creating these objects can reach on this machine
@@ -196,15 +329,21 @@ async function main(): Promise<void> {
       // faster tool has exited).
       const planeOnly = median(firsts.peer.map((r) => Object.values(r.planeCpuS).reduce((a, x) => a + x, 0)));
       const floorS = planeOnly / os.cpus().length;
-      floors.push(`${objects} objects: the control plane spent ${planeOnly.toFixed(1)} CPU-s during kubectl's first sync, ${floorS.toFixed(2)} s of all ${os.cpus().length} cores: a tool creating the same objects cannot go much below ${(floorS * 1000 / median(m.peerFirst)).toFixed(2)}x of kubectl here`);
+      floors.push(
+        `${objects} objects: the control plane spent ${planeOnly.toFixed(1)} CPU-s during kubectl's first sync, ${floorS.toFixed(2)} s of all ${os.cpus().length} cores: a tool creating the same objects cannot go much below ${((floorS * 1000) / median(m.peerFirst)).toFixed(2)}x of kubectl here`,
+      );
       process.stderr.write(`done: ${objects} objects\n`);
     }
   } finally {
     proxy?.child.kill();
     fs.rmSync(work, { recursive: true, force: true });
   }
-  console.log(`agent benchmark: median of ${REPS} alternating runs per figure; each a fresh process (git fetch, load, validate, apply, health) vs kubectl apply --server-side --prune; node ${process.version}, ${os.cpus().length} CPUs${RTT_MS > 0 ? `; both tools ${RTT_MS} ms round trip from the API server` : ''}`);
-  console.log('| objects | case | synthops agent --once | kubectl apply --server-side --prune --applyset | ratio | notes | apiserver+etcd CPU (synthops vs kubectl) | peak RSS (synthops vs kubectl) |');
+  console.log(
+    `agent benchmark: median of ${REPS} alternating runs per figure; each a fresh process (git fetch, load, validate, apply, health) vs kubectl apply --server-side --prune; node ${process.version}, ${os.cpus().length} CPUs${RTT_MS > 0 ? `; both tools ${RTT_MS} ms round trip from the API server` : ''}`,
+  );
+  console.log(
+    '| objects | case | synthops agent --once | kubectl apply --server-side --prune --applyset | ratio | notes | apiserver+etcd CPU (synthops vs kubectl) | peak RSS (synthops vs kubectl) |',
+  );
   console.log('|---:|---|---:|---:|---:|---|---:|---:|');
   for (const row of rows) console.log(row);
   console.log('');

@@ -28,8 +28,25 @@ function app(i: number, ns: string, tag: string): Manifest[] {
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { value: name } },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { selector: { app: name }, ports: [{ port: 80 }] } },
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns }, spec: { replicas: 0, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', image: `docker.io/kostiscodefresh/simple-web-app:${tag}` }] } } } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: ns },
+      spec: { selector: { app: name }, ports: [{ port: 80 }] },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: ns },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'web', image: `docker.io/kostiscodefresh/simple-web-app:${tag}` }] },
+        },
+      },
+    },
   ];
 }
 
@@ -50,7 +67,14 @@ async function main(): Promise<void> {
   let n = 0;
   const publish = (): string => {
     const tag = `v${++n}`;
-    return remote.publish('deploy', synthopsTree('bench', Object.fromEntries(Array.from({ length: APPS }, (_, i) => [`app-${i}`, app(i, ns, i === 0 ? tag : 'v0')]))), `bump app-0 to ${tag}`);
+    return remote.publish(
+      'deploy',
+      synthopsTree(
+        'bench',
+        Object.fromEntries(Array.from({ length: APPS }, (_, i) => [`app-${i}`, app(i, ns, i === 0 ? tag : 'v0')])),
+      ),
+      `bump app-0 to ${tag}`,
+    );
   };
   const client = KubeClient.fromKubeconfig(state.kubeconfig);
   const store = new StatusStore(client, ns);
@@ -58,16 +82,40 @@ async function main(): Promise<void> {
     const deadline = Date.now() + limitMs;
     for (;;) {
       const s = await store.get('bench', 'app-0').catch(() => undefined);
-      if (s?.status?.lastAppliedRevision === sha && s.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True') return Date.now();
+      if (
+        s?.status?.lastAppliedRevision === sha &&
+        s.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True'
+      )
+        return Date.now();
       if (Date.now() > deadline) throw new Error(`revision ${sha.slice(0, 12)} not converged after ${limitMs / 1000}s`);
       await new Promise((r) => setTimeout(r, 25));
     }
   };
   const start = async (webhook: boolean): Promise<{ agent: ChildProcess; port: number }> => {
     const port = await freePort();
-    const agent = spawn(process.execPath, [...imageNodeFlags(), path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--repo', remote.fileUrl, '--branch', 'deploy', '--kubeconfig', state.kubeconfig,
-      '--agent-namespace', ns, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', '--workdir', path.join(work, `checkout-${webhook}`)],
-    { stdio: 'ignore', env: { ...process.env, ...(webhook ? { SYNTHOPS_WEBHOOK_SECRET: SECRET } : {}) } });
+    const agent = spawn(
+      process.execPath,
+      [
+        ...imageNodeFlags(),
+        path.join(REPO_ROOT, 'bin', 'synthops'),
+        'agent',
+        '--repo',
+        remote.fileUrl,
+        '--branch',
+        'deploy',
+        '--kubeconfig',
+        state.kubeconfig,
+        '--agent-namespace',
+        ns,
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--log-level',
+        'warn',
+        '--workdir',
+        path.join(work, `checkout-${webhook}`),
+      ],
+      { stdio: 'ignore', env: { ...process.env, ...(webhook ? { SYNTHOPS_WEBHOOK_SECRET: SECRET } : {}) } },
+    );
     return { agent, port };
   };
   const results: string[] = [];
@@ -80,11 +128,17 @@ async function main(): Promise<void> {
       const sha = publish();
       const t0 = Date.now();
       const body = JSON.stringify({ ref: 'refs/heads/deploy', after: sha });
-      await fetch(`http://127.0.0.1:${port}/webhook`, { method: 'POST', body, headers: { 'X-Hub-Signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` } });
+      await fetch(`http://127.0.0.1:${port}/webhook`, {
+        method: 'POST',
+        body,
+        headers: { 'X-Hub-Signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` },
+      });
       hooked.push((await convergedAt(sha, 60_000)) - t0);
     }
     agent.kill('SIGTERM');
-    results.push(`| webhook | ${commits} | ${(median(hooked) / 1000).toFixed(2)} s | ${(Math.min(...hooked) / 1000).toFixed(2)}-${(Math.max(...hooked) / 1000).toFixed(2)} s | < 2 s |`);
+    results.push(
+      `| webhook | ${commits} | ${(median(hooked) / 1000).toFixed(2)} s | ${(Math.min(...hooked) / 1000).toFixed(2)}-${(Math.max(...hooked) / 1000).toFixed(2)} s | < 2 s |`,
+    );
     ({ agent, port } = await start(false));
     const polled: number[] = [];
     for (let i = 0; i < pollCommits; i++) {
@@ -93,13 +147,19 @@ async function main(): Promise<void> {
       polled.push((await convergedAt(sha, 3 * 60_000)) - t0);
     }
     agent.kill('SIGTERM');
-    results.push(`| polling (default 1m interval) | ${pollCommits} | ${(median(polled) / 1000).toFixed(2)} s | ${(Math.min(...polled) / 1000).toFixed(2)}-${(Math.max(...polled) / 1000).toFixed(2)} s | for comparison |`);
+    results.push(
+      `| polling (default 1m interval) | ${pollCommits} | ${(median(polled) / 1000).toFixed(2)} s | ${(Math.min(...polled) / 1000).toFixed(2)}-${(Math.max(...polled) / 1000).toFixed(2)} s | for comparison |`,
+    );
   } finally {
     client.close();
-    execFileSync(kubectl, ['--kubeconfig', state.kubeconfig, 'delete', 'namespace', ns, '--wait=false'], { stdio: 'ignore' });
+    execFileSync(kubectl, ['--kubeconfig', state.kubeconfig, 'delete', 'namespace', ns, '--wait=false'], {
+      stdio: 'ignore',
+    });
     fs.rmSync(work, { recursive: true, force: true });
   }
-  console.log(`commit-to-converged, one image change in a ${APPS * 4}-object deploy branch (time from push to the app's AppSync showing the revision applied and Ready); node ${process.version}`);
+  console.log(
+    `commit-to-converged, one image change in a ${APPS * 4}-object deploy branch (time from push to the app's AppSync showing the revision applied and Ready); node ${process.version}`,
+  );
   console.log('| trigger | commits | median | range | target |');
   console.log('|---|---:|---:|---:|---|');
   for (const r of results) console.log(r);

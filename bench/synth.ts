@@ -24,11 +24,19 @@ const RSS = path.join(__dirname, 'rss.js');
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000').split(',').map(Number);
 
-interface Sample { readonly ms: number; readonly rssMiB: number; readonly stdout: string }
+interface Sample {
+  readonly ms: number;
+  readonly rssMiB: number;
+  readonly stdout: string;
+}
 
 function runOnce(args: string[], cwd: string): Sample {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--require', RSS, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, ['--require', RSS, ...args], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`benchmark child failed (${args.join(' ')}):\n${r.stderr}`);
   const kb = Number(/BENCH_MAXRSS_KB (\d+)/.exec(r.stderr)?.[1] ?? 0);
@@ -70,7 +78,9 @@ function main(): void {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-bench-'));
   const peerMs = new Map<number, number>();
   try {
-    console.log(`synth benchmark: ${REPS} alternating repetitions, median wall time of a fresh process; node ${process.version}, ${os.cpus().length} CPUs`);
+    console.log(
+      `synth benchmark: ${REPS} alternating repetitions, median wall time of a fresh process; node ${process.version}, ${os.cpus().length} CPUs`,
+    );
     console.log('\nFull synth (synthops with --no-cache):\n');
     console.log('| apps | objects | synthops synth | plain cdk8s synth | ratio | synthops peak RSS | cdk8s peak RSS |');
     console.log('|---:|---:|---:|---:|---:|---:|---:|');
@@ -83,18 +93,29 @@ function main(): void {
       const peer: Sample[] = [];
       for (let i = 0; i < REPS; i++) {
         ours.push(runOnce(synthArgs(repo, path.join(repo, 'dist'), '--no-cache'), repo));
-        peer.push(runOnce(['--require', 'ts-node/register/transpile-only', path.join(plain, 'main.ts'), path.join(plain, 'dist')], REPO_ROOT));
+        peer.push(
+          runOnce(
+            ['--require', 'ts-node/register/transpile-only', path.join(plain, 'main.ts'), path.join(plain, 'dist')],
+            REPO_ROOT,
+          ),
+        );
       }
       const objects = fs.readdirSync(path.join(repo, 'dist', 'bench')).length * 3;
       const [o, p] = [ms(ours), ms(peer)];
       peerMs.set(n, p);
-      console.log(`| ${n} | ${objects} | ${o.toFixed(0)} ms | ${p.toFixed(0)} ms | ${(o / p).toFixed(2)}x | ${rss(ours)} | ${rss(peer)} |`);
+      console.log(
+        `| ${n} | ${objects} | ${o.toFixed(0)} ms | ${p.toFixed(0)} ms | ${(o / p).toFixed(2)}x | ${rss(ours)} | ${rss(peer)} |`,
+      );
       fs.rmSync(repo, { recursive: true, force: true });
       fs.rmSync(plain, { recursive: true, force: true });
     }
 
-    console.log('\nRe-synth after changing 1 of N apps (one module per app; synthops synth with its cache, against a full synth with --no-cache):\n');
-    console.log('| apps | objects | full synth | re-synth, 1 app changed | ratio | first synth, empty cache | plain cdk8s synth | re-synth peak RSS | output identical |');
+    console.log(
+      '\nRe-synth after changing 1 of N apps (one module per app; synthops synth with its cache, against a full synth with --no-cache):\n',
+    );
+    console.log(
+      '| apps | objects | full synth | re-synth, 1 app changed | ratio | first synth, empty cache | plain cdk8s synth | re-synth peak RSS | output identical |',
+    );
     console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const n of SIZES) {
       const repo = path.join(work, `per-app-${n}`);
@@ -108,7 +129,8 @@ function main(): void {
       for (let i = 0; i < REPS; i++) {
         changeApp(repo, (i * 7919) % n, `rev-${i + 1}`);
         const r = runOnce(synthArgs(repo, dist), repo);
-        if (!/^cache: rendered 1 app module\(s\)/m.test(r.stdout)) throw new Error(`expected one app module rendered:\n${r.stdout.split('\n').slice(-2).join('\n')}`);
+        if (!/^cache: rendered 1 app module\(s\)/m.test(r.stdout))
+          throw new Error(`expected one app module rendered:\n${r.stdout.split('\n').slice(-2).join('\n')}`);
         resynth.push(r);
         full.push(runOnce(synthArgs(repo, distFull, '--no-cache'), repo));
       }
@@ -116,7 +138,9 @@ function main(): void {
       if (!identical) throw new Error(`re-synth output differs from a full synth at ${n} apps`);
       const [f, r] = [ms(full), ms(resynth)];
       const peer = peerMs.get(n);
-      console.log(`| ${n} | ${n * 3} | ${f.toFixed(0)} ms | ${r.toFixed(0)} ms | ${(r / f).toFixed(2)}x | ${first.ms.toFixed(0)} ms | ${peer === undefined ? '-' : `${peer.toFixed(0)} ms`} | ${rss(resynth)} | yes |`);
+      console.log(
+        `| ${n} | ${n * 3} | ${f.toFixed(0)} ms | ${r.toFixed(0)} ms | ${(r / f).toFixed(2)}x | ${first.ms.toFixed(0)} ms | ${peer === undefined ? '-' : `${peer.toFixed(0)} ms`} | ${rss(resynth)} | yes |`,
+      );
       fs.rmSync(repo, { recursive: true, force: true });
     }
   } finally {

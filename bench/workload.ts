@@ -42,21 +42,28 @@ function linkNodeModules(dir: string): void {
   const nm = path.join(dir, 'node_modules');
   fs.mkdirSync(nm, { recursive: true });
   fs.symlinkSync(REPO_ROOT, path.join(nm, 'synthops'), 'dir');
-  for (const pkg of ['cdk8s', 'cdk8s-plus-28', 'constructs']) fs.symlinkSync(path.join(REPO_ROOT, 'node_modules', pkg), path.join(nm, pkg), 'dir');
+  for (const pkg of ['cdk8s', 'cdk8s-plus-28', 'constructs'])
+    fs.symlinkSync(path.join(REPO_ROOT, 'node_modules', pkg), path.join(nm, pkg), 'dir');
 }
 
 /** Writes a synthops config repo with `n` apps into `dir` (one environment). */
 export function writeSynthopsRepo(dir: string, n: number): void {
   fs.mkdirSync(path.join(dir, 'apps'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'package.json'), '{ "name": "bench-config", "private": true }\n');
-  fs.writeFileSync(path.join(dir, 'apps', 'environments.ts'), `import { defineEnvironments } from 'synthops';\nexport default defineEnvironments({ bench: {} });\n`);
-  fs.writeFileSync(path.join(dir, 'apps', 'generated.ts'), `import { Size } from 'cdk8s';
+  fs.writeFileSync(
+    path.join(dir, 'apps', 'environments.ts'),
+    `import { defineEnvironments } from 'synthops';\nexport default defineEnvironments({ bench: {} });\n`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'apps', 'generated.ts'),
+    `import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { defineApp } from 'synthops';
 ${BUILD}
 export default Array.from({ length: ${n} }, (_, i) => defineApp({ name: 'app-' + i, createNamespace: false, build: (app) => build(app, i) }));
-`);
+`,
+  );
   linkNodeModules(dir);
 }
 
@@ -76,11 +83,17 @@ export default defineApp({ name: 'app-${i}', createNamespace: false, build: (app
 export function writeSynthopsRepoPerApp(dir: string, n: number): void {
   fs.mkdirSync(path.join(dir, 'apps', 'lib'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'package.json'), '{ "name": "bench-config", "private": true }\n');
-  fs.writeFileSync(path.join(dir, 'apps', 'environments.ts'), `import { defineEnvironments } from 'synthops';\nexport default defineEnvironments({ bench: {} });\n`);
-  fs.writeFileSync(path.join(dir, 'apps', 'lib', 'build.ts'), `import { Size } from 'cdk8s';
+  fs.writeFileSync(
+    path.join(dir, 'apps', 'environments.ts'),
+    `import { defineEnvironments } from 'synthops';\nexport default defineEnvironments({ bench: {} });\n`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'apps', 'lib', 'build.ts'),
+    `import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-export ${BUILD}`);
+export ${BUILD}`,
+  );
   for (let i = 0; i < n; i++) fs.writeFileSync(path.join(dir, 'apps', `app-${i}.ts`), appModule(i));
   linkNodeModules(dir);
 }
@@ -94,13 +107,16 @@ export function changeApp(dir: string, i: number, rev: string): void {
 export function writeCdk8sProgram(dir: string, n: number): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'package.json'), '{ "name": "bench-cdk8s", "private": true }\n');
-  fs.writeFileSync(path.join(dir, 'main.ts'), `import { App, Chart, Size } from 'cdk8s';
+  fs.writeFileSync(
+    path.join(dir, 'main.ts'),
+    `import { App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 ${BUILD}
 const app = new App({ outdir: process.argv[2] });
 for (let i = 0; i < ${n}; i++) build(new Chart(app, 'app-' + i, { namespace: 'app-' + i, disableResourceNameHashes: true }), i);
 app.synth();
-`);
+`,
+  );
   linkNodeModules(dir);
 }

@@ -104,11 +104,19 @@ async function down(state: DemoState | undefined = load()): Promise<void> {
   for (const p of state.processes) {
     if (!isOurs(p)) continue;
     say(`stopping ${p.name} (pid ${p.pid})`);
-    try { process.kill(p.pid, 'SIGTERM'); } catch { /* gone meanwhile */ }
+    try {
+      process.kill(p.pid, 'SIGTERM');
+    } catch {
+      /* gone meanwhile */
+    }
     const deadline = Date.now() + 25_000;
     while (isOurs(p) && Date.now() < deadline) await sleep(100);
     if (isOurs(p)) {
-      try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        /* gone meanwhile */
+      }
     }
   }
   if (state.planeStarting) {
@@ -116,7 +124,10 @@ async function down(state: DemoState | undefined = load()): Promise<void> {
     await planeDown();
   } else if (state.plane) {
     const current = readState();
-    const same = current && current.components.length === state.plane.length && current.components.every((c, i) => c.pid === state.plane![i].pid && c.name === state.plane![i].name);
+    const same =
+      current &&
+      current.components.length === state.plane.length &&
+      current.components.every((c, i) => c.pid === state.plane![i].pid && c.name === state.plane![i].name);
     if (same) {
       say('stopping the local control plane (the demo started it)');
       await planeDown();
@@ -132,16 +143,27 @@ let current: ChildProcess | undefined;
 /** Runs a command to its end; rejects with its output when it fails. */
 function run(cmd: string, args: readonly string[], o: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: o.cwd ?? ROOT, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: o.cwd ?? ROOT,
+      env: { ...process.env, ...o.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     current = child;
     let out = '';
-    child.stdout.on('data', (c) => { out += c; });
-    child.stderr.on('data', (c) => { out += c; });
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    child.stderr.on('data', (c) => {
+      out += c;
+    });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       current = undefined;
       if (code === 0) resolve(out.trim());
-      else reject(new Error(`${path.basename(cmd)} ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${out.trim()}`));
+      else
+        reject(
+          new Error(`${path.basename(cmd)} ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${out.trim()}`),
+        );
     });
   });
 }
@@ -155,16 +177,20 @@ function git(cwd: string, ...args: string[]): Promise<string> {
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((l) => `      ${l}`).join('\n');
+  return text
+    .split('\n')
+    .map((l) => `      ${l}`)
+    .join('\n');
 }
 
 /** Builds lib/ when it is missing or older than src/ (the demo runs the CLI as users do). */
 function ensureBuilt(): void {
   const main = path.join(ROOT, 'lib', 'cli', 'main.js');
-  const newest = (dir: string): number => fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-    const p = path.join(dir, e.name);
-    return Math.max(m, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }, 0);
+  const newest = (dir: string): number =>
+    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+      const p = path.join(dir, e.name);
+      return Math.max(m, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+    }, 0);
   if (fs.existsSync(main) && fs.statSync(main).mtimeMs >= newest(path.join(ROOT, 'src'))) return;
   say('building the CLI (npm run build) ...');
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
@@ -174,7 +200,10 @@ function ensureBuilt(): void {
 async function configRepo(dir: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   for (const sub of ['apps', 'imports']) fs.cpSync(path.join(ROOT, sub), path.join(dir, sub), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'demo-config', private: true, dependencies: { synthops: 'file:..' } }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'demo-config', private: true, dependencies: { synthops: 'file:..' } }, null, 2)}\n`,
+  );
   fs.writeFileSync(path.join(dir, '.gitignore'), 'node_modules/\ndist/\n');
   linkNodeModules(dir); // synthops is this checkout, as after `npm install`
   await git(dir, 'init', '-q', '-b', 'main');
@@ -183,17 +212,33 @@ async function configRepo(dir: string): Promise<void> {
 }
 
 /** Waits until every AppSync of `apps` is Ready at `revision`, printing what is still pending every few seconds. */
-async function converged(store: StatusStore, apps: readonly string[], revision: string, timeoutMs: number, label: string): Promise<Map<string, AppSync>> {
+async function converged(
+  store: StatusStore,
+  apps: readonly string[],
+  revision: string,
+  timeoutMs: number,
+  label: string,
+): Promise<Map<string, AppSync>> {
   const deadline = Date.now() + timeoutMs;
   let said = 0;
   for (;;) {
-    const syncs = new Map((await store.list().catch(() => [])).filter((s) => s.spec.env === ENV).map((s) => [s.spec.app, s]));
+    const syncs = new Map(
+      (await store.list().catch(() => [])).filter((s) => s.spec.env === ENV).map((s) => [s.spec.app, s]),
+    );
     const pending = apps.filter((a) => {
       const s = syncs.get(a);
-      return s?.status?.lastAppliedRevision !== revision || s.status.conditions?.find((c) => c.type === 'Ready')?.status !== 'True';
+      return (
+        s?.status?.lastAppliedRevision !== revision ||
+        s.status.conditions?.find((c) => c.type === 'Ready')?.status !== 'True'
+      );
     });
     if (pending.length === 0) return syncs;
-    const why = pending.map((a) => `${a}: ${syncs.get(a)?.status?.conditions?.find((c) => c.type === 'Ready')?.reason ?? 'not reconciled yet'}`).join(', ');
+    const why = pending
+      .map(
+        (a) =>
+          `${a}: ${syncs.get(a)?.status?.conditions?.find((c) => c.type === 'Ready')?.reason ?? 'not reconciled yet'}`,
+      )
+      .join(', ');
     if (Date.now() > deadline) throw new Error(`${label}: not converged after ${timeoutMs / 1000}s (${why})`);
     if (Date.now() - said > 3000) {
       say(`      waiting for ${why}`);
@@ -206,7 +251,12 @@ async function converged(store: StatusStore, apps: readonly string[], revision: 
 async function demo(detach: boolean): Promise<void> {
   const previous = load();
   if (previous?.processes.some(isOurs)) {
-    throw new Error(`a demo is already running (${previous.processes.filter(isOurs).map((p) => `${p.name} pid ${p.pid}`).join(', ')}); stop it first: npm run demo -- --down`);
+    throw new Error(
+      `a demo is already running (${previous.processes
+        .filter(isOurs)
+        .map((p) => `${p.name} pid ${p.pid}`)
+        .join(', ')}); stop it first: npm run demo -- --down`,
+    );
   }
   fs.rmSync(DIR, { recursive: true, force: true });
   fs.mkdirSync(DIR, { recursive: true });
@@ -251,14 +301,42 @@ async function demo(detach: boolean): Promise<void> {
   say(indent(await synthops(['publish', '--repo', deployUrl, '--branch', 'deploy', '-C', config])));
   const tip = async () => run('git', ['--git-dir', bare, 'rev-parse', 'refs/heads/deploy']);
   const first = await tip();
-  const apps = (JSON.parse(fs.readFileSync(path.join(config, 'dist', 'index.json'), 'utf8')) as { apps: Array<{ env: string; app: string }> }).apps.filter((a) => a.env === ENV).map((a) => a.app);
+  const apps = (
+    JSON.parse(fs.readFileSync(path.join(config, 'dist', 'index.json'), 'utf8')) as {
+      apps: Array<{ env: string; app: string }>;
+    }
+  ).apps
+    .filter((a) => a.env === ENV)
+    .map((a) => a.app);
 
   const port = await freePort();
   const secretFile = path.join(DIR, 'webhook-secret');
   const secret = randomBytes(24).toString('hex');
   fs.writeFileSync(secretFile, secret, { mode: 0o600 });
-  const agentArgs = [BIN, 'agent', '--repo', deployUrl, '--branch', 'deploy', '--env', ENV, '--kubeconfig', plane.kubeconfig, '--agent-namespace', AGENT_NS,
-    '--interval', QUICK ? '2s' : '10s', '--listen', `127.0.0.1:${port}`, '--webhook-secret-file', secretFile, '--workdir', path.join(DIR, 'agent-checkout'), '--timeout', QUICK ? '60s' : '2m'];
+  const agentArgs = [
+    BIN,
+    'agent',
+    '--repo',
+    deployUrl,
+    '--branch',
+    'deploy',
+    '--env',
+    ENV,
+    '--kubeconfig',
+    plane.kubeconfig,
+    '--agent-namespace',
+    AGENT_NS,
+    '--interval',
+    QUICK ? '2s' : '10s',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--webhook-secret-file',
+    secretFile,
+    '--workdir',
+    path.join(DIR, 'agent-checkout'),
+    '--timeout',
+    QUICK ? '60s' : '2m',
+  ];
   const log = path.join(DIR, 'agent.log');
   const fd = fs.openSync(log, 'a');
   // Detached: with --detach it outlives this process; Ctrl-C here stops it through down().
@@ -267,29 +345,50 @@ async function demo(detach: boolean): Promise<void> {
   agent.unref();
   state.processes.push({ name: 'synthops agent', pid: agent.pid!, argv: [process.execPath, ...agentArgs], log });
   save(state);
-  step(4, `the agent: synthops agent --repo ${deployUrl} --branch deploy --env ${ENV} --interval ${QUICK ? '2s' : '10s'} --listen 127.0.0.1:${port} (pid ${agent.pid}, log ${log})`);
+  step(
+    4,
+    `the agent: synthops agent --repo ${deployUrl} --branch deploy --env ${ENV} --interval ${QUICK ? '2s' : '10s'} --listen 127.0.0.1:${port} (pid ${agent.pid}, log ${log})`,
+  );
   const client = new KubeClient(loadKubeconfig(plane.kubeconfig));
   try {
     const store = new StatusStore(client, AGENT_NS);
     const t0 = Date.now();
     await converged(store, apps, first, QUICK ? 120_000 : 300_000, 'first sync');
-    say(`      ${apps.length} apps converged at ${first.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${apps.join(', ')}`);
+    say(
+      `      ${apps.length} apps converged at ${first.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${apps.join(', ')}`,
+    );
 
-    step(5, `an image bump: synthops set-image --env ${ENV} --app ${BUMP_APP} --image ${BUMP_IMAGE}, commit, synthops publish, webhook`);
+    step(
+      5,
+      `an image bump: synthops set-image --env ${ENV} --app ${BUMP_APP} --image ${BUMP_IMAGE}, commit, synthops publish, webhook`,
+    );
     say(indent(await synthops(['set-image', '--env', ENV, '--app', BUMP_APP, '--image', BUMP_IMAGE, '-C', config])));
     await git(config, 'commit', '-q', '-am', `bump ${BUMP_APP} to ${BUMP_IMAGE.split(':').pop()}`);
     say(indent(await synthops(['publish', '--repo', deployUrl, '--branch', 'deploy', '-C', config])));
     const bumped = await tip();
     const published = Date.now();
     const body = JSON.stringify({ ref: 'refs/heads/deploy', after: bumped });
-    const hook = await fetch(`http://127.0.0.1:${port}/webhook`, { method: 'POST', body, headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` } });
+    const hook = await fetch(`http://127.0.0.1:${port}/webhook`, {
+      method: 'POST',
+      body,
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Hub-Signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+      },
+    });
     say(`      webhook: HTTP ${hook.status}`);
     const after = await converged(store, [BUMP_APP], bumped, QUICK ? 60_000 : 120_000, 'image bump');
     const c2c = after.get(BUMP_APP)?.status?.commitToConvergedSeconds;
-    say(`      ${BUMP_APP} converged at ${bumped.slice(0, 12)}: commit to converged ${c2c?.toFixed(1) ?? '?'}s (the agent's measure, from the commit's time), publish to converged ${((Date.now() - published) / 1000).toFixed(1)}s`);
+    say(
+      `      ${BUMP_APP} converged at ${bumped.slice(0, 12)}: commit to converged ${c2c?.toFixed(1) ?? '?'}s (the agent's measure, from the commit's time), publish to converged ${((Date.now() - published) / 1000).toFixed(1)}s`,
+    );
 
     step(6, `status: synthops status --kubeconfig ${plane.kubeconfig} -n ${AGENT_NS}`);
-    say(indent(await synthops(['status', '--kubeconfig', plane.kubeconfig, '-n', AGENT_NS]).catch((e: Error) => e.message)));
+    say(
+      indent(
+        await synthops(['status', '--kubeconfig', plane.kubeconfig, '-n', AGENT_NS]).catch((e: Error) => e.message),
+      ),
+    );
   } finally {
     client.close();
   }
@@ -300,7 +399,14 @@ async function demo(detach: boolean): Promise<void> {
   say('Open the UI (it prints its URL; Ctrl-C stops it):');
   say(`  ${cli} ui ${k} --repo ${deployUrl} --branch deploy`);
   say('More to try:');
-  for (const c of [`tree ${BUMP_APP}`, `history --repo ${deployUrl} --branch deploy`, 'events --watch', `reconcile ${BUMP_APP} --wait`, 'status -o json']) say(`  ${cli} ${c} ${k}`);
+  for (const c of [
+    `tree ${BUMP_APP}`,
+    `history --repo ${deployUrl} --branch deploy`,
+    'events --watch',
+    `reconcile ${BUMP_APP} --wait`,
+    'status -o json',
+  ])
+    say(`  ${cli} ${c} ${k}`);
   say('Stop everything the demo started (the agent, and the control plane if the demo started it):');
   say(`  ${detach ? '' : 'Ctrl-C here, or '}npm run demo -- --down`);
   if (detach) {
@@ -340,7 +446,10 @@ async function main(argv: readonly string[]): Promise<void> {
 main(process.argv.slice(2)).catch(async (e: Error) => {
   process.stderr.write(`synthops demo: ${e.message}\n`);
   const log = path.join(DIR, 'agent.log');
-  if (fs.existsSync(log)) process.stderr.write(`the end of the agent's log:\n${indent(fs.readFileSync(log, 'utf8').trim().split('\n').slice(-20).join('\n'))}\n`);
+  if (fs.existsSync(log))
+    process.stderr.write(
+      `the end of the agent's log:\n${indent(fs.readFileSync(log, 'utf8').trim().split('\n').slice(-20).join('\n'))}\n`,
+    );
   // A failed demo leaves nothing running.
   await down(load()).catch(() => undefined);
   process.exit(1);

@@ -20,11 +20,14 @@ const TOOLS_DIRS = ['render'];
 const TOOLS_FILES = ['agent/render.test.ts'];
 
 function findTests(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'kwok' || e.name === 'fixtures' ? [] : findTests(p);
-    return e.name.endsWith('.test.ts') ? [p] : [];
-  }).sort();
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) return e.name === 'kwok' || e.name === 'fixtures' ? [] : findTests(p);
+      return e.name.endsWith('.test.ts') ? [p] : [];
+    })
+    .sort();
 }
 
 async function main(): Promise<number> {
@@ -33,15 +36,19 @@ async function main(): Promise<number> {
   let files = findTests(__dirname);
   if (filters.length > 0) files = files.filter((f) => filters.some((x) => f.includes(x)));
   const needsCluster = (f: string) => CLUSTER_DIRS.includes(path.relative(__dirname, f).split(path.sep)[0]);
-  const needsTools = (f: string) => TOOLS_DIRS.includes(path.relative(__dirname, f).split(path.sep)[0])
-    || TOOLS_FILES.includes(path.relative(__dirname, f).split(path.sep).join('/'));
+  const needsTools = (f: string) =>
+    TOOLS_DIRS.includes(path.relative(__dirname, f).split(path.sep)[0]) ||
+    TOOLS_FILES.includes(path.relative(__dirname, f).split(path.sep).join('/'));
   if (unitOnly) files = files.filter((f) => !needsCluster(f));
 
   let started = false;
   const env = { ...process.env };
   if (files.some(needsTools)) {
     // Instant once built; progress of a cold build goes to our stderr.
-    const out = execFileSync('bash', [path.join(__dirname, 'tools', 'build.sh')], { stdio: ['ignore', 'pipe', 'inherit'], env });
+    const out = execFileSync('bash', [path.join(__dirname, 'tools', 'build.sh')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env,
+    });
     env.SYNTHOPS_TOOLS_BIN = out.toString().trim().split('\n').pop();
   }
   if (files.some(needsCluster) && !env.SYNTHOPS_TEST_KUBECONFIG) {
@@ -51,18 +58,29 @@ async function main(): Promise<number> {
     env.SYNTHOPS_TEST_KUBECONFIG = state.kubeconfig;
   }
   try {
-    const r = spawnSync(process.execPath, [
-      '--require', 'ts-node/register/transpile-only',
-      '--test', '--test-reporter=spec',
-      ...files.map((f) => path.relative(ROOT, f)),
-    ], { cwd: ROOT, env, stdio: 'inherit' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--require',
+        'ts-node/register/transpile-only',
+        '--test',
+        '--test-reporter=spec',
+        ...files.map((f) => path.relative(ROOT, f)),
+      ],
+      { cwd: ROOT, env, stdio: 'inherit' },
+    );
     return r.status ?? 1;
   } finally {
     if (started) await down();
   }
 }
 
-main().then((code) => { process.exitCode = code; }, (e: Error) => {
-  process.stderr.write(`test run failed before the tests: ${e.message}\n`);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: Error) => {
+    process.stderr.write(`test run failed before the tests: ${e.message}\n`);
+    process.exitCode = 1;
+  },
+);

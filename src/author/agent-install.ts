@@ -102,9 +102,15 @@ const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 // Plural resource names of built-in kinds whose plural is not the simple rule's.
 const PLURALS: Record<string, string> = {
-  Endpoints: 'endpoints', NetworkPolicy: 'networkpolicies', Ingress: 'ingresses', IngressClass: 'ingressclasses',
-  PriorityClass: 'priorityclasses', StorageClass: 'storageclasses', RuntimeClass: 'runtimeclasses',
-  PodSecurityPolicy: 'podsecuritypolicies', ResourceQuota: 'resourcequotas',
+  Endpoints: 'endpoints',
+  NetworkPolicy: 'networkpolicies',
+  Ingress: 'ingresses',
+  IngressClass: 'ingressclasses',
+  PriorityClass: 'priorityclasses',
+  StorageClass: 'storageclasses',
+  RuntimeClass: 'runtimeclasses',
+  PodSecurityPolicy: 'podsecuritypolicies',
+  ResourceQuota: 'resourcequotas',
 };
 
 function plural(kind: string): string {
@@ -129,7 +135,9 @@ function readRules(objects: readonly CatalogObject[]): PolicyRule[] {
     if (!groups.has(g)) groups.set(g, new Set());
     groups.get(g)!.add(o.resource ?? plural(o.kind));
   }
-  return [...groups.entries()].sort(([a], [b]) => byteOrder(a, b)).map(([g, rs]) => ({ apiGroups: [g], resources: sorted(rs), verbs: READ }));
+  return [...groups.entries()]
+    .sort(([a], [b]) => byteOrder(a, b))
+    .map(([g, rs]) => ({ apiGroups: [g], resources: sorted(rs), verbs: READ }));
 }
 
 /** What the agent's install computes from the environment. */
@@ -168,48 +176,104 @@ export class AgentInstall extends Construct {
     const clusterName = `${NAME}-${ns}`;
     const adminBinding = `${clusterName}-cluster-admin`;
     const done = (): Computed => {
-      if (!this.computed) throw new Error(`${this.node.path}: AgentInstall computes its RBAC from every app of the environment; render it with synthops synth`);
+      if (!this.computed)
+        throw new Error(
+          `${this.node.path}: AgentInstall computes its RBAC from every app of the environment; render it with synthops synth`,
+        );
       return this.computed;
     };
-    const rulesIn = (namespace: string | undefined) => Lazy.any({ produce: () => done().grants.filter((g) => g.namespace === namespace).map((g) => g.rule) });
+    const rulesIn = (namespace: string | undefined) =>
+      Lazy.any({
+        produce: () =>
+          done()
+            .grants.filter((g) => g.namespace === namespace)
+            .map((g) => g.rule),
+      });
 
     obj('service-account', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: NAME } });
     obj('appsync-crd', { ...STATUS_CRD, metadata: { ...STATUS_CRD.metadata } });
-    obj('cluster-role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: clusterName }, rules: rulesIn(undefined) });
-    const bindTo = (kid: string, kind: 'ClusterRoleBinding' | 'RoleBinding', name: string, roleKind: 'ClusterRole' | 'Role', role: string, namespace?: string) => obj(kid, {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name, ...(namespace ? { namespace } : {}) },
-      roleRef: { apiGroup: RBAC_GROUP, kind: roleKind, name: role },
-      subjects: [{ kind: 'ServiceAccount', name: NAME, namespace: ns }],
+    obj('cluster-role', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: clusterName },
+      rules: rulesIn(undefined),
     });
+    const bindTo = (
+      kid: string,
+      kind: 'ClusterRoleBinding' | 'RoleBinding',
+      name: string,
+      roleKind: 'ClusterRole' | 'Role',
+      role: string,
+      namespace?: string,
+    ) =>
+      obj(kid, {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind,
+        metadata: { name, ...(namespace ? { namespace } : {}) },
+        roleRef: { apiGroup: RBAC_GROUP, kind: roleKind, name: role },
+        subjects: [{ kind: 'ServiceAccount', name: NAME, namespace: ns }],
+      });
     bindTo('cluster-role-binding', 'ClusterRoleBinding', clusterName, 'ClusterRole', clusterName);
     // Everything, everywhere: the agent can then apply any app without a ServiceAccount.
-    if (props.permissions === 'cluster-admin') bindTo('cluster-admin-binding', 'ClusterRoleBinding', adminBinding, 'ClusterRole', 'cluster-admin');
-    obj('role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: NAME }, rules: rulesIn(ns) });
+    if (props.permissions === 'cluster-admin')
+      bindTo('cluster-admin-binding', 'ClusterRoleBinding', adminBinding, 'ClusterRole', 'cluster-admin');
+    obj('role', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: NAME },
+      rules: rulesIn(ns),
+    });
     bindTo('role-binding', 'RoleBinding', NAME, 'Role', NAME);
 
     whenEnvironmentComplete(this, app.appName, (apps) => {
       this.computed = computeGrants({ ns, appName: app.appName, clusterName, adminBinding, props, apps });
       // A Role and its binding in each namespace where the agent holds rights.
-      for (const where of sorted(this.computed.grants.flatMap((g) => (g.namespace && g.namespace !== ns ? [g.namespace] : [])))) {
-        obj(`role-${where}`, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: clusterName, namespace: where }, rules: rulesIn(where) });
+      for (const where of sorted(
+        this.computed.grants.flatMap((g) => (g.namespace && g.namespace !== ns ? [g.namespace] : [])),
+      )) {
+        obj(`role-${where}`, {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: { name: clusterName, namespace: where },
+          rules: rulesIn(where),
+        });
         bindTo(`role-binding-${where}`, 'RoleBinding', clusterName, 'Role', clusterName, where);
       }
     });
 
     const labels = { 'app.kubernetes.io/name': NAME };
     const args = () => [
-      'agent', '--repo', props.repo, '--branch', props.branch, '--path', props.path ?? '.', '--env', props.env ?? app.env.name,
-      '--interval', props.interval ?? '1m', '--listen', String(PORT), '--agent-namespace', ns,
+      'agent',
+      '--repo',
+      props.repo,
+      '--branch',
+      props.branch,
+      '--path',
+      props.path ?? '.',
+      '--env',
+      props.env ?? app.env.name,
+      '--interval',
+      props.interval ?? '1m',
+      '--listen',
+      String(PORT),
+      '--agent-namespace',
+      ns,
       // Its namespace is reserved for its own app; it impersonates exactly these accounts.
-      '--own-app', app.appName, '--allowed-service-accounts', done().allowedServiceAccounts.join(','),
-      '--webhook-secret-file', `${SECRET_DIR}/webhook-secret`,
+      '--own-app',
+      app.appName,
+      '--allowed-service-accounts',
+      done().allowedServiceAccounts.join(','),
+      '--webhook-secret-file',
+      `${SECRET_DIR}/webhook-secret`,
       ...(replicas > 1 ? ['--leader-elect'] : []),
       ...(props.notifyUrl ? ['--notify-url', props.notifyUrl] : []),
       ...(props.decryptionSecret ? ['--decryption-secret', props.decryptionSecret] : []),
       ...(props.source ? ['--source', props.source] : []),
     ];
     obj('deployment', {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: NAME },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: NAME },
       spec: {
         replicas,
         selector: { matchLabels: labels },
@@ -217,30 +281,61 @@ export class AgentInstall extends Construct {
           metadata: { labels },
           spec: {
             serviceAccountName: NAME,
-            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [{
-              name: 'agent',
-              image: props.image,
-              args: Lazy.any({ produce: args }),
-              env: [{ name: 'SYNTHOPS_GIT_TOKEN', valueFrom: { secretKeyRef: { name: secret, key: 'token', optional: true } } }],
-              ports: [{ name: 'http', containerPort: PORT }],
-              livenessProbe: { httpGet: { path: '/healthz', port: PORT }, periodSeconds: 10 },
-              readinessProbe: { httpGet: { path: '/readyz', port: PORT }, periodSeconds: 5 },
-              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, { name: 'webhook-secret', mountPath: SECRET_DIR, readOnly: true }],
-            }],
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 10001,
+              runAsGroup: 10001,
+              fsGroup: 10001,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [
+              {
+                name: 'agent',
+                image: props.image,
+                args: Lazy.any({ produce: args }),
+                env: [
+                  {
+                    name: 'SYNTHOPS_GIT_TOKEN',
+                    valueFrom: { secretKeyRef: { name: secret, key: 'token', optional: true } },
+                  },
+                ],
+                ports: [{ name: 'http', containerPort: PORT }],
+                livenessProbe: { httpGet: { path: '/healthz', port: PORT }, periodSeconds: 10 },
+                readinessProbe: { httpGet: { path: '/readyz', port: PORT }, periodSeconds: 5 },
+                resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  runAsNonRoot: true,
+                  capabilities: { drop: ['ALL'] },
+                },
+                volumeMounts: [
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'webhook-secret', mountPath: SECRET_DIR, readOnly: true },
+                ],
+              },
+            ],
             volumes: [
               { name: 'tmp', emptyDir: { sizeLimit: props.tmpSizeLimit ?? '1Gi' } },
               // A file, not an environment variable; absent (webhooks refused) when the Secret has no such key.
-              { name: 'webhook-secret', secret: { secretName: secret, optional: true, defaultMode: 0o440, items: [{ key: 'webhook-secret', path: 'webhook-secret' }] } },
+              {
+                name: 'webhook-secret',
+                secret: {
+                  secretName: secret,
+                  optional: true,
+                  defaultMode: 0o440,
+                  items: [{ key: 'webhook-secret', path: 'webhook-secret' }],
+                },
+              },
             ],
           },
         },
       },
     });
     obj('service', {
-      apiVersion: 'v1', kind: 'Service', metadata: { name: NAME },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: NAME },
       spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: PORT }] },
     });
   }
@@ -251,7 +346,8 @@ export class AgentInstall extends Construct {
    * environment is complete (during synth).
    */
   public get grants(): readonly AgentGrant[] {
-    if (!this.computed) throw new Error(`${this.node.path}: the grants are computed when synthops synth renders the environment`);
+    if (!this.computed)
+      throw new Error(`${this.node.path}: the grants are computed when synthops synth renders the environment`);
     return this.computed.grants;
   }
 }
@@ -269,13 +365,15 @@ interface GrantInputs {
 function computeGrants(i: GrantInputs): Computed {
   const { ns, props } = i;
   const grants: AgentGrant[] = [];
-  const grant = (namespace: string | undefined, rule: PolicyRule, why: string) => grants.push({ ...(namespace ? { namespace } : {}), rule, why });
+  const grant = (namespace: string | undefined, rule: PolicyRule, why: string) =>
+    grants.push({ ...(namespace ? { namespace } : {}), rule, why });
   const own = i.apps.find((a) => a.name === i.appName);
   const others = i.apps.filter((a) => a.name !== i.appName);
   const asAccount = others.filter((a) => a.serviceAccount);
   const asItself = others.filter((a) => !a.serviceAccount);
   const writesItself = Array.isArray(props.permissions);
-  const usable = (namespace: string | undefined) => namespace !== undefined && namespace !== ns && !PROTECTED_NAMESPACES.has(namespace);
+  const usable = (namespace: string | undefined) =>
+    namespace !== undefined && namespace !== ns && !PROTECTED_NAMESPACES.has(namespace);
 
   // Reads, for the drift watch and health: cluster-scoped kinds cluster-wide; namespaced
   // kinds only in the namespaces of the apps applied as their ServiceAccount (their
@@ -284,55 +382,152 @@ function computeGrants(i: GrantInputs): Computed {
   const clusterScoped = i.apps.flatMap((a) => a.objects.filter((o) => !o.namespace));
   const nsObject: CatalogObject = { apiVersion: 'v1', kind: 'Namespace', name: ns };
   if (props.manages) {
-    for (const m of props.manages) grant(undefined, { apiGroups: [m.apiGroup], resources: sorted(m.resources), verbs: READ }, 'read and watch for drift (the `manages` setting)');
+    for (const m of props.manages)
+      grant(
+        undefined,
+        { apiGroups: [m.apiGroup], resources: sorted(m.resources), verbs: READ },
+        'read and watch for drift (the `manages` setting)',
+      );
     const ownClusterScoped = (own?.objects ?? []).filter((o) => !o.namespace);
-    for (const r of readRules([...ownClusterScoped, nsObject])) grant(undefined, r, 'read and watch its own cluster-scoped objects (drift), and see whether namespaces exist');
+    for (const r of readRules([...ownClusterScoped, nsObject]))
+      grant(undefined, r, 'read and watch its own cluster-scoped objects (drift), and see whether namespaces exist');
   } else {
-    for (const r of readRules([...clusterScoped, nsObject])) grant(undefined, r, 'read and watch the cluster-scoped objects of the environment (drift, health)');
+    for (const r of readRules([...clusterScoped, nsObject]))
+      grant(undefined, r, 'read and watch the cluster-scoped objects of the environment (drift, health)');
     if (writesItself) {
-      for (const r of readRules(asItself.flatMap((a) => a.objects.filter((o) => o.namespace)))) grant(undefined, r, 'read and watch the objects of the apps it writes itself (`permissions`)');
+      for (const r of readRules(asItself.flatMap((a) => a.objects.filter((o) => o.namespace))))
+        grant(undefined, r, 'read and watch the objects of the apps it writes itself (`permissions`)');
     }
   }
 
-  const crds = sorted([STATUS_CRD.metadata.name, ...(writesItself || props.permissions === 'cluster-admin' ? asItself : []).flatMap((a) => a.objects.filter(isCrd).map((o) => o.name))]);
-  grant(undefined, { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], resourceNames: crds, verbs: ['create', 'get', 'patch', 'update'] }, 'install the AppSync CRD (and the CRDs of the apps it writes itself), by name, and see it Established');
-  grant(undefined, { apiGroups: [''], resources: ['namespaces'], resourceNames: [ns], verbs: ['create', 'patch', 'update'] }, 'its own namespace');
-  grant(undefined, { apiGroups: [RBAC_GROUP], resources: ['clusterrolebindings', 'clusterroles'], resourceNames: sorted([i.clusterName, ...(props.permissions === 'cluster-admin' ? [i.adminBinding] : [])]), verbs: ['get', 'patch', 'update'] }, 're-apply its own ClusterRole and binding; without escalate and bind it can grant only what it holds');
-  if (Array.isArray(props.permissions)) for (const r of props.permissions) grant(undefined, r, 'writes of the apps without a ServiceAccount (`permissions`)');
+  const crds = sorted([
+    STATUS_CRD.metadata.name,
+    ...(writesItself || props.permissions === 'cluster-admin' ? asItself : []).flatMap((a) =>
+      a.objects.filter(isCrd).map((o) => o.name),
+    ),
+  ]);
+  grant(
+    undefined,
+    {
+      apiGroups: ['apiextensions.k8s.io'],
+      resources: ['customresourcedefinitions'],
+      resourceNames: crds,
+      verbs: ['create', 'get', 'patch', 'update'],
+    },
+    'install the AppSync CRD (and the CRDs of the apps it writes itself), by name, and see it Established',
+  );
+  grant(
+    undefined,
+    { apiGroups: [''], resources: ['namespaces'], resourceNames: [ns], verbs: ['create', 'patch', 'update'] },
+    'its own namespace',
+  );
+  grant(
+    undefined,
+    {
+      apiGroups: [RBAC_GROUP],
+      resources: ['clusterrolebindings', 'clusterroles'],
+      resourceNames: sorted([i.clusterName, ...(props.permissions === 'cluster-admin' ? [i.adminBinding] : [])]),
+      verbs: ['get', 'patch', 'update'],
+    },
+    're-apply its own ClusterRole and binding; without escalate and bind it can grant only what it holds',
+  );
+  if (Array.isArray(props.permissions))
+    for (const r of props.permissions)
+      grant(undefined, r, 'writes of the apps without a ServiceAccount (`permissions`)');
 
   // Its own namespace: its state, and its own objects by name.
   const ownNames = [NAME];
-  grant(ns, { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }, 'inventories, one per app (named after it); the namespace is reserved for its own app');
+  grant(
+    ns,
+    {
+      apiGroups: [''],
+      resources: ['configmaps'],
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    },
+    'inventories, one per app (named after it); the namespace is reserved for its own app',
+  );
   grant(ns, { apiGroups: [''], resources: ['events'], verbs: ['create'] }, 'Events on AppSyncs');
-  grant(ns, { apiGroups: ['synthops.dev'], resources: ['appsyncs', 'appsyncs/status'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }, 'the AppSync of each app');
-  grant(ns, { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] }, 'leader election (a create names no object to restrict by)');
-  grant(ns, { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ownNames, verbs: ['get', 'update'] }, 'leader election');
-  if (props.decryptionSecret) grant(ns, { apiGroups: [''], resources: ['secrets'], resourceNames: [props.decryptionSecret], verbs: ['get'] }, 'its age identities for SOPS-encrypted objects: this one Secret, by name');
+  grant(
+    ns,
+    {
+      apiGroups: ['synthops.dev'],
+      resources: ['appsyncs', 'appsyncs/status'],
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    },
+    'the AppSync of each app',
+  );
+  grant(
+    ns,
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+    'leader election (a create names no object to restrict by)',
+  );
+  grant(
+    ns,
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ownNames, verbs: ['get', 'update'] },
+    'leader election',
+  );
+  if (props.decryptionSecret)
+    grant(
+      ns,
+      { apiGroups: [''], resources: ['secrets'], resourceNames: [props.decryptionSecret], verbs: ['get'] },
+      'its age identities for SOPS-encrypted objects: this one Secret, by name',
+    );
   const ownNamespaced = readRules((own?.objects ?? []).filter((o) => o.namespace === ns));
   for (const r of ownNamespaced) grant(ns, r, 'read and watch its own objects (drift)');
   for (const r of ownNamespaced) {
     const resources = r.resources.filter((x) => x !== 'configmaps');
-    if (resources.length > 0) grant(ns, { apiGroups: r.apiGroups, resources, resourceNames: ownNames, verbs: ['create', 'patch', 'update'] }, 'apply its own objects, by name (roll itself from Git)');
+    if (resources.length > 0)
+      grant(
+        ns,
+        { apiGroups: r.apiGroups, resources, resourceNames: ownNames, verbs: ['create', 'patch', 'update'] },
+        'apply its own objects, by name (roll itself from Git)',
+      );
   }
 
   // Every other namespace it has a reason to be in: reads, impersonation, and its Role there.
-  const allowed = props.impersonate ?? true
-    ? sorted(asAccount.map((a) => a.serviceAccount!).filter((sa) => usable(sa.split('/')[0])))
-    : [];
+  const allowed =
+    (props.impersonate ?? true)
+      ? sorted(asAccount.map((a) => a.serviceAccount!).filter((sa) => usable(sa.split('/')[0])))
+      : [];
   const reads = new Map<string, CatalogObject[]>();
   const accounts = new Map<string, string[]>();
   if (!props.manages) {
-    for (const a of asAccount) for (const o of a.objects) if (usable(o.namespace)) reads.set(o.namespace!, [...(reads.get(o.namespace!) ?? []), o]);
+    for (const a of asAccount)
+      for (const o of a.objects)
+        if (usable(o.namespace)) reads.set(o.namespace!, [...(reads.get(o.namespace!) ?? []), o]);
   }
   for (const sa of allowed) {
     const [where, name] = sa.split('/');
     accounts.set(where, [...(accounts.get(where) ?? []), name]);
   }
   for (const where of sorted([...reads.keys(), ...accounts.keys()])) {
-    const self: CatalogObject[] = [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', name: i.clusterName, namespace: where }, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', name: i.clusterName, namespace: where }];
-    for (const r of readRules([...(reads.get(where) ?? []), ...self])) grant(where, r, 'read and watch the objects of the apps there (drift, health), and its own Role there');
-    if (accounts.has(where)) grant(where, { apiGroups: [''], resources: ['serviceaccounts'], resourceNames: sorted(accounts.get(where)!), verbs: ['impersonate'] }, 'apply the apps that name these ServiceAccounts as those accounts');
-    grant(where, { apiGroups: [RBAC_GROUP], resources: ['rolebindings', 'roles'], resourceNames: [i.clusterName], verbs: ['patch', 'update'] }, 're-apply its own Role there; it can grant only what it holds');
+    const self: CatalogObject[] = [
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', name: i.clusterName, namespace: where },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', name: i.clusterName, namespace: where },
+    ];
+    for (const r of readRules([...(reads.get(where) ?? []), ...self]))
+      grant(where, r, 'read and watch the objects of the apps there (drift, health), and its own Role there');
+    if (accounts.has(where))
+      grant(
+        where,
+        {
+          apiGroups: [''],
+          resources: ['serviceaccounts'],
+          resourceNames: sorted(accounts.get(where)!),
+          verbs: ['impersonate'],
+        },
+        'apply the apps that name these ServiceAccounts as those accounts',
+      );
+    grant(
+      where,
+      {
+        apiGroups: [RBAC_GROUP],
+        resources: ['rolebindings', 'roles'],
+        resourceNames: [i.clusterName],
+        verbs: ['patch', 'update'],
+      },
+      're-apply its own Role there; it can grant only what it holds',
+    );
   }
   return { grants, allowedServiceAccounts: allowed };
 }

@@ -113,7 +113,12 @@ export class Application extends Chart {
     const parts = below
       .map((c) => c.node.id)
       .filter((id) => !TRANSPARENT_IDS.has(id))
-      .map((id) => id.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, ''))
+      .map((id) =>
+        id
+          .toLowerCase()
+          .replace(/[^a-z0-9-]+/g, '-')
+          .replace(/^-+|-+$/g, ''),
+      )
       .filter((id) => id.length > 0);
     return parts.join('-') || this.appName;
   }

@@ -84,7 +84,9 @@ export function defineEnvironments(definitions: Record<string, EnvironmentProps>
   if (names.length === 0) throw new Error('defineEnvironments: at least one environment is required');
   for (const name of names) {
     if (!ENV_NAME.test(name) || name.length > 63) {
-      throw new Error(`defineEnvironments: environment name "${name}" must be a DNS label (lowercase letters, digits, "-")`);
+      throw new Error(
+        `defineEnvironments: environment name "${name}" must be a DNS label (lowercase letters, digits, "-")`,
+      );
     }
   }
   const envs = { definitions: { ...definitions } };

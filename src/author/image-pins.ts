@@ -79,6 +79,10 @@ export function readImagePins(file: string): ImagePinsRead {
 export function loadImagePins(file: string, displayName = DEFAULT_IMAGE_PINS_FILE): ImagePins {
   const { pins, problems } = readImagePins(file);
   const first = problems[0];
-  if (first) throw new ConfigError(displayName, first.kind === 'not-pinned' ? `${first.env}.${first.app}: ${first.message}` : first.message);
+  if (first)
+    throw new ConfigError(
+      displayName,
+      first.kind === 'not-pinned' ? `${first.env}.${first.app}: ${first.message}` : first.message,
+    );
   return pins;
 }

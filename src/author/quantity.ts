@@ -22,6 +22,7 @@ const MEMORY_UNITS: Record<string, (n: number) => Size> = {
 /** Parses a binary memory quantity (`64Mi`, `1Gi`) for cdk8s-plus. */
 export function parseMemory(value: string, field: string): Size {
   const m = /^([0-9]+)(Ki|Mi|Gi|Ti)$/.exec(value);
-  if (!m) throw new QuantityError(`${field}: "${value}" is not a memory quantity (use a binary unit, e.g. "128Mi" or "1Gi")`);
+  if (!m)
+    throw new QuantityError(`${field}: "${value}" is not a memory quantity (use a binary unit, e.g. "128Mi" or "1Gi")`);
   return MEMORY_UNITS[m[2]](Number(m[1]));
 }

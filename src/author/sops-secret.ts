@@ -63,15 +63,29 @@ export class SopsSecret extends ApiObject {
     const docs = YAML.parseAllDocuments(fs.readFileSync(abs, 'utf8'));
     if (!Array.isArray(docs) || docs.length !== 1) throw new Error(`SopsSecret ${file}: expected one YAML document`);
     const [doc] = docs;
-    if (doc.errors.length > 0) throw new Error(`SopsSecret ${file}: malformed YAML: ${doc.errors[0].message.split('\n')[0]}`);
+    if (doc.errors.length > 0)
+      throw new Error(`SopsSecret ${file}: malformed YAML: ${doc.errors[0].message.split('\n')[0]}`);
     const m = doc.toJSON() as Manifest;
-    if (!isSopsDocument(m)) throw new Error(`SopsSecret ${file}: not SOPS-encrypted (no sops metadata); encrypt it with \`synthops secret encrypt ${file}\``);
-    if (m.apiVersion !== 'v1' || m.kind !== 'Secret') throw new Error(`SopsSecret ${file}: holds ${m.apiVersion}/${m.kind}, not a v1 Secret`);
+    if (!isSopsDocument(m))
+      throw new Error(
+        `SopsSecret ${file}: not SOPS-encrypted (no sops metadata); encrypt it with \`synthops secret encrypt ${file}\``,
+      );
+    if (m.apiVersion !== 'v1' || m.kind !== 'Secret')
+      throw new Error(`SopsSecret ${file}: holds ${m.apiVersion}/${m.kind}, not a v1 Secret`);
     if (typeof m.metadata?.name !== 'string' || typeof m.metadata.namespace !== 'string') {
-      throw new Error(`SopsSecret ${file}: metadata.name and metadata.namespace must be set in the file before it is encrypted (an encrypted document cannot be changed)`);
+      throw new Error(
+        `SopsSecret ${file}: metadata.name and metadata.namespace must be set in the file before it is encrypted (an encrypted document cannot be changed)`,
+      );
     }
-    if (!orderKept(doc.contents, m)) throw new Error(`SopsSecret ${file}: a map has integer-like keys before others; JSON cannot keep that order, so its MAC would not verify: rename or reorder them and encrypt again`);
-    super(scope, id, { apiVersion: m.apiVersion, kind: m.kind, metadata: { name: m.metadata.name, namespace: m.metadata.namespace } });
+    if (!orderKept(doc.contents, m))
+      throw new Error(
+        `SopsSecret ${file}: a map has integer-like keys before others; JSON cannot keep that order, so its MAC would not verify: rename or reorder them and encrypt again`,
+      );
+    super(scope, id, {
+      apiVersion: m.apiVersion,
+      kind: m.kind,
+      metadata: { name: m.metadata.name, namespace: m.metadata.namespace },
+    });
     Object.defineProperty(this, SOPS_SECRET_BRAND, { value: true });
     this.file = file;
     this.document = m;

@@ -99,7 +99,9 @@ export class WebService extends Construct {
     // The pins file wins: CI bumps it (`synthops set-image`), a prop in code is the fallback.
     const image = app.env.imageFor(app.appName, props.image);
     if (!image) {
-      throw new Error(field(`no image: pin one in the image pins file (${app.env.name}.${app.appName}) or set the "image" prop`));
+      throw new Error(
+        field(`no image: pin one in the image pins file (${app.env.name}.${app.appName}) or set the "image" prop`),
+      );
     }
     const user = props.user ?? 10001;
     if (user === 0) throw new Error(field('user must not be 0 (root)'));
@@ -121,43 +123,50 @@ export class WebService extends Construct {
       podMetadata: { labels: { ...selector } },
       securityContext: { ensureNonRoot: true, user, group: user },
       volumes: [],
-      containers: [{
-        name: 'web',
-        image,
-        portNumber: props.port,
-        envVariables: Object.fromEntries(
-          Object.entries(props.env ?? {}).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]),
-        ),
-        envFrom: this.configMap ? [kplus.Env.fromConfigMap(this.configMap)] : undefined,
-        // Always an object: left undefined, cdk8s-plus would invent requests and limits.
-        // What is missing stays missing, for synth's missing-limits check to name.
-        resources: {
-          cpu: {
-            request: quantity(resources?.cpu?.request, parseCpu, field('resources.cpu.request')),
-            limit: quantity(resources?.cpu?.limit, parseCpu, field('resources.cpu.limit')),
+      containers: [
+        {
+          name: 'web',
+          image,
+          portNumber: props.port,
+          envVariables: Object.fromEntries(
+            Object.entries(props.env ?? {}).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]),
+          ),
+          envFrom: this.configMap ? [kplus.Env.fromConfigMap(this.configMap)] : undefined,
+          // Always an object: left undefined, cdk8s-plus would invent requests and limits.
+          // What is missing stays missing, for synth's missing-limits check to name.
+          resources: {
+            cpu: {
+              request: quantity(resources?.cpu?.request, parseCpu, field('resources.cpu.request')),
+              limit: quantity(resources?.cpu?.limit, parseCpu, field('resources.cpu.limit')),
+            },
+            memory: {
+              request: quantity(resources?.memory?.request, parseMemory, field('resources.memory.request')),
+              limit: quantity(resources?.memory?.limit, parseMemory, field('resources.memory.limit')),
+            },
           },
-          memory: {
-            request: quantity(resources?.memory?.request, parseMemory, field('resources.memory.request')),
-            limit: quantity(resources?.memory?.limit, parseMemory, field('resources.memory.limit')),
+          securityContext: {
+            ensureNonRoot: true,
+            user,
+            group: user,
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            privileged: false,
           },
+          readiness: kplus.Probe.fromHttpGet(healthPath, { port: props.port, periodSeconds: Duration.seconds(5) }),
+          liveness: kplus.Probe.fromHttpGet(healthPath, {
+            port: props.port,
+            initialDelaySeconds: Duration.seconds(10),
+          }),
+          volumeMounts: [{ path: '/tmp', volume: kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp') }],
         },
-        securityContext: {
-          ensureNonRoot: true,
-          user,
-          group: user,
-          readOnlyRootFilesystem: true,
-          allowPrivilegeEscalation: false,
-          privileged: false,
-        },
-        readiness: kplus.Probe.fromHttpGet(healthPath, { port: props.port, periodSeconds: Duration.seconds(5) }),
-        liveness: kplus.Probe.fromHttpGet(healthPath, { port: props.port, initialDelaySeconds: Duration.seconds(10) }),
-        volumeMounts: [{ path: '/tmp', volume: kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp') }],
-      }],
+      ],
     });
     this.deployment.select(kplus.LabelSelector.of({ labels: { ...selector } }));
     // cdk8s-plus adds a Pod label derived from the construct path; renaming the
     // construct would then roll every Pod. Selection uses `selector` only.
-    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
+    ApiObject.of(this.deployment).addJsonPatch(
+      JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
+    );
 
     this.service = new kplus.Service(this, 'service', {
       metadata: { name },
@@ -180,7 +189,9 @@ export class WebService extends Construct {
         target: this.deployment,
         minReplicas: props.autoscale.minReplicas,
         maxReplicas: props.autoscale.maxReplicas,
-        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(props.autoscale.cpuUtilization ?? 70))],
+        metrics: [
+          kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(props.autoscale.cpuUtilization ?? 70)),
+        ],
       });
     }
   }

@@ -50,7 +50,9 @@ export class BootstrapError extends SynthopsError {}
  * arguments do not say (the bootstrap's own source is used).
  */
 export function agentSourceName(deployment: Manifest): string | undefined {
-  const containers = ((deployment.spec as { template?: { spec?: { containers?: Array<{ args?: string[] }> } } } | undefined)?.template?.spec?.containers) ?? [];
+  const containers =
+    (deployment.spec as { template?: { spec?: { containers?: Array<{ args?: string[] }> } } } | undefined)?.template
+      ?.spec?.containers ?? [];
   const args = containers.map((c) => c.args ?? []).find((a) => a[0] === 'agent');
   if (!args) return undefined;
   const flag = (name: string) => {
@@ -72,24 +74,41 @@ export function agentSourceName(deployment: Manifest): string | undefined {
  */
 export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
   const appName = o.app ?? 'synthops-agent';
-  const loaded = await fetchAndLoad({ url: o.repo, branch: o.branch, workdir: o.workdir, auth: o.auth }, { path: o.path, env: o.env });
+  const loaded = await fetchAndLoad(
+    { url: o.repo, branch: o.branch, workdir: o.workdir, auth: o.auth },
+    { path: o.path, env: o.env },
+  );
   const { revision } = loaded;
   const app = loaded.apps.find((a) => a.name === appName);
-  if (!app) throw new BootstrapError(`the deploy branch has no app "${appName}" in environment ${loaded.env} (apps: ${loaded.apps.map((a) => a.name).join(', ') || 'none'}); add an AgentInstall app and publish`);
-  const deployment = app.objects.map((d) => d.manifest).find((m) => m.kind === 'Deployment' && m.apiVersion === 'apps/v1');
+  if (!app)
+    throw new BootstrapError(
+      `the deploy branch has no app "${appName}" in environment ${loaded.env} (apps: ${loaded.apps.map((a) => a.name).join(', ') || 'none'}); add an AgentInstall app and publish`,
+    );
+  const deployment = app.objects
+    .map((d) => d.manifest)
+    .find((m) => m.kind === 'Deployment' && m.apiVersion === 'apps/v1');
   const namespace = deployment?.metadata.namespace;
-  if (!deployment || !namespace) throw new BootstrapError(`app "${appName}" has no namespaced Deployment; is it an AgentInstall?`);
+  if (!deployment || !namespace)
+    throw new BootstrapError(`app "${appName}" has no namespaced Deployment; is it an AgentInstall?`);
 
   // The namespace and the Secret come first, so the agent's Pod starts with its credentials.
   const namespaceExists = (await o.client.getOrUndefined(`/api/v1/namespaces/${namespace}`)) !== undefined;
   // So do the other namespaces the agent gets a Role in (those of the apps it applies as
   // their ServiceAccounts): only an admin can create its Roles there, so bootstrap does.
-  const others = [...new Set(app.objects.map((d) => d.manifest.metadata.namespace).filter((n): n is string => Boolean(n) && n !== namespace))].sort();
+  const others = [
+    ...new Set(
+      app.objects.map((d) => d.manifest.metadata.namespace).filter((n): n is string => Boolean(n) && n !== namespace),
+    ),
+  ].sort();
   for (const ns of o.dryRun ? [] : [namespace, ...others]) {
     if (ns !== namespace && (await o.client.getOrUndefined(`/api/v1/namespaces/${ns}`)) !== undefined) continue;
     if (ns === namespace && namespaceExists) continue;
     // Its own field manager: an app's Namespace object (labels, annotations) stays synthops's.
-    await o.client.apply(`/api/v1/namespaces/${ns}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { fieldManager: BOOTSTRAP_FIELD_MANAGER });
+    await o.client.apply(
+      `/api/v1/namespaces/${ns}`,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+      { fieldManager: BOOTSTRAP_FIELD_MANAGER },
+    );
   }
   let secret: BootstrapResult['secret'] = 'skipped';
   const data: Record<string, string> = {};
@@ -104,7 +123,11 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
     const same = before?.data && Object.entries(encoded).every(([k, v]) => before!.data![k] === v);
     if (!same) {
       // The Secret is not in Git: the bootstrap manager owns it.
-      await o.client.apply(path, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque', data: encoded }, { fieldManager: BOOTSTRAP_FIELD_MANAGER, dryRun: o.dryRun });
+      await o.client.apply(
+        path,
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque', data: encoded },
+        { fieldManager: BOOTSTRAP_FIELD_MANAGER, dryRun: o.dryRun },
+      );
     }
     secret = same ? 'unchanged' : before ? 'updated' : 'created';
   }

@@ -22,7 +22,8 @@ function listenAddress(value: string): { host: string; port: number } {
 export async function runController(opts: AgentCommandOptions, timeoutMs: number): Promise<number> {
   const intervalMs = duration('--interval', opts.interval);
   const leaseMs = duration('--lease-duration', opts.leaseDuration);
-  if (opts.notifyFormat !== 'json' && opts.notifyFormat !== 'slack') throw new UsageError(`--notify-format: "${opts.notifyFormat}" is not json or slack`);
+  if (opts.notifyFormat !== 'json' && opts.notifyFormat !== 'slack')
+    throw new UsageError(`--notify-format: "${opts.notifyFormat}" is not json or slack`);
   const listen = listenAddress(opts.listen);
   // The Deployment mounts the file only when its Secret has the key: absent, every webhook is refused.
   const secret = webhookSecret(opts.webhookSecretFile, { optional: true });
@@ -33,24 +34,77 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
   let controller: Controller | undefined;
   const identity = opts.identity ?? `${os.hostname()}-${process.pid}`;
   const leader = opts.leaderElect
-    ? new LeaderElector(client, opts.agentNamespace, 'synthops-agent', identity, { durationSeconds: leaseMs / 1000, renewSeconds: Math.max(1, leaseMs / 3000), retrySeconds: Math.max(1, leaseMs / 7500) }, log, (leading) => controller?.onLeadership(leading))
+    ? new LeaderElector(
+        client,
+        opts.agentNamespace,
+        'synthops-agent',
+        identity,
+        {
+          durationSeconds: leaseMs / 1000,
+          renewSeconds: Math.max(1, leaseMs / 3000),
+          retrySeconds: Math.max(1, leaseMs / 7500),
+        },
+        log,
+        (leading) => controller?.onLeadership(leading),
+      )
     : undefined;
   controller = new Controller({
     client,
-    source: { url: opts.repo, branch: opts.branch, workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch, opts.path, opts.source), auth: gitAuth(opts), verify: signerTrust(opts) },
+    source: {
+      url: opts.repo,
+      branch: opts.branch,
+      workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch, opts.path, opts.source),
+      auth: gitAuth(opts),
+      verify: signerTrust(opts),
+    },
     sourceName: opts.source,
-    load: { path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: repoName(opts.repo), namespace: objectNamespace(opts.namespace, client), ...renderOptions(opts) },
-    apply: { allowPrune: opts.allowPrune, pruneCrds: opts.pruneCrds, defaultNamespace: objectNamespace(opts.namespace, client), wait: { timeoutMs }, waitForHealth: opts.wait !== false, decryption: decryptionOf(opts), ownApp: opts.ownApp, allowedServiceAccounts: opts.allowedServiceAccounts },
+    load: {
+      path: opts.path,
+      env: opts.env,
+      app: opts.app,
+      serviceAccount: opts.serviceAccount,
+      fallbackName: repoName(opts.repo),
+      namespace: objectNamespace(opts.namespace, client),
+      ...renderOptions(opts),
+    },
+    apply: {
+      allowPrune: opts.allowPrune,
+      pruneCrds: opts.pruneCrds,
+      defaultNamespace: objectNamespace(opts.namespace, client),
+      wait: { timeoutMs },
+      waitForHealth: opts.wait !== false,
+      decryption: decryptionOf(opts),
+      ownApp: opts.ownApp,
+      allowedServiceAccounts: opts.allowedServiceAccounts,
+    },
     namespace: opts.agentNamespace,
     intervalMs,
     suspend: new Set(opts.suspend ?? []),
-    metrics, log, notifier, leader,
+    metrics,
+    log,
+    notifier,
+    leader,
   });
-  const server = new AgentServer(metrics, { ready: () => controller!.ready(), onWebhook: () => controller!.request('webhook', true) }, secret, log);
+  const server = new AgentServer(
+    metrics,
+    { ready: () => controller!.ready(), onWebhook: () => controller!.request('webhook', true) },
+    secret,
+    log,
+  );
   const port = await server.listen(listen.port, listen.host);
   // stdout carries JSON lines only: the address goes through the logger too.
   log.info({ host: listen.host, port }, `listening on ${listen.host}:${port}`);
-  log.info({ port, repo: redactUrl(opts.repo), branch: opts.branch, interval: opts.interval, identity, leaderElection: Boolean(leader) }, 'agent started');
+  log.info(
+    {
+      port,
+      repo: redactUrl(opts.repo),
+      branch: opts.branch,
+      interval: opts.interval,
+      identity,
+      leaderElection: Boolean(leader),
+    },
+    'agent started',
+  );
   await controller.start();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -67,7 +67,9 @@ export interface AgentCommandOptions extends VerifyFlags, RenderCommandOptions {
 }
 
 /** The decryption settings of the flags. */
-export function decryptionOf(opts: Pick<AgentCommandOptions, 'decryptionSecret' | 'agentNamespace'>): { secretName: string; namespace: string } | undefined {
+export function decryptionOf(
+  opts: Pick<AgentCommandOptions, 'decryptionSecret' | 'agentNamespace'>,
+): { secretName: string; namespace: string } | undefined {
   return opts.decryptionSecret ? { secretName: opts.decryptionSecret, namespace: opts.agentNamespace } : undefined;
 }
 

@@ -11,7 +11,6 @@ import { AgentCommandOptions, decryptionOf, defaultWorkdir, repoName } from './a
 import { renderOptions } from './render-flags';
 import { clusterClient, objectNamespace } from './kube-flags';
 
-
 /** `synthops agent`: the long-running pull agent; with `--once`, one reconcile and exit 0 only when converged. */
 export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<number> {
   const timeoutMs = duration('--timeout', opts.timeout);
@@ -46,11 +45,21 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
       waitForHealth: opts.wait !== false,
       decryption: decryptionOf(opts),
     });
-    const source = sourceIdentity({ url: redactUrl(opts.repo), branch: opts.branch, path: opts.path }, opts.source).name;
+    const source = sourceIdentity(
+      { url: redactUrl(opts.repo), branch: opts.branch, path: opts.path },
+      opts.source,
+    ).name;
     io.out(`fetched ${redactUrl(opts.repo)} ${opts.branch} at ${revision.sha.slice(0, 12)} (source ${source})`);
     for (const line of formatLoad(loaded)) io.out(line);
     for (const line of formatResult(result, opts.dryRun ?? false)) io.out(line);
-    io.out(`API requests: ${Object.entries(client.counts).sort().map(([verb, n]) => `${verb} ${n}`).join(', ') || 'none'}`);
+    io.out(
+      `API requests: ${
+        Object.entries(client.counts)
+          .sort()
+          .map(([verb, n]) => `${verb} ${n}`)
+          .join(', ') || 'none'
+      }`,
+    );
     return result.converged ? 0 : 1;
   } catch (e) {
     if (e instanceof SourceError || e instanceof LoadError || e instanceof SignatureError) {

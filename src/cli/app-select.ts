@@ -20,14 +20,23 @@ export interface AppSelection {
  */
 export async function selectAppSyncs(store: StatusStore, sel: AppSelection, one = false): Promise<AppSync[]> {
   const all = (await store.list()).sort((a, b) => byteOrder(a.metadata.name, b.metadata.name));
-  const picked = all.filter((s) => (!sel.env || s.spec.env === sel.env) && (!sel.source || s.metadata.labels?.[SOURCE_LABEL] === sel.source) && (!sel.app || s.spec.app === sel.app));
+  const picked = all.filter(
+    (s) =>
+      (!sel.env || s.spec.env === sel.env) &&
+      (!sel.source || s.metadata.labels?.[SOURCE_LABEL] === sel.source) &&
+      (!sel.app || s.spec.app === sel.app),
+  );
   if (sel.app && picked.length === 0) {
     const known = [...new Set(all.map((s) => (sel.env ? s.spec.app : `${s.spec.app} (${s.spec.env})`)))];
     const where = [sel.env && `env ${sel.env}`, sel.source && `source ${sel.source}`].filter(Boolean).join(', ');
-    throw new UsageError(`no app "${sel.app}" in namespace ${store.namespace}${where ? ` (${where})` : ''}; known: ${known.join(', ') || 'none'}`);
+    throw new UsageError(
+      `no app "${sel.app}" in namespace ${store.namespace}${where ? ` (${where})` : ''}; known: ${known.join(', ') || 'none'}`,
+    );
   }
   if (one && picked.length > 1) {
-    throw new UsageError(`app "${sel.app}" is in several environments (${picked.map((s) => s.spec.env).join(', ')}); pick one with --env`);
+    throw new UsageError(
+      `app "${sel.app}" is in several environments (${picked.map((s) => s.spec.env).join(', ')}); pick one with --env`,
+    );
   }
   return picked;
 }

@@ -40,23 +40,36 @@ export async function runBootstrap(opts: BootstrapCommandOptions, io: Output): P
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-bootstrap-'));
   try {
     const r = await bootstrap({
-      client, repo: opts.repo, branch: opts.branch, path: opts.path, env: opts.env, app: opts.app, workdir,
-      auth: gitAuth(opts), webhookSecret: secret, dryRun: opts.dryRun, timeoutMs,
+      client,
+      repo: opts.repo,
+      branch: opts.branch,
+      path: opts.path,
+      env: opts.env,
+      app: opts.app,
+      workdir,
+      auth: gitAuth(opts),
+      webhookSecret: secret,
+      dryRun: opts.dryRun,
+      timeoutMs,
     });
-    io.out(`deploy branch ${redactUrl(opts.repo)} ${opts.branch} at ${r.revision.sha.slice(0, 12)}; agent namespace ${r.namespace}; credentials Secret: ${r.secret}`);
+    io.out(
+      `deploy branch ${redactUrl(opts.repo)} ${opts.branch} at ${r.revision.sha.slice(0, 12)}; agent namespace ${r.namespace}; credentials Secret: ${r.secret}`,
+    );
     for (const line of formatResult(r.result, opts.dryRun ?? false)) io.out(line);
     if (opts.dryRun) {
       io.out('dry run: nothing was written');
       return r.result.apps.every((a) => a.status === 'Planned') ? 0 : 1;
     }
     if (!r.result.converged) return 1;
-    io.out([
-      'the agent is installed and will manage itself from Git. Next:',
-      `  synthops status --agent-namespace ${r.namespace}          # every app, as the agent sees it`,
-      `  kubectl -n ${r.namespace} get appsyncs                      # the same, with kubectl`,
-      `  point your Git host's push webhook at http://synthops-agent.${r.namespace}.svc/webhook (expose it as you expose other services)`,
-      '  change the AgentInstall app (interval, image) and publish: the agent rolls itself',
-    ].join('\n'));
+    io.out(
+      [
+        'the agent is installed and will manage itself from Git. Next:',
+        `  synthops status --agent-namespace ${r.namespace}          # every app, as the agent sees it`,
+        `  kubectl -n ${r.namespace} get appsyncs                      # the same, with kubectl`,
+        `  point your Git host's push webhook at http://synthops-agent.${r.namespace}.svc/webhook (expose it as you expose other services)`,
+        '  change the AgentInstall app (interval, image) and publish: the agent rolls itself',
+      ].join('\n'),
+    );
     return 0;
   } catch (e) {
     if (e instanceof SourceError || e instanceof LoadError || e instanceof BootstrapError) {

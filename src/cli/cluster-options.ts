@@ -11,23 +11,37 @@ export const DEFAULT_AGENT_NAMESPACE = 'synthops-system';
 export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 
 function repeatable(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 }
 
 /** `--kubeconfig`, `--context` and, with `as`, `--as` and `--as-group` (impersonation, as kubectl's). */
 export function clusterOptions(c: Command, o: { readonly as?: boolean } = {}): Command {
-  c.option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
-    .option('--context <name>', 'kubeconfig context (default: its current-context)');
+  c.option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)').option(
+    '--context <name>',
+    'kubeconfig context (default: its current-context)',
+  );
   if (o.as) {
-    c.option('--as <user>', 'act as this user (impersonation, as kubectl --as; e.g. system:serviceaccount:ns:name)')
-      .option('--as-group <group>', 'act with this group too (repeatable; needs --as)', repeatable);
+    c.option(
+      '--as <user>',
+      'act as this user (impersonation, as kubectl --as; e.g. system:serviceaccount:ns:name)',
+    ).option('--as-group <group>', 'act with this group too (repeatable; needs --as)', repeatable);
   }
   return c;
 }
 
 /** `-n, --namespace`: the agent's namespace, where the AppSyncs are (`--agent-namespace` still works). */
 export function agentNamespaceOptions(c: Command): Command {
-  return c.option('-n, --namespace <name>', `the agent's namespace: its AppSyncs, inventories and Events (default: ${DEFAULT_AGENT_NAMESPACE})`)
+  return c
+    .option(
+      '-n, --namespace <name>',
+      `the agent's namespace: its AppSyncs, inventories and Events (default: ${DEFAULT_AGENT_NAMESPACE})`,
+    )
     .addOption(new Option('--agent-namespace <name>', 'same as --namespace').hideHelp());
 }
 
@@ -47,7 +61,9 @@ export function outputOption(c: Command, formats: readonly string[] = OUTPUT_FOR
  */
 export function outDir(value: string): string {
   if ((OUTPUT_FORMATS as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`here -o is --out, the output folder, not an output format; write --out ./${value} if you mean a folder named ${value}`);
+    throw new InvalidArgumentError(
+      `here -o is --out, the output folder, not an output format; write --out ./${value} if you mean a folder named ${value}`,
+    );
   }
   return value;
 }

@@ -35,9 +35,15 @@ export interface CommandSpec {
 /** The command tree of a commander program (hidden flags left out; `--help` everywhere). */
 export function commandSpec(cmd: Command, parent: readonly string[] = []): CommandSpec {
   const path = [...parent, cmd.name()];
-  const flags: FlagSpec[] = cmd.options.filter((o) => !o.hidden).map((o) => ({
-    long: o.long, short: o.short, description: o.description, takesValue: o.required || o.optional, choices: o.argChoices,
-  }));
+  const flags: FlagSpec[] = cmd.options
+    .filter((o) => !o.hidden)
+    .map((o) => ({
+      long: o.long,
+      short: o.short,
+      description: o.description,
+      takesValue: o.required || o.optional,
+      choices: o.argChoices,
+    }));
   flags.push({ long: '--help', short: '-h', description: 'display help', takesValue: false });
   return {
     path,
@@ -76,13 +82,37 @@ function lookups(root: CommandSpec, fn: string): string[] {
   ];
   const choiceArms: Array<[string, string]> = [];
   for (const c of cmds) {
-    for (const f of c.flags.filter((x) => x.choices)) choiceArms.push([flagWords(f).map((w) => `"${c.path.join(' ')} ${w}"`).join('|'), f.choices!.join(' ')]);
+    for (const f of c.flags.filter((x) => x.choices))
+      choiceArms.push([
+        flagWords(f)
+          .map((w) => `"${c.path.join(' ')} ${w}"`)
+          .join('|'),
+        f.choices!.join(' '),
+      ]);
   }
   return [
-    ...caseOf('commands', cmds.map((c) => [label(c), c.commands.map((s) => s.path[s.path.length - 1]).join(' ')])),
-    ...caseOf('flags', cmds.map((c) => [label(c), c.flags.flatMap(flagWords).join(' ')])),
-    ...caseOf('value_flags', cmds.map((c) => [label(c), c.flags.filter((f) => f.takesValue).flatMap(flagWords).join(' ')])),
-    ...caseOf('arg_choices', cmds.map((c) => [label(c), (c.argChoices ?? []).join(' ')])),
+    ...caseOf(
+      'commands',
+      cmds.map((c) => [label(c), c.commands.map((s) => s.path[s.path.length - 1]).join(' ')]),
+    ),
+    ...caseOf(
+      'flags',
+      cmds.map((c) => [label(c), c.flags.flatMap(flagWords).join(' ')]),
+    ),
+    ...caseOf(
+      'value_flags',
+      cmds.map((c) => [
+        label(c),
+        c.flags
+          .filter((f) => f.takesValue)
+          .flatMap(flagWords)
+          .join(' '),
+      ]),
+    ),
+    ...caseOf(
+      'arg_choices',
+      cmds.map((c) => [label(c), (c.argChoices ?? []).join(' ')]),
+    ),
     ...caseOf('flag_choices', choiceArms),
   ];
 }
@@ -91,7 +121,9 @@ const TEMPLATE_DIR = path.join(__dirname, '..', '..', 'templates', 'completion')
 
 /** A script template of templates/completion/ with its `{{key}}` placeholders filled in. */
 function fill(template: string, values: Record<string, string>): string {
-  return fs.readFileSync(path.join(TEMPLATE_DIR, template), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k] ?? '');
+  return fs
+    .readFileSync(path.join(TEMPLATE_DIR, template), 'utf8')
+    .replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k] ?? '');
 }
 
 function functionName(root: CommandSpec): string {
@@ -112,11 +144,20 @@ function zshQuote(s: string): string {
 export function zshCompletion(root: CommandSpec): string {
   const fn = functionName(root);
   // Subcommands with their descriptions, for zsh's menu (`:` separates name and description).
-  const described = all(root).filter((c) => c.commands.length > 0).map((c) => {
-    const entries = c.commands.map((s) => zshQuote(`${s.path[s.path.length - 1]}:${s.description.replace(/:/g, '\\:')}`));
-    return `    ${label(c)}) described=(${entries.join(' ')}) ;;`;
+  const described = all(root)
+    .filter((c) => c.commands.length > 0)
+    .map((c) => {
+      const entries = c.commands.map((s) =>
+        zshQuote(`${s.path[s.path.length - 1]}:${s.description.replace(/:/g, '\\:')}`),
+      );
+      return `    ${label(c)}) described=(${entries.join(' ')}) ;;`;
+    });
+  return fill('zsh.sh', {
+    name: root.path[0],
+    fn,
+    lookups: lookups(root, fn).join('\n'),
+    described: described.join('\n'),
   });
-  return fill('zsh.sh', { name: root.path[0], fn, lookups: lookups(root, fn).join('\n'), described: described.join('\n') });
 }
 
 function fishQuote(s: string): string {
@@ -142,7 +183,10 @@ export function fishCompletion(root: CommandSpec): string {
   };
   for (const c of all(root)) {
     const cond = fishQuote(at(c));
-    for (const s of c.commands) lines.push(`complete -c ${name} -n ${cond} -a ${fishQuote(s.path[s.path.length - 1])} -d ${fishQuote(s.description)}`);
+    for (const s of c.commands)
+      lines.push(
+        `complete -c ${name} -n ${cond} -a ${fishQuote(s.path[s.path.length - 1])} -d ${fishQuote(s.description)}`,
+      );
     if (c.argChoices) lines.push(`complete -c ${name} -n ${cond} -a ${fishQuote(c.argChoices.join(' '))}`);
     for (const f of c.flags) {
       const parts = [`complete -c ${name} -n ${cond}`];

@@ -55,8 +55,20 @@ function timeOf(e: KubeEvent): string | undefined {
 }
 
 /** The machine-readable form of an Event on `sync`. */
-export function eventItem(e: Omit<KubeEvent, 'involvedObject' | 'metadata'> & Partial<Pick<KubeEvent, 'metadata'>>, sync: AppSync): EventItem {
-  return { time: timeOf(e) ?? null, type: e.type, reason: e.reason, message: e.message, count: e.count ?? 1, app: sync.spec.app, env: sync.spec.env, appSync: sync.metadata.name };
+export function eventItem(
+  e: Omit<KubeEvent, 'involvedObject' | 'metadata'> & Partial<Pick<KubeEvent, 'metadata'>>,
+  sync: AppSync,
+): EventItem {
+  return {
+    time: timeOf(e) ?? null,
+    type: e.type,
+    reason: e.reason,
+    message: e.message,
+    count: e.count ?? 1,
+    app: sync.spec.app,
+    env: sync.spec.env,
+    appSync: sync.metadata.name,
+  };
 }
 
 function row(i: EventItem, wide: boolean): string[] {
@@ -73,24 +85,37 @@ function header(wide: boolean): string[] {
 const WATCH_WIDTHS = [10, 9, 20, 24, 10, 7, 26];
 
 function fixedRow(cells: readonly string[]): string {
-  return cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(WATCH_WIDTHS[i] ?? 12) : c)).join(' ').trimEnd();
+  return cells
+    .map((c, i) => (i < cells.length - 1 ? c.padEnd(WATCH_WIDTHS[i] ?? 12) : c))
+    .join(' ')
+    .trimEnd();
 }
 
 /** Reads the Events of the AppSyncs in one namespace, once or as a watch. */
 class AppSyncEvents {
-  constructor(private readonly client: KubeClient, private readonly namespace: string) {}
+  constructor(
+    private readonly client: KubeClient,
+    private readonly namespace: string,
+  ) {}
 
   private get path(): string {
     return `/api/v1/namespaces/${this.namespace}/events`;
   }
 
   public async list(): Promise<{ items: KubeEvent[]; resourceVersion?: string }> {
-    const l = await this.client.request<{ items: KubeEvent[]; metadata?: { resourceVersion?: string } }>('GET', this.path, { query: { fieldSelector: `involvedObject.kind=${STATUS_KIND}` } });
+    const l = await this.client.request<{ items: KubeEvent[]; metadata?: { resourceVersion?: string } }>(
+      'GET',
+      this.path,
+      { query: { fieldSelector: `involvedObject.kind=${STATUS_KIND}` } },
+    );
     return { items: l.items, resourceVersion: l.metadata?.resourceVersion };
   }
 
   /** Watches from `resourceVersion` until `stop()`; reconnects, and relists when the version is too old. */
-  public watch(resourceVersion: string | undefined, onEvent: (e: KubeEvent) => void): { done: Promise<void>; stop: () => void } {
+  public watch(
+    resourceVersion: string | undefined,
+    onEvent: (e: KubeEvent) => void,
+  ): { done: Promise<void>; stop: () => void } {
     let stopped = false;
     let abort: () => void = () => undefined;
     const done = (async () => {
@@ -102,14 +127,23 @@ class AppSyncEvents {
             for (const e of l.items) onEvent(e); // the caller skips what it printed already
             rv = l.resourceVersion;
           }
-          const h = this.client.watch(this.path, { fieldSelector: `involvedObject.kind=${STATUS_KIND}`, resourceVersion: rv, allowWatchBookmarks: 'true', timeoutSeconds: '300' }, (w) => {
-            if (w.type === 'ERROR') {
-              if (w.object.code === 410) rv = undefined;
-              return;
-            }
-            if (w.object.metadata?.resourceVersion) rv = w.object.metadata.resourceVersion;
-            if (w.type === 'ADDED' || w.type === 'MODIFIED') onEvent(w.object as unknown as KubeEvent);
-          });
+          const h = this.client.watch(
+            this.path,
+            {
+              fieldSelector: `involvedObject.kind=${STATUS_KIND}`,
+              resourceVersion: rv,
+              allowWatchBookmarks: 'true',
+              timeoutSeconds: '300',
+            },
+            (w) => {
+              if (w.type === 'ERROR') {
+                if (w.object.code === 410) rv = undefined;
+                return;
+              }
+              if (w.object.metadata?.resourceVersion) rv = w.object.metadata.resourceVersion;
+              if (w.type === 'ADDED' || w.type === 'MODIFIED') onEvent(w.object as unknown as KubeEvent);
+            },
+          );
           abort = h.abort;
           if (stopped) h.abort();
           await h.done;
@@ -120,7 +154,13 @@ class AppSyncEvents {
         }
       }
     })();
-    return { done, stop: () => { stopped = true; abort(); } };
+    return {
+      done,
+      stop: () => {
+        stopped = true;
+        abort();
+      },
+    };
   }
 }
 
@@ -136,7 +176,8 @@ export async function runEvents(app: string | undefined, opts: EventsCommandOpti
     const wanted = async (e: KubeEvent): Promise<EventItem | undefined> => {
       const name = e.involvedObject?.name ?? '';
       // An AppSync created after the start (a new app) is looked up once it has Events.
-      if (!syncs.has(name) && opts.watch && !app) syncs = new Map((await selectAppSyncs(store, { env: opts.env })).map((s) => [s.metadata.name, s]));
+      if (!syncs.has(name) && opts.watch && !app)
+        syncs = new Map((await selectAppSyncs(store, { env: opts.env })).map((s) => [s.metadata.name, s]));
       const s = syncs.get(name);
       return s ? eventItem(e, s) : undefined;
     };
@@ -151,7 +192,8 @@ export async function runEvents(app: string | undefined, opts: EventsCommandOpti
     items.sort((a, b) => (a.time ?? '').localeCompare(b.time ?? ''));
     const wide = format === 'wide';
     if (!opts.watch) {
-      if (format === 'json' || format === 'yaml') printDocument(io, format, document('EventList', items, { namespace }));
+      if (format === 'json' || format === 'yaml')
+        printDocument(io, format, document('EventList', items, { namespace }));
       else if (items.length === 0) io.out(`no events for ${app ? `app ${app}` : 'any app'} in namespace ${namespace}`);
       else for (const l of table([header(wide), ...items.map((i) => row(i, wide))])) io.out(l);
       return 0;
@@ -172,10 +214,12 @@ export async function runEvents(app: string | undefined, opts: EventsCommandOpti
       if (seen.has(key)) return;
       seen.add(key);
       // In order, though looking up a new AppSync takes a request.
-      chain = chain.then(async () => {
-        const i = await wanted(e);
-        if (i) print(i);
-      }).catch(() => undefined);
+      chain = chain
+        .then(async () => {
+          const i = await wanted(e);
+          if (i) print(i);
+        })
+        .catch(() => undefined);
     });
     await new Promise<void>((resolve, reject) => {
       process.once('SIGINT', () => resolve());

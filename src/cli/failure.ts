@@ -9,13 +9,16 @@ export interface Failure {
 
 /** What to do about an expected failure, decided on its type and status, never its text. @default - none: the message says it all */
 function hint(e: SynthopsError): string | undefined {
-  if (e instanceof KubeUnreachableError) return 'check that the cluster is running and that --kubeconfig (or KUBECONFIG) points at it';
+  if (e instanceof KubeUnreachableError)
+    return 'check that the cluster is running and that --kubeconfig (or KUBECONFIG) points at it';
   if (e instanceof KubeconfigError) return 'pass --kubeconfig FILE or set KUBECONFIG';
   if (e instanceof UnknownKindError) return 'install its CustomResourceDefinition first, or fix the apiVersion/kind';
   if (e instanceof KubeApiError) {
-    if (e.status === 401) return 'the apiserver refused the credentials of the kubeconfig (expired token or certificate?): log in again or pass another --kubeconfig';
-    if (e.status === 403) return 'the kubeconfig\'s user lacks the RBAC rights for this (see `kubectl auth can-i`)';
-    if (e.status === 404) return 'it does not exist: check the names, --agent-namespace and the server URL of the kubeconfig; if a whole kind is missing, its CustomResourceDefinition is not installed (has the agent run yet?)';
+    if (e.status === 401)
+      return 'the apiserver refused the credentials of the kubeconfig (expired token or certificate?): log in again or pass another --kubeconfig';
+    if (e.status === 403) return "the kubeconfig's user lacks the RBAC rights for this (see `kubectl auth can-i`)";
+    if (e.status === 404)
+      return 'it does not exist: check the names, --agent-namespace and the server URL of the kubeconfig; if a whole kind is missing, its CustomResourceDefinition is not installed (has the agent run yet?)';
   }
   return undefined;
 }
@@ -32,5 +35,8 @@ export function describeFailure(e: unknown): Failure {
     return { line: `error: ${e.message}${status}${h ? `; ${h}` : ''}`, exitCode: e.exitCode };
   }
   const message = e instanceof Error ? e.message : String(e);
-  return { line: `error: ${message} (unexpected: run again with SYNTHOPS_DEBUG=1 for the stack trace, and report it)`, exitCode: 1 };
+  return {
+    line: `error: ${message} (unexpected: run again with SYNTHOPS_DEBUG=1 for the stack trace, and report it)`,
+    exitCode: 1,
+  };
 }

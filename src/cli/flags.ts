@@ -7,7 +7,11 @@ import { SignerTrust, SigningKey } from '../git/signing';
 // Flag readers shared by the commands: each bad value is a usage error naming the flag.
 
 /** Git credentials from flags and the environment (SYNTHOPS_GIT_TOKEN). */
-export function gitAuth(opts: { readonly gitTokenFile?: string; readonly sshKey?: string; readonly knownHosts?: string }): GitAuth {
+export function gitAuth(opts: {
+  readonly gitTokenFile?: string;
+  readonly sshKey?: string;
+  readonly knownHosts?: string;
+}): GitAuth {
   let token = process.env.SYNTHOPS_GIT_TOKEN;
   if (opts.gitTokenFile) {
     try {
@@ -53,8 +57,10 @@ export interface SignFlags {
 export function signingKey(opts: SignFlags): SigningKey | undefined {
   if (!opts.signKey) return undefined;
   const format = opts.signFormat ?? 'ssh';
-  if (format !== 'ssh' && format !== 'openpgp') throw new UsageError(`--sign-format: "${format}" is neither ssh nor openpgp`);
-  if (format === 'ssh' && !fs.existsSync(opts.signKey)) throw new UsageError(`--sign-key ${opts.signKey}: no such file (an SSH private key file)`);
+  if (format !== 'ssh' && format !== 'openpgp')
+    throw new UsageError(`--sign-format: "${format}" is neither ssh nor openpgp`);
+  if (format === 'ssh' && !fs.existsSync(opts.signKey))
+    throw new UsageError(`--sign-key ${opts.signKey}: no such file (an SSH private key file)`);
   return { format, key: opts.signKey, gnupgHome: opts.gnupgHome };
 }
 
@@ -73,12 +79,22 @@ export interface VerifyFlags {
 /** The signer trust of `--verify-signatures`, or undefined when the check is off. */
 export function signerTrust(opts: VerifyFlags): SignerTrust | undefined {
   if (!opts.verifySignatures) {
-    if (opts.allowedSigners || opts.trustedGnupgHome) throw new UsageError('--allowed-signers and --trusted-gnupg-home go with --verify-signatures');
+    if (opts.allowedSigners || opts.trustedGnupgHome)
+      throw new UsageError('--allowed-signers and --trusted-gnupg-home go with --verify-signatures');
     return undefined;
   }
-  if (!opts.allowedSigners && !opts.trustedGnupgHome) throw new UsageError('--verify-signatures needs --allowed-signers (SSH) or --trusted-gnupg-home (OpenPGP)');
-  for (const [flag, file] of [['--allowed-signers', opts.allowedSigners], ['--revoked-keys', opts.revokedKeys], ['--trusted-gnupg-home', opts.trustedGnupgHome]] as const) {
+  if (!opts.allowedSigners && !opts.trustedGnupgHome)
+    throw new UsageError('--verify-signatures needs --allowed-signers (SSH) or --trusted-gnupg-home (OpenPGP)');
+  for (const [flag, file] of [
+    ['--allowed-signers', opts.allowedSigners],
+    ['--revoked-keys', opts.revokedKeys],
+    ['--trusted-gnupg-home', opts.trustedGnupgHome],
+  ] as const) {
     if (file && !fs.existsSync(file)) throw new UsageError(`${flag} ${file}: no such file or folder`);
   }
-  return { allowedSignersFile: opts.allowedSigners, revokedKeysFile: opts.revokedKeys, gnupgHome: opts.trustedGnupgHome };
+  return {
+    allowedSignersFile: opts.allowedSigners,
+    revokedKeysFile: opts.revokedKeys,
+    gnupgHome: opts.trustedGnupgHome,
+  };
 }

@@ -29,17 +29,53 @@ export interface CacheFlags {
 }
 
 /** `synthops publish`. */
-export async function runPublish(opts: GitFlags & SignFlags & CacheFlags & { repo: string; branch: string; sourceCommit?: string; sourceRepo?: string; root: string; out: string; skipSynth?: boolean; allowPrune?: string[]; forceAfterRollback?: boolean }, io: Output): Promise<number> {
+export async function runPublish(
+  opts: GitFlags &
+    SignFlags &
+    CacheFlags & {
+      repo: string;
+      branch: string;
+      sourceCommit?: string;
+      sourceRepo?: string;
+      root: string;
+      out: string;
+      skipSynth?: boolean;
+      allowPrune?: string[];
+      forceAfterRollback?: boolean;
+    },
+  io: Output,
+): Promise<number> {
   const r = await publish({ ...opts, cache: opts.cache !== false, auth: gitAuth(opts), signing: signingKey(opts) });
   io.out(r.status === 'unchanged' ? 'unchanged' : r.message);
   return 0;
 }
 
 /** `synthops diff`: exit 0 when equal, 1 when different. */
-export async function runDiff(opts: GitFlags & CacheFlags & { repo?: string; branch?: string; cluster?: boolean; env?: string; root: string; out: string; skipSynth?: boolean; kubeconfig?: string; context?: string; agentNamespace: string }, io: Output): Promise<number> {
+export async function runDiff(
+  opts: GitFlags &
+    CacheFlags & {
+      repo?: string;
+      branch?: string;
+      cluster?: boolean;
+      env?: string;
+      root: string;
+      out: string;
+      skipSynth?: boolean;
+      kubeconfig?: string;
+      context?: string;
+      agentNamespace: string;
+    },
+  io: Output,
+): Promise<number> {
   const dist = path.resolve(opts.root, opts.out);
   if (!opts.skipSynth) {
-    const r = synth({ root: opts.root, out: opts.out, envs: opts.env ? [opts.env] : undefined, cache: opts.cache !== false, cacheDir: opts.cacheDir });
+    const r = synth({
+      root: opts.root,
+      out: opts.out,
+      envs: opts.env ? [opts.env] : undefined,
+      cache: opts.cache !== false,
+      cacheDir: opts.cacheDir,
+    });
     if (!r.ok) {
       for (const i of r.issues) io.err(formatIssue(i));
       return 1;
@@ -54,7 +90,8 @@ export async function runDiff(opts: GitFlags & CacheFlags & { repo?: string; bra
       client.close();
     }
   } else {
-    if (!opts.repo || !opts.branch) throw new UsageError('diff needs --repo and --branch (the deploy branch), or --cluster');
+    if (!opts.repo || !opts.branch)
+      throw new UsageError('diff needs --repo and --branch (the deploy branch), or --cluster');
     diffs = await diffAgainstBranch(dist, opts.repo, opts.branch, gitAuth(opts));
   }
   const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
@@ -63,14 +100,27 @@ export async function runDiff(opts: GitFlags & CacheFlags & { repo?: string; bra
 }
 
 /** `synthops rollback REV`. */
-export async function runRollback(revision: string, opts: GitFlags & SignFlags & { repo: string; branch: string }, io: Output): Promise<number> {
-  const r = await rollback({ revision, repo: opts.repo, branch: opts.branch, auth: gitAuth(opts), signing: signingKey(opts) });
+export async function runRollback(
+  revision: string,
+  opts: GitFlags & SignFlags & { repo: string; branch: string },
+  io: Output,
+): Promise<number> {
+  const r = await rollback({
+    revision,
+    repo: opts.repo,
+    branch: opts.branch,
+    auth: gitAuth(opts),
+    signing: signingKey(opts),
+  });
   io.out(r.message);
   return 0;
 }
 
 /** `synthops set-image`. */
-export async function runSetImage(opts: GitFlags & SignFlags & { env: string; app: string; image: string; repo?: string; branch: string; root: string }, io: Output): Promise<number> {
+export async function runSetImage(
+  opts: GitFlags & SignFlags & { env: string; app: string; image: string; repo?: string; branch: string; root: string },
+  io: Output,
+): Promise<number> {
   const r = await setImage({ ...opts, auth: gitAuth(opts), signing: signingKey(opts) });
   io.out(r.message);
   return 0;

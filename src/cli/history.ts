@@ -68,8 +68,13 @@ function flagValue(args: readonly string[], flag: string): string | undefined {
 }
 
 /** `--repo` and `--branch` of the agent Deployment (as AgentInstall renders it), if it is there. */
-async function agentSource(client: KubeClient, namespace: string): Promise<{ repo: string; branch: string } | undefined> {
-  const d = await client.getOrUndefined<{ spec?: { template?: { spec?: { containers?: Array<{ args?: string[] }> } } } }>(`/apis/apps/v1/namespaces/${namespace}/deployments/${AGENT_DEPLOYMENT}`);
+async function agentSource(
+  client: KubeClient,
+  namespace: string,
+): Promise<{ repo: string; branch: string } | undefined> {
+  const d = await client.getOrUndefined<{
+    spec?: { template?: { spec?: { containers?: Array<{ args?: string[] }> } } };
+  }>(`/apis/apps/v1/namespaces/${namespace}/deployments/${AGENT_DEPLOYMENT}`);
   const args = d?.spec?.template?.spec?.containers?.[0]?.args ?? [];
   const repo = flagValue(args, '--repo');
   const branch = flagValue(args, '--branch');
@@ -92,11 +97,19 @@ export function historyItems(commits: readonly DeployCommit[], syncs: readonly A
     sourceRepo: first(c, TRAILERS.sourceRepo),
     rollbackOf: first(c, TRAILERS.rollbackOf),
     rollbackTo: first(c, TRAILERS.rollbackTo),
-    allowPrune: (c.trailers[TRAILERS.allowPrune] ?? []).flatMap((v) => v.split(',').map((a) => a.trim()).filter(Boolean)),
+    allowPrune: (c.trailers[TRAILERS.allowPrune] ?? []).flatMap((v) =>
+      v
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    ),
     rollback: first(c, TRAILERS.rollbackTo) !== null,
     rolledBackBy: replacedBy.get(c.sha) ?? null,
     trailers: c.trailers,
-    live: syncs.filter((s) => s.status?.lastAppliedRevision === c.sha).map((s) => `${s.spec.env}/${s.spec.app}`).sort(),
+    live: syncs
+      .filter((s) => s.status?.lastAppliedRevision === c.sha)
+      .map((s) => `${s.spec.env}/${s.spec.app}`)
+      .sort(),
   }));
 }
 
@@ -112,7 +125,8 @@ function notes(i: HistoryItem): string {
 export async function runHistory(opts: HistoryCommandOptions, io: Output): Promise<number> {
   const format = outputFormat(opts.output);
   const limit = Number(opts.limit ?? '20');
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit: "${opts.limit}" is not a positive whole number`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`--limit: "${opts.limit}" is not a positive whole number`);
   if (Boolean(opts.repo) !== Boolean(opts.branch)) throw new UsageError('--repo and --branch go together');
   const namespace = agentNamespaceOf(opts);
   // The cluster is optional here: it only adds which revision is live.
@@ -127,8 +141,16 @@ export async function runHistory(opts: HistoryCommandOptions, io: Output): Promi
   try {
     let source = opts.repo && opts.branch ? { repo: opts.repo, branch: opts.branch } : undefined;
     if (!source && client) source = await agentSource(client, namespace).catch(() => undefined);
-    if (!source) throw new UsageError(`history needs --repo and --branch (the deploy branch); there is no agent Deployment ${AGENT_DEPLOYMENT} in namespace ${namespace} to read them from`);
-    const repo = new DeployRepo({ url: source.repo, branch: source.branch, depth: Math.max(limit, 50), auth: gitAuth(opts) });
+    if (!source)
+      throw new UsageError(
+        `history needs --repo and --branch (the deploy branch); there is no agent Deployment ${AGENT_DEPLOYMENT} in namespace ${namespace} to read them from`,
+      );
+    const repo = new DeployRepo({
+      url: source.repo,
+      branch: source.branch,
+      depth: Math.max(limit, 50),
+      auth: gitAuth(opts),
+    });
     let commits: DeployCommit[];
     try {
       commits = await repo.history(limit);
@@ -149,7 +171,11 @@ export async function runHistory(opts: HistoryCommandOptions, io: Output): Promi
     if (!liveKnown) io.err(`warning: which revision is live is not shown: ${clusterError}`);
     const items = historyItems(commits, syncs);
     if (format === 'json' || format === 'yaml') {
-      printDocument(io, format, document('DeployHistory', items, { repo: redactUrl(source.repo), branch: source.branch, namespace, liveKnown }));
+      printDocument(
+        io,
+        format,
+        document('DeployHistory', items, { repo: redactUrl(source.repo), branch: source.branch, namespace, liveKnown }),
+      );
       return 0;
     }
     if (items.length === 0) {
@@ -157,12 +183,25 @@ export async function runHistory(opts: HistoryCommandOptions, io: Output): Promi
       return 0;
     }
     const wide = format === 'wide';
-    const rows = [wide ? ['COMMIT', 'DATE', 'SUBJECT', 'SOURCE-COMMIT', 'SOURCE-REPO', 'LIVE', 'NOTES'] : ['COMMIT', 'DATE', 'SUBJECT', 'SOURCE-COMMIT', 'LIVE', 'NOTES']];
+    const rows = [
+      wide
+        ? ['COMMIT', 'DATE', 'SUBJECT', 'SOURCE-COMMIT', 'SOURCE-REPO', 'LIVE', 'NOTES']
+        : ['COMMIT', 'DATE', 'SUBJECT', 'SOURCE-COMMIT', 'LIVE', 'NOTES'],
+    ];
     for (const i of items) {
       const live = i.live.length === 0 ? (liveKnown ? '-' : '?') : i.live.join(',');
-      rows.push(wide
-        ? [i.sha, i.committedAt, oneLine(i.subject, 100), i.sourceCommit ?? '-', i.sourceRepo ?? '-', live, notes(i)]
-        : [i.sha.slice(0, 12), i.committedAt.replace(/T(\d\d:\d\d).*$/, ' $1'), oneLine(i.subject, 50), i.sourceCommit?.slice(0, 12) ?? '-', live, notes(i)]);
+      rows.push(
+        wide
+          ? [i.sha, i.committedAt, oneLine(i.subject, 100), i.sourceCommit ?? '-', i.sourceRepo ?? '-', live, notes(i)]
+          : [
+              i.sha.slice(0, 12),
+              i.committedAt.replace(/T(\d\d:\d\d).*$/, ' $1'),
+              oneLine(i.subject, 50),
+              i.sourceCommit?.slice(0, 12) ?? '-',
+              live,
+              notes(i),
+            ],
+      );
     }
     for (const l of table(rows)) io.out(l);
     return 0;

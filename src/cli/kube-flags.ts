@@ -16,7 +16,8 @@ export interface ClusterFlags {
 
 /** A client for the context the flags name, acting as `--as` when given. */
 export function clusterClient(opts: ClusterFlags): KubeClient {
-  if (opts.asGroup && opts.asGroup.length > 0 && !opts.as) throw new UsageError('--as-group needs --as (as with kubectl)');
+  if (opts.asGroup && opts.asGroup.length > 0 && !opts.as)
+    throw new UsageError('--as-group needs --as (as with kubectl)');
   const client = new KubeClient(loadKubeconfig(opts.kubeconfig, { context: opts.context }));
   return opts.as ? client.impersonatingUser(opts.as, opts.asGroup) : client;
 }

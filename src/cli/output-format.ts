@@ -15,12 +15,17 @@ export const CLI_API_VERSION = 'synthops.dev/cli/v1';
 /** The `-o` value, checked (commander checks it too; library callers may not). */
 export function outputFormat(value: string | undefined): OutputFormat {
   const v = value ?? 'table';
-  if (!(OUTPUT_FORMATS as readonly string[]).includes(v)) throw new UsageError(`-o: "${v}" is not one of ${OUTPUT_FORMATS.join(', ')}`);
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(v))
+    throw new UsageError(`-o: "${v}" is not one of ${OUTPUT_FORMATS.join(', ')}`);
   return v as OutputFormat;
 }
 
 /** A document of `-o json|yaml`: the envelope every command's machine output has. */
-export function document<T>(kind: string, items: readonly T[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function document<T>(
+  kind: string,
+  items: readonly T[],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { apiVersion: CLI_API_VERSION, kind, ...extra, items };
 }
 
@@ -33,7 +38,12 @@ export function printDocument(io: Output, format: 'json' | 'yaml', doc: unknown)
 export function table(rows: readonly (readonly string[])[]): string[] {
   if (rows.length === 0) return [];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)) + 2);
-  return rows.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => (c ?? '').padEnd(widths[i]))
+      .join('')
+      .trimEnd(),
+  );
 }
 
 /** `12s ago`, `5m ago`, `3h ago`, `2d ago`; `-` when unknown. */

@@ -28,11 +28,15 @@ export interface ReconcileCommandOptions extends ClusterFlags {
 
 /** Sends a JSON merge patch to an AppSync as the CLI's field manager. */
 export async function patchAppSync(client: KubeClient, sync: AppSync, patch: Record<string, unknown>): Promise<void> {
-  await client.request('PATCH', `/apis/${STATUS_API_VERSION}/namespaces/${sync.metadata.namespace}/${PLURAL}/${sync.metadata.name}`, {
-    body: patch,
-    contentType: 'application/merge-patch+json',
-    query: { fieldManager: CLI_FIELD_MANAGER },
-  });
+  await client.request(
+    'PATCH',
+    `/apis/${STATUS_API_VERSION}/namespaces/${sync.metadata.namespace}/${PLURAL}/${sync.metadata.name}`,
+    {
+      body: patch,
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager: CLI_FIELD_MANAGER },
+    },
+  );
 }
 
 /** A new request value: the time, RFC 3339 with milliseconds, so two requests differ. */
@@ -47,14 +51,26 @@ export type RequestState =
 
 /** How far the agent got with the request `token` on `sync` (pure). */
 export function requestState(sync: AppSync | undefined, token: string): RequestState {
-  if (!sync) return { done: true, converged: false, line: 'the AppSync is gone (the app left Git, or its agent removed it)' };
+  if (!sync)
+    return { done: true, converged: false, line: 'the AppSync is gone (the app left Git, or its agent removed it)' };
   const st = sync.status ?? {};
   const ready = st.conditions?.find((c) => c.type === 'Ready');
   const reconciling = st.conditions?.find((c) => c.type === 'Reconciling');
   const state = ready ? `Ready ${ready.status} (${ready.reason}): ${oneLine(ready.message, 100)}` : 'never reconciled';
-  if (st.lastHandledReconcileAt !== token) return { done: false, line: `waiting for the agent to pick up the request; now ${state}` };
-  if (ready?.status === 'True') return { done: true, converged: true, line: `converged at revision ${st.lastAppliedRevision?.slice(0, 12) ?? '?'}` };
-  if (isSuspended(sync)) return { done: true, converged: false, line: `reconciled, but suspended: ${state} (synthops resume ${sync.spec.app} lifts it)` };
+  if (st.lastHandledReconcileAt !== token)
+    return { done: false, line: `waiting for the agent to pick up the request; now ${state}` };
+  if (ready?.status === 'True')
+    return {
+      done: true,
+      converged: true,
+      line: `converged at revision ${st.lastAppliedRevision?.slice(0, 12) ?? '?'}`,
+    };
+  if (isSuspended(sync))
+    return {
+      done: true,
+      converged: false,
+      line: `reconciled, but suspended: ${state} (synthops resume ${sync.spec.app} lifts it)`,
+    };
   // Applied and waiting for health: the agent updates the status when it settles.
   if (reconciling?.status === 'True') return { done: false, line: `reconciled; ${state}` };
   return { done: true, converged: false, line: `reconciled, not converged: ${state}` };
@@ -65,7 +81,13 @@ export function requestState(sync: AppSync | undefined, token: string): RequestS
  * printing each app's state when it changes (and a reminder every 5 s). Resolves true
  * when all converged.
  */
-export async function waitForRequest(store: StatusStore, syncs: readonly AppSync[], token: string, timeoutMs: number, io: Output): Promise<boolean> {
+export async function waitForRequest(
+  store: StatusStore,
+  syncs: readonly AppSync[],
+  token: string,
+  timeoutMs: number,
+  io: Output,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   const last = new Map<string, string>();
   const open = new Set(syncs.map((s) => s.metadata.name));
@@ -86,7 +108,9 @@ export async function waitForRequest(store: StatusStore, syncs: readonly AppSync
     }
     if (open.size === 0) break;
     if (Date.now() > deadline) {
-      io.err(`error: timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${[...open].join(', ')}: is the agent running and watching namespace ${store.namespace}?`);
+      io.err(
+        `error: timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${[...open].join(', ')}: is the agent running and watching namespace ${store.namespace}?`,
+      );
       return false;
     }
     if (Date.now() - quietSince >= 5000) {
@@ -99,14 +123,21 @@ export async function waitForRequest(store: StatusStore, syncs: readonly AppSync
 }
 
 /** `synthops reconcile [app]`: asks the running agent to reconcile now; with `--wait`, exit 0 only when converged. */
-export async function runReconcile(app: string | undefined, opts: ReconcileCommandOptions, io: Output): Promise<number> {
+export async function runReconcile(
+  app: string | undefined,
+  opts: ReconcileCommandOptions,
+  io: Output,
+): Promise<number> {
   const timeoutMs = duration('--timeout', opts.timeout ?? '5m');
   const namespace = agentNamespaceOf(opts);
   const client = clusterClient(opts);
   try {
     const store = new StatusStore(client, namespace);
     const syncs = await selectAppSyncs(store, { app, env: opts.env, source: opts.source });
-    if (syncs.length === 0) throw new UsageError(`no apps to reconcile in namespace ${namespace}${opts.source ? ` for source ${opts.source}` : ''}${opts.env ? ` in env ${opts.env}` : ''}`);
+    if (syncs.length === 0)
+      throw new UsageError(
+        `no apps to reconcile in namespace ${namespace}${opts.source ? ` for source ${opts.source}` : ''}${opts.env ? ` in env ${opts.env}` : ''}`,
+      );
     const token = requestToken();
     for (const s of syncs) {
       await patchAppSync(client, s, { metadata: { annotations: { [RECONCILE_REQUEST_ANNOTATION]: token } } });

@@ -32,12 +32,28 @@ function repeat(value: string, previous: string[] = []): string[] {
 /** Adds the render flags to the agent command. */
 export function addRenderFlags(cmd: Command): Command {
   return cmd
-    .option('--layout <layout>', `how the folder is read: ${LAYOUT_CHOICES.join(', ')} (auto: index.json is synthops output, kustomization.yaml kustomize, Chart.yaml helm, else plain YAML)`, 'auto')
+    .option(
+      '--layout <layout>',
+      `how the folder is read: ${LAYOUT_CHOICES.join(', ')} (auto: index.json is synthops output, kustomization.yaml kustomize, Chart.yaml helm, else plain YAML)`,
+      'auto',
+    )
     .option('--allow-remote-bases', 'kustomize: allow remote (Git, http) bases and files, fetched at every render')
     .option('--helm-release <name>', 'helm: release name (default: the app name)')
-    .option('--helm-values <file>', 'helm: values file, relative to the chart and inside the repo (repeatable; later files win)', repeat)
-    .option('--helm-set <key=value>', 'helm: a value, as helm --set takes it (repeatable; wins over values files)', repeat)
-    .option('--helm-hooks <policy>', "helm: refuse a chart with hooks, or skip its hooks (each skipped hook is a warning)", 'refuse')
+    .option(
+      '--helm-values <file>',
+      'helm: values file, relative to the chart and inside the repo (repeatable; later files win)',
+      repeat,
+    )
+    .option(
+      '--helm-set <key=value>',
+      'helm: a value, as helm --set takes it (repeatable; wins over values files)',
+      repeat,
+    )
+    .option(
+      '--helm-hooks <policy>',
+      'helm: refuse a chart with hooks, or skip its hooks (each skipped hook is a warning)',
+      'refuse',
+    )
     .option('--render-timeout <duration>', 'time limit of one kustomize or helm render', '1m')
     .option('--render-max-output <size>', 'output limit of one render, in bytes or with Ki/Mi/Gi', '64Mi');
 }
@@ -50,11 +66,16 @@ export function parseSize(flag: string, value: string): number {
 }
 
 /** The load settings the render flags ask for; a bad value is a usage error naming the flag. */
-export function renderOptions(opts: RenderCommandOptions): { readonly layout: LayoutChoice; readonly render: RenderSettings } {
+export function renderOptions(opts: RenderCommandOptions): {
+  readonly layout: LayoutChoice;
+  readonly render: RenderSettings;
+} {
   const layout = (opts.layout ?? 'auto') as LayoutChoice;
-  if (!LAYOUT_CHOICES.includes(layout)) throw new UsageError(`--layout: "${opts.layout}" is not one of ${LAYOUT_CHOICES.join(', ')}`);
+  if (!LAYOUT_CHOICES.includes(layout))
+    throw new UsageError(`--layout: "${opts.layout}" is not one of ${LAYOUT_CHOICES.join(', ')}`);
   const hooks = (opts.helmHooks ?? 'refuse') as HelmHookPolicy;
-  if (hooks !== 'refuse' && hooks !== 'skip') throw new UsageError(`--helm-hooks: "${opts.helmHooks}" is not refuse or skip`);
+  if (hooks !== 'refuse' && hooks !== 'skip')
+    throw new UsageError(`--helm-hooks: "${opts.helmHooks}" is not refuse or skip`);
   return {
     layout,
     render: {

@@ -22,9 +22,13 @@ const FILE_NOT_MODIFIED = 200;
 function repoPath(root: string, file: string): string {
   const abs = path.resolve(file);
   const rel = path.relative(root, abs);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UsageError(`${file} is not inside the config repo ${root} (-C/--root)`);
+  if (rel.startsWith('..') || path.isAbsolute(rel))
+    throw new UsageError(`${file} is not inside the config repo ${root} (-C/--root)`);
   if (!fs.existsSync(abs)) throw new UsageError(`${file}: no such file`);
-  if (!fs.existsSync(path.join(root, SOPS_CONFIG_FILE))) throw new UsageError(`${root} has no ${SOPS_CONFIG_FILE}: create one with a creation rule for your age recipients (see the README, "Secrets with SOPS")`);
+  if (!fs.existsSync(path.join(root, SOPS_CONFIG_FILE)))
+    throw new UsageError(
+      `${root} has no ${SOPS_CONFIG_FILE}: create one with a creation rule for your age recipients (see the README, "Secrets with SOPS")`,
+    );
   return rel.split(path.sep).join('/');
 }
 
@@ -48,9 +52,11 @@ function sops(root: string, args: string[]): number {
 function wholeProblem(m: Manifest | undefined): string | undefined {
   if (!m || !isSopsDocument(m)) return 'sops wrote no SOPS document';
   const identity = encryptedIdentity(m);
-  if (identity.length > 0) return `the ${SOPS_CONFIG_FILE} rule encrypted ${identity.join(', ')}: add encrypted_regex: ^(data|stringData)$ to it, decrypt the file and encrypt it again`;
+  if (identity.length > 0)
+    return `the ${SOPS_CONFIG_FILE} rule encrypted ${identity.join(', ')}: add encrypted_regex: ^(data|stringData)$ to it, decrypt the file and encrypt it again`;
   const plain = plainSecretValues(m);
-  if (plain.length > 0) return `${plain.join(', ')} left in plain text: the rule's encrypted_regex must cover data and stringData`;
+  if (plain.length > 0)
+    return `${plain.join(', ')} left in plain text: the rule's encrypted_regex must cover data and stringData`;
   return undefined;
 }
 
@@ -61,7 +67,8 @@ function wholeProblem(m: Manifest | undefined): string | undefined {
 export function runSecretEncrypt(file: string, opts: SecretCommandOptions, io: Output): number {
   const root = path.resolve(opts.root);
   const rel = repoPath(root, file);
-  if (isSopsDocument(documentOf(root, rel))) throw new UsageError(`${rel} is already SOPS-encrypted; change it with synthops secret edit ${rel}`);
+  if (isSopsDocument(documentOf(root, rel)))
+    throw new UsageError(`${rel} is already SOPS-encrypted; change it with synthops secret edit ${rel}`);
   const code = sops(root, ['encrypt', '--in-place', rel]);
   if (code !== 0) {
     io.err(`error: sops could not encrypt ${rel} (exit ${code}); the file is unchanged`);
@@ -82,10 +89,12 @@ export function runSecretEncrypt(file: string, opts: SecretCommandOptions, io: O
  * key file). The plaintext lives only in sops's temporary file while the editor runs.
  */
 export function runSecretEdit(file: string, opts: SecretCommandOptions, io: Output): number {
-  if (!process.env.EDITOR && !process.env.SOPS_EDITOR) throw new UsageError('secret edit needs an editor: set EDITOR (or SOPS_EDITOR)');
+  if (!process.env.EDITOR && !process.env.SOPS_EDITOR)
+    throw new UsageError('secret edit needs an editor: set EDITOR (or SOPS_EDITOR)');
   const root = path.resolve(opts.root);
   const rel = repoPath(root, file);
-  if (!isSopsDocument(documentOf(root, rel))) throw new UsageError(`${rel} is not SOPS-encrypted; encrypt it first with synthops secret encrypt ${rel}`);
+  if (!isSopsDocument(documentOf(root, rel)))
+    throw new UsageError(`${rel} is not SOPS-encrypted; encrypt it first with synthops secret encrypt ${rel}`);
   const code = sops(root, ['edit', rel]);
   if (code === FILE_NOT_MODIFIED) {
     io.out(`${rel} unchanged`);

@@ -103,11 +103,23 @@ function explain(i: AppStatusItem): string[] {
     if (items && items.length > 0) lines.push(`  ${title}:`, ...items.map((x) => `    ${x}`));
   };
   section('errors', i.errors);
-  section('not healthy', i.unhealthy.map((u) => `${u.object}: ${u.health}: ${u.message}`));
+  section(
+    'not healthy',
+    i.unhealthy.map((u) => `${u.object}: ${u.health}: ${u.message}`),
+  );
   section('prune held', i.held);
   section('drift (suspended)', i.drift);
-  section('history', i.history.map((h) => `${h.startTime} ${h.revision.slice(0, 12)} ${h.result} in ${h.durationSeconds.toFixed(1)}s${h.message ? `: ${h.message}` : ''}`));
-  section('events', (i.events ?? []).slice(-10).map((e) => `${e.time ?? ''} ${e.type} ${e.reason}: ${e.message}`.trim()));
+  section(
+    'history',
+    i.history.map(
+      (h) =>
+        `${h.startTime} ${h.revision.slice(0, 12)} ${h.result} in ${h.durationSeconds.toFixed(1)}s${h.message ? `: ${h.message}` : ''}`,
+    ),
+  );
+  section(
+    'events',
+    (i.events ?? []).slice(-10).map((e) => `${e.time ?? ''} ${e.type} ${e.reason}: ${e.message}`.trim()),
+  );
   if (i.ready === 'True') lines.push('  converged');
   return lines;
 }
@@ -115,12 +127,18 @@ function explain(i: AppStatusItem): string[] {
 /** The status table; `wide` adds the reason, suspension, source, the full revision and the last handled request. */
 export function statusTable(items: readonly AppStatusItem[], wide: boolean): string[] {
   const head = ['APP', 'ENV', 'REVISION', 'READY', 'MESSAGE', 'LAST SYNC', 'COMMIT-TO-CONVERGED'];
-  const rows = [wide ? [...head.slice(0, 4), 'REASON', ...head.slice(4), 'SUSPENDED', 'SOURCE', 'LAST RECONCILE REQUEST'] : head];
+  const rows = [
+    wide ? [...head.slice(0, 4), 'REASON', ...head.slice(4), 'SUSPENDED', 'SOURCE', 'LAST RECONCILE REQUEST'] : head,
+  ];
   for (const i of items) {
-    const revision = wide ? i.lastAppliedRevision ?? '-' : i.lastAppliedRevision?.slice(0, 12) ?? '-';
+    const revision = wide ? (i.lastAppliedRevision ?? '-') : (i.lastAppliedRevision?.slice(0, 12) ?? '-');
     const base = [i.app, i.env, revision, i.ready];
     const rest = [wide ? oneLine(i.message, 200) : i.message.slice(0, 80), ago(i.lastSyncTime ?? undefined), c2c(i)];
-    rows.push(wide ? [...base, i.reason, ...rest, String(i.suspended), i.source ?? '-', i.lastHandledReconcileAt ?? '-'] : [...base, ...rest]);
+    rows.push(
+      wide
+        ? [...base, i.reason, ...rest, String(i.suspended), i.source ?? '-', i.lastHandledReconcileAt ?? '-']
+        : [...base, ...rest],
+    );
   }
   return table(rows);
 }
@@ -135,7 +153,9 @@ export async function runStatus(app: string | undefined, opts: StatusCommandOpti
     const syncs = await selectAppSyncs(store, { app, env: opts.env });
     const items: AppStatusItem[] = [];
     for (const s of syncs) {
-      const events = app ? (await store.events(s)).map((e) => eventItem(e, s)).sort((a, b) => (a.time ?? '').localeCompare(b.time ?? '')) : undefined;
+      const events = app
+        ? (await store.events(s)).map((e) => eventItem(e, s)).sort((a, b) => (a.time ?? '').localeCompare(b.time ?? ''))
+        : undefined;
       items.push(statusItem(s, events));
     }
     const allReady = items.every((i) => i.ready === 'True') ? 0 : 1;

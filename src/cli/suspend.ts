@@ -27,7 +27,12 @@ export interface SuspendCommandOptions extends ClusterFlags {
  * reconcile, so the status says at once what the app now is (Suspended, with its drift;
  * or applied again).
  */
-export async function runSuspend(app: string, suspend: boolean, opts: SuspendCommandOptions, io: Output): Promise<number> {
+export async function runSuspend(
+  app: string,
+  suspend: boolean,
+  opts: SuspendCommandOptions,
+  io: Output,
+): Promise<number> {
   const timeoutMs = duration('--timeout', opts.timeout ?? '5m');
   const client = clusterClient(opts);
   try {
@@ -35,10 +40,15 @@ export async function runSuspend(app: string, suspend: boolean, opts: SuspendCom
     const [sync] = await selectAppSyncs(store, { app, env: opts.env }, true);
     const token = requestToken();
     const annotations = { [SUSPEND_ANNOTATION]: suspend ? 'true' : null, [RECONCILE_REQUEST_ANNOTATION]: token };
-    await patchAppSync(client, sync, { metadata: { annotations }, ...(!suspend && sync.spec.suspend ? { spec: { suspend: null } } : {}) });
-    io.out(suspend
-      ? `${appLabel(sync)}: suspended; the agent writes nothing for it until \`synthops resume ${app}\` (drift is still reported)`
-      : `${appLabel(sync)}: resumed; the agent reconciles it now`);
+    await patchAppSync(client, sync, {
+      metadata: { annotations },
+      ...(!suspend && sync.spec.suspend ? { spec: { suspend: null } } : {}),
+    });
+    io.out(
+      suspend
+        ? `${appLabel(sync)}: suspended; the agent writes nothing for it until \`synthops resume ${app}\` (drift is still reported)`
+        : `${appLabel(sync)}: resumed; the agent reconciles it now`,
+    );
     if (!opts.wait || suspend) return 0;
     return (await waitForRequest(store, [sync], token, timeoutMs, io)) ? 0 : 1;
   } finally {

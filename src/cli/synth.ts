@@ -22,7 +22,10 @@ export interface SynthCommandOptions {
 /** `synthops synth`: render, validate, write dist/ atomically. Returns the exit code. */
 export function runSynth(opts: SynthCommandOptions, io: Output): number {
   const result = synth({
-    root: opts.root, out: opts.out, envs: opts.env, typecheck: opts.typecheck,
+    root: opts.root,
+    out: opts.out,
+    envs: opts.env,
+    typecheck: opts.typecheck,
     cache: opts.cache !== false,
     cacheDir: opts.cacheDir,
     // SYNTHOPS_DEBUG=1 says why the cache missed; never needed for correct output.
@@ -30,7 +33,9 @@ export function runSynth(opts: SynthCommandOptions, io: Output): number {
   });
   if (!result.ok) {
     for (const issue of result.issues) io.err(formatIssue(issue));
-    io.err(`synth failed with ${result.issues.length} error(s); ${path.relative(process.cwd(), result.outDir) || '.'} was not changed`);
+    io.err(
+      `synth failed with ${result.issues.length} error(s); ${path.relative(process.cwd(), result.outDir) || '.'} was not changed`,
+    );
     return 1;
   }
   const objects = result.index.apps.reduce((n, a) => n + a.objects.length, 0);
@@ -40,6 +45,9 @@ export function runSynth(opts: SynthCommandOptions, io: Output): number {
   }
   io.out(`wrote ${objects} objects of ${result.index.apps.length} app(s) to ${result.outDir}`);
   const { rendered, cached, filesWritten, filesReused } = result.stats;
-  if (opts.cache !== false) io.out(`cache: rendered ${rendered} app module(s), reused ${cached}; wrote ${filesWritten} file(s), kept ${filesReused}`);
+  if (opts.cache !== false)
+    io.out(
+      `cache: rendered ${rendered} app module(s), reused ${cached}; wrote ${filesWritten} file(s), kept ${filesReused}`,
+    );
   return 0;
 }

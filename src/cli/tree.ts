@@ -39,7 +39,15 @@ export interface TreeItem {
 const RANK: Record<LiveNode['health'], number> = { Healthy: 0, Progressing: 1, Unknown: 2, Missing: 3, Degraded: 4 };
 
 function item(n: LiveNode): TreeItem {
-  return { apiVersion: n.ref.apiVersion, kind: n.ref.kind, namespace: n.ref.namespace ?? null, name: n.ref.name, health: n.health, reason: n.reason, children: n.children.map(item) };
+  return {
+    apiVersion: n.ref.apiVersion,
+    kind: n.ref.kind,
+    namespace: n.ref.namespace ?? null,
+    name: n.ref.name,
+    health: n.health,
+    reason: n.reason,
+    children: n.children.map(item),
+  };
 }
 
 /** The worst health of the inventory objects (their children inform their own health already). */
@@ -54,7 +62,12 @@ export function treeRows(items: readonly TreeItem[], wide: boolean): string[][] 
     list.forEach((i, k) => {
       const last = k === list.length - 1;
       const branch = top ? '' : last ? '└─ ' : '├─ ';
-      const ref: ObjectRef = { apiVersion: i.apiVersion, kind: i.kind, namespace: i.namespace ?? undefined, name: i.name };
+      const ref: ObjectRef = {
+        apiVersion: i.apiVersion,
+        kind: i.kind,
+        namespace: i.namespace ?? undefined,
+        name: i.name,
+      };
       const cells = [`${prefix}${branch}${describeObject(ref)}`, i.health, wide ? i.reason : oneLine(i.reason, 70)];
       rows.push(wide ? [...cells.slice(0, 1), i.apiVersion, ...cells.slice(1)] : cells);
       walk(i.children, top ? '' : `${prefix}${last ? '   ' : '│  '}`, false);
@@ -73,7 +86,9 @@ export async function runTree(app: string, opts: TreeCommandOptions, io: Output)
     const [sync] = await selectAppSyncs(new StatusStore(client, namespace), { app, env: opts.env }, true);
     const env = sync.spec.env;
     // The inventory ConfigMap is the record of what was applied; the AppSync's copy is for who may not read it.
-    const inventory = (await new InventoryStore(client, namespace).list(env).catch(() => [])).find((i) => i.app === app);
+    const inventory = (await new InventoryStore(client, namespace).list(env).catch(() => [])).find(
+      (i) => i.app === app,
+    );
     const refs = inventory?.objects ?? sync.status?.inventory ?? [];
     const live = await new InventoryReader(client, new Discovery(client)).read(app, refs);
     const items = live.groups.flatMap((g) => g.nodes).map(item);
@@ -87,7 +102,12 @@ export async function runTree(app: string, opts: TreeCommandOptions, io: Output)
     const revision = sync.status?.lastAppliedRevision?.slice(0, 12) ?? 'none';
     io.out(`app ${app} (env ${env}): ${health}; revision ${revision}; ${items.length} object(s) in its inventory`);
     if (items.length === 0) io.out('  the agent has not applied anything for this app yet');
-    else for (const l of table([format === 'wide' ? ['OBJECT', 'API VERSION', 'HEALTH', 'REASON'] : ['OBJECT', 'HEALTH', 'REASON'], ...treeRows(items, format === 'wide')])) io.out(l);
+    else
+      for (const l of table([
+        format === 'wide' ? ['OBJECT', 'API VERSION', 'HEALTH', 'REASON'] : ['OBJECT', 'HEALTH', 'REASON'],
+        ...treeRows(items, format === 'wide'),
+      ]))
+        io.out(l);
     for (const p of problems) io.err(`warning: ${p}`);
     return code;
   } finally {

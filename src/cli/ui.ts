@@ -34,13 +34,20 @@ function port(value: string): number {
 }
 
 /** Starts the UI server and the parts it needs; the caller closes the result. */
-export async function startUi(opts: UiCommandOptions): Promise<{ server: UiServer; client: KubeClient; close: () => Promise<void> }> {
+export async function startUi(
+  opts: UiCommandOptions,
+): Promise<{ server: UiServer; client: KubeClient; close: () => Promise<void> }> {
   if (Boolean(opts.repo) !== Boolean(opts.branch)) throw new UsageError('--repo and --branch go together');
   const listenPort = port(opts.port);
   const access = loadKubeconfig(opts.kubeconfig, { context: opts.context });
   const client = new KubeClient(access);
-  const repo = opts.repo && opts.branch ? new DeployRepo({ url: opts.repo, branch: opts.branch, path: opts.path, auth: gitAuth(opts) }) : undefined;
-  const contextLabel = opts.context ? `context ${opts.context}` : access.source.replace(/^kubeconfig .*\(context "(.*)"\)$/, 'context $1');
+  const repo =
+    opts.repo && opts.branch
+      ? new DeployRepo({ url: opts.repo, branch: opts.branch, path: opts.path, auth: gitAuth(opts) })
+      : undefined;
+  const contextLabel = opts.context
+    ? `context ${opts.context}`
+    : access.source.replace(/^kubeconfig .*\(context "(.*)"\)$/, 'context $1');
   const server = new UiServer({ client, namespace: opts.agentNamespace, contextLabel, repo });
   try {
     await server.listen(listenPort);

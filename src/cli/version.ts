@@ -58,7 +58,8 @@ export async function runVersion(opts: VersionCommandOptions, io: Output): Promi
     try {
       client = clusterClient(opts);
       agents = await agentVersions(client, namespace);
-      if (agents.length === 0) agentError = `no AppSync in namespace ${namespace} carries ${AGENT_VERSION_ANNOTATION} (no agent has reconciled there yet)`;
+      if (agents.length === 0)
+        agentError = `no AppSync in namespace ${namespace} carries ${AGENT_VERSION_ANNOTATION} (no agent has reconciled there yet)`;
     } catch (e) {
       if (e instanceof UsageError) throw e;
       agentError = (e as Error).message;

@@ -16,7 +16,21 @@ export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
 }
 
-const PASSED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
+const PASSED_ENV = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TMPDIR',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+  'NO_PROXY',
+  'no_proxy',
+];
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -52,17 +66,28 @@ export function describeGitError(e: unknown, branch: string): string {
   const text = (e instanceof Error ? e.message : String(e)).replace(/Authorization: Basic \S+/g, 'Authorization: ***');
   if (/couldn't find remote ref|Remote branch .* not found/i.test(text)) return `branch "${branch}" does not exist`;
   // Host key first: ssh's warning names host and port, and a port may contain "401".
-  if (/Host key verification failed/i.test(text)) return 'host key verification failed (is the host in the known_hosts file?)';
+  if (/Host key verification failed/i.test(text))
+    return 'host key verification failed (is the host in the known_hosts file?)';
   // HTTP status only as git prints it ("returned error: 403"), never any digits in a URL.
-  if (/Authentication failed|could not read Username|returned error: 40[13]\b|Permission denied \(publickey/i.test(text)) return `authentication failed: ${firstLine(text)}`;
-  if (/does not appear to be a git repository|not found|unable to access|Could not resolve|Connection refused|Could not read from remote|timed out|block timeout/i.test(text)) {
+  if (
+    /Authentication failed|could not read Username|returned error: 40[13]\b|Permission denied \(publickey/i.test(text)
+  )
+    return `authentication failed: ${firstLine(text)}`;
+  if (
+    /does not appear to be a git repository|not found|unable to access|Could not resolve|Connection refused|Could not read from remote|timed out|block timeout/i.test(
+      text,
+    )
+  ) {
     return `remote cannot be reached: ${firstLine(text)}`;
   }
   return firstLine(text);
 }
 
 function firstLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^hint:/.test(l));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^hint:/.test(l));
   return (lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? 'git failed').replace(/^(fatal|error):\s*/, '');
 }
 
@@ -100,14 +125,21 @@ export function parseTrailers(message: string): Record<string, string[]> {
  */
 export async function isAncestor(dir: string, older: string, newer: string): Promise<boolean | undefined> {
   // Exit codes matter here (1 = not an ancestor).
-  const run = (args: string[]) => runGit(dir, args).then(() => 0, (e: unknown) => (e instanceof GitCommandError && e.exitCode !== undefined ? e.exitCode : 128));
+  const run = (args: string[]) =>
+    runGit(dir, args).then(
+      () => 0,
+      (e: unknown) => (e instanceof GitCommandError && e.exitCode !== undefined ? e.exitCode : 128),
+    );
   if ((await run(['cat-file', '-e', `${older}^{commit}`])) !== 0) return undefined;
   return (await run(['merge-base', '--is-ancestor', older, newer])) === 0;
 }
 
 /** A git command that failed; `exitCode` when git ran and exited non-zero. */
 export class GitCommandError extends Error {
-  constructor(message: string, public readonly exitCode?: number) {
+  constructor(
+    message: string,
+    public readonly exitCode?: number,
+  ) {
     super(message);
     this.name = 'GitCommandError';
   }
@@ -119,15 +151,36 @@ export class GitCommandError extends Error {
  * prints nothing (most of a no-op fetch). Rejects with git's own error output (never
  * the command line, which may hold a URL) or a timeout.
  */
-export function runGit(dir: string, args: readonly string[], auth?: GitAuth, timeoutMs = 60_000, extraEnv: Readonly<Record<string, string>> = {}): Promise<string> {
+export function runGit(
+  dir: string,
+  args: readonly string[],
+  auth?: GitAuth,
+  timeoutMs = 60_000,
+  extraEnv: Readonly<Record<string, string>> = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     // SIGKILL: a git stuck on the network (or its ssh child) must not outlive the timeout.
-    execFile('git', [...args], { cwd: dir, env: { ...gitEnv(auth), ...extraEnv }, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      if ((err as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return reject(new GitCommandError(`git ${args[0]}: more than 64 MiB of output`));
-      if (err.killed) return reject(new GitCommandError(`git ${args[0]}: timed out after ${timeoutMs / 1000}s`));
-      const exitCode = typeof err.code === 'number' ? err.code : undefined;
-      reject(new GitCommandError(stderr.trim() || `git ${args[0]} failed with exit code ${String(err.code)}`, exitCode));
-    });
+    execFile(
+      'git',
+      [...args],
+      {
+        cwd: dir,
+        env: { ...gitEnv(auth), ...extraEnv },
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: 'utf8',
+      },
+      (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        if ((err as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
+          return reject(new GitCommandError(`git ${args[0]}: more than 64 MiB of output`));
+        if (err.killed) return reject(new GitCommandError(`git ${args[0]}: timed out after ${timeoutMs / 1000}s`));
+        const exitCode = typeof err.code === 'number' ? err.code : undefined;
+        reject(
+          new GitCommandError(stderr.trim() || `git ${args[0]} failed with exit code ${String(err.code)}`, exitCode),
+        );
+      },
+    );
   });
 }

@@ -25,7 +25,14 @@ export interface SignerTrust {
 }
 
 /** Git's `%G?` verdict, spelt out. */
-export type SignatureVerdict = 'good' | 'untrusted-key' | 'no-signature' | 'bad' | 'revoked-key' | 'expired' | 'cannot-check';
+export type SignatureVerdict =
+  | 'good'
+  | 'untrusted-key'
+  | 'no-signature'
+  | 'bad'
+  | 'revoked-key'
+  | 'expired'
+  | 'cannot-check';
 
 /** What git says of one commit's signature. */
 export interface SignatureCheck {
@@ -87,10 +94,19 @@ export function signingConfig(key: SigningKey): { args: string[]; env: Record<st
 
 function gitOut(dir: string, args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.tmpdir(), ...env }, timeout: 30_000 }, (err, stdout) => {
-      if (err) reject(err);
-      else resolve(stdout);
-    });
+    execFile(
+      'git',
+      args,
+      {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.tmpdir(), ...env },
+        timeout: 30_000,
+      },
+      (err, stdout) => {
+        if (err) reject(err);
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -107,8 +123,18 @@ async function check(dir: string, sha: string, trust: SignerTrust, withRevocatio
   if (!trust.gnupgHome) fs.rmSync(env.GNUPGHOME, { recursive: true, force: true });
   const [letter, signer, key] = out.trim().split('\0');
   const raw = await gitOut(dir, ['cat-file', 'commit', sha], env);
-  const format = /^gpgsig -----BEGIN SSH SIGNATURE/m.test(raw) ? 'ssh' : /^gpgsig -----BEGIN PGP SIGNATURE/m.test(raw) ? 'openpgp' : undefined;
-  return { sha, verdict: VERDICTS[letter] ?? 'cannot-check', signer: signer || undefined, key: key || undefined, format };
+  const format = /^gpgsig -----BEGIN SSH SIGNATURE/m.test(raw)
+    ? 'ssh'
+    : /^gpgsig -----BEGIN PGP SIGNATURE/m.test(raw)
+      ? 'openpgp'
+      : undefined;
+  return {
+    sha,
+    verdict: VERDICTS[letter] ?? 'cannot-check',
+    signer: signer || undefined,
+    key: key || undefined,
+    format,
+  };
 }
 
 /**
@@ -120,7 +146,8 @@ export async function verifyCommit(dir: string, sha: string, trust: SignerTrust)
   const c = await check(dir, sha, trust, true);
   if (c.verdict === 'bad' && trust.revokedKeysFile) {
     const without = await check(dir, sha, trust, false);
-    if (without.verdict === 'good' || without.verdict === 'untrusted-key') return { ...without, verdict: 'revoked-key' };
+    if (without.verdict === 'good' || without.verdict === 'untrusted-key')
+      return { ...without, verdict: 'revoked-key' };
   }
   return c;
 }

@@ -13,7 +13,11 @@ export interface ScaffoldOptions {
 const TEMPLATE_DIR = path.join(__dirname, '..', '..', 'templates', 'config-repo');
 
 // Template files whose names cannot be stored as-is in this repo.
-const RENAMES: Record<string, string> = { 'package.json.tmpl': 'package.json', gitignore: '.gitignore', 'gitlab-ci.yml': '.gitlab-ci.yml' };
+const RENAMES: Record<string, string> = {
+  'package.json.tmpl': 'package.json',
+  gitignore: '.gitignore',
+  'gitlab-ci.yml': '.gitlab-ci.yml',
+};
 
 function ownVersion(pkg: string): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -23,8 +27,12 @@ function ownVersion(pkg: string): string {
 
 function listFiles(dir: string, prefix = ''): string[] {
   // Dot folders (.github) are listed too.
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]).sort();
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+    )
+    .sort();
 }
 
 /**
@@ -37,7 +45,12 @@ export function scaffold(dir: string, options: ScaffoldOptions): string[] {
   if (fs.existsSync(target) && fs.readdirSync(target).length > 0) {
     throw new UsageError(`${target} is not empty; synthops init only writes into an empty or new folder`);
   }
-  const name = options.name ?? path.basename(target).toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+  const name =
+    options.name ??
+    path
+      .basename(target)
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-');
   const values: Record<string, string> = {
     name,
     synthopsVersion: options.synthopsVersion,
@@ -49,7 +62,9 @@ export function scaffold(dir: string, options: ScaffoldOptions): string[] {
   for (const rel of listFiles(TEMPLATE_DIR)) {
     const base = path.basename(rel);
     const outRel = path.join(path.dirname(rel), RENAMES[base] ?? base);
-    const content = fs.readFileSync(path.join(TEMPLATE_DIR, rel), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k] ?? '');
+    const content = fs
+      .readFileSync(path.join(TEMPLATE_DIR, rel), 'utf8')
+      .replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k] ?? '');
     fs.mkdirSync(path.dirname(path.join(target, outRel)), { recursive: true });
     fs.writeFileSync(path.join(target, outRel), content);
     written.push(outRel.split(path.sep).join('/'));

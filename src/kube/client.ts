@@ -31,7 +31,11 @@ export interface RequestOptions {
 /** One event of a watch stream. */
 export interface WatchEvent {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-  readonly object: { metadata?: { resourceVersion?: string; [k: string]: unknown }; code?: number; [k: string]: unknown };
+  readonly object: {
+    metadata?: { resourceVersion?: string; [k: string]: unknown };
+    code?: number;
+    [k: string]: unknown;
+  };
 }
 
 /** The request counts of a client, by verb; benchmarks and tests read them. */
@@ -69,7 +73,10 @@ export class KubeClient {
   /** Set by {@link shutdown}: no request is sent any more (impersonating clients read it through their prototype). */
   private ended = false;
 
-  constructor(public readonly access: ClusterAccess, private readonly options: KubeClientOptions = {}) {
+  constructor(
+    public readonly access: ClusterAccess,
+    private readonly options: KubeClientOptions = {},
+  ) {
     this.server = new URL(access.server);
     const Agent = this.server.protocol === 'http:' ? http.Agent : https.Agent;
     this.agent = new Agent({ keepAlive: true, maxSockets: 32 });
@@ -82,7 +89,9 @@ export class KubeClient {
   public impersonating(serviceAccount: string): KubeClient {
     const [namespace, name] = serviceAccount.split('/');
     const c = Object.create(this) as KubeClient;
-    Object.defineProperty(c, 'extraHeaders', { value: { 'Impersonate-User': `system:serviceaccount:${namespace}:${name}` } });
+    Object.defineProperty(c, 'extraHeaders', {
+      value: { 'Impersonate-User': `system:serviceaccount:${namespace}:${name}` },
+    });
     Object.defineProperty(c, 'counts', { value: this.counts });
     return c;
   }
@@ -101,7 +110,10 @@ export class KubeClient {
   public impersonatingUser(user: string, groups: readonly string[] = []): KubeClient {
     const c = Object.create(this) as KubeClient;
     // An array is sent as one header line per group, as the apiserver expects.
-    const headers: Record<string, string | string[]> = { 'Impersonate-User': user, ...(groups.length > 0 ? { 'Impersonate-Group': [...groups] } : {}) };
+    const headers: Record<string, string | string[]> = {
+      'Impersonate-User': user,
+      ...(groups.length > 0 ? { 'Impersonate-Group': [...groups] } : {}),
+    };
     Object.defineProperty(c, 'extraHeaders', { value: headers });
     Object.defineProperty(c, 'counts', { value: this.counts });
     return c;
@@ -113,7 +125,9 @@ export class KubeClient {
     const options = this.access.requestOptions();
     const entry = { options, at: Date.now() };
     this.auth = entry;
-    options.catch(() => { if (this.auth === entry) this.auth = undefined; });
+    options.catch(() => {
+      if (this.auth === entry) this.auth = undefined;
+    });
     return options;
   }
 
@@ -134,11 +148,20 @@ export class KubeClient {
   }
 
   /** Server-side apply of `body` at `path`; resolves to the server's answer and its HTTP status (201: created). */
-  public async apply<T = unknown>(path: string, body: unknown, o: ApplyPatchOptions): Promise<{ status: number; body: T }> {
+  public async apply<T = unknown>(
+    path: string,
+    body: unknown,
+    o: ApplyPatchOptions,
+  ): Promise<{ status: number; body: T }> {
     return this.exchange<T>('PATCH', path, {
       body,
       contentType: APPLY_PATCH,
-      query: { fieldManager: o.fieldManager, force: o.force === false ? undefined : 'true', fieldValidation: o.fieldValidation, dryRun: o.dryRun ? 'All' : undefined },
+      query: {
+        fieldManager: o.fieldManager,
+        force: o.force === false ? undefined : 'true',
+        fieldValidation: o.fieldValidation,
+        dryRun: o.dryRun ? 'All' : undefined,
+      },
     });
   }
 
@@ -164,12 +187,19 @@ export class KubeClient {
   }
 
   /** Like {@link request}, with the HTTP status of the answer (201 tells a create from an update). */
-  public async exchange<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; body: T }> {
+  public async exchange<T = unknown>(
+    method: string,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<{ status: number; body: T }> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.once<T>(method, path, opts);
       } catch (e) {
-        const transient = e instanceof KubeApiError ? [429, 503, 504].includes(e.status) : e instanceof KubeUnreachableError && e.dropped;
+        const transient =
+          e instanceof KubeApiError
+            ? [429, 503, 504].includes(e.status)
+            : e instanceof KubeUnreachableError && e.dropped;
         if (!transient || attempt >= RETRIES) throw e;
         await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 2000)));
       }
@@ -185,40 +215,55 @@ export class KubeClient {
     this.counts[method] = (this.counts[method] ?? 0) + 1;
     const lib = url.protocol === 'http:' ? http : https;
     return new Promise<{ status: number; body: T }>((resolve, reject) => {
-      const req = lib.request(url, {
-        ...auth,
-        method,
-        agent: this.agent,
-        headers: {
-          ...auth.headers,
-          ...this.extraHeaders,
-          Accept: 'application/json',
-          ...(payload ? { 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': String(payload.length) } : {}),
+      const req = lib.request(
+        url,
+        {
+          ...auth,
+          method,
+          agent: this.agent,
+          headers: {
+            ...auth.headers,
+            ...this.extraHeaders,
+            Accept: 'application/json',
+            ...(payload
+              ? { 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': String(payload.length) }
+              : {}),
+          },
+          timeout: 30_000,
         },
-        timeout: 30_000,
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown;
-          try {
-            body = text ? JSON.parse(text) : undefined;
-          } catch {
-            body = undefined;
-          }
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
-            resolve({ status, body: body as T });
-            return;
-          }
-          const s = body as { reason?: string; message?: string; details?: StatusDetails } | undefined;
-          reject(new KubeApiError(status, s?.reason ?? 'Unknown', s?.message ?? (text.trim() || `HTTP ${status}`), s?.details));
-        });
-        res.on('error', reject);
-      });
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let body: unknown;
+            try {
+              body = text ? JSON.parse(text) : undefined;
+            } catch {
+              body = undefined;
+            }
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) {
+              resolve({ status, body: body as T });
+              return;
+            }
+            const s = body as { reason?: string; message?: string; details?: StatusDetails } | undefined;
+            reject(
+              new KubeApiError(
+                status,
+                s?.reason ?? 'Unknown',
+                s?.message ?? (text.trim() || `HTTP ${status}`),
+                s?.details,
+              ),
+            );
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('timeout', () => req.destroy(Object.assign(new Error('timed out after 30s'), { code: 'ETIMEDOUT' })));
-      req.on('error', (e: NodeJS.ErrnoException) => reject(new KubeUnreachableError(this.server.origin, `${method} ${url.pathname}: ${e.message}`, e.code)));
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        reject(new KubeUnreachableError(this.server.origin, `${method} ${url.pathname}: ${e.message}`, e.code)),
+      );
       if (payload) req.write(payload);
       req.end();
     });
@@ -229,7 +274,11 @@ export class KubeClient {
    * promise settles when the server ends the stream (normal after a few minutes) or it
    * fails; `abort()` ends it early. Watches use their own connection, never the pool.
    */
-  public watch(path: string, query: Readonly<Record<string, string | undefined>>, onEvent: (e: WatchEvent) => void): { done: Promise<void>; abort: () => void } {
+  public watch(
+    path: string,
+    query: Readonly<Record<string, string | undefined>>,
+    onEvent: (e: WatchEvent) => void,
+  ): { done: Promise<void>; abort: () => void } {
     let req: http.ClientRequest | undefined;
     let aborted = false;
     const done = (async () => {
@@ -242,40 +291,59 @@ export class KubeClient {
       await new Promise<void>((resolve, reject) => {
         if (aborted) return resolve();
         // agent: false: a watch holds its connection for minutes, so it gets its own, outside the pool.
-        req = lib.request(url, { ...auth, method: 'GET', agent: false, headers: { ...auth.headers, ...this.extraHeaders, Accept: 'application/json' } }, (res) => {
-          if ((res.statusCode ?? 0) >= 300) {
-            let text = '';
-            res.on('data', (c) => { text += c; });
-            res.on('end', () => {
-              let reason = 'Unknown';
-              let message = text;
-              try {
-                const b = JSON.parse(text) as { reason?: string; message?: string };
-                reason = b.reason ?? reason;
-                message = b.message ?? message;
-              } catch { /* not JSON */ }
-              reject(new KubeApiError(res.statusCode ?? 0, reason, message));
-            });
-            return;
-          }
-          let buf = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buf += chunk;
-            for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-              const line = buf.slice(0, nl).trim();
-              buf = buf.slice(nl + 1);
-              if (line) onEvent(JSON.parse(line) as WatchEvent);
+        req = lib.request(
+          url,
+          {
+            ...auth,
+            method: 'GET',
+            agent: false,
+            headers: { ...auth.headers, ...this.extraHeaders, Accept: 'application/json' },
+          },
+          (res) => {
+            if ((res.statusCode ?? 0) >= 300) {
+              let text = '';
+              res.on('data', (c) => {
+                text += c;
+              });
+              res.on('end', () => {
+                let reason = 'Unknown';
+                let message = text;
+                try {
+                  const b = JSON.parse(text) as { reason?: string; message?: string };
+                  reason = b.reason ?? reason;
+                  message = b.message ?? message;
+                } catch {
+                  /* not JSON */
+                }
+                reject(new KubeApiError(res.statusCode ?? 0, reason, message));
+              });
+              return;
             }
-          });
-          res.on('end', () => resolve());
-          res.on('error', (e) => (aborted ? resolve() : reject(e)));
-        });
+            let buf = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => {
+              buf += chunk;
+              for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+                const line = buf.slice(0, nl).trim();
+                buf = buf.slice(nl + 1);
+                if (line) onEvent(JSON.parse(line) as WatchEvent);
+              }
+            });
+            res.on('end', () => resolve());
+            res.on('error', (e) => (aborted ? resolve() : reject(e)));
+          },
+        );
         req.on('error', (e) => (aborted ? resolve() : reject(e)));
         req.end();
       });
     })();
-    return { done, abort: () => { aborted = true; req?.destroy(); } };
+    return {
+      done,
+      abort: () => {
+        aborted = true;
+        req?.destroy();
+      },
+    };
   }
 
   /** Closes idle connections (lets the process exit promptly). */

@@ -25,15 +25,19 @@ export class Discovery {
 
   private load(apiVersion: string): Promise<Map<string, ResourceInfo> | undefined> {
     const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-    return this.client.request<APIResourceList>('GET', path).then((list) => {
-      const m = new Map<string, ResourceInfo>();
-      // Subresources ("deployments/scale") share the kind; skip them.
-      for (const r of list.resources) if (!r.name.includes('/')) m.set(r.kind, { plural: r.name, namespaced: r.namespaced });
-      return m;
-    }, (e: unknown) => {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    });
+    return this.client.request<APIResourceList>('GET', path).then(
+      (list) => {
+        const m = new Map<string, ResourceInfo>();
+        // Subresources ("deployments/scale") share the kind; skip them.
+        for (const r of list.resources)
+          if (!r.name.includes('/')) m.set(r.kind, { plural: r.name, namespaced: r.namespaced });
+        return m;
+      },
+      (e: unknown) => {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      },
+    );
   }
 
   /** Resource info of a kind; throws {@link UnknownKindError} if the API does not serve it. */

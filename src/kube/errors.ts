@@ -96,7 +96,9 @@ export class UnknownKindError extends SynthopsError {
   public readonly kind: string;
 
   constructor(apiVersion: string, kind: string) {
-    super(`the API has no kind ${kind} in ${apiVersion} (unknown kind, or its CustomResourceDefinition is not installed)`);
+    super(
+      `the API has no kind ${kind} in ${apiVersion} (unknown kind, or its CustomResourceDefinition is not installed)`,
+    );
     this.apiVersion = apiVersion;
     this.kind = kind;
   }

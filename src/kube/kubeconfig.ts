@@ -116,40 +116,50 @@ export function loadDefaultKubeconfig(opts: KubeconfigOptions = {}): ClusterAcce
   const listed = (env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean);
   // As kubectl: files of the list that do not exist are skipped.
   const files = listed.filter((f) => fs.existsSync(f));
-  if (listed.length > 0 && files.length === 0) throw new KubeconfigError('kubeconfig', `none of the KUBECONFIG files exist: ${listed.join(path.delimiter)}`);
+  if (listed.length > 0 && files.length === 0)
+    throw new KubeconfigError('kubeconfig', `none of the KUBECONFIG files exist: ${listed.join(path.delimiter)}`);
   if (files.length > 0) return loadKubeconfigFiles(files, opts);
   const home = env.HOME ? path.join(env.HOME, '.kube', 'config') : undefined;
   if (home && fs.existsSync(home)) return loadKubeconfigFiles([home], opts);
   const root = opts.inClusterRoot ?? SERVICE_ACCOUNT_ROOT;
   if (fs.existsSync(path.join(root, 'token'))) return loadInCluster(opts);
   // client-node would fall back to http://localhost:8080 here, which then fails on the first request.
-  throw new KubeconfigError('kubeconfig', `none found: KUBECONFIG is not set, ${home ? `${home} does not exist` : 'HOME is not set'}, and ${path.join(root, 'token')} does not exist (not in a pod)`);
+  throw new KubeconfigError(
+    'kubeconfig',
+    `none found: KUBECONFIG is not set, ${home ? `${home} does not exist` : 'HOME is not set'}, and ${path.join(root, 'token')} does not exist (not in a pod)`,
+  );
 }
 
 /** Loads and merges kubeconfig files (a KUBECONFIG list): the first definition of each name wins. */
 export function loadKubeconfigFiles(files: readonly string[], opts: KubeconfigOptions = {}): ClusterAccess {
-  return fromDocuments(files.map((f) => {
-    const file = path.resolve(f);
-    const src = `kubeconfig ${file}`;
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new KubeconfigError(src, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    let doc: unknown;
-    try {
-      doc = YAML.parse(text);
-    } catch (e) {
-      // First line only: the rest quotes the file, which may hold a token.
-      throw new KubeconfigError(src, `malformed YAML: ${(e as Error).message.split('\n')[0]}`);
-    }
-    return { src, dir: path.dirname(file), doc };
-  }), opts);
+  return fromDocuments(
+    files.map((f) => {
+      const file = path.resolve(f);
+      const src = `kubeconfig ${file}`;
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new KubeconfigError(src, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+      let doc: unknown;
+      try {
+        doc = YAML.parse(text);
+      } catch (e) {
+        // First line only: the rest quotes the file, which may hold a token.
+        throw new KubeconfigError(src, `malformed YAML: ${(e as Error).message.split('\n')[0]}`);
+      }
+      return { src, dir: path.dirname(file), doc };
+    }),
+    opts,
+  );
 }
 
 /** A kubeconfig built in code; relative paths resolve against `dir` (default: the working directory). */
-export function kubeconfigFromObject(doc: KubeconfigDocument, opts: KubeconfigOptions & { readonly dir?: string } = {}): ClusterAccess {
+export function kubeconfigFromObject(
+  doc: KubeconfigDocument,
+  opts: KubeconfigOptions & { readonly dir?: string } = {},
+): ClusterAccess {
   return fromDocuments([{ src: 'kubeconfig (in memory)', dir: path.resolve(opts.dir ?? '.'), doc }], opts);
 }
 
@@ -160,14 +170,20 @@ export function loadInCluster(opts: KubeconfigOptions = {}): ClusterAccess {
   const src = `in-cluster config ${root}`;
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
-  if (!host || !port) throw new KubeconfigError(src, 'KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set (they are in every pod)');
+  if (!host || !port)
+    throw new KubeconfigError(
+      src,
+      'KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set (they are in every pod)',
+    );
   // Same scheme rule as client-node's loadFromCluster.
   const scheme = ['80', '8080', '8001'].includes(port) ? 'http' : 'https';
   const server = `${scheme}://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
   let namespace: string | undefined;
   try {
     namespace = fs.readFileSync(path.join(root, 'namespace'), 'utf8').trim() || undefined;
-  } catch { /* optional, as in client-node */ }
+  } catch {
+    /* optional, as in client-node */
+  }
   const doc: KubeconfigDocument = {
     'current-context': 'in-cluster',
     clusters: [{ name: 'in-cluster', cluster: { server, 'certificate-authority': 'ca.crt' } }],
@@ -237,7 +253,12 @@ function isMap(v: unknown): v is Record<string, unknown> {
 
 /** Typed reads of one map of a kubeconfig, with errors naming the file and the entry. */
 class Fields {
-  constructor(private readonly m: Record<string, unknown>, private readonly src: string, private readonly where: string, private readonly dir: string) {}
+  constructor(
+    private readonly m: Record<string, unknown>,
+    private readonly src: string,
+    private readonly where: string,
+    private readonly dir: string,
+  ) {}
 
   public fail(message: string): never {
     throw new KubeconfigError(this.src, `${this.where}: ${message}`);
@@ -283,12 +304,20 @@ class Fields {
 }
 
 /** Reads `clusters`, `users` or `contexts` of one document into `into`, keeping earlier definitions. */
-function readList<T>(doc: Record<string, unknown>, d: SourceDoc, list: string, item: string, into: Map<string, Entry<T>>, parse: (f: Fields) => T): void {
+function readList<T>(
+  doc: Record<string, unknown>,
+  d: SourceDoc,
+  list: string,
+  item: string,
+  into: Map<string, Entry<T>>,
+  parse: (f: Fields) => T,
+): void {
   const entries = doc[list];
   if (entries === undefined || entries === null) return;
   if (!Array.isArray(entries)) throw new KubeconfigError(d.src, `${list} must be a list`);
   entries.forEach((e: unknown, i) => {
-    if (!isMap(e) || typeof e.name !== 'string' || !e.name) throw new KubeconfigError(d.src, `${list}[${i}] has no name`);
+    if (!isMap(e) || typeof e.name !== 'string' || !e.name)
+      throw new KubeconfigError(d.src, `${list}[${i}] has no name`);
     const where = `${item} "${e.name}"`;
     const body = e[item] ?? (item === 'user' ? {} : undefined);
     if (!isMap(body)) throw new KubeconfigError(d.src, `${where}: ${item} must be a map`);
@@ -336,18 +365,33 @@ function merge(docs: readonly SourceDoc[]): Merged {
 
 function fromDocuments(docs: readonly SourceDoc[], opts: KubeconfigOptions): ClusterAccess {
   const m = merge(docs);
-  const all = docs.length === 1 ? docs[0].src : `kubeconfig ${docs.map((d) => d.src.replace(/^kubeconfig /, '')).join(path.delimiter)}`;
+  const all =
+    docs.length === 1
+      ? docs[0].src
+      : `kubeconfig ${docs.map((d) => d.src.replace(/^kubeconfig /, '')).join(path.delimiter)}`;
   const inAny = docs.length > 1 ? ` in any of the ${docs.length} files` : '';
   const contextName = opts.context ?? m.currentContext?.name;
   if (!contextName) throw new KubeconfigError(all, 'no current-context is set and no context was given');
   const context = m.contexts.get(contextName);
-  if (!context) throw new KubeconfigError(opts.context ? all : m.currentContext!.src, `context "${contextName}" is not defined${inAny}`);
+  if (!context)
+    throw new KubeconfigError(
+      opts.context ? all : m.currentContext!.src,
+      `context "${contextName}" is not defined${inAny}`,
+    );
   const cluster = m.clusters.get(context.value.cluster);
-  if (!cluster) throw new KubeconfigError(context.src, `context "${contextName}" names cluster "${context.value.cluster}" that is not defined${inAny}`);
+  if (!cluster)
+    throw new KubeconfigError(
+      context.src,
+      `context "${contextName}" names cluster "${context.value.cluster}" that is not defined${inAny}`,
+    );
   let user: Entry<User> | undefined;
   if (context.value.user) {
     user = m.users.get(context.value.user);
-    if (!user) throw new KubeconfigError(context.src, `context "${contextName}" names user "${context.value.user}" that is not defined${inAny}`);
+    if (!user)
+      throw new KubeconfigError(
+        context.src,
+        `context "${contextName}" names user "${context.value.user}" that is not defined${inAny}`,
+      );
   }
   let server: URL;
   try {
@@ -355,14 +399,24 @@ function fromDocuments(docs: readonly SourceDoc[], opts: KubeconfigOptions): Clu
   } catch {
     throw new KubeconfigError(cluster.src, `cluster "${cluster.name}": server "${cluster.value.server}" is not a URL`);
   }
-  if (server.protocol !== 'https:' && server.protocol !== 'http:') throw new KubeconfigError(cluster.src, `cluster "${cluster.name}": server "${cluster.value.server}" is not http(s)`);
+  if (server.protocol !== 'https:' && server.protocol !== 'http:')
+    throw new KubeconfigError(
+      cluster.src,
+      `cluster "${cluster.name}": server "${cluster.value.server}" is not http(s)`,
+    );
   // Refused rather than ignored: without the proxy the agent would reach some other
   // network path, and without the groups it would act as someone else.
   if (cluster.value.unsupported.length > 0) {
-    throw new KubeconfigError(cluster.src, `cluster "${cluster.name}": ${cluster.value.unsupported.join(', ')} is not supported by synthops; give it a context that reaches the API server directly`);
+    throw new KubeconfigError(
+      cluster.src,
+      `cluster "${cluster.name}": ${cluster.value.unsupported.join(', ')} is not supported by synthops; give it a context that reaches the API server directly`,
+    );
   }
   if (user && user.value.unsupported.length > 0) {
-    throw new KubeconfigError(user.src, `user "${user.name}": ${user.value.unsupported.join(', ')} is not supported by synthops (impersonation with groups, uid or extra); use a user with the rights it needs, or "as" alone`);
+    throw new KubeconfigError(
+      user.src,
+      `user "${user.name}": ${user.value.unsupported.join(', ')} is not supported by synthops (impersonation with groups, uid or extra); use a user with the rights it needs, or "as" alone`,
+    );
   }
 
   let requestOptions: () => Promise<AuthOptions>;
@@ -383,7 +437,10 @@ function readMaterial(m: Material | undefined, src: string, what: string): Buffe
   try {
     return fs.readFileSync(m.file);
   } catch (e) {
-    throw new KubeconfigError(src, `${what} ${m.file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new KubeconfigError(
+      src,
+      `${what} ${m.file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
 }
 
@@ -391,7 +448,11 @@ function nativeOptions(cluster: Entry<Cluster>, user: Entry<User> | undefined): 
   const c = cluster.value;
   const o: AuthOptions = { headers: {} };
   // Only set when asked, so NODE_TLS_REJECT_UNAUTHORIZED keeps working (as with client-node).
-  if (c.insecure && c.ca) throw new KubeconfigError(cluster.src, `cluster "${cluster.name}": certificate-authority and insecure-skip-tls-verify together are not allowed (as with kubectl)`);
+  if (c.insecure && c.ca)
+    throw new KubeconfigError(
+      cluster.src,
+      `cluster "${cluster.name}": certificate-authority and insecure-skip-tls-verify together are not allowed (as with kubectl)`,
+    );
   if (c.insecure) o.rejectUnauthorized = false;
   if (c.tlsServerName) o.servername = c.tlsServerName;
   const ca = readMaterial(c.ca, cluster.src, `cluster "${cluster.name}": certificate-authority`);
@@ -401,13 +462,17 @@ function nativeOptions(cluster: Entry<Cluster>, user: Entry<User> | undefined): 
   const where = `user "${user.name}"`;
   const cert = readMaterial(u.cert, user.src, `${where}: client-certificate`);
   const key = readMaterial(u.key, user.src, `${where}: client-key`);
-  if (Boolean(cert) !== Boolean(key)) throw new KubeconfigError(user.src, `${where}: client-certificate and client-key must be set together`);
+  if (Boolean(cert) !== Boolean(key))
+    throw new KubeconfigError(user.src, `${where}: client-certificate and client-key must be set together`);
   if (cert) o.cert = cert;
   if (key) o.key = key;
   // The file wins over an inline token, as in client-go: it is the one that rotates.
-  const token = u.tokenFile ? readMaterial({ file: u.tokenFile }, user.src, `${where}: tokenFile`)!.toString('utf8').trim() : u.token;
+  const token = u.tokenFile
+    ? readMaterial({ file: u.tokenFile }, user.src, `${where}: tokenFile`)!.toString('utf8').trim()
+    : u.token;
   if (token) o.headers.Authorization = `Bearer ${token}`;
-  else if (u.username !== undefined) o.headers.Authorization = `Basic ${Buffer.from(`${u.username}:${u.password ?? ''}`).toString('base64')}`;
+  else if (u.username !== undefined)
+    o.headers.Authorization = `Basic ${Buffer.from(`${u.username}:${u.password ?? ''}`).toString('base64')}`;
   if (u.as) o.headers['Impersonate-User'] = u.as;
   return o;
 }
@@ -427,22 +492,53 @@ function viaClientNode(cluster: Entry<Cluster>, user: Entry<User>): () => Promis
       const u = user.value;
       const file = (m?: Material) => (m && 'file' in m ? m.file : undefined);
       const data = (m?: Material) => (m && 'data' in m ? m.data : undefined);
-      const token = u.tokenFile ? readMaterial({ file: u.tokenFile }, user.src, `user "${user.name}": tokenFile`)!.toString('utf8').trim() : u.token;
-      const clusterOpts: k8s.Cluster = { name: cluster.name, server: c.server, caFile: file(c.ca), caData: data(c.ca), skipTLSVerify: c.insecure, tlsServerName: c.tlsServerName };
+      const token = u.tokenFile
+        ? readMaterial({ file: u.tokenFile }, user.src, `user "${user.name}": tokenFile`)!.toString('utf8').trim()
+        : u.token;
+      const clusterOpts: k8s.Cluster = {
+        name: cluster.name,
+        server: c.server,
+        caFile: file(c.ca),
+        caData: data(c.ca),
+        skipTLSVerify: c.insecure,
+        tlsServerName: c.tlsServerName,
+      };
       const userOpts: k8s.User = {
-        name: user.name, exec: u.exec, authProvider: u.authProvider, token, username: u.username, password: u.password, impersonateUser: u.as,
-        certFile: file(u.cert), certData: data(u.cert), keyFile: file(u.key), keyData: data(u.key),
+        name: user.name,
+        exec: u.exec,
+        authProvider: u.authProvider,
+        token,
+        username: u.username,
+        password: u.password,
+        impersonateUser: u.as,
+        certFile: file(u.cert),
+        certData: data(u.cert),
+        keyFile: file(u.key),
+        keyData: data(u.key),
       };
       const next = new KubeConfig();
-      next.loadFromOptions({ clusters: [clusterOpts], users: [userOpts], contexts: [{ name: 'synthops', cluster: cluster.name, user: user.name }], currentContext: 'synthops' });
+      next.loadFromOptions({
+        clusters: [clusterOpts],
+        users: [userOpts],
+        contexts: [{ name: 'synthops', cluster: cluster.name, user: user.name }],
+        currentContext: 'synthops',
+      });
       kc = next;
     }
     const o: https.RequestOptions = {};
     await kc.applyToHTTPSOptions(o);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(o.headers ?? {})) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    for (const [k, v] of Object.entries(o.headers ?? {}))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
     if (o.auth && !headers.Authorization) headers.Authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
     // The agent client-node made is dropped: KubeClient brings its own connection pool.
-    return { ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername, headers };
+    return {
+      ca: o.ca,
+      cert: o.cert,
+      key: o.key,
+      rejectUnauthorized: o.rejectUnauthorized,
+      servername: o.servername,
+      headers,
+    };
   };
 }

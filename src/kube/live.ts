@@ -41,8 +41,9 @@ export interface ManagedFieldsEntry {
 
 /** synthops' own server-side apply entry on an object: the fields it owns. */
 export function applyEntry(m: Manifest): ManagedFieldsEntry | undefined {
-  return (m.metadata.managedFields as readonly ManagedFieldsEntry[] | undefined)
-    ?.find((e) => e.manager === FIELD_MANAGER && e.operation === 'Apply' && !e.subresource);
+  return (m.metadata.managedFields as readonly ManagedFieldsEntry[] | undefined)?.find(
+    (e) => e.manager === FIELD_MANAGER && e.operation === 'Apply' && !e.subresource,
+  );
 }
 
 /**
@@ -54,7 +55,8 @@ export function lean(m: Manifest): Manifest {
   if (!m.metadata.managedFields) return m;
   const ours = applyEntry(m);
   const metadata: Record<string, unknown> = { ...m.metadata };
-  if (ours?.fieldsV1) metadata.managedFields = [{ manager: FIELD_MANAGER, operation: 'Apply', fieldsV1: ours.fieldsV1 }];
+  if (ours?.fieldsV1)
+    metadata.managedFields = [{ manager: FIELD_MANAGER, operation: 'Apply', fieldsV1: ours.fieldsV1 }];
   else delete metadata.managedFields;
   return { ...m, metadata: metadata as Manifest['metadata'] };
 }
@@ -72,7 +74,10 @@ export class LiveState {
   /** Collections whose last list was refused. */
   private readonly denied = new Map<string, DeniedRead>();
 
-  constructor(private readonly objects: ObjectClient, private readonly concurrency = 8) {}
+  constructor(
+    private readonly objects: ObjectClient,
+    private readonly concurrency = 8,
+  ) {}
 
   /** An empty state reading through the same client (and identity): for looks that must not see old lists. */
   public fresh(): LiveState {
@@ -86,10 +91,17 @@ export class LiveState {
    */
   public async refresh(refs: Iterable<ObjectRef>, force = false): Promise<void> {
     const collections = new Map<string, Collection>();
-    for (const r of refs) collections.set(`${r.apiVersion}|${r.kind}|${r.namespace ?? ''}`, { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace });
+    for (const r of refs)
+      collections.set(`${r.apiVersion}|${r.kind}|${r.namespace ?? ''}`, {
+        apiVersion: r.apiVersion,
+        kind: r.kind,
+        namespace: r.namespace,
+      });
     await mapLimit([...collections.entries()], this.concurrency, async ([key, c]) => {
       if (!force && this.listed.has(key)) return this.listed.get(key);
-      const p = this.list(c).then((ok) => { if (ok) this.complete.add(key); });
+      const p = this.list(c).then((ok) => {
+        if (ok) this.complete.add(key);
+      });
       this.listed.set(key, p);
       return p;
     });
@@ -107,8 +119,14 @@ export class LiveState {
         const info = await this.objects.discovery.resolve(c.apiVersion, c.kind);
         const user = this.objects.client.impersonatedUser;
         this.denied.set(key, {
-          verb: 'list', apiVersion: c.apiVersion, kind: c.kind, group: apiGroup(c.apiVersion), resource: info.plural,
-          ...(info.namespaced && c.namespace ? { namespace: c.namespace } : {}), ...(user ? { user } : {}), message: e.message,
+          verb: 'list',
+          apiVersion: c.apiVersion,
+          kind: c.kind,
+          group: apiGroup(c.apiVersion),
+          resource: info.plural,
+          ...(info.namespaced && c.namespace ? { namespace: c.namespace } : {}),
+          ...(user ? { user } : {}),
+          message: e.message,
         });
         return false;
       }

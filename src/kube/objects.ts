@@ -10,7 +10,10 @@ function isConflictAlreadyExists(e: unknown): boolean {
 
 /** Reads and writes single objects: server-side apply (real or dry-run), get, list, delete. */
 export class ObjectClient {
-  constructor(public readonly client: KubeClient, public readonly discovery: Discovery) {}
+  constructor(
+    public readonly client: KubeClient,
+    public readonly discovery: Discovery,
+  ) {}
 
   private async path(ref: ObjectRef): Promise<string> {
     const info = await this.discovery.resolve(ref.apiVersion, ref.kind);
@@ -24,12 +27,21 @@ export class ObjectClient {
 
   /** Server-side apply as field manager `synthops`, taking over conflicting fields. */
   public async apply(m: Manifest, dryRun = false): Promise<Manifest> {
-    return (await this.client.apply<Manifest>(await this.path(refOf(m)), m, { fieldManager: FIELD_MANAGER, fieldValidation: 'Strict', dryRun })).body;
+    return (
+      await this.client.apply<Manifest>(await this.path(refOf(m)), m, {
+        fieldManager: FIELD_MANAGER,
+        fieldValidation: 'Strict',
+        dryRun,
+      })
+    ).body;
   }
 
   /** Server-side apply (real), telling whether it created the object. */
   public async applyReporting(m: Manifest): Promise<{ object: Manifest; created: boolean }> {
-    const { status, body } = await this.client.apply<Manifest>(await this.path(refOf(m)), m, { fieldManager: FIELD_MANAGER, fieldValidation: 'Strict' });
+    const { status, body } = await this.client.apply<Manifest>(await this.path(refOf(m)), m, {
+      fieldManager: FIELD_MANAGER,
+      fieldValidation: 'Strict',
+    });
     return { object: body, created: status === 201 };
   }
 
@@ -39,16 +51,27 @@ export class ObjectClient {
   }
 
   /** Objects of a kind (in one namespace, or cluster-wide for cluster-scoped kinds) matching a label selector. */
-  public async list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<Manifest[]> {
+  public async list(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    labelSelector: string,
+  ): Promise<Manifest[]> {
     const info = await this.discovery.resolve(apiVersion, kind);
-    const list = await this.client.request<{ items: Manifest[] }>('GET', Discovery.collectionPath(apiVersion, info, info.namespaced ? namespace : undefined), { query: { labelSelector } });
+    const list = await this.client.request<{ items: Manifest[] }>(
+      'GET',
+      Discovery.collectionPath(apiVersion, info, info.namespaced ? namespace : undefined),
+      { query: { labelSelector } },
+    );
     // List items carry no apiVersion/kind of their own.
     return list.items.map((i) => ({ ...i, apiVersion, kind }));
   }
 
   /** Deletes an object (background propagation unless told otherwise); true if it existed. */
   public async delete(ref: ObjectRef, propagationPolicy: 'Background' | 'Foreground' = 'Background'): Promise<boolean> {
-    return this.client.deleteIfExists(await this.path(ref), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy } });
+    return this.client.deleteIfExists(await this.path(ref), {
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy },
+    });
   }
 
   /**
@@ -60,7 +83,10 @@ export class ObjectClient {
     const info = await this.discovery.resolve(m.apiVersion, m.kind);
     const path = Discovery.collectionPath(m.apiVersion, info, info.namespaced ? m.metadata.namespace : undefined);
     try {
-      await this.client.request('POST', path, { body: m, query: { dryRun: 'All', fieldValidation: 'Strict', fieldManager: FIELD_MANAGER } });
+      await this.client.request('POST', path, {
+        body: m,
+        query: { dryRun: 'All', fieldValidation: 'Strict', fieldManager: FIELD_MANAGER },
+      });
     } catch (e) {
       if (!isConflictAlreadyExists(e)) throw e;
     }

@@ -18,39 +18,49 @@ export const STATUS_CRD: Manifest = {
   spec: {
     group: 'synthops.dev',
     scope: 'Namespaced',
-    names: { kind: STATUS_KIND, listKind: `${STATUS_KIND}List`, plural: PLURAL, singular: 'appsync', shortNames: ['sync'] },
-    versions: [{
-      name: 'v1alpha1', served: true, storage: true,
-      subresources: { status: {} },
-      additionalPrinterColumns: [
-        { name: 'Env', type: 'string', jsonPath: '.spec.env' },
-        { name: 'Revision', type: 'string', jsonPath: '.status.lastAppliedRevisionShort' },
-        { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-        { name: 'Message', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message', priority: 0 },
-        { name: 'Last Sync', type: 'date', jsonPath: '.status.lastSyncTime' },
-        { name: 'Commit To Converged', type: 'number', jsonPath: '.status.commitToConvergedSeconds', priority: 1 },
-      ],
-      schema: {
-        openAPIV3Schema: {
-          type: 'object',
-          description: 'What the synthops agent last did for one app in one environment. Written by the agent; set spec.suspend to stop its writes.',
-          properties: {
-            spec: {
-              type: 'object',
-              properties: {
-                app: { type: 'string' },
-                env: { type: 'string' },
-                suspend: { type: 'boolean', description: 'Stop writes (drift is still reported).' },
+    names: {
+      kind: STATUS_KIND,
+      listKind: `${STATUS_KIND}List`,
+      plural: PLURAL,
+      singular: 'appsync',
+      shortNames: ['sync'],
+    },
+    versions: [
+      {
+        name: 'v1alpha1',
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'Env', type: 'string', jsonPath: '.spec.env' },
+          { name: 'Revision', type: 'string', jsonPath: '.status.lastAppliedRevisionShort' },
+          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+          { name: 'Message', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message', priority: 0 },
+          { name: 'Last Sync', type: 'date', jsonPath: '.status.lastSyncTime' },
+          { name: 'Commit To Converged', type: 'number', jsonPath: '.status.commitToConvergedSeconds', priority: 1 },
+        ],
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            description:
+              'What the synthops agent last did for one app in one environment. Written by the agent; set spec.suspend to stop its writes.',
+            properties: {
+              spec: {
+                type: 'object',
+                properties: {
+                  app: { type: 'string' },
+                  env: { type: 'string' },
+                  suspend: { type: 'boolean', description: 'Stop writes (drift is still reported).' },
+                },
               },
+              status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
             },
-            status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
           },
         },
       },
-    }],
+    ],
   },
 };
-
 
 /** One condition, Kubernetes style. */
 export interface Condition {
@@ -106,7 +116,14 @@ export interface AppSyncStatus {
 
 /** An AppSync as read from the cluster. */
 export interface AppSync {
-  readonly metadata: { name: string; namespace: string; uid?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  readonly metadata: {
+    name: string;
+    namespace: string;
+    uid?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   readonly spec: { app: string; env: string; suspend?: boolean };
   /** Written by the agent. @default - unknown (never reconciled) */
   readonly status?: AppSyncStatus;
@@ -116,4 +133,3 @@ export interface AppSync {
 export function appSyncName(env: string, app: string): string {
   return `${env}.${app}`;
 }
-

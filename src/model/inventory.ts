@@ -58,7 +58,12 @@ export function inventoryName(env: string, app: string): string {
 export function normalizeRefs(refs: Iterable<ObjectRef>): ObjectRef[] {
   const byKey = new Map<string, ObjectRef>();
   for (const r of refs) {
-    byKey.set(identityKey(r), r.namespace ? { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name } : { apiVersion: r.apiVersion, kind: r.kind, name: r.name });
+    byKey.set(
+      identityKey(r),
+      r.namespace
+        ? { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name }
+        : { apiVersion: r.apiVersion, kind: r.kind, name: r.name },
+    );
   }
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r);
 }

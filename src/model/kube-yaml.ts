@@ -122,7 +122,8 @@ export function parseKubeYamlDocuments(text: string, file: string): KubeYamlResu
   const errors: KubeYamlError[] = [];
   for (const part of splitDocuments(text, file, errors)) {
     const r = parsePart(part);
-    if (r instanceof Fail) errors.push(new KubeYamlError(r.code, file, part.index, part.line + r.line - 1, r.column, r.reason));
+    if (r instanceof Fail)
+      errors.push(new KubeYamlError(r.code, file, part.index, part.line + r.line - 1, r.column, r.reason));
     else if (r !== null) documents.push({ index: part.index, line: part.line, value: r });
   }
   errors.sort((a, b) => a.document - b.document);
@@ -153,7 +154,8 @@ function splitDocuments(text: string, file: string, errors: KubeYamlError[]): Pa
   let shift = 0;
   let doc: { start: number; lines: string[]; index?: number } = { start: 0, lines: [] };
   const close = () => {
-    if (doc.lines.length > 0) parts.push({ index: doc.index ?? separators - shift, line: doc.start + 1, text: `${doc.lines.join('\n')}\n` });
+    if (doc.lines.length > 0)
+      parts.push({ index: doc.index ?? separators - shift, line: doc.start + 1, text: `${doc.lines.join('\n')}\n` });
   };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
@@ -165,8 +167,16 @@ function splitDocuments(text: string, file: string, errors: KubeYamlError[]): Pa
     const after = line.slice(3).trim();
     if (after !== '' && !after.startsWith('#')) {
       // kubectl stops here, and loses the document it was reading.
-      errors.push(new KubeYamlError('separator', file, separators - shift, i + 1, 4 + line.slice(3).indexOf(after[0]),
-        `a line starting with --- ends a document for kubectl; only a comment may follow it, not "${after}"`));
+      errors.push(
+        new KubeYamlError(
+          'separator',
+          file,
+          separators - shift,
+          i + 1,
+          4 + line.slice(3).indexOf(after[0]),
+          `a line starting with --- ends a document for kubectl; only a comment may follow it, not "${after}"`,
+        ),
+      );
       return parts;
     }
     if (separators === 0 && doc.lines.every(isCommentOrBlank)) {
@@ -189,7 +199,11 @@ function splitDocuments(text: string, file: string, errors: KubeYamlError[]): Pa
 class Fail {
   line = 1;
   column = 1;
-  constructor(public readonly code: KubeYamlErrorCode, public readonly reason: string, public readonly offset: number) {}
+  constructor(
+    public readonly code: KubeYamlErrorCode,
+    public readonly reason: string,
+    public readonly offset: number,
+  ) {}
 }
 
 const PARSE_OPTIONS: YAML.ParseOptions & YAML.DocumentOptions & YAML.SchemaOptions = {
@@ -215,7 +229,13 @@ function parsePart(part: Part): JsonValue | Fail {
   let text = part.text;
   let docs = YAML.parseAllDocuments(text, PARSE_OPTIONS);
   // `\'` is an escape for go-yaml, not for YAML 1.2: parse it again as `\x27`.
-  const quotes = docs.length > 0 ? docs[0].errors.filter((e) => e.code === 'BAD_DQ_ESCAPE' && text.startsWith("\\'", e.pos[0])).map((e) => e.pos[0]).sort((a, b) => a - b) : [];
+  const quotes =
+    docs.length > 0
+      ? docs[0].errors
+          .filter((e) => e.code === 'BAD_DQ_ESCAPE' && text.startsWith("\\'", e.pos[0]))
+          .map((e) => e.pos[0])
+          .sort((a, b) => a - b)
+      : [];
   const patched: number[] = [];
   if (quotes.length > 0) {
     let out = '';
@@ -237,12 +257,24 @@ function parsePart(part: Part): JsonValue | Fail {
   };
   if (docs.length === 0) {
     const directive = part.text.search(/^%/m);
-    return directive < 0 ? null : place(new Fail('syntax', 'a % directive needs a --- line after it, and that line ends the document for kubectl', directive));
+    return directive < 0
+      ? null
+      : place(
+          new Fail(
+            'syntax',
+            'a % directive needs a --- line after it, and that line ends the document for kubectl',
+            directive,
+          ),
+        );
   }
   const doc = docs[0];
-  if (doc.errors.length > 0) return place(new Fail('syntax', doc.errors[0].message.split('\n')[0], doc.errors[0].pos[0]));
+  if (doc.errors.length > 0)
+    return place(new Fail('syntax', doc.errors[0].message.split('\n')[0], doc.errors[0].pos[0]));
   const extra = docs.slice(1).find((d) => d.contents !== null || d.errors.length > 0);
-  if (extra) return place(new Fail('syntax', 'a document after ... needs a --- line before it (kubectl would drop it)', extra.range[0]));
+  if (extra)
+    return place(
+      new Fail('syntax', 'a document after ... needs a --- line before it (kubectl would drop it)', extra.range[0]),
+    );
   try {
     return new DocumentReader(doc, text).read();
   } catch (e) {
@@ -273,7 +305,13 @@ type Resolved =
   | { readonly t: 'timestamp'; readonly v: string };
 
 /** Tags a scalar must resolve to, by tag. */
-const TYPED: ReadonlyMap<string, Resolved['t']> = new Map([[NULL, 'null'], [BOOL, 'bool'], [INT, 'int'], [FLOAT, 'float'], [TIMESTAMP, 'timestamp']]);
+const TYPED: ReadonlyMap<string, Resolved['t']> = new Map([
+  [NULL, 'null'],
+  [BOOL, 'bool'],
+  [INT, 'int'],
+  [FLOAT, 'float'],
+  [TIMESTAMP, 'timestamp'],
+]);
 
 const words = (l: string, r: Resolved): [string, Resolved][] => l.split(' ').map((w) => [w, r]);
 /** Whole plain scalars with a fixed value. */
@@ -323,12 +361,22 @@ function parseSigned(s: string, base: number): bigint | undefined {
 }
 
 const str = (v: string): Resolved => ({ t: 'str', v });
-const int = (v: bigint | undefined, unsigned: boolean): Resolved | undefined => (v === undefined ? undefined : { t: 'int', v, unsigned });
+const int = (v: bigint | undefined, unsigned: boolean): Resolved | undefined =>
+  v === undefined ? undefined : { t: 'int', v, unsigned };
 
 /** go-yaml's resolution of a scalar's text; `tag` is its explicit tag, or ''. */
 function resolveText(text: string, tag: string): Resolved {
   const c = text[0] ?? '';
-  const hint = text === '' ? 'word' : c === '+' || c === '-' || (c >= '0' && c <= '9') ? 'number' : 'yYnNtTfFoO~'.includes(c) ? 'word' : c === '.' ? 'dot' : '';
+  const hint =
+    text === ''
+      ? 'word'
+      : c === '+' || c === '-' || (c >= '0' && c <= '9')
+        ? 'number'
+        : 'yYnNtTfFoO~'.includes(c)
+          ? 'word'
+          : c === '.'
+            ? 'dot'
+            : '';
   if (hint === '') return str(text);
   const word = WORDS.get(text);
   if (word) return word;
@@ -344,8 +392,11 @@ function resolveText(text: string, tag: string): Resolved {
     if (n) return n;
     const v = YAML_FLOAT.test(plain) ? Number(plain) : NaN;
     if (Number.isFinite(v)) return { t: 'float', v };
-    const b = plain.startsWith('0b') ? int(parseSigned(plain.slice(2), 2), false) ?? int(parseUnsigned(plain.slice(2), 2), true)
-      : plain.startsWith('-0b') ? int(parseSigned(`-${plain.slice(3)}`, 2), false) : undefined;
+    const b = plain.startsWith('0b')
+      ? (int(parseSigned(plain.slice(2), 2), false) ?? int(parseUnsigned(plain.slice(2), 2), true))
+      : plain.startsWith('-0b')
+        ? int(parseSigned(`-${plain.slice(3)}`, 2), false)
+        : undefined;
     if (b) return b;
   }
   return str(text);
@@ -361,7 +412,10 @@ function isTimestamp(s: string): boolean {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (month < 1 || month > 12 || day < 1 || day > DAYS[month - 1] + (month === 2 && leap ? 1 : 0)) return false;
   if (m[4] === '') return true;
-  const t = /^(?:[Tt](\d\d?):(\d\d?):(\d\d?)(?:[.,]\d+)?(?:Z|[-+](\d\d):(\d\d))|  *(\d\d?):(\d\d?):(\d\d?)(?:[.,]\d+)?)$/.exec(m[4]);
+  const t =
+    /^(?:[Tt](\d\d?):(\d\d?):(\d\d?)(?:[.,]\d+)?(?:Z|[-+](\d\d):(\d\d))|  *(\d\d?):(\d\d?):(\d\d?)(?:[.,]\d+)?)$/.exec(
+      m[4],
+    );
   if (!t) return false;
   const [h, min, sec] = (t[1] !== undefined ? [t[1], t[2], t[3]] : [t[6], t[7], t[8]]).map(Number);
   return h < 24 && min < 60 && sec < 60 && (t[4] === undefined || (Number(t[4]) <= 24 && Number(t[5]) <= 60));
@@ -371,7 +425,7 @@ function isTimestamp(s: string): boolean {
 function goString(b: Uint8Array): string {
   const cont = (x: number | undefined) => x !== undefined && x >= 0x80 && x <= 0xbf;
   let out = '';
-  for (let i = 0; i < b.length;) {
+  for (let i = 0; i < b.length; ) {
     const c = b[i];
     if (c < 0x80) {
       out += String.fromCharCode(c);
@@ -379,8 +433,22 @@ function goString(b: Uint8Array): string {
       continue;
     }
     // Length of the sequence and the range of its second byte (no overlongs, surrogates or > U+10FFFF).
-    const [n, lo, hi] = c >= 0xc2 && c <= 0xdf ? [1, 0x80, 0xbf] : c === 0xe0 ? [2, 0xa0, 0xbf] : c === 0xed ? [2, 0x80, 0x9f]
-      : c >= 0xe1 && c <= 0xef ? [2, 0x80, 0xbf] : c === 0xf0 ? [3, 0x90, 0xbf] : c >= 0xf1 && c <= 0xf3 ? [3, 0x80, 0xbf] : c === 0xf4 ? [3, 0x80, 0x8f] : [0, 0, 0];
+    const [n, lo, hi] =
+      c >= 0xc2 && c <= 0xdf
+        ? [1, 0x80, 0xbf]
+        : c === 0xe0
+          ? [2, 0xa0, 0xbf]
+          : c === 0xed
+            ? [2, 0x80, 0x9f]
+            : c >= 0xe1 && c <= 0xef
+              ? [2, 0x80, 0xbf]
+              : c === 0xf0
+                ? [3, 0x90, 0xbf]
+                : c >= 0xf1 && c <= 0xf3
+                  ? [3, 0x80, 0xbf]
+                  : c === 0xf4
+                    ? [3, 0x80, 0x8f]
+                    : [0, 0, 0];
     let ok = n > 0 && b[i + 1] >= lo && b[i + 1] <= hi;
     for (let k = 2; ok && k <= n; k++) ok = cont(b[i + k]);
     if (!ok) {
@@ -403,14 +471,18 @@ function floatKey(x: number): string {
   if (!Number.isFinite(f)) return f > 0 ? '.inf' : '-.inf';
   if (f === 0) return Object.is(f, -0) ? '-0' : '0';
   let e = '';
-  for (let p = 1; p <= 9 && !e; p++) if (Math.fround(Number(Math.abs(f).toExponential(p - 1))) === Math.abs(f)) e = Math.abs(f).toExponential(p - 1);
+  for (let p = 1; p <= 9 && !e; p++)
+    if (Math.fround(Number(Math.abs(f).toExponential(p - 1))) === Math.abs(f)) e = Math.abs(f).toExponential(p - 1);
   const [mantissa, exponent] = e.split('e');
   const digits = mantissa.replace('.', '');
   const exp = Number(exponent);
   const sign = f < 0 ? '-' : '';
   if (exp < -4 || exp >= 6) return `${sign}${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
   if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
-  return sign + (digits.length <= exp + 1 ? digits.padEnd(exp + 1, '0') : `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`);
+  return (
+    sign +
+    (digits.length <= exp + 1 ? digits.padEnd(exp + 1, '0') : `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`)
+  );
 }
 
 // ---- documents to JSON ----------------------------------------------------------
@@ -442,7 +514,10 @@ class DocumentReader {
   private depth = 0;
   private nan = 0;
 
-  constructor(private readonly doc: YAML.Document.Parsed, private readonly text: string) {
+  constructor(
+    private readonly doc: YAML.Document.Parsed,
+    private readonly text: string,
+  ) {
     // An alias means the closest anchor of that name before it.
     const seen = new Map<string, YAML.Node>();
     YAML.visit(doc, {
@@ -455,7 +530,8 @@ class DocumentReader {
 
   public read(): JsonValue {
     // go-yaml's parser refuses an unknown anchor before any value is decoded.
-    for (const [alias, target] of this.anchors) if (!target) throw new Fail('alias', `unknown anchor '${alias.source}' referenced`, offsetOf(alias));
+    for (const [alias, target] of this.anchors)
+      if (!target) throw new Fail('alias', `unknown anchor '${alias.source}' referenced`, offsetOf(alias));
     const v = this.value(this.doc.contents);
     const first = this.later.find((f) => f.code === 'key') ?? this.later[0];
     if (first) throw first;
@@ -472,7 +548,8 @@ class DocumentReader {
 
   private viaAlias<T>(alias: YAML.Alias, read: (target: YAML.Node) => T): T {
     const target = this.anchors.get(alias)!;
-    if (this.expanding.has(alias)) throw new Fail('alias', `anchor '${alias.source}' value contains itself`, offsetOf(alias));
+    if (this.expanding.has(alias))
+      throw new Fail('alias', `anchor '${alias.source}' value contains itself`, offsetOf(alias));
     this.expanding.add(alias);
     this.depth++;
     try {
@@ -505,18 +582,35 @@ class DocumentReader {
     const r = this.scalar(node);
     const at = offsetOf(node);
     switch (r.t) {
-      case 'null': return null;
-      case 'bool': return r.v;
-      case 'str': case 'timestamp': return r.v;
+      case 'null':
+        return null;
+      case 'bool':
+        return r.v;
+      case 'str':
+      case 'timestamp':
+        return r.v;
       case 'int': {
         const n = Number(r.v);
         // JSON.stringify(2 ** 62) is 4611686018427388000: another int64 for the apiserver.
-        if (!r.unsigned && String(n) !== String(r.v)) this.later.push(new Fail('number', `the integer ${r.v} is beyond what a JavaScript number holds exactly (kubectl sends it exactly)`, at));
+        if (!r.unsigned && String(n) !== String(r.v))
+          this.later.push(
+            new Fail(
+              'number',
+              `the integer ${r.v} is beyond what a JavaScript number holds exactly (kubectl sends it exactly)`,
+              at,
+            ),
+          );
         return n;
       }
       case 'float':
         if (!Number.isFinite(r.v)) {
-          this.later.push(new Fail('number', `${scalarText(node)} is not a JSON number (kubectl fails with "json: unsupported value")`, at));
+          this.later.push(
+            new Fail(
+              'number',
+              `${scalarText(node)} is not a JSON number (kubectl fails with "json: unsupported value")`,
+              at,
+            ),
+          );
           return null;
         }
         return r.v === 0 ? 0 : r.v;
@@ -542,7 +636,8 @@ class DocumentReader {
 
   private binary(text: string, at: number): string {
     const b64 = text.replace(/[\r\n]/g, '');
-    if (!/^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(b64)) throw new Fail('tag', '!!binary value contains invalid base64 data', at);
+    if (!/^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(b64))
+      throw new Fail('tag', '!!binary value contains invalid base64 data', at);
     return goString(Buffer.from(b64, 'base64'));
   }
 
@@ -556,7 +651,8 @@ class DocumentReader {
       if (e === '/') throw new Fail('syntax', 'found unknown escape character', start + i);
       if (e === 'u' || e === 'U') {
         const cp = parseInt(src.slice(i + 2, i + (e === 'u' ? 6 : 10)), 16);
-        if (cp >= 0xd800 && cp <= 0xdfff) throw new Fail('syntax', 'found invalid Unicode character escape code', start + i);
+        if (cp >= 0xd800 && cp <= 0xdfff)
+          throw new Fail('syntax', 'found invalid Unicode character escape code', start + i);
       }
       i++;
     }
@@ -584,8 +680,7 @@ class DocumentReader {
           this.visit(t);
           this.mapInto(t as YAML.YAMLMap, into);
         });
-      }
-      else if (YAML.isMap(n)) this.mapInto(n, into);
+      } else if (YAML.isMap(n)) this.mapInto(n, into);
       else throw new Fail('merge', 'map merge requires map or sequence of maps as the value', offsetOf(n ?? node));
     };
     // In a list, earlier maps win: merge them last.
@@ -597,13 +692,18 @@ class DocumentReader {
   private key(node: Node): { id: string; text: string | undefined } {
     this.visit(node);
     if (YAML.isAlias(node)) return this.viaAlias(node, (t) => this.key(t));
-    if (YAML.isCollection(node)) throw new Fail('key', 'invalid map key: a mapping or a sequence cannot be a key', offsetOf(node));
+    if (YAML.isCollection(node))
+      throw new Fail('key', 'invalid map key: a mapping or a sequence cannot be a key', offsetOf(node));
     const r = this.scalar(node);
     const at = offsetOf(node);
     switch (r.t) {
-      case 'str': case 'timestamp': return { id: `s:${r.v}`, text: r.v };
-      case 'bool': return { id: `b:${r.v}`, text: String(r.v) };
-      case 'float': return { id: Number.isNaN(r.v) ? `f:nan${this.nan++}` : `f:${r.v === 0 ? 0 : r.v}`, text: floatKey(r.v) };
+      case 'str':
+      case 'timestamp':
+        return { id: `s:${r.v}`, text: r.v };
+      case 'bool':
+        return { id: `b:${r.v}`, text: String(r.v) };
+      case 'float':
+        return { id: Number.isNaN(r.v) ? `f:nan${this.nan++}` : `f:${r.v === 0 ? 0 : r.v}`, text: floatKey(r.v) };
       case 'int':
         if (!r.unsigned) return { id: `i:${r.v}`, text: String(r.v) };
         this.later.push(new Fail('key', `unsupported map key ${r.v}: above the int64 range`, at));
@@ -618,7 +718,14 @@ class DocumentReader {
     const out = new Map<string, JsonValue>();
     for (const e of entries.values()) {
       if (e.text === undefined) continue;
-      if (out.has(e.text)) this.later.push(new Fail('key', `two different keys become "${e.text}" in JSON (kubectl keeps one of them at random)`, e.offset));
+      if (out.has(e.text))
+        this.later.push(
+          new Fail(
+            'key',
+            `two different keys become "${e.text}" in JSON (kubectl keeps one of them at random)`,
+            e.offset,
+          ),
+        );
       out.set(e.text, e.value);
     }
     // fromEntries defines own properties: a "__proto__" key stays a key.

@@ -165,7 +165,10 @@ export function redactSecretPatterns(message: string): string {
     const end = goValueEnd(message, start, true);
     if (end > start) ranges.push([start, end]);
   }
-  return replaceRanges(message, ranges.filter(([a, b]) => message.slice(a, b) !== REDACTED));
+  return replaceRanges(
+    message,
+    ranges.filter(([a, b]) => message.slice(a, b) !== REDACTED),
+  );
 }
 
 /** Replaces Secret values in messages; built from the Secrets a message may be derived from. */
@@ -258,7 +261,8 @@ export function redactError<T>(e: T, fix: (s: string) => string): T {
   const copy = Object.create(Object.getPrototypeOf(e) as object) as Record<string, unknown>;
   for (const key of Object.getOwnPropertyNames(e)) {
     const d = Object.getOwnPropertyDescriptor(e, key)!;
-    if ('value' in d) d.value = typeof d.value === 'string' ? fix(d.value) : key === 'cause' ? redactError(d.value, fix) : d.value;
+    if ('value' in d)
+      d.value = typeof d.value === 'string' ? fix(d.value) : key === 'cause' ? redactError(d.value, fix) : d.value;
     Object.defineProperty(copy, key, d);
   }
   return copy as T;
@@ -270,7 +274,12 @@ const MASK = { same: REDACTED, before: '[redacted: before]', after: '[redacted: 
 function maskValues(own: unknown, other: unknown, side: 'before' | 'after'): unknown {
   if (!own || typeof own !== 'object' || Array.isArray(own)) return own === undefined ? undefined : REDACTED;
   const theirs = other && typeof other === 'object' ? (other as Record<string, unknown>) : {};
-  return Object.fromEntries(Object.entries(own).map(([k, v]) => [k, !(k in theirs) || isDeepStrictEqual(v, theirs[k]) ? MASK.same : MASK[side]]));
+  return Object.fromEntries(
+    Object.entries(own).map(([k, v]) => [
+      k,
+      !(k in theirs) || isDeepStrictEqual(v, theirs[k]) ? MASK.same : MASK[side],
+    ]),
+  );
 }
 
 function masked(m: Manifest | undefined, other: Manifest | undefined, side: 'before' | 'after'): Manifest | undefined {
@@ -288,6 +297,9 @@ function masked(m: Manifest | undefined, other: Manifest | undefined, side: 'bef
  * `[redacted: before]` / `[redacted: after]` where it changed, so a diff tells that a
  * value changed and never what it is. Other kinds are returned as they are.
  */
-export function maskSecretPair(before: Manifest | undefined, after: Manifest | undefined): [Manifest | undefined, Manifest | undefined] {
+export function maskSecretPair(
+  before: Manifest | undefined,
+  after: Manifest | undefined,
+): [Manifest | undefined, Manifest | undefined] {
   return [masked(before, after, 'before'), masked(after, before, 'after')];
 }

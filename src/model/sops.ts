@@ -52,7 +52,8 @@ export function plainSecretValues(m: Manifest): string[] {
       out.push(field);
       continue;
     }
-    for (const [k, v] of Object.entries(values as Record<string, unknown>)) if (!isEncryptedValue(v)) out.push(`${field}.${k}`);
+    for (const [k, v] of Object.entries(values as Record<string, unknown>))
+      if (!isEncryptedValue(v)) out.push(`${field}.${k}`);
   }
   return out;
 }
@@ -70,7 +71,9 @@ export function encryptedIdentity(m: Manifest): string[] {
     ['metadata', typeof m.metadata === 'object' ? undefined : m.metadata],
     ['metadata.name', meta.name],
     ['metadata.namespace', meta.namespace],
-  ].filter(([, v]) => isEncryptedValue(v)).map(([k]) => k as string);
+  ]
+    .filter(([, v]) => isEncryptedValue(v))
+    .map(([k]) => k as string);
 }
 
 /**

@@ -41,11 +41,17 @@ export function normalizeSourcePath(p: string | undefined): string {
 
 // Credentials (or their redaction), a trailing slash or `.git` do not change the repository.
 function normalizeUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1').replace(/\/+$/, '').replace(/\.git$/, '');
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1')
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
 }
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
 }
 
 /**
@@ -58,7 +64,9 @@ export function defaultSourceName(loc: SourceLocation): string {
   const folder = normalizeSourcePath(loc.path);
   const hash = sha256(`${url}\n${loc.branch}\n${folder}`).slice(0, 10);
   const repo = url.split(/[/:]/).pop() ?? '';
-  const readable = slug([repo, loc.branch, folder === '.' ? '' : folder].filter(Boolean).join('-')).slice(0, 40).replace(/-+$/, '');
+  const readable = slug([repo, loc.branch, folder === '.' ? '' : folder].filter(Boolean).join('-'))
+    .slice(0, 40)
+    .replace(/-+$/, '');
   return readable ? `${readable}-${hash}` : hash;
 }
 
@@ -68,11 +76,23 @@ export function sourceIdentity(loc: SourceLocation, name?: string): SourceIdenti
     const problem = sourceNameProblem(name);
     if (problem) throw new UsageError(`--source: ${problem}`);
   }
-  return { name: name ?? defaultSourceName(loc), url: loc.url, branch: loc.branch, path: normalizeSourcePath(loc.path) };
+  return {
+    name: name ?? defaultSourceName(loc),
+    url: loc.url,
+    branch: loc.branch,
+    path: normalizeSourcePath(loc.path),
+  };
 }
 
 /** `"name" (url, branch b, path p)`: how a source is named in messages. */
-export function describeSource(s: { readonly name: string; readonly url?: string; readonly branch?: string; readonly path?: string }): string {
-  const where = [s.url, s.branch && `branch ${s.branch}`, s.path && s.path !== '.' ? `path ${s.path}` : undefined].filter(Boolean).join(', ');
+export function describeSource(s: {
+  readonly name: string;
+  readonly url?: string;
+  readonly branch?: string;
+  readonly path?: string;
+}): string {
+  const where = [s.url, s.branch && `branch ${s.branch}`, s.path && s.path !== '.' ? `path ${s.path}` : undefined]
+    .filter(Boolean)
+    .join(', ');
   return where ? `"${s.name}" (${where})` : `"${s.name}"`;
 }

@@ -48,7 +48,12 @@ export async function checkoutBranch(o: CheckoutOptions): Promise<BranchCheckout
       await git.raw(['checkout', '--orphan', o.branch]);
       return { dir, git, signing: o.signing, dispose };
     }
-    await git.fetch([...(o.fullHistory ? [] : ['--depth', '1']), '--no-tags', 'origin', `+refs/heads/${o.branch}:refs/remotes/origin/${o.branch}`]);
+    await git.fetch([
+      ...(o.fullHistory ? [] : ['--depth', '1']),
+      '--no-tags',
+      'origin',
+      `+refs/heads/${o.branch}:refs/remotes/origin/${o.branch}`,
+    ]);
     await git.raw(['checkout', '-B', o.branch, `refs/remotes/origin/${o.branch}`]);
     return { dir, git, tip: (await git.revparse(['HEAD'])).trim(), signing: o.signing, dispose };
   } catch (e) {
@@ -73,9 +78,17 @@ export async function commitAll(c: BranchCheckout, message: string, allowEmpty =
   if (!(await stageAll(c)) && !allowEmpty) return false;
   const sign = c.signing ? signingConfig(c.signing) : { args: [], env: {} };
   try {
-    await runGit(c.dir, [...IDENTITY, ...sign.args, 'commit', '-q', ...(allowEmpty ? ['--allow-empty'] : []), '-m', message], undefined, 60_000, sign.env);
+    await runGit(
+      c.dir,
+      [...IDENTITY, ...sign.args, 'commit', '-q', ...(allowEmpty ? ['--allow-empty'] : []), '-m', message],
+      undefined,
+      60_000,
+      sign.env,
+    );
   } catch (e) {
-    throw new PublishError(`commit failed${c.signing ? ` (signing with ${c.signing.format} key ${c.signing.key})` : ''}: ${(e as Error).message.split('\n').slice(0, 3).join(' ')}`);
+    throw new PublishError(
+      `commit failed${c.signing ? ` (signing with ${c.signing.format} key ${c.signing.key})` : ''}: ${(e as Error).message.split('\n').slice(0, 3).join(' ')}`,
+    );
   }
   return true;
 }
@@ -86,10 +99,16 @@ export async function commitAll(c: BranchCheckout, message: string, allowEmpty =
  * parent. Undefined when it is still not found.
  */
 export async function commitMessage(c: BranchCheckout, branch: string, sha: string): Promise<string | undefined> {
-  const read = () => c.git.raw(['log', '-1', '--format=%B', sha]).then((m) => m, () => undefined);
+  const read = () =>
+    c.git.raw(['log', '-1', '--format=%B', sha]).then(
+      (m) => m,
+      () => undefined,
+    );
   const first = await read();
   if (first !== undefined) return first;
-  await c.git.raw(['fetch', '--deepen', '1', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]).catch(() => undefined);
+  await c.git
+    .raw(['fetch', '--deepen', '1', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`])
+    .catch(() => undefined);
   return read();
 }
 
@@ -103,14 +122,22 @@ export async function pushBranch(c: BranchCheckout, url: string, branch: string)
     return 'pushed';
   } catch (e) {
     const text = e instanceof Error ? e.message : String(e);
-    if (/\[rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref|stale info|\[remote rejected\].*(incorrect old value|failed to lock)/i.test(text)) return 'rejected';
-    throw new PublishError(`git remote ${redactUrl(url)} (branch ${branch}): push failed: ${describeGitError(e, branch)}`);
+    if (
+      /\[rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref|stale info|\[remote rejected\].*(incorrect old value|failed to lock)/i.test(
+        text,
+      )
+    )
+      return 'rejected';
+    throw new PublishError(
+      `git remote ${redactUrl(url)} (branch ${branch}): push failed: ${describeGitError(e, branch)}`,
+    );
   }
 }
 
 /** Replaces the work tree (all but .git) with the files of `src`. */
 export function replaceTree(dir: string, src: string): void {
-  for (const entry of fs.readdirSync(dir)) if (entry !== '.git') fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+  for (const entry of fs.readdirSync(dir))
+    if (entry !== '.git') fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
   fs.cpSync(src, dir, { recursive: true });
 }
 

@@ -46,7 +46,14 @@ function entries(dir: string | undefined): Map<string, Entry> {
   if (!dir || !fs.existsSync(path.join(dir, INDEX_FILE))) return out;
   const index = JSON.parse(fs.readFileSync(path.join(dir, INDEX_FILE), 'utf8')) as SynthIndex;
   for (const a of index.apps) {
-    for (const o of a.objects) out.set(`${a.env}|${a.app}|${identityKey(o)}`, { env: a.env, app: a.app, object: describeObject(o), text: fs.readFileSync(path.join(dir, o.file), 'utf8'), secret: isSecret(o) });
+    for (const o of a.objects)
+      out.set(`${a.env}|${a.app}|${identityKey(o)}`, {
+        env: a.env,
+        app: a.app,
+        object: describeObject(o),
+        text: fs.readFileSync(path.join(dir, o.file), 'utf8'),
+        secret: isSecret(o),
+      });
   }
   return out;
 }
@@ -54,7 +61,15 @@ function entries(dir: string | undefined): Map<string, Entry> {
 function patch(object: string, before: string, after: string): string {
   // Hunks only: the object is named on the line above, so the file header is noise.
   const lines = createTwoFilesPatch(`a/${object}`, `b/${object}`, before, after, '', '', { context: 3 }).split('\n');
-  return lines.slice(Math.max(0, lines.findIndex((l) => l.startsWith('@@')))).join('\n').trimEnd();
+  return lines
+    .slice(
+      Math.max(
+        0,
+        lines.findIndex((l) => l.startsWith('@@')),
+      ),
+    )
+    .join('\n')
+    .trimEnd();
 }
 
 /**
@@ -63,10 +78,13 @@ function patch(object: string, before: string, after: string): string {
  */
 function shown(before: Entry | undefined, after: Entry | undefined): [string, string] {
   if (!before?.secret && !after?.secret) return [before?.text ?? '', after?.text ?? ''];
-  const parse = (e: Entry | undefined) => (e ? YAML.parse(e.text) as Manifest : undefined);
+  const parse = (e: Entry | undefined) => (e ? (YAML.parse(e.text) as Manifest) : undefined);
   const [b, a] = [parse(before), parse(after)];
   const values = Redactor.of([b, a]);
-  return maskSecretPair(b, a).map((m) => (m ? values.redact(YAML.stringify(m, { lineWidth: 0 })) : '')) as [string, string];
+  return maskSecretPair(b, a).map((m) => (m ? values.redact(YAML.stringify(m, { lineWidth: 0 })) : '')) as [
+    string,
+    string,
+  ];
 }
 
 function group(diffs: Array<{ env: string; app: string } & ObjectDiff>): AppDiff[] {
@@ -86,15 +104,42 @@ export function diffOutputs(before: string | undefined, after: string): AppDiff[
   const diffs: Array<{ env: string; app: string } & ObjectDiff> = [];
   for (const [k, e] of b) {
     const old = a.get(k);
-    if (!old) diffs.push({ env: e.env, app: e.app, object: e.object, change: 'added', patch: patch(e.object, ...shown(undefined, e)) });
-    else if (old.text !== e.text) diffs.push({ env: e.env, app: e.app, object: e.object, change: 'changed', patch: patch(e.object, ...shown(old, e)) });
+    if (!old)
+      diffs.push({
+        env: e.env,
+        app: e.app,
+        object: e.object,
+        change: 'added',
+        patch: patch(e.object, ...shown(undefined, e)),
+      });
+    else if (old.text !== e.text)
+      diffs.push({
+        env: e.env,
+        app: e.app,
+        object: e.object,
+        change: 'changed',
+        patch: patch(e.object, ...shown(old, e)),
+      });
   }
-  for (const [k, e] of a) if (!b.has(k)) diffs.push({ env: e.env, app: e.app, object: e.object, change: 'removed', patch: patch(e.object, ...shown(e, undefined)) });
+  for (const [k, e] of a)
+    if (!b.has(k))
+      diffs.push({
+        env: e.env,
+        app: e.app,
+        object: e.object,
+        change: 'removed',
+        patch: patch(e.object, ...shown(e, undefined)),
+      });
   return group(diffs);
 }
 
 /** Local output against the tip of the deploy branch. */
-export async function diffAgainstBranch(dist: string, repo: string, branch: string, auth?: GitAuth): Promise<AppDiff[]> {
+export async function diffAgainstBranch(
+  dist: string,
+  repo: string,
+  branch: string,
+  auth?: GitAuth,
+): Promise<AppDiff[]> {
   const c = await checkoutBranch({ url: repo, branch, auth });
   try {
     return diffOutputs(c.tip ? c.dir : undefined, dist);
@@ -108,11 +153,18 @@ export async function diffAgainstBranch(dist: string, repo: string, branch: stri
  * digest of the encrypted document it applied, so equal digests mean the live object
  * came from this very file. Values are neither decrypted nor shown.
  */
-function sopsChange(desired: Manifest, live: Manifest | undefined): { change: ObjectDiff['change']; patch: string } | undefined {
+function sopsChange(
+  desired: Manifest,
+  live: Manifest | undefined,
+): { change: ObjectDiff['change']; patch: string } | undefined {
   if (!live) return { change: 'added', patch: '  (SOPS-encrypted: not decrypted, values not shown)' };
   const applied = (live.metadata.annotations as Record<string, string> | undefined)?.[DIGEST_ANNOTATION];
   if (applied === encryptedDigest(desired)) return undefined;
-  return { change: 'changed', patch: '  (SOPS-encrypted: the live object was applied from another version of this file; values not compared or shown)' };
+  return {
+    change: 'changed',
+    patch:
+      '  (SOPS-encrypted: the live object was applied from another version of this file; values not compared or shown)',
+  };
 }
 
 function owned(m: Manifest): unknown {
@@ -128,10 +180,16 @@ function owned(m: Manifest): unknown {
  * there is no key. Objects in the app inventories that left the output are listed as
  * removed.
  */
-export async function diffAgainstCluster(dist: string, env: string | undefined, client: KubeClient, agentNamespace: string): Promise<AppDiff[]> {
+export async function diffAgainstCluster(
+  dist: string,
+  env: string | undefined,
+  client: KubeClient,
+  agentNamespace: string,
+): Promise<AppDiff[]> {
   const index = JSON.parse(fs.readFileSync(path.join(dist, INDEX_FILE), 'utf8')) as SynthIndex;
   const chosen = env ?? (index.environments.length === 1 ? index.environments[0] : undefined);
-  if (!chosen) throw new PublishError(`the output has environments ${index.environments.join(', ')}; choose one with --env`);
+  if (!chosen)
+    throw new PublishError(`the output has environments ${index.environments.join(', ')}; choose one with --env`);
   const objects = new ObjectClient(client, new Discovery(client));
   const diffs: Array<{ env: string; app: string } & ObjectDiff> = [];
   const present = new Set<string>();
@@ -153,20 +211,34 @@ export async function diffAgainstCluster(dist: string, env: string | undefined, 
       try {
         dry = await objects.apply(desired, true);
       } catch (e) {
-        diffs.push({ env: chosen, app: a.app, object, change: live ? 'changed' : 'added', patch: `! server-side dry-run failed: ${values.redactAbout(ref, (e as Error).message)}` });
+        diffs.push({
+          env: chosen,
+          app: a.app,
+          object,
+          change: live ? 'changed' : 'added',
+          patch: `! server-side dry-run failed: ${values.redactAbout(ref, (e as Error).message)}`,
+        });
         continue;
       }
       const [liveShown, dryShown] = maskSecretPair(live, dry);
       const after = values.redact(YAML.stringify(owned(dryShown!), { lineWidth: 0 }));
       if (!liveShown) diffs.push({ env: chosen, app: a.app, object, change: 'added', patch: patch(object, '', after) });
       else {
-        const before = values.redact(YAML.stringify(owned({ ...liveShown, metadata: { ...liveShown.metadata, managedFields: dry.metadata.managedFields } }), { lineWidth: 0 }));
-        if (before !== after) diffs.push({ env: chosen, app: a.app, object, change: 'changed', patch: patch(object, before, after) });
+        const before = values.redact(
+          YAML.stringify(
+            owned({ ...liveShown, metadata: { ...liveShown.metadata, managedFields: dry.metadata.managedFields } }),
+            { lineWidth: 0 },
+          ),
+        );
+        if (before !== after)
+          diffs.push({ env: chosen, app: a.app, object, change: 'changed', patch: patch(object, before, after) });
       }
     }
   }
   for (const inv of await new InventoryStore(client, agentNamespace).list(chosen)) {
-    for (const r of inv.objects) if (!present.has(identityKey(r))) diffs.push({ env: chosen, app: inv.app, object: describeObject(r), change: 'removed', patch: '' });
+    for (const r of inv.objects)
+      if (!present.has(identityKey(r)))
+        diffs.push({ env: chosen, app: inv.app, object: describeObject(r), change: 'removed', patch: '' });
   }
   return group(diffs);
 }
@@ -181,11 +253,22 @@ export function formatDiff(diffs: readonly AppDiff[], color: boolean): string[] 
       const sign = o.change === 'added' ? '+' : o.change === 'removed' ? '-' : '~';
       lines.push(`  ${sign} ${o.object} (${o.change})`);
       for (const l of o.patch ? o.patch.split('\n') : []) {
-        const c = l.startsWith('+') && !l.startsWith('+++') ? 32 : l.startsWith('-') && !l.startsWith('---') ? 31 : l.startsWith('@@') ? 36 : 0;
+        const c =
+          l.startsWith('+') && !l.startsWith('+++')
+            ? 32
+            : l.startsWith('-') && !l.startsWith('---')
+              ? 31
+              : l.startsWith('@@')
+                ? 36
+                : 0;
         lines.push(`    ${c ? paint(c, l) : l}`);
       }
     }
   }
-  lines.push(diffs.length === 0 ? 'no differences' : `${diffs.reduce((n, d) => n + d.objects.length, 0)} object(s) differ in ${diffs.length} app(s)`);
+  lines.push(
+    diffs.length === 0
+      ? 'no differences'
+      : `${diffs.reduce((n, d) => n + d.objects.length, 0)} object(s) differ in ${diffs.length} app(s)`,
+  );
   return lines;
 }

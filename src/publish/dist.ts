@@ -26,7 +26,8 @@ export function verifiedDist(dir: string): SynthIndex {
   } catch (e) {
     throw new PublishError(`${indexPath}: not valid JSON: ${(e as Error).message}`);
   }
-  if (index.apiVersion !== INDEX_API_VERSION) throw new PublishError(`${indexPath}: not a synthops index (${INDEX_API_VERSION})`);
+  if (index.apiVersion !== INDEX_API_VERSION)
+    throw new PublishError(`${indexPath}: not a synthops index (${INDEX_API_VERSION})`);
   const problems: string[] = [];
   const listed = new Set(index.files.map((f) => f.path));
   for (const f of index.files) {

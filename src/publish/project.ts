@@ -6,7 +6,11 @@
 export type FieldSet = Record<string, unknown>;
 
 function matchesKey(item: unknown, key: Record<string, unknown>): boolean {
-  return typeof item === 'object' && item !== null && Object.entries(key).every(([k, v]) => JSON.stringify((item as Record<string, unknown>)[k]) === JSON.stringify(v));
+  return (
+    typeof item === 'object' &&
+    item !== null &&
+    Object.entries(key).every(([k, v]) => JSON.stringify((item as Record<string, unknown>)[k]) === JSON.stringify(v))
+  );
 }
 
 /** The part of `value` covered by `fields`. */

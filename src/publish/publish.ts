@@ -73,7 +73,8 @@ const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 function approvals(allowPrune: readonly string[] | undefined): string[] {
   const apps = [...new Set((allowPrune ?? []).map((a) => a.trim()).filter(Boolean))];
   const bad = apps.filter((a) => a !== '*' && !(APP_NAME.test(a) && a.length <= 63));
-  if (bad.length > 0) throw new UsageError(`--allow-prune: ${bad.map((a) => `"${a}"`).join(', ')} is not an app name (a DNS label) or *`);
+  if (bad.length > 0)
+    throw new UsageError(`--allow-prune: ${bad.map((a) => `"${a}"`).join(', ')} is not an app name (a DNS label) or *`);
   return apps;
 }
 
@@ -108,27 +109,53 @@ export async function publish(o: PublishOptions): Promise<PublishResult> {
       if (c.tip) {
         const published = tipTrailers[TRAILERS.sourceCommit]?.[0];
         if (published && published !== sourceCommit && (await isAncestor(root, sourceCommit, published)) === true) {
-          return { status: 'stale', commit: c.tip, sourceCommit, attempts: attempt, message: `source commit ${sourceCommit.slice(0, 12)} is an ancestor of ${published.slice(0, 12)}, already published at ${c.tip.slice(0, 12)}; not publishing over it` };
+          return {
+            status: 'stale',
+            commit: c.tip,
+            sourceCommit,
+            attempts: attempt,
+            message: `source commit ${sourceCommit.slice(0, 12)} is an ancestor of ${published.slice(0, 12)}, already published at ${c.tip.slice(0, 12)}; not publishing over it`,
+          };
         }
       }
       replaceTree(c.dir, dist);
       const changed = await stageAll(c);
       // An approval is news only if the tip does not carry it already.
-      const approved = new Set((tipTrailers[TRAILERS.allowPrune] ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()));
+      const approved = new Set(
+        (tipTrailers[TRAILERS.allowPrune] ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()),
+      );
       const newApprovals = allowPrune.filter((a) => !approved.has(a));
       if (!changed && newApprovals.length === 0) {
-        return { status: 'unchanged', commit: c.tip, sourceCommit, attempts: attempt, message: `unchanged: ${o.branch} already holds this output` };
+        return {
+          status: 'unchanged',
+          commit: c.tip,
+          sourceCommit,
+          attempts: attempt,
+          message: `unchanged: ${o.branch} already holds this output`,
+        };
       }
       // Only a change of the tree can undo a rollback; an approval alone cannot.
       const rolledBack = changed && !o.forceAfterRollback ? await rollbackAtTip(c, o.branch, tipTrailers) : undefined;
       if (rolledBack) await checkAfterRollback(root, o.branch, sourceCommit, rolledBack);
-      const subject = changed ? `publish ${sourceCommit.slice(0, 12)}` : `allow prune of ${allowPrune.join(', ')} at ${sourceCommit.slice(0, 12)}`;
-      const message = withTrailers(subject, [[TRAILERS.sourceCommit, sourceCommit], [TRAILERS.sourceRepo, sourceRepo], ...allowPrune.map((a) => [TRAILERS.allowPrune, a] as const)]);
+      const subject = changed
+        ? `publish ${sourceCommit.slice(0, 12)}`
+        : `allow prune of ${allowPrune.join(', ')} at ${sourceCommit.slice(0, 12)}`;
+      const message = withTrailers(subject, [
+        [TRAILERS.sourceCommit, sourceCommit],
+        [TRAILERS.sourceRepo, sourceRepo],
+        ...allowPrune.map((a) => [TRAILERS.allowPrune, a] as const),
+      ]);
       await commitAll(c, message, !changed);
       if ((await pushBranch(c, o.repo, o.branch)) === 'pushed') {
         const commit = (await c.git.revparse(['HEAD'])).trim();
         const allows = allowPrune.length > 0 ? `; allows the prune of ${allowPrune.join(', ')}` : '';
-        return { status: 'published', commit, sourceCommit, attempts: attempt, message: `published ${commit.slice(0, 12)} to ${o.branch} (source ${sourceCommit.slice(0, 12)})${changed ? '' : ', output unchanged'}${allows}` };
+        return {
+          status: 'published',
+          commit,
+          sourceCommit,
+          attempts: attempt,
+          message: `published ${commit.slice(0, 12)} to ${o.branch} (source ${sourceCommit.slice(0, 12)})${changed ? '' : ', output unchanged'}${allows}`,
+        };
       }
     } finally {
       c.dispose();
@@ -136,5 +163,7 @@ export async function publish(o: PublishOptions): Promise<PublishResult> {
     // Someone else pushed first: start again from the new tip after a short, jittered pause.
     await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt));
   }
-  throw new PublishError(`push to ${redactUrl(o.repo)} (branch ${o.branch}) was rejected ${maxAttempts} times by concurrent publishes; nothing was forced`);
+  throw new PublishError(
+    `push to ${redactUrl(o.repo)} (branch ${o.branch}) was rejected ${maxAttempts} times by concurrent publishes; nothing was forced`,
+  );
 }

@@ -37,9 +37,16 @@ export interface RollbackResult {
  */
 export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   for (let attempt = 1; attempt <= (o.maxAttempts ?? 5); attempt++) {
-    const c = await checkoutBranch({ url: o.repo, branch: o.branch, auth: o.auth, fullHistory: true, signing: o.signing });
+    const c = await checkoutBranch({
+      url: o.repo,
+      branch: o.branch,
+      auth: o.auth,
+      fullHistory: true,
+      signing: o.signing,
+    });
     try {
-      if (!c.tip) throw new PublishError(`branch ${o.branch} of ${redactUrl(o.repo)} does not exist; nothing to roll back`);
+      if (!c.tip)
+        throw new PublishError(`branch ${o.branch} of ${redactUrl(o.repo)} does not exist; nothing to roll back`);
       let target: string;
       try {
         target = (await c.git.raw(['rev-parse', '--verify', '--quiet', `${o.revision}^{commit}`])).trim();
@@ -47,27 +54,49 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
         target = '';
       }
       if (!target) throw new PublishError(`revision ${o.revision} is not a commit of branch ${o.branch}`);
-      const onBranch = await c.git.raw(['merge-base', '--is-ancestor', target, c.tip]).then(() => true, () => false);
+      const onBranch = await c.git.raw(['merge-base', '--is-ancestor', target, c.tip]).then(
+        () => true,
+        () => false,
+      );
       if (!onBranch) throw new PublishError(`revision ${o.revision} is not in the history of branch ${o.branch}`);
-      if (target === c.tip) return { status: 'unchanged', commit: c.tip, message: `unchanged: ${o.branch} is already at ${target.slice(0, 12)}` };
+      if (target === c.tip)
+        return {
+          status: 'unchanged',
+          commit: c.tip,
+          message: `unchanged: ${o.branch} is already at ${target.slice(0, 12)}`,
+        };
       await c.git.raw(['read-tree', '-u', '--reset', target]);
       const restored = parseTrailers(await c.git.raw(['log', '-1', '--format=%B', target]));
       const tipTrailers = parseTrailers(await c.git.raw(['log', '-1', '--format=%B', c.tip]));
-      const from = (await rollbackAtTip(c, o.branch, tipTrailers))?.rolledBackSource ?? tipTrailers[TRAILERS.sourceCommit]?.[0];
+      const from =
+        (await rollbackAtTip(c, o.branch, tipTrailers))?.rolledBackSource ?? tipTrailers[TRAILERS.sourceCommit]?.[0];
       const message = withTrailers(`rollback to ${target.slice(0, 12)}`, [
-        [TRAILERS.rollbackOf, c.tip], [TRAILERS.rollbackTo, target],
-        [TRAILERS.sourceCommit, restored[TRAILERS.sourceCommit]?.[0]], [TRAILERS.sourceRepo, restored[TRAILERS.sourceRepo]?.[0]],
+        [TRAILERS.rollbackOf, c.tip],
+        [TRAILERS.rollbackTo, target],
+        [TRAILERS.sourceCommit, restored[TRAILERS.sourceCommit]?.[0]],
+        [TRAILERS.sourceRepo, restored[TRAILERS.sourceRepo]?.[0]],
         [TRAILERS.rollbackOfSource, from],
       ]);
-      if (!(await commitAll(c, message))) return { status: 'unchanged', commit: c.tip, message: `unchanged: the tip of ${o.branch} already has the tree of ${target.slice(0, 12)}` };
+      if (!(await commitAll(c, message)))
+        return {
+          status: 'unchanged',
+          commit: c.tip,
+          message: `unchanged: the tip of ${o.branch} already has the tree of ${target.slice(0, 12)}`,
+        };
       if ((await pushBranch(c, o.repo, o.branch)) === 'pushed') {
         const commit = (await c.git.revparse(['HEAD'])).trim();
-        return { status: 'rolled-back', commit, message: `rolled ${o.branch} back to ${target.slice(0, 12)} with commit ${commit.slice(0, 12)}` };
+        return {
+          status: 'rolled-back',
+          commit,
+          message: `rolled ${o.branch} back to ${target.slice(0, 12)} with commit ${commit.slice(0, 12)}`,
+        };
       }
     } finally {
       c.dispose();
     }
     await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt));
   }
-  throw new PublishError(`push to ${redactUrl(o.repo)} (branch ${o.branch}) was rejected repeatedly by concurrent pushes; nothing was forced`);
+  throw new PublishError(
+    `push to ${redactUrl(o.repo)} (branch ${o.branch}) was rejected repeatedly by concurrent pushes; nothing was forced`,
+  );
 }

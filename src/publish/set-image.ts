@@ -42,7 +42,8 @@ export interface SetImageResult {
 /** Writes the pin into the pins file text, keeping comments and order. */
 export function editPins(text: string, env: string, app: string, image: string): { text: string; previous?: string } {
   const doc = YAML.parseDocument(text || '{}\n');
-  if (doc.errors.length > 0) throw new PublishError(`${DEFAULT_IMAGE_PINS_FILE}: not valid YAML: ${doc.errors[0].message}`);
+  if (doc.errors.length > 0)
+    throw new PublishError(`${DEFAULT_IMAGE_PINS_FILE}: not valid YAML: ${doc.errors[0].message}`);
   const previous = doc.getIn([env, app]);
   doc.setIn([env, app], image);
   return { text: doc.toString({ lineWidth: 0 }), previous: typeof previous === 'string' ? previous : undefined };
@@ -70,10 +71,20 @@ export async function setImage(o: SetImageOptions): Promise<SetImageResult> {
     const apps = [...new Set(repo.apps.map((a) => a.definition.name))];
     if (!apps.includes(o.app)) throw new UsageError(`unknown app "${o.app}" (apps: ${apps.join(', ')})`);
     const file = path.join(root, DEFAULT_IMAGE_PINS_FILE);
-    const { text, previous } = editPins(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '', o.env, o.app, o.image);
-    if (previous === o.image) return { status: 'unchanged', previous, message: `unchanged: ${o.env}/${o.app} is already ${o.image}` };
+    const { text, previous } = editPins(
+      fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '',
+      o.env,
+      o.app,
+      o.image,
+    );
+    if (previous === o.image)
+      return { status: 'unchanged', previous, message: `unchanged: ${o.env}/${o.app} is already ${o.image}` };
     fs.writeFileSync(file, text);
-    return { status: 'updated', previous, message: `${DEFAULT_IMAGE_PINS_FILE}: ${o.env}/${o.app} ${previous ?? '(none)'} -> ${o.image}` };
+    return {
+      status: 'updated',
+      previous,
+      message: `${DEFAULT_IMAGE_PINS_FILE}: ${o.env}/${o.app} ${previous ?? '(none)'} -> ${o.image}`,
+    };
   }
 
   const branch = o.branch ?? 'main';
@@ -82,24 +93,44 @@ export async function setImage(o: SetImageOptions): Promise<SetImageResult> {
     try {
       if (!c.tip) throw new PublishError(`branch ${branch} of ${redactUrl(o.repo)} does not exist`);
       const file = path.join(c.dir, DEFAULT_IMAGE_PINS_FILE);
-      if (!fs.existsSync(file)) throw new PublishError(`${redactUrl(o.repo)} (branch ${branch}) has no ${DEFAULT_IMAGE_PINS_FILE}`);
+      if (!fs.existsSync(file))
+        throw new PublishError(`${redactUrl(o.repo)} (branch ${branch}) has no ${DEFAULT_IMAGE_PINS_FILE}`);
       const text = fs.readFileSync(file, 'utf8');
       const pins = (YAML.parse(text) ?? {}) as Record<string, Record<string, string> | null>;
-      if (!(o.env in pins)) throw new UsageError(`unknown environment "${o.env}": ${DEFAULT_IMAGE_PINS_FILE} of ${redactUrl(o.repo)} lists ${Object.keys(pins).join(', ') || 'none'}`);
-      if (!pins[o.env] || !(o.app in pins[o.env]!)) throw new UsageError(`unknown app "${o.app}" in environment "${o.env}": ${DEFAULT_IMAGE_PINS_FILE} of ${redactUrl(o.repo)} lists ${Object.keys(pins[o.env] ?? {}).join(', ') || 'none'}`);
+      if (!(o.env in pins))
+        throw new UsageError(
+          `unknown environment "${o.env}": ${DEFAULT_IMAGE_PINS_FILE} of ${redactUrl(o.repo)} lists ${Object.keys(pins).join(', ') || 'none'}`,
+        );
+      if (!pins[o.env] || !(o.app in pins[o.env]!))
+        throw new UsageError(
+          `unknown app "${o.app}" in environment "${o.env}": ${DEFAULT_IMAGE_PINS_FILE} of ${redactUrl(o.repo)} lists ${Object.keys(pins[o.env] ?? {}).join(', ') || 'none'}`,
+        );
       const edited = editPins(text, o.env, o.app, o.image);
-      if (edited.previous === o.image) return { status: 'unchanged', previous: edited.previous, commit: c.tip, message: `unchanged: ${o.env}/${o.app} is already ${o.image}` };
+      if (edited.previous === o.image)
+        return {
+          status: 'unchanged',
+          previous: edited.previous,
+          commit: c.tip,
+          message: `unchanged: ${o.env}/${o.app} is already ${o.image}`,
+        };
       fs.writeFileSync(file, edited.text);
       const message = withTrailers(`set-image ${o.env}/${o.app} ${o.image}`, [['Image-Previous', edited.previous]]);
       await commitAll(c, message);
       if ((await pushBranch(c, o.repo, branch)) === 'pushed') {
         const commit = (await c.git.revparse(['HEAD'])).trim();
-        return { status: 'updated', previous: edited.previous, commit, message: `${o.env}/${o.app} ${edited.previous} -> ${o.image} (commit ${commit.slice(0, 12)} on ${branch})` };
+        return {
+          status: 'updated',
+          previous: edited.previous,
+          commit,
+          message: `${o.env}/${o.app} ${edited.previous} -> ${o.image} (commit ${commit.slice(0, 12)} on ${branch})`,
+        };
       }
     } finally {
       c.dispose();
     }
     await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt));
   }
-  throw new PublishError(`push to ${redactUrl(o.repo)} (branch ${branch}) was rejected repeatedly by concurrent pushes; nothing was forced`);
+  throw new PublishError(
+    `push to ${redactUrl(o.repo)} (branch ${branch}) was rejected repeatedly by concurrent pushes; nothing was forced`,
+  );
 }

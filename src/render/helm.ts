@@ -96,7 +96,15 @@ export function helmTemplate(o: HelmTemplateOptions): HelmOutput {
     ...valuesFiles.flatMap((f, i) => placementRefusal(root, f, `values file "${o.valuesFiles![i]}"`)),
     ...symlinkRefusals(root, chartDir),
   ];
-  if (refusals.length > 0) throw new RenderError(tool, 'refused', chartRel, refusals.map((r) => r.message).join('\n'), { file: refusals[0].file }, 'outside-repo');
+  if (refusals.length > 0)
+    throw new RenderError(
+      tool,
+      'refused',
+      chartRel,
+      refusals.map((r) => r.message).join('\n'),
+      { file: refusals[0].file },
+      'outside-repo',
+    );
 
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-helm-'));
   try {
@@ -148,7 +156,8 @@ export function helmEnvironment(home: string): Record<string, string> {
 /** The chart's `name` from Chart.yaml (helm prefixes template paths with it); the folder name if unreadable. */
 function chartNameOf(chartDir: string): string {
   try {
-    const name = (YAML.parse(fs.readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8')) as { name?: unknown } | null)?.name;
+    const name = (YAML.parse(fs.readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8')) as { name?: unknown } | null)
+      ?.name;
     if (typeof name === 'string' && name) return name;
   } catch {
     // helm reports a broken Chart.yaml itself, with its line
@@ -163,8 +172,20 @@ interface PathRefusal {
 
 function placementRefusal(root: RepoRoot, file: string, what: string): PathRefusal[] {
   const place = root.place(file);
-  if (place === 'outside') return [{ file: root.relative(file), message: `${what} resolves outside the repo checkout: a chart may only use values files of its own repository` }];
-  if (place === 'git-dir') return [{ file: root.relative(file), message: `${what} is inside the repo's .git folder, which is not part of the revision` }];
+  if (place === 'outside')
+    return [
+      {
+        file: root.relative(file),
+        message: `${what} resolves outside the repo checkout: a chart may only use values files of its own repository`,
+      },
+    ];
+  if (place === 'git-dir')
+    return [
+      {
+        file: root.relative(file),
+        message: `${what} is inside the repo's .git folder, which is not part of the revision`,
+      },
+    ];
   return [];
 }
 
@@ -200,10 +221,12 @@ export function locateHelmError(message: string, root: RepoRoot, chartDir: strin
   const absolute = new RegExp(`(${escaped}/[^\\s:'"()]+)`).exec(message);
   if (absolute) return { file: root.relative(absolute[1]), line: yamlLine ? Number(yamlLine[1]) : undefined };
   const load = /cannot load ([^\s:]+)/.exec(message);
-  if (load) return { file: root.relative(path.join(chartDir, load[1])), line: yamlLine ? Number(yamlLine[1]) : undefined };
+  if (load)
+    return { file: root.relative(path.join(chartDir, load[1])), line: yamlLine ? Number(yamlLine[1]) : undefined };
   const name = chartName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const template = new RegExp(`(?:^|[\\s(<"'])(${name}/[^\\s:()'"]+)(?::(\\d+))?`).exec(message);
-  if (template) return { file: repoPathOf(template[1], chartName, chartRel), line: template[2] ? Number(template[2]) : undefined };
+  if (template)
+    return { file: repoPathOf(template[1], chartName, chartRel), line: template[2] ? Number(template[2]) : undefined };
   return {};
 }
 
@@ -241,8 +264,15 @@ function sourceIndex(text: string, chartName: string, chartRel: string): (line: 
 
 /** The hook events of an object (`helm.sh/hook: pre-install,pre-upgrade`), or undefined for an ordinary object. */
 export function helmHookOf(object: unknown): string[] | undefined {
-  const v = (object as { metadata?: { annotations?: Record<string, unknown> } } | null)?.metadata?.annotations?.['helm.sh/hook'];
-  return typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const v = (object as { metadata?: { annotations?: Record<string, unknown> } } | null)?.metadata?.annotations?.[
+    'helm.sh/hook'
+  ];
+  return typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 }
 
 /** What happens to a hook object: `refuse` the revision (with why), or `skip` it (with a warning). */
@@ -263,13 +293,15 @@ export function judgeHook(object: unknown, origin: string, policy: HelmHookPolic
   const events = helmHookOf(object);
   if (!events) return undefined;
   const m = object as { kind?: unknown; metadata?: { name?: unknown; generateName?: unknown; namespace?: unknown } };
-  const name = typeof m.metadata?.name === 'string' ? m.metadata.name : `${String(m.metadata?.generateName ?? '')}<generated>`;
+  const name =
+    typeof m.metadata?.name === 'string' ? m.metadata.name : `${String(m.metadata?.generateName ?? '')}<generated>`;
   const ns = typeof m.metadata?.namespace === 'string' ? `${m.metadata.namespace}/` : '';
   const what = `${origin}: ${String(m.kind)} ${ns}${name} is a Helm hook (helm.sh/hook: ${events.join(',')})`;
   if (policy === 'skip') return { action: 'skip', message: `${what}: skipped, not applied (helm.hooks: skip)` };
   return {
     action: 'refuse',
-    message: `${what}: synthops does not run Helm hooks (one-off actions of helm install/upgrade/rollback/delete/test, with weights and delete policies a pull agent cannot honour). `
-      + 'Render the chart without its hooks with the source setting helm.hooks: skip (--helm-hooks skip), or remove the annotation to apply the object as an ordinary resource.',
+    message:
+      `${what}: synthops does not run Helm hooks (one-off actions of helm install/upgrade/rollback/delete/test, with weights and delete policies a pull agent cannot honour). ` +
+      'Render the chart without its hooks with the source setting helm.hooks: skip (--helm-hooks skip), or remove the annotation to apply the object as an ordinary resource.',
   };
 }

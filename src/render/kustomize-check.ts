@@ -65,8 +65,13 @@ const TARGET_FIELDS = ['resources', 'bases', 'components'];
 const PLUGIN_FIELDS = ['generators', 'transformers', 'validators'];
 // Fields kustomize reads files from (which it also fetches over http(s)): [field, key inside an entry].
 const FILE_FIELDS: readonly (readonly [string, string?])[] = [
-  ['patches', 'path'], ['patchesJson6902', 'path'], ['patchesStrategicMerge'], ['replacements', 'path'],
-  ['crds'], ['configurations'], ['openapi', 'path'],
+  ['patches', 'path'],
+  ['patchesJson6902', 'path'],
+  ['patchesStrategicMerge'],
+  ['replacements', 'path'],
+  ['crds'],
+  ['configurations'],
+  ['openapi', 'path'],
 ];
 const GENERATOR_FIELDS = ['configMapGenerator', 'secretGenerator'];
 const HELM_FIELDS = ['helmCharts', 'helmGlobals', 'helmChartInflationGenerator'];
@@ -83,7 +88,11 @@ export function isRemoteReference(value: string, gitForms: boolean, existsLocall
 }
 
 /** Every refused reference of the kustomization in `dir` and of the bases it reaches in the repo. */
-export function checkKustomization(root: RepoRoot, dir: string, options: KustomizeCheckOptions = {}): KustomizeRefusal[] {
+export function checkKustomization(
+  root: RepoRoot,
+  dir: string,
+  options: KustomizeCheckOptions = {},
+): KustomizeRefusal[] {
   const refusals: KustomizeRefusal[] = [];
   const seen = new Set<string>();
   // Breadth first: a kustomization's own refusals come before those of its bases.
@@ -105,7 +114,14 @@ export function checkKustomization(root: RepoRoot, dir: string, options: Kustomi
 
 type Visit = (folder: string) => void;
 
-function checkFile(root: RepoRoot, dir: string, file: string, options: KustomizeCheckOptions, out: KustomizeRefusal[], visit: Visit): void {
+function checkFile(
+  root: RepoRoot,
+  dir: string,
+  file: string,
+  options: KustomizeCheckOptions,
+  out: KustomizeRefusal[],
+  visit: Visit,
+): void {
   const lines = new YAML.LineCounter();
   const doc = YAML.parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter: lines, uniqueKeys: false });
   if (doc.errors.length > 0 || !YAML.isMap(doc.contents)) return;
@@ -114,13 +130,15 @@ function checkFile(root: RepoRoot, dir: string, file: string, options: Kustomize
     const range = (node as { range?: [number, number, number] } | undefined)?.range;
     return range ? lines.linePos(range[0]).line : undefined;
   };
-  const refuse = (kind: KustomizeRefusalKind, node: unknown, message: string) => out.push({ kind, file: rel, line: lineOf(node), message });
+  const refuse = (kind: KustomizeRefusalKind, node: unknown, message: string) =>
+    out.push({ kind, file: rel, line: lineOf(node), message });
   const map = doc.contents;
   const items = (field: string): YAML.Node[] => {
     const v = map.get(field, true);
     return YAML.isSeq(v) ? v.items.filter(YAML.isNode) : v !== undefined && YAML.isNode(v) ? [v] : [];
   };
-  const strings = (nodes: YAML.Node[]): YAML.Scalar<string>[] => nodes.filter((n): n is YAML.Scalar<string> => YAML.isScalar(n) && typeof n.value === 'string');
+  const strings = (nodes: YAML.Node[]): YAML.Scalar<string>[] =>
+    nodes.filter((n): n is YAML.Scalar<string> => YAML.isScalar(n) && typeof n.value === 'string');
 
   /** Checks one path or URL; returns the local path when it is inside the repo. */
   const reference = (raw: string, node: unknown, field: string, gitForms: boolean): string | undefined => {
@@ -128,13 +146,27 @@ function checkFile(root: RepoRoot, dir: string, file: string, options: Kustomize
     const local = path.resolve(dir, value);
     if (isRemoteReference(value, gitForms, fs.existsSync(local))) {
       if (!options.allowRemoteBases) {
-        refuse('remote', node, `remote ${gitForms ? 'base' : 'file'} "${value}" in ${field}: this source does not allow remote bases (kustomize would fetch them at render time, unpinned and unreviewed); vendor it into the repo, or allow remote bases for this source (--allow-remote-bases)`);
+        refuse(
+          'remote',
+          node,
+          `remote ${gitForms ? 'base' : 'file'} "${value}" in ${field}: this source does not allow remote bases (kustomize would fetch them at render time, unpinned and unreviewed); vendor it into the repo, or allow remote bases for this source (--allow-remote-bases)`,
+        );
       }
       return undefined;
     }
     const place = root.place(local);
-    if (place === 'outside') refuse('outside-repo', node, `"${value}" in ${field} resolves outside the repo checkout: a kustomization may only use files and bases of its own repository`);
-    else if (place === 'git-dir') refuse('outside-repo', node, `"${value}" in ${field} is inside the repo's .git folder, which is not part of the revision`);
+    if (place === 'outside')
+      refuse(
+        'outside-repo',
+        node,
+        `"${value}" in ${field} resolves outside the repo checkout: a kustomization may only use files and bases of its own repository`,
+      );
+    else if (place === 'git-dir')
+      refuse(
+        'outside-repo',
+        node,
+        `"${value}" in ${field} is inside the repo's .git folder, which is not part of the revision`,
+      );
     return place === 'inside' ? local : undefined;
   };
 
@@ -162,7 +194,8 @@ function checkFile(root: RepoRoot, dir: string, file: string, options: Kustomize
     for (const node of items(field)) {
       const target = key ? (YAML.isMap(node) ? node.get(key, true) : undefined) : node;
       // Inline patches (a YAML string with a newline) are no reference.
-      if (YAML.isScalar(target) && typeof target.value === 'string' && !target.value.includes('\n')) reference(target.value, target, key ? `${field} ${key}` : field, false);
+      if (YAML.isScalar(target) && typeof target.value === 'string' && !target.value.includes('\n'))
+        reference(target.value, target, key ? `${field} ${key}` : field, false);
     }
   }
   for (const field of GENERATOR_FIELDS) {
@@ -183,8 +216,11 @@ function checkFile(root: RepoRoot, dir: string, file: string, options: Kustomize
   for (const field of HELM_FIELDS) {
     const node = map.get(field, true);
     if (node !== undefined) {
-      refuse('helm-inflator', map.items.find((p) => YAML.isScalar(p.key) && p.key.value === field)?.key ?? node,
-        `${field}: kustomize's chart inflator needs --enable-helm and downloads charts, which synthops does not allow; render the chart with the helm layout (a source folder with Chart.yaml)`);
+      refuse(
+        'helm-inflator',
+        map.items.find((p) => YAML.isScalar(p.key) && p.key.value === field)?.key ?? node,
+        `${field}: kustomize's chart inflator needs --enable-helm and downloads charts, which synthops does not allow; render the chart with the helm layout (a source folder with Chart.yaml)`,
+      );
     }
   }
 }
@@ -199,22 +235,31 @@ function checkPluginConfigs(text: string, file: string, field: string, out: Kust
 }
 
 function parseConfigs(text: string): unknown[] {
-  return YAML.parseAllDocuments(text, { uniqueKeys: false }).flatMap((d) => (d.errors.length > 0 ? [] : [d.toJSON() as unknown]));
+  return YAML.parseAllDocuments(text, { uniqueKeys: false }).flatMap((d) =>
+    d.errors.length > 0 ? [] : [d.toJSON() as unknown],
+  );
 }
 
 /** Why a plugin config is refused: anything but a kustomize built-in (`apiVersion: builtin`). */
 function refusalsOf(config: unknown, field: string): string[] {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) return [];
-  const c = config as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; annotations?: Record<string, unknown> } };
+  const c = config as {
+    apiVersion?: unknown;
+    kind?: unknown;
+    metadata?: { name?: unknown; annotations?: Record<string, unknown> };
+  };
   const what = `${String(c.apiVersion ?? '?')} ${String(c.kind ?? '?')}${c.metadata?.name ? ` ${String(c.metadata.name)}` : ''}`;
   const annotations = c.metadata?.annotations ?? {};
   const fn = annotations['config.kubernetes.io/function'] ?? annotations['config.k8s.io/function'];
-  const tail = 'synthops runs kustomize without plugins (no --enable-alpha-plugins, no --enable-exec), as Flux does: use built-in generators and transformers, or render in CI and commit the output';
+  const tail =
+    'synthops runs kustomize without plugins (no --enable-alpha-plugins, no --enable-exec), as Flux does: use built-in generators and transformers, or render in CI and commit the output';
   if (fn !== undefined) {
     const spec = typeof fn === 'string' ? parseConfigs(fn)[0] : fn;
-    const runtime = ['exec', 'container', 'starlark'].find((k) => spec && typeof spec === 'object' && k in spec) ?? 'function';
+    const runtime =
+      ['exec', 'container', 'starlark'].find((k) => spec && typeof spec === 'object' && k in spec) ?? 'function';
     return [`${field}: ${what} is a KRM ${runtime} function (config.kubernetes.io/function): ${tail}`];
   }
-  if (c.apiVersion !== 'builtin') return [`${field}: ${what} is an external kustomize plugin (not apiVersion: builtin): ${tail}`];
+  if (c.apiVersion !== 'builtin')
+    return [`${field}: ${what} is an external kustomize plugin (not apiVersion: builtin): ${tail}`];
   return [];
 }

@@ -36,8 +36,12 @@ export interface KustomizeBuildOptions extends KustomizeSettings {
 
 /** The flags of every build: see the module comment. */
 export const KUSTOMIZE_SAFE_FLAGS = [
-  '--load-restrictor', 'LoadRestrictionsRootOnly',
-  '--enable-alpha-plugins=false', '--enable-exec=false', '--enable-helm=false', '--network=false',
+  '--load-restrictor',
+  'LoadRestrictionsRootOnly',
+  '--enable-alpha-plugins=false',
+  '--enable-exec=false',
+  '--enable-helm=false',
+  '--network=false',
 ] as const;
 
 /** Renders the kustomization at `path`; a refusal or a failing build is a {@link RenderError}. */
@@ -57,13 +61,28 @@ export function kustomizeBuild(o: KustomizeBuildOptions): RenderOutput {
     limits: o.limits,
     locate: (message) => locateKustomizeError(message, root, dir),
   });
-  return { text: stdout, renderedBy: { tool: tool.name, version: tool.version, path: tool.path }, warnings: stderrWarnings(stderr) };
+  return {
+    text: stdout,
+    renderedBy: { tool: tool.name, version: tool.version, path: tool.path },
+    warnings: stderrWarnings(stderr),
+  };
 }
 
 /** One error for every refusal, located at the first. */
-function refusalError(tool: Tool & { readonly name: 'kustomize' }, subject: string, refusals: readonly KustomizeRefusal[]): RenderError {
+function refusalError(
+  tool: Tool & { readonly name: 'kustomize' },
+  subject: string,
+  refusals: readonly KustomizeRefusal[],
+): RenderError {
   const text = refusals.map((r) => `${r.file}${r.line ? `:${r.line}` : ''}: ${r.message}`).join('\n');
-  return new RenderError(tool, 'refused', subject, text, { file: refusals[0].file, line: refusals[0].line }, refusals[0].kind);
+  return new RenderError(
+    tool,
+    'refused',
+    subject,
+    text,
+    { file: refusals[0].file, line: refusals[0].line },
+    refusals[0].kind,
+  );
 }
 
 /**
@@ -76,7 +95,8 @@ function refusalError(tool: Tool & { readonly name: 'kustomize' }, subject: stri
  */
 export function locateKustomizeError(message: string, root: RepoRoot, buildDir: string): RenderLocation {
   let dir = buildDir;
-  for (const m of message.matchAll(/(?:couldn't make target for path|recursed accumulation of path) '([^']+)'/g)) dir = m[1];
+  for (const m of message.matchAll(/(?:couldn't make target for path|recursed accumulation of path) '([^']+)'/g))
+    dir = m[1];
   const kustomization = kustomizationFile(dir);
   const yamlLine = /yaml: line (\d+)/.exec(message);
   const inFile = /in File: ([^\s']+)/.exec(message);
@@ -87,7 +107,9 @@ export function locateKustomizeError(message: string, root: RepoRoot, buildDir: 
   const file = root.relative(kustomization);
   if (/invalid Kustomization/.test(message) && yamlLine) return { file, line: Number(yamlLine[1]) };
   // The last entry named is the one that failed; find the line that lists it.
-  const entries = [...message.matchAll(/accumulating resources from '([^']+)'|from path\(([^)]+)\)|path '([^']+)'/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+  const entries = [
+    ...message.matchAll(/accumulating resources from '([^']+)'|from path\(([^)]+)\)|path '([^']+)'/g),
+  ].map((m) => m[1] ?? m[2] ?? m[3]);
   const entry = entries.reverse().find((e) => !path.isAbsolute(e));
   return { file, line: entry ? lineListing(kustomization, entry) : undefined };
 }

@@ -28,7 +28,10 @@ export interface RenderOutput {
 
 /** Non-empty stderr lines of a successful run. */
 export function stderrWarnings(stderr: string): string[] {
-  return stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** Bounds of one render. */
@@ -101,10 +104,26 @@ export class RenderError extends SynthopsError {
   /** What a `refused` render was refused for. @default - none: the render was not refused */
   public readonly refusal?: RenderRefusal;
 
-  constructor(tool: Tool & { readonly name: RenderToolName }, reason: RenderFailure, subject: string, toolMessage: string, where: RenderLocation = {}, refusal?: RenderRefusal) {
+  constructor(
+    tool: Tool & { readonly name: RenderToolName },
+    reason: RenderFailure,
+    subject: string,
+    toolMessage: string,
+    where: RenderLocation = {},
+    refusal?: RenderRefusal,
+  ) {
     const at = where.file ? ` (${where.file}${where.line ? `, line ${where.line}` : ''})` : '';
-    const what = reason === 'refused' ? 'refused' : reason === 'timeout' ? 'timed out' : reason === 'output-limit' ? 'exceeded the output limit' : 'failed';
-    super(`${tool.name} ${tool.version} (${tool.path}) ${what} for ${subject}${at}:\n    ${toolMessage.trimEnd().split('\n').join('\n    ')}`);
+    const what =
+      reason === 'refused'
+        ? 'refused'
+        : reason === 'timeout'
+          ? 'timed out'
+          : reason === 'output-limit'
+            ? 'exceeded the output limit'
+            : 'failed';
+    super(
+      `${tool.name} ${tool.version} (${tool.path}) ${what} for ${subject}${at}:\n    ${toolMessage.trimEnd().split('\n').join('\n    ')}`,
+    );
     this.tool = tool.name;
     this.version = tool.version;
     this.binary = tool.path;
@@ -151,10 +170,25 @@ export interface RunToolOptions {
 
 // Only with network access: git (for kustomize's remote bases) must be found, and the
 // operator's proxy and CA settings apply. Credentials (GIT_*, SSH_*) never do.
-const NETWORK_VARS = ['PATH', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'SSL_CERT_FILE', 'SSL_CERT_DIR'];
+const NETWORK_VARS = [
+  'PATH',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+];
 
 /** The environment a tool runs with (see the module comment). */
-export function toolEnvironment(home: string, extra: Readonly<Record<string, string>> = {}, network = false, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function toolEnvironment(
+  home: string,
+  extra: Readonly<Record<string, string>> = {},
+  network = false,
+  from: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const env: Record<string, string> = { HOME: home, TMPDIR: home, LANG: 'C', LC_ALL: 'C' };
   if (network) for (const k of NETWORK_VARS) if (from[k] !== undefined) env[k] = from[k]!;
   return { ...env, ...extra };
@@ -184,8 +218,20 @@ export function runTool(o: RunToolOptions): ToolOutput {
     });
     const stderr = r.stderr?.toString('utf8') ?? '';
     const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'ETIMEDOUT') throw new RenderError(o.tool, 'timeout', o.subject, `killed after ${timeout} ms (the render time limit)${stderr ? `; it had printed:\n${stderr}` : ''}`);
-    if (code === 'ENOBUFS') throw new RenderError(o.tool, 'output-limit', o.subject, `killed after printing more than ${maxBuffer} bytes (the render output limit)`);
+    if (code === 'ETIMEDOUT')
+      throw new RenderError(
+        o.tool,
+        'timeout',
+        o.subject,
+        `killed after ${timeout} ms (the render time limit)${stderr ? `; it had printed:\n${stderr}` : ''}`,
+      );
+    if (code === 'ENOBUFS')
+      throw new RenderError(
+        o.tool,
+        'output-limit',
+        o.subject,
+        `killed after printing more than ${maxBuffer} bytes (the render output limit)`,
+      );
     if (r.error) throw new RenderError(o.tool, 'start', o.subject, r.error.message);
     if (r.status !== 0) {
       const message = stderr.trim() || `exit code ${r.status ?? `signal ${r.signal}`} and no message`;

@@ -35,7 +35,10 @@ export class DecryptError extends SynthopsError {
 /** What each of sops's documented exit codes (getsops/sops `cmd/sops/codes`) means here. */
 const EXIT: Readonly<Record<number, { failure: DecryptFailure; message: string }>> = {
   24: { failure: 'mac-mismatch', message: 'its MAC does not decrypt: the sops metadata was changed after encryption' },
-  25: { failure: 'mac-mismatch', message: 'a value does not decrypt: the ciphertext was changed after encryption, or copied from another file' },
+  25: {
+    failure: 'mac-mismatch',
+    message: 'a value does not decrypt: the ciphertext was changed after encryption, or copied from another file',
+  },
   51: { failure: 'mac-mismatch', message: 'MAC mismatch: the document was changed after it was encrypted' },
   52: { failure: 'mac-mismatch', message: 'it has no MAC' },
   111: { failure: 'no-key', message: 'it names no key to decrypt it with' },
@@ -53,10 +56,19 @@ function fixedClause(stderr: string): string {
 }
 
 /** Runs sops with `input` on stdin in a clean environment; resolves to its exit code and output. */
-function runSops(input: string, env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; error?: Error }> {
+function runSops(
+  input: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string; error?: Error }> {
   const sops = findTool('sops');
   return new Promise((resolve) => {
-    const child = spawn(sops.path, ['--disable-version-check', 'decrypt', '--input-type', 'json', '--output-type', 'json'], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      sops.path,
+      ['--disable-version-check', 'decrypt', '--input-type', 'json', '--output-type', 'json'],
+      { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let error: Error | undefined;
@@ -66,10 +78,17 @@ function runSops(input: string, env: NodeJS.ProcessEnv, cwd: string, timeoutMs: 
     }, timeoutMs);
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', (e) => { error = e; });
+    child.on('error', (e) => {
+      error = e;
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), error });
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        error,
+      });
     });
     child.stdin.on('error', () => undefined); // sops may exit before reading all of it; its exit code tells
     child.stdin.end(input);
@@ -85,17 +104,33 @@ function runSops(input: string, env: NodeJS.ProcessEnv, cwd: string, timeoutMs: 
  */
 export async function decryptSops(m: Manifest, identities: string, timeoutMs = 30_000): Promise<Manifest> {
   const identity = encryptedIdentity(m);
-  if (identity.length > 0) throw new DecryptError('failed', `${identity.join(', ')} encrypted: encrypt only data and stringData (encrypted_regex: ^(data|stringData)$ in .sops.yaml)`);
+  if (identity.length > 0)
+    throw new DecryptError(
+      'failed',
+      `${identity.join(', ')} encrypted: encrypt only data and stringData (encrypted_regex: ^(data|stringData)$ in .sops.yaml)`,
+    );
   const plain = plainSecretValues(m);
-  if (plain.length > 0) throw new DecryptError('half-encrypted', `half-encrypted: ${plain.join(', ')} not encrypted (encrypt the whole file again with synthops secret encrypt)`);
+  if (plain.length > 0)
+    throw new DecryptError(
+      'half-encrypted',
+      `half-encrypted: ${plain.join(', ')} not encrypted (encrypt the whole file again with synthops secret encrypt)`,
+    );
   const home = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'synthops-sops-'));
   try {
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, XDG_CONFIG_HOME: home, SOPS_AGE_KEY: identities };
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: home,
+      XDG_CONFIG_HOME: home,
+      SOPS_AGE_KEY: identities,
+    };
     const r = await runSops(JSON.stringify(m), env, home, timeoutMs);
     if (r.error) throw new DecryptError('failed', `sops did not run: ${r.error.message}`);
     if (r.code !== 0) {
       const known = EXIT[r.code ?? -1];
-      throw new DecryptError(known?.failure ?? 'failed', known?.message ?? `sops refused it: ${fixedClause(r.stderr)} (exit ${r.code})`);
+      throw new DecryptError(
+        known?.failure ?? 'failed',
+        known?.message ?? `sops refused it: ${fixedClause(r.stderr)} (exit ${r.code})`,
+      );
     }
     let out: Manifest;
     try {
@@ -104,7 +139,8 @@ export async function decryptSops(m: Manifest, identities: string, timeoutMs = 3
       throw new DecryptError('failed', 'sops printed no JSON document');
     }
     // The identity is in clear and covered by the MAC, so this holds for every real file.
-    if (!isSopsDocument(m) || identityKey(refOf(out)) !== identityKey(refOf(m))) throw new DecryptError('failed', `decrypted to another object (${describeObject(refOf(out))})`);
+    if (!isSopsDocument(m) || identityKey(refOf(out)) !== identityKey(refOf(m)))
+      throw new DecryptError('failed', `decrypted to another object (${describeObject(refOf(out))})`);
     return out;
   } finally {
     await fs.promises.rm(home, { recursive: true, force: true });

@@ -72,7 +72,9 @@ export class ToolNotFoundError extends SynthopsError {
 
   constructor(tool: ToolName, searched: readonly ToolCandidate[]) {
     const where = searched.map((c) => `${c.path} (${c.source}: ${c.problem})`).join(', ');
-    super(`${tool} not found: looked at ${where}. Run \`npm run tools:build\` to build the pinned tools, or set ${envVarOf(tool)} to a ${tool} binary.`);
+    super(
+      `${tool} not found: looked at ${where}. Run \`npm run tools:build\` to build the pinned tools, or set ${envVarOf(tool)} to a ${tool} binary.`,
+    );
     this.tool = tool;
     this.searched = searched;
   }
@@ -126,7 +128,10 @@ function locate(name: ToolName, env: NodeJS.ProcessEnv): string {
   const override = env[envVarOf(name)];
   const candidates = override
     ? [{ source: envVarOf(name), path: path.resolve(override) }]
-    : [{ source: 'cache', path: path.join(toolsBinDir(env), name) }, { source: 'image', path: path.join(IMAGE_BIN_DIR, name) }];
+    : [
+        { source: 'cache', path: path.join(toolsBinDir(env), name) },
+        { source: 'image', path: path.join(IMAGE_BIN_DIR, name) },
+      ];
   const searched: ToolCandidate[] = [];
   for (const c of candidates) {
     const problem = checkExecutable(c.path);
@@ -158,13 +163,23 @@ function versionOf(name: ToolName, file: string): string {
   let out: string;
   try {
     // A version query is instant; the timeout only guards against a wrong binary that waits on stdin.
-    out = execFileSync(file, [...VERSION_ARGS[name]], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000, killSignal: 'SIGKILL' });
+    out = execFileSync(file, [...VERSION_ARGS[name]], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 30_000,
+      killSignal: 'SIGKILL',
+    });
   } catch (e) {
     const err = e as { stderr?: string; status?: number | null; message: string };
-    throw new ToolVersionError(name, file, err.stderr?.trim() || (err.status != null ? `exit code ${err.status}` : err.message));
+    throw new ToolVersionError(
+      name,
+      file,
+      err.stderr?.trim() || (err.status != null ? `exit code ${err.status}` : err.message),
+    );
   }
   const version = parseVersion(out);
-  if (version === undefined) throw new ToolVersionError(name, file, `no version in its output ${JSON.stringify(out.trim().slice(0, 200))}`);
+  if (version === undefined)
+    throw new ToolVersionError(name, file, `no version in its output ${JSON.stringify(out.trim().slice(0, 200))}`);
   versions.set(file, version);
   return version;
 }

@@ -45,16 +45,23 @@ export interface AppOutput extends AppHeader {
 /** The app-level facts of an {@link AppOutput}, without its objects. */
 export type AppOutputMeta = Omit<AppOutput, 'objects' | 'files'>;
 
-
 /** Normalises, names and serialises the rendered objects of one app in one environment. */
-export function layoutApp(meta: AppOutputMeta, rendered: readonly Manifest[], scopes: ScopeResolver, sopsFiles: readonly (string | undefined)[] = []): AppOutput {
+export function layoutApp(
+  meta: AppOutputMeta,
+  rendered: readonly Manifest[],
+  scopes: ScopeResolver,
+  sopsFiles: readonly (string | undefined)[] = [],
+): AppOutput {
   const objects: NormalizedObject[] = rendered.map((m, i) => {
     const clusterScoped = scopes.isClusterScoped(m.apiVersion, m.kind);
     const manifest = normalize(m, meta.app, meta.env, scopes);
     // A SOPS document keeps its namespace (normalize passes it through).
-    const removed = clusterScoped && manifest !== m ? (m.metadata as { namespace?: unknown } | undefined)?.namespace : undefined;
+    const removed =
+      clusterScoped && manifest !== m ? (m.metadata as { namespace?: unknown } | undefined)?.namespace : undefined;
     const sops = sopsFiles[i] === undefined ? {} : { sopsFile: sopsFiles[i] };
-    return removed === undefined ? { manifest, clusterScoped, ...sops } : { manifest, clusterScoped, removedNamespace: removed, ...sops };
+    return removed === undefined
+      ? { manifest, clusterScoped, ...sops }
+      : { manifest, clusterScoped, removedNamespace: removed, ...sops };
   });
   const manifests = objects.map((o) => o.manifest);
   if (manifests.some((m) => typeof m.metadata?.name !== 'string' || typeof m.kind !== 'string')) {
@@ -76,11 +83,22 @@ export function layoutApp(meta: AppOutputMeta, rendered: readonly Manifest[], sc
  * namespace it removes, which is kept for this.
  */
 export function relayoutIfScopesChanged(out: AppOutput, scopes: ScopeResolver): AppOutput {
-  const changed = out.objects.some((o) => scopes.isClusterScoped(o.manifest.apiVersion, o.manifest.kind) !== o.clusterScoped);
+  const changed = out.objects.some(
+    (o) => scopes.isClusterScoped(o.manifest.apiVersion, o.manifest.kind) !== o.clusterScoped,
+  );
   if (!changed) return out;
-  const restored = out.objects.map((o) => (o.removedNamespace === undefined ? o.manifest : { ...o.manifest, metadata: { ...o.manifest.metadata, namespace: o.removedNamespace } } as Manifest));
+  const restored = out.objects.map((o) =>
+    o.removedNamespace === undefined
+      ? o.manifest
+      : ({ ...o.manifest, metadata: { ...o.manifest.metadata, namespace: o.removedNamespace } } as Manifest),
+  );
   const { objects: _objects, files: _files, ...meta } = out;
-  return layoutApp(meta, restored, scopes, out.objects.map((o) => o.sopsFile));
+  return layoutApp(
+    meta,
+    restored,
+    scopes,
+    out.objects.map((o) => o.sopsFile),
+  );
 }
 
 /** The index entry of a laid-out app (only for apps with files). */

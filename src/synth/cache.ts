@@ -50,7 +50,6 @@ interface StoredModule extends CachedModule {
   readonly key: string;
 }
 
-
 function readVersion(pkgJson: string): string {
   try {
     return String((JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { version?: unknown }).version);
@@ -81,12 +80,17 @@ function ownFingerprint(): string {
     for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/\.(js|ts)$/.test(e.name) && !e.name.endsWith('.d.ts')) hash.update(`${path.relative(codeRoot, p)}\0`).update(fs.readFileSync(p));
+      else if (/\.(js|ts)$/.test(e.name) && !e.name.endsWith('.d.ts'))
+        hash.update(`${path.relative(codeRoot, p)}\0`).update(fs.readFileSync(p));
     }
   };
   walk(codeRoot);
   const versions = ['yaml', 'typescript', 'ts-node'].map((p) => `${p}@${resolveVersion(p)}`);
-  ownFingerprintMemo = JSON.stringify({ synthops: readVersion(path.join(codeRoot, '..', 'package.json')), code: hash.digest('hex'), versions });
+  ownFingerprintMemo = JSON.stringify({
+    synthops: readVersion(path.join(codeRoot, '..', 'package.json')),
+    code: hash.digest('hex'),
+    versions,
+  });
   return ownFingerprintMemo;
 }
 
@@ -109,18 +113,45 @@ const isStringArray = (x: unknown): x is string[] => Array.isArray(x) && x.every
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 function isAppOutput(x: unknown): x is AppOutput {
-  if (!isObject(x) || !isString(x.env) || !isString(x.app) || !isString(x.source) || !isString(x.namespace) || !isStringArray(x.dependsOn)) return false;
+  if (
+    !isObject(x) ||
+    !isString(x.env) ||
+    !isString(x.app) ||
+    !isString(x.source) ||
+    !isString(x.namespace) ||
+    !isStringArray(x.dependsOn)
+  )
+    return false;
   if (x.serviceAccount !== undefined && !isString(x.serviceAccount)) return false;
   if (!Array.isArray(x.objects) || !Array.isArray(x.files)) return false; // only complete outputs are stored
   const objects = x.objects as unknown[];
   if (!objects.every((o) => isObject(o) && isObject(o.manifest) && typeof o.clusterScoped === 'boolean')) return false;
-  return (x.files as unknown[]).every((f) => isObject(f) && isString(f.path) && isString(f.content) && isString(f.sha256) && typeof f.object === 'number' && f.object >= 0 && f.object < objects.length);
+  return (x.files as unknown[]).every(
+    (f) =>
+      isObject(f) &&
+      isString(f.path) &&
+      isString(f.content) &&
+      isString(f.sha256) &&
+      typeof f.object === 'number' &&
+      f.object >= 0 &&
+      f.object < objects.length,
+  );
 }
 
 function isStoredModule(x: unknown): x is StoredModule {
   if (!isObject(x) || x.format !== CACHE_FORMAT || !isString(x.key) || !isString(x.source)) return false;
   if (!isObject(x.deps) || !Object.values(x.deps).every(isString)) return false;
-  if (!Array.isArray(x.apps) || !x.apps.every((a) => isObject(a) && isString(a.name) && (a.environments === undefined || isStringArray(a.environments)) && (a.dependsOn === undefined || isStringArray(a.dependsOn)))) return false;
+  if (
+    !Array.isArray(x.apps) ||
+    !x.apps.every(
+      (a) =>
+        isObject(a) &&
+        isString(a.name) &&
+        (a.environments === undefined || isStringArray(a.environments)) &&
+        (a.dependsOn === undefined || isStringArray(a.dependsOn)),
+    )
+  )
+    return false;
   return Array.isArray(x.outputs) && x.outputs.every(isAppOutput);
 }
 
@@ -167,7 +198,14 @@ export interface DistState {
 
 function isDistState(x: unknown, outDir: string): x is DistState {
   if (!isObject(x) || x.outDir !== outDir || !isObject(x.files)) return false;
-  return Object.values(x.files).every((f) => isObject(f) && isString(f.sha256) && typeof f.ino === 'number' && typeof f.size === 'number' && typeof f.mtimeMs === 'number');
+  return Object.values(x.files).every(
+    (f) =>
+      isObject(f) &&
+      isString(f.sha256) &&
+      typeof f.ino === 'number' &&
+      typeof f.size === 'number' &&
+      typeof f.mtimeMs === 'number',
+  );
 }
 
 /** Receives debug messages; the cache reports misses and trouble here, never by throwing. */
@@ -181,7 +219,11 @@ export class SynthCache {
    * @param dir cache folder
    * @param key from {@link cacheKey}: entries made with another key are misses
    */
-  constructor(private readonly dir: string, private readonly key: string, private readonly debug: DebugLog = () => undefined) {
+  constructor(
+    private readonly dir: string,
+    private readonly key: string,
+    private readonly debug: DebugLog = () => undefined,
+  ) {
     this.modulesDir = path.join(dir, 'modules');
   }
 
@@ -194,12 +236,17 @@ export class SynthCache {
    * every environment of `envNames` its apps render for, and every input it depends
    * on still has the recorded value.
    */
-  public lookup(source: string, envNames: readonly string[], depsMatch: (deps: DepRecord) => boolean): CachedModule | undefined {
+  public lookup(
+    source: string,
+    envNames: readonly string[],
+    depsMatch: (deps: DepRecord) => boolean,
+  ): CachedModule | undefined {
     let stored: unknown;
     try {
       stored = readChecked(this.entryFile(source));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.debug(`cache: ${source}: unreadable entry (${errorText(e)}); rendering`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.debug(`cache: ${source}: unreadable entry (${errorText(e)}); rendering`);
       return undefined;
     }
     if (!isStoredModule(stored) || stored.source !== source) {
@@ -207,7 +254,9 @@ export class SynthCache {
       return undefined;
     }
     if (stored.key !== this.key) {
-      this.debug(`cache: ${source}: made for other shared inputs (synthops, environments, image pins, options); rendering`);
+      this.debug(
+        `cache: ${source}: made for other shared inputs (synthops, environments, image pins, options); rendering`,
+      );
       return undefined;
     }
     const have = new Set(stored.outputs.map((o) => `${o.env}/${o.app}`));
@@ -269,7 +318,8 @@ export class SynthCache {
       const state = readChecked(this.distStateFile(outDir));
       return isDistState(state, outDir) ? state : undefined;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.debug(`cache: output state unreadable (${errorText(e)}); writing every file`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.debug(`cache: output state unreadable (${errorText(e)}); writing every file`);
       return undefined;
     }
   }

@@ -32,7 +32,6 @@ const MODULE_EXT = new Set(['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs'
 // Never part of a folder's fingerprint: dependencies, VCS data, synth output and caches.
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist']);
 
-
 function isModuleFile(name: string): boolean {
   return MODULE_EXT.has(path.extname(name));
 }
@@ -73,9 +72,15 @@ export class DepResolver {
    * @param readHashes hashes of files as they were read in this synth; they win over
    *   the content on disk, which may have changed since
    */
-  constructor(private readonly root: string, appModules: readonly string[], private readonly readHashes: ReadonlyMap<string, string> = new Map()) {
+  constructor(
+    private readonly root: string,
+    appModules: readonly string[],
+    private readonly readHashes: ReadonlyMap<string, string> = new Map(),
+  ) {
     this.appsDir = path.join(root, APPS_DIR);
-    this.skipInAppsDir = new Set(appModules.filter((f) => path.dirname(f) === this.appsDir).map((f) => path.basename(f)));
+    this.skipInAppsDir = new Set(
+      appModules.filter((f) => path.dirname(f) === this.appsDir).map((f) => path.basename(f)),
+    );
     for (const ext of ['.ts', '.js']) this.skipInAppsDir.add(`${ENVIRONMENTS_MODULE}${ext}`);
   }
 
@@ -171,11 +176,18 @@ export class DepResolver {
     const kind = key.slice(0, 2);
     const target = key.slice(2);
     switch (kind) {
-      case 'f:': return this.readHashes.get(this.absPath(target)) ?? this.fileValue(this.absPath(target));
-      case 'p:': return this.packageValue(this.absPath(target));
-      case 'd:': return target.endsWith('/**') ? this.folderValue(this.absPath(target.slice(0, -3)), true) : this.folderValue(this.absPath(target), false);
-      case 'l:': return this.listingValue(this.absPath(target));
-      default: return `unknown:${key}`; // an unknown kind never matches a recorded value
+      case 'f:':
+        return this.readHashes.get(this.absPath(target)) ?? this.fileValue(this.absPath(target));
+      case 'p:':
+        return this.packageValue(this.absPath(target));
+      case 'd:':
+        return target.endsWith('/**')
+          ? this.folderValue(this.absPath(target.slice(0, -3)), true)
+          : this.folderValue(this.absPath(target), false);
+      case 'l:':
+        return this.listingValue(this.absPath(target));
+      default:
+        return `unknown:${key}`; // an unknown kind never matches a recorded value
     }
   }
 
@@ -189,7 +201,10 @@ export class DepResolver {
 
   private packageValue(dir: string): string {
     try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
       return `${String(pkg.name)}@${String(pkg.version)}`;
     } catch {
       return MISSING;
@@ -222,7 +237,9 @@ export class DepResolver {
           continue;
         }
         if (d === this.appsDir && this.skipInAppsDir.has(e.name)) continue;
-        lines.push(isModuleFile(e.name) ? `${prefix}${e.name}` : `${prefix}${e.name} ${this.value(`f:${this.keyPath(p)}`)}`);
+        lines.push(
+          isModuleFile(e.name) ? `${prefix}${e.name}` : `${prefix}${e.name} ${this.value(`f:${this.keyPath(p)}`)}`,
+        );
       }
     };
     walk(dir, '');

@@ -47,7 +47,9 @@ export function listAppModules(appsDir: string): string[] {
       if (path.basename(entry.name, path.extname(entry.name)) === ENVIRONMENTS_MODULE) continue;
       found.push(path.join(appsDir, entry.name));
     } else if (entry.isDirectory()) {
-      const index = SOURCE_EXT.map((ext) => path.join(appsDir, entry.name, `index${ext}`)).find((f) => fs.existsSync(f));
+      const index = SOURCE_EXT.map((ext) => path.join(appsDir, entry.name, `index${ext}`)).find((f) =>
+        fs.existsSync(f),
+      );
       if (index) found.push(index);
     }
   }
@@ -123,7 +125,9 @@ function errorText(e: unknown): string {
  */
 export function prepareLoading(root: string, options: { typecheck?: boolean } = {}): void {
   if (!fs.existsSync(path.join(root, APPS_DIR))) {
-    throw new UsageError(`${root}: no ${APPS_DIR}/ folder; is this a synthops config repo? (synthops init creates one)`);
+    throw new UsageError(
+      `${root}: no ${APPS_DIR}/ folder; is this a synthops config repo? (synthops init creates one)`,
+    );
   }
   registerTypeScript(root, options.typecheck ?? false);
   forgetModules(root);
@@ -146,7 +150,10 @@ function environmentsFile(root: string): string | undefined {
 export function loadEnvironments(root: string): LoadedEnvironments {
   const envFile = environmentsFile(root);
   if (!envFile) {
-    throw new ConfigError(`${APPS_DIR}/${ENVIRONMENTS_MODULE}.ts`, 'missing: it declares the environments (export default defineEnvironments({...}))');
+    throw new ConfigError(
+      `${APPS_DIR}/${ENVIRONMENTS_MODULE}.ts`,
+      'missing: it declares the environments (export default defineEnvironments({...}))',
+    );
   }
   let environments: unknown;
   try {
@@ -155,7 +162,10 @@ export function loadEnvironments(root: string): LoadedEnvironments {
     throw new ConfigError(relative(root, envFile), `failed to load: ${errorText(e)}`);
   }
   if (!isEnvironments(environments)) {
-    throw new ConfigError(relative(root, envFile), 'the default export must be the result of defineEnvironments({...})');
+    throw new ConfigError(
+      relative(root, envFile),
+      'the default export must be the result of defineEnvironments({...})',
+    );
   }
   return { environments, file: envFile };
 }

@@ -77,7 +77,10 @@ export interface PlannedApp {
  * in discovery order, without those not meant for it. A second app of the same name
  * is left out: validation reports it, and building it would only add noise.
  */
-export function planRenders<A extends PlannedApp>(apps: readonly A[], envNames: readonly string[]): Array<{ readonly env: string; readonly app: A }> {
+export function planRenders<A extends PlannedApp>(
+  apps: readonly A[],
+  envNames: readonly string[],
+): Array<{ readonly env: string; readonly app: A }> {
   const plan: Array<{ env: string; app: A }> = [];
   for (const env of envNames) {
     const rendered = new Set<string>();
@@ -112,13 +115,16 @@ export interface CachedApp {
 export type AroundBuild = <T>(source: string, build: () => T) => T;
 
 /** What every app of one environment contains, for the constructs that depend on all of them. */
-function catalogOf(apps: ReadonlyArray<{ app: string; namespace: string; serviceAccount?: string; manifests: readonly Manifest[] }>): CatalogApp[] {
+function catalogOf(
+  apps: ReadonlyArray<{ app: string; namespace: string; serviceAccount?: string; manifests: readonly Manifest[] }>,
+): CatalogApp[] {
   const all = apps.flatMap((a) => a.manifests);
   const scopes = new ScopeResolver(all);
   const plurals = new Map<string, string>();
   for (const m of all.filter(isCrd)) {
     const spec = m.spec as { group?: string; names?: { kind?: string; plural?: string } } | undefined;
-    if (spec?.group && spec.names?.kind && spec.names.plural) plurals.set(`${spec.group}/${spec.names.kind}`, spec.names.plural);
+    if (spec?.group && spec.names?.kind && spec.names.plural)
+      plurals.set(`${spec.group}/${spec.names.kind}`, spec.names.plural);
   }
   return apps.map((a) => ({
     name: a.app,
@@ -126,8 +132,16 @@ function catalogOf(apps: ReadonlyArray<{ app: string; namespace: string; service
     ...(a.serviceAccount ? { serviceAccount: a.serviceAccount } : {}),
     objects: a.manifests.map((m) => {
       const resource = plurals.get(`${apiGroup(m.apiVersion)}/${m.kind}`);
-      const namespace = scopes.isClusterScoped(m.apiVersion, m.kind) ? undefined : (m.metadata.namespace ?? a.namespace);
-      return { apiVersion: m.apiVersion, kind: m.kind, name: m.metadata.name, ...(namespace ? { namespace } : {}), ...(resource ? { resource } : {}) };
+      const namespace = scopes.isClusterScoped(m.apiVersion, m.kind)
+        ? undefined
+        : (m.metadata.namespace ?? a.namespace);
+      return {
+        apiVersion: m.apiVersion,
+        kind: m.kind,
+        name: m.metadata.name,
+        ...(namespace ? { namespace } : {}),
+        ...(resource ? { resource } : {}),
+      };
     }),
   }));
 }
@@ -140,7 +154,14 @@ function catalogOf(apps: ReadonlyArray<{ app: string; namespace: string; service
  * collected per app, so one broken app does not hide the errors of another. Apps come
  * back in the order given.
  */
-export function renderApps(targets: readonly RenderTarget[], environments: Environments, pins: ImagePins, around: AroundBuild = (_s, build) => build(), known: readonly CachedApp[] = [], root = process.cwd()): RenderResult {
+export function renderApps(
+  targets: readonly RenderTarget[],
+  environments: Environments,
+  pins: ImagePins,
+  around: AroundBuild = (_s, build) => build(),
+  known: readonly CachedApp[] = [],
+  root = process.cwd(),
+): RenderResult {
   const failures: RenderFailure[] = [];
   const envs = new Map<string, { env: Environment; cdkApp: App }>();
   type Built = { readonly index: number; readonly target: RenderTarget; readonly application: Application };
@@ -150,7 +171,10 @@ export function renderApps(targets: readonly RenderTarget[], environments: Envir
     let scope = envs.get(envName);
     if (!scope) {
       // One cdk8s App per environment; its outdir is never written.
-      scope = { env: new Environment(envName, environments.definitions[envName], pins[envName]), cdkApp: new App({ outdir: '.' }) };
+      scope = {
+        env: new Environment(envName, environments.definitions[envName], pins[envName]),
+        cdkApp: new App({ outdir: '.' }),
+      };
       envs.set(envName, scope);
     }
     const { env, cdkApp } = scope;
@@ -173,12 +197,17 @@ export function renderApps(targets: readonly RenderTarget[], environments: Envir
   });
 
   const rendered = new Map<number, RenderedApp>();
-  const renderOne = ({ index, target: { env: envName, definition, source }, application }: Built, dependsOnEnvironment: boolean): void => {
+  const renderOne = (
+    { index, target: { env: envName, definition, source }, application }: Built,
+    dependsOnEnvironment: boolean,
+  ): void => {
     const fail = (message: string) => failures.push({ env: envName, app: definition.name, source, message });
     around(source, () => {
       const objects: RenderedObject[] = [];
       try {
-        const constructErrors = application.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
+        const constructErrors = application.node
+          .findAll()
+          .flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
         if (constructErrors.length > 0) {
           fail(`construct validation failed: ${constructErrors.join('; ')}`);
           return;
@@ -198,8 +227,14 @@ export function renderApps(targets: readonly RenderTarget[], environments: Envir
         return;
       }
       rendered.set(index, {
-        env: envName, app: definition.name, source, namespace: application.appNamespace, dependsOn: definition.dependsOn ?? [],
-        serviceAccount: definition.serviceAccount ? `${application.appNamespace}/${definition.serviceAccount}` : undefined,
+        env: envName,
+        app: definition.name,
+        source,
+        namespace: application.appNamespace,
+        dependsOn: definition.dependsOn ?? [],
+        serviceAccount: definition.serviceAccount
+          ? `${application.appNamespace}/${definition.serviceAccount}`
+          : undefined,
         ...(dependsOnEnvironment ? { dependsOnEnvironment } : {}),
         objects,
       });
@@ -210,20 +245,43 @@ export function renderApps(targets: readonly RenderTarget[], environments: Envir
     const dependent = environmentDependentApps(cdkApp);
     const mine = built.filter((b) => b.target.env === envName);
     for (const b of mine.filter((x) => !dependent.has(x.target.definition.name))) renderOne(b, false);
-    const complete: Array<{ app: string; namespace: string; serviceAccount?: string; manifests: readonly Manifest[] }> = [
-      ...mine.flatMap((b) => (rendered.has(b.index) ? [rendered.get(b.index)!] : [])).map((a) => ({ ...a, manifests: a.objects.map((o) => o.manifest) })),
-      ...known.filter((k) => k.env === envName),
-    ];
+    const complete: Array<{ app: string; namespace: string; serviceAccount?: string; manifests: readonly Manifest[] }> =
+      [
+        ...mine
+          .flatMap((b) => (rendered.has(b.index) ? [rendered.get(b.index)!] : []))
+          .map((a) => ({ ...a, manifests: a.objects.map((o) => o.manifest) })),
+        ...known.filter((k) => k.env === envName),
+      ];
     const waiting = mine.filter((x) => dependent.has(x.target.definition.name));
     // The waiting apps themselves, as built so far (kinds and names; rendering them needs the catalog).
     for (const b of waiting) {
-      const manifests = apiObjectsOf(b.application).map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, namespace: o.metadata.namespace } }) as Manifest);
-      complete.push({ app: b.target.definition.name, namespace: b.application.appNamespace, serviceAccount: b.target.definition.serviceAccount ? `${b.application.appNamespace}/${b.target.definition.serviceAccount}` : undefined, manifests });
+      const manifests = apiObjectsOf(b.application).map(
+        (o) =>
+          ({
+            apiVersion: o.apiVersion,
+            kind: o.kind,
+            metadata: { name: o.name, namespace: o.metadata.namespace },
+          }) as Manifest,
+      );
+      complete.push({
+        app: b.target.definition.name,
+        namespace: b.application.appNamespace,
+        serviceAccount: b.target.definition.serviceAccount
+          ? `${b.application.appNamespace}/${b.target.definition.serviceAccount}`
+          : undefined,
+        manifests,
+      });
     }
     try {
       completeEnvironment(cdkApp, catalogOf(complete));
     } catch (e) {
-      for (const b of waiting) failures.push({ env: envName, app: b.target.definition.name, source: b.target.source, message: `threw while rendering: ${errorText(e)}` });
+      for (const b of waiting)
+        failures.push({
+          env: envName,
+          app: b.target.definition.name,
+          source: b.target.source,
+          message: `threw while rendering: ${errorText(e)}`,
+        });
       continue;
     }
     for (const b of waiting) renderOne(b, true);
@@ -238,6 +296,21 @@ export function renderApps(targets: readonly RenderTarget[], environments: Envir
  * the errors of another.
  */
 export function render(repo: ConfigRepo, envNames: readonly string[], pins: ImagePins): RenderResult {
-  const planned = planRenders(repo.apps.map((a) => ({ name: a.definition.name, environments: a.definition.environments, source: a.source, definition: a.definition })), envNames);
-  return renderApps(planned.map(({ env, app }) => ({ env, definition: app.definition, source: app.source })), repo.environments, pins, undefined, [], repo.root);
+  const planned = planRenders(
+    repo.apps.map((a) => ({
+      name: a.definition.name,
+      environments: a.definition.environments,
+      source: a.source,
+      definition: a.definition,
+    })),
+    envNames,
+  );
+  return renderApps(
+    planned.map(({ env, app }) => ({ env, definition: app.definition, source: app.source })),
+    repo.environments,
+    pins,
+    undefined,
+    [],
+    repo.root,
+  );
 }

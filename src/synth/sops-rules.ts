@@ -23,7 +23,11 @@ export interface CreationRule {
 }
 
 function ageList(v: unknown): string[] {
-  if (typeof v === 'string') return v.split(',').map((r) => r.trim()).filter(Boolean);
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean);
   if (Array.isArray(v)) return v.flatMap(ageList);
   return [];
 }

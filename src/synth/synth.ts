@@ -6,7 +6,15 @@ import { UsageError } from '../model/errors';
 import { AppOutput, indexedApp, layoutApp, relayoutIfScopesChanged } from './app-output';
 import { AppSummary, CachedModule, DebugLog, SynthCache, cacheKey, defaultCacheDir } from './cache';
 import { DepResolver } from './deps';
-import { APPS_DIR, ModuleProblem, listAppModules, loadAppModule, loadEnvironments, prepareLoading, sourceOf } from './discover';
+import {
+  APPS_DIR,
+  ModuleProblem,
+  listAppModules,
+  loadAppModule,
+  loadEnvironments,
+  prepareLoading,
+  sourceOf,
+} from './discover';
 import { INDEX_API_VERSION, INDEX_FILE, IndexedApp, IndexedFile, SynthIndex, indexToJson } from '../model/index-file';
 import { Manifest, byteOrder } from '../model/manifest';
 import { planRenders, renderApps } from './render';
@@ -75,34 +83,86 @@ interface KnownApp {
   readonly source: string;
 }
 
-function repoIssues(problems: readonly ModuleProblem[], apps: readonly KnownApp[], known: readonly string[], envNames: readonly string[], pins: ImagePins, pinProblems: readonly ImagePinProblem[]): ValidationIssue[] {
-  const issues: ValidationIssue[] = problems.map((p) => ({ rule: 'module-error', source: p.source, message: p.message }));
+function repoIssues(
+  problems: readonly ModuleProblem[],
+  apps: readonly KnownApp[],
+  known: readonly string[],
+  envNames: readonly string[],
+  pins: ImagePins,
+  pinProblems: readonly ImagePinProblem[],
+): ValidationIssue[] {
+  const issues: ValidationIssue[] = problems.map((p) => ({
+    rule: 'module-error',
+    source: p.source,
+    message: p.message,
+  }));
   for (const p of pinProblems) {
-    issues.push({ rule: p.kind === 'not-pinned' ? 'image-not-pinned' : 'invalid-image-pin', source: DEFAULT_IMAGE_PINS_FILE, ...(p.env ? { env: p.env } : {}), ...(p.app ? { app: p.app } : {}), message: p.message });
+    issues.push({
+      rule: p.kind === 'not-pinned' ? 'image-not-pinned' : 'invalid-image-pin',
+      source: DEFAULT_IMAGE_PINS_FILE,
+      ...(p.env ? { env: p.env } : {}),
+      ...(p.app ? { app: p.app } : {}),
+      message: p.message,
+    });
   }
   const seen = new Map<string, string>();
   for (const { summary: d, source } of apps) {
     if (!APP_NAME.test(d.name) || d.name.length > 63) {
-      issues.push({ rule: 'invalid-app', app: d.name, source, message: `app name "${d.name}" must be a DNS label (lowercase letters, digits, "-", at most 63)` });
+      issues.push({
+        rule: 'invalid-app',
+        app: d.name,
+        source,
+        message: `app name "${d.name}" must be a DNS label (lowercase letters, digits, "-", at most 63)`,
+      });
     }
     const other = seen.get(d.name);
-    if (other !== undefined) issues.push({ rule: 'invalid-app', app: d.name, source, message: `app name "${d.name}" is also used by ${other}` });
+    if (other !== undefined)
+      issues.push({
+        rule: 'invalid-app',
+        app: d.name,
+        source,
+        message: `app name "${d.name}" is also used by ${other}`,
+      });
     else seen.set(d.name, source);
     for (const dep of d.dependsOn ?? []) {
-      if (!apps.some((a) => a.summary.name === dep)) issues.push({ rule: 'invalid-app', app: d.name, source, message: `depends on "${dep}", which is not an app of this repo` });
+      if (!apps.some((a) => a.summary.name === dep))
+        issues.push({
+          rule: 'invalid-app',
+          app: d.name,
+          source,
+          message: `depends on "${dep}", which is not an app of this repo`,
+        });
     }
     for (const e of d.environments ?? []) {
-      if (!known.includes(e)) issues.push({ rule: 'unknown-environment', app: d.name, source, message: `environment "${e}" is not declared in apps/environments.ts (known: ${known.join(', ')})` });
+      if (!known.includes(e))
+        issues.push({
+          rule: 'unknown-environment',
+          app: d.name,
+          source,
+          message: `environment "${e}" is not declared in apps/environments.ts (known: ${known.join(', ')})`,
+        });
     }
   }
   for (const [env, appPins] of Object.entries(pins)) {
     if (!known.includes(env)) {
-      issues.push({ rule: 'unknown-image-pin', source: DEFAULT_IMAGE_PINS_FILE, env, message: `environment "${env}" is not declared in apps/environments.ts` });
+      issues.push({
+        rule: 'unknown-image-pin',
+        source: DEFAULT_IMAGE_PINS_FILE,
+        env,
+        message: `environment "${env}" is not declared in apps/environments.ts`,
+      });
       continue;
     }
     if (!envNames.includes(env)) continue;
     for (const app of Object.keys(appPins)) {
-      if (!seen.has(app)) issues.push({ rule: 'unknown-image-pin', source: DEFAULT_IMAGE_PINS_FILE, env, app, message: `no app named "${app}" exists` });
+      if (!seen.has(app))
+        issues.push({
+          rule: 'unknown-image-pin',
+          source: DEFAULT_IMAGE_PINS_FILE,
+          env,
+          app,
+          message: `no app named "${app}" exists`,
+        });
     }
   }
   return issues;
@@ -119,7 +179,13 @@ function summaryOf(d: AppDefinition): AppSummary {
 /** One app module in this synth: from the cache, or loaded now. */
 type ModuleUnit =
   | { readonly kind: 'cached'; readonly source: string; readonly entry: CachedModule }
-  | { readonly kind: 'loaded'; readonly source: string; readonly file: string; readonly apps: readonly AppDefinition[]; readonly traced: TracedReads }
+  | {
+      readonly kind: 'loaded';
+      readonly source: string;
+      readonly file: string;
+      readonly apps: readonly AppDefinition[];
+      readonly traced: TracedReads;
+    }
   | { readonly kind: 'problem'; readonly source: string; readonly problem: ModuleProblem };
 
 /** The synth cache, when it is on and usable for this synth. */
@@ -155,7 +221,8 @@ export function synth(options: SynthOptions = {}): SynthResult {
   prepareLoading(root, { typecheck: options.typecheck });
   // The default place is the repo's node_modules (git-ignored); never create one just for the cache.
   const cacheUsable = useCache && (options.cacheDir !== undefined || fs.existsSync(path.join(root, 'node_modules')));
-  if (useCache && !cacheUsable) debug(`cache: off: ${root} has no node_modules folder (pass cacheDir to use one elsewhere)`);
+  if (useCache && !cacheUsable)
+    debug(`cache: off: ${root} has no node_modules folder (pass cacheDir to use one elsewhere)`);
   const tracer = cacheUsable ? new ReadTracer() : undefined;
   tracer?.install();
   try {
@@ -165,14 +232,22 @@ export function synth(options: SynthOptions = {}): SynthResult {
   }
 }
 
-function synthLoaded(root: string, outDir: string, options: SynthOptions, caching: { tracer: ReadTracer; cacheDir: string; debug: DebugLog } | undefined): SynthResult {
+function synthLoaded(
+  root: string,
+  outDir: string,
+  options: SynthOptions,
+  caching: { tracer: ReadTracer; cacheDir: string; debug: DebugLog } | undefined,
+): SynthResult {
   const envTraced = newTracedReads();
   const during = <T>(traced: TracedReads, fn: () => T): T => (caching ? caching.tracer.during(traced, fn) : fn());
   const { environments, file: envFile } = during(envTraced, () => loadEnvironments(root));
   const known = Object.keys(environments.definitions);
   const envNames = options.envs && options.envs.length > 0 ? [...options.envs] : known;
   const unknown = envNames.filter((e) => !known.includes(e));
-  if (unknown.length > 0) throw new UsageError(`unknown environment(s) ${unknown.join(', ')}; declared in apps/environments.ts: ${known.join(', ')}`);
+  if (unknown.length > 0)
+    throw new UsageError(
+      `unknown environment(s) ${unknown.join(', ')}; declared in apps/environments.ts: ${known.join(', ')}`,
+    );
   const { pins, problems: pinProblems } = readImagePins(path.join(root, DEFAULT_IMAGE_PINS_FILE));
   const moduleFiles = listAppModules(path.join(root, APPS_DIR));
 
@@ -181,9 +256,16 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
     const deps = new DepResolver(root, moduleFiles, caching.tracer.readHashes);
     const envModule = require.cache[envFile];
     if (envTraced.uncacheable || !envModule) {
-      caching.debug(`cache: off for this synth: apps/environments ${envTraced.uncacheable ?? 'was not loaded as a module'}`);
+      caching.debug(
+        `cache: off for this synth: apps/environments ${envTraced.uncacheable ?? 'was not loaded as a module'}`,
+      );
     } else {
-      const sharedKeys = [...deps.moduleKeys(envModule, envTraced), `f:${DEFAULT_IMAGE_PINS_FILE}`, 'f:tsconfig.json', 'f:package.json'];
+      const sharedKeys = [
+        ...deps.moduleKeys(envModule, envTraced),
+        `f:${DEFAULT_IMAGE_PINS_FILE}`,
+        'f:tsconfig.json',
+        'f:package.json',
+      ];
       const key = cacheKey({ root, envNames, typecheck: options.typecheck ?? false, shared: deps.record(sharedKeys) });
       session = { cache: new SynthCache(caching.cacheDir, key, caching.debug), deps, tracer: caching.tracer };
     }
@@ -200,10 +282,30 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
     return { kind: 'loaded', source, file, apps: loaded.apps.map((a) => a.definition), traced };
   });
 
-  type PlanApp = KnownApp & { readonly name: string; readonly environments?: readonly string[]; readonly unit: ModuleUnit; readonly definition?: AppDefinition };
+  type PlanApp = KnownApp & {
+    readonly name: string;
+    readonly environments?: readonly string[];
+    readonly unit: ModuleUnit;
+    readonly definition?: AppDefinition;
+  };
   const apps: PlanApp[] = units.flatMap((unit): PlanApp[] => {
-    if (unit.kind === 'cached') return unit.entry.apps.map((summary) => ({ summary, source: unit.source, name: summary.name, environments: summary.environments, unit }));
-    if (unit.kind === 'loaded') return unit.apps.map((definition) => ({ summary: summaryOf(definition), source: unit.source, name: definition.name, environments: definition.environments, unit, definition }));
+    if (unit.kind === 'cached')
+      return unit.entry.apps.map((summary) => ({
+        summary,
+        source: unit.source,
+        name: summary.name,
+        environments: summary.environments,
+        unit,
+      }));
+    if (unit.kind === 'loaded')
+      return unit.apps.map((definition) => ({
+        summary: summaryOf(definition),
+        source: unit.source,
+        name: definition.name,
+        environments: definition.environments,
+        unit,
+        definition,
+      }));
     return [];
   });
   const problems = units.flatMap((u) => (u.kind === 'problem' ? [u.problem] : []));
@@ -217,19 +319,29 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
     return app.unit.entry.outputs.filter((o) => o.env === env && o.app === app.name);
   });
   const rendered = renderApps(
-    plan.filter((p) => p.app.definition).map(({ env, app }) => ({ env, definition: app.definition!, source: app.source })),
+    plan
+      .filter((p) => p.app.definition)
+      .map(({ env, app }) => ({ env, definition: app.definition!, source: app.source })),
     environments,
     pins,
     (source, build) => during(tracedOf.get(source) ?? newTracedReads(), build),
     // Apps that render from every app of the environment (AgentInstall) see the cached ones too.
-    cachedOutputs.map((o) => ({ env: o.env, app: o.app, namespace: o.namespace, serviceAccount: o.serviceAccount, manifests: o.objects.map((x) => x.manifest) })),
+    cachedOutputs.map((o) => ({
+      env: o.env,
+      app: o.app,
+      namespace: o.namespace,
+      serviceAccount: o.serviceAccount,
+      manifests: o.objects.map((x) => x.manifest),
+    })),
     root,
   );
-  for (const f of rendered.failures) issues.push({ rule: 'app-error', env: f.env, app: f.app, source: f.source, message: f.message });
+  for (const f of rendered.failures)
+    issues.push({ rule: 'app-error', env: f.env, app: f.app, source: f.source, message: f.message });
   for (const a of rendered.apps) {
     const traced = tracedOf.get(a.source);
     // Its output changes whenever another app does: never reuse it.
-    if (a.dependsOnEnvironment && traced && !traced.uncacheable) traced.uncacheable = `app ${a.app} renders from every app of its environment`;
+    if (a.dependsOnEnvironment && traced && !traced.uncacheable)
+      traced.uncacheable = `app ${a.app} renders from every app of its environment`;
   }
 
   // Normalisation needs every CRD of the render, cached or not.
@@ -238,12 +350,21 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
     ...cachedOutputs.flatMap((o) => o.objects.map((x) => x.manifest)),
   ]);
   const outputs: AppOutput[] = [
-    ...rendered.apps.map((ra) => layoutApp(
-      { env: ra.env, app: ra.app, source: ra.source, namespace: ra.namespace, dependsOn: ra.dependsOn, ...(ra.serviceAccount ? { serviceAccount: ra.serviceAccount } : {}) },
-      ra.objects.map((o): Manifest => o.manifest),
-      scopes,
-      ra.objects.map((o) => o.sopsFile),
-    )),
+    ...rendered.apps.map((ra) =>
+      layoutApp(
+        {
+          env: ra.env,
+          app: ra.app,
+          source: ra.source,
+          namespace: ra.namespace,
+          dependsOn: ra.dependsOn,
+          ...(ra.serviceAccount ? { serviceAccount: ra.serviceAccount } : {}),
+        },
+        ra.objects.map((o): Manifest => o.manifest),
+        scopes,
+        ra.objects.map((o) => o.sopsFile),
+      ),
+    ),
     ...cachedOutputs.map((o) => relayoutIfScopesChanged(o, scopes)),
   ].sort((a, b) => (a.env === b.env ? byteOrder(a.app, b.app) : envNames.indexOf(a.env) - envNames.indexOf(b.env)));
 
@@ -255,8 +376,18 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
   const production = new Set(envNames.filter((e) => environments.definitions[e].production));
   for (const out of outputs) {
     const def = environments.definitions[out.env];
-    const allowPlain = (def?.apps?.[out.app]?.allowUnencryptedSecrets ?? def?.defaults?.allowUnencryptedSecrets) === true;
-    for (const o of out.objects) checked.push({ env: out.env, app: out.app, source: out.source, production: production.has(out.env), manifest: o.manifest, sopsFile: o.sopsFile, allowUnencryptedSecrets: allowPlain });
+    const allowPlain =
+      (def?.apps?.[out.app]?.allowUnencryptedSecrets ?? def?.defaults?.allowUnencryptedSecrets) === true;
+    for (const o of out.objects)
+      checked.push({
+        env: out.env,
+        app: out.app,
+        source: out.source,
+        production: production.has(out.env),
+        manifest: o.manifest,
+        sopsFile: o.sopsFile,
+        allowUnencryptedSecrets: allowPlain,
+      });
     if (!out.files) continue;
     for (const f of out.files) {
       files.set(f.path, f.content);
@@ -266,7 +397,11 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
     indexApps.push(indexedApp(out));
   }
   // A bad pin is reported once, at the pins file, not again at each container that uses it.
-  const reportedImages = new Set(pinProblems.flatMap((p) => (p.kind === 'not-pinned' && p.env && p.app ? [imageKey(p.env, p.app, pins[p.env][p.app])] : [])));
+  const reportedImages = new Set(
+    pinProblems.flatMap((p) =>
+      p.kind === 'not-pinned' && p.env && p.app ? [imageKey(p.env, p.app, pins[p.env][p.app])] : [],
+    ),
+  );
   issues.push(...validateObjects(checked, scopes, reportedImages, loadSopsRules(root)));
 
   const index: SynthIndex = {
@@ -287,12 +422,29 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
     filesReused = w.reused;
     if (session && w.state) session.cache.writeDistState(w.state);
   }
-  if (session) storeLoaded(session, units, envNames, outputs, rendered.failures.map((f) => f.source));
+  if (session)
+    storeLoaded(
+      session,
+      units,
+      envNames,
+      outputs,
+      rendered.failures.map((f) => f.source),
+    );
 
   const renderedSources = units.filter((u) => u.kind !== 'cached').map((u) => u.source);
   return {
-    ok, issues, outDir, index, files,
-    stats: { rendered: renderedSources.length, cached: units.length - renderedSources.length, renderedSources, filesWritten, filesReused },
+    ok,
+    issues,
+    outDir,
+    index,
+    files,
+    stats: {
+      rendered: renderedSources.length,
+      cached: units.length - renderedSources.length,
+      renderedSources,
+      filesWritten,
+      filesReused,
+    },
   };
 }
 
@@ -302,7 +454,13 @@ function synthLoaded(root: string, outDir: string, options: SynthOptions, cachin
  * of its apps has complete output in every selected environment it is meant for (an
  * app left out as a duplicate name would leave a hole only loading can fill).
  */
-function storeLoaded(session: CacheSession, units: readonly ModuleUnit[], envNames: readonly string[], outputs: readonly AppOutput[], failed: readonly string[]): void {
+function storeLoaded(
+  session: CacheSession,
+  units: readonly ModuleUnit[],
+  envNames: readonly string[],
+  outputs: readonly AppOutput[],
+  failed: readonly string[],
+): void {
   const failedSources = new Set(failed);
   const bySource = new Map<string, AppOutput[]>();
   for (const o of outputs) {
@@ -319,7 +477,9 @@ function storeLoaded(session: CacheSession, units: readonly ModuleUnit[], envNam
     }
     const mine = bySource.get(unit.source) ?? [];
     const complete = new Set(mine.filter((o) => o.files).map((o) => `${o.env}/${o.app}`));
-    const covered = unit.apps.every((d) => envNames.every((env) => (d.environments && !d.environments.includes(env)) || complete.has(`${env}/${d.name}`)));
+    const covered = unit.apps.every((d) =>
+      envNames.every((env) => (d.environments && !d.environments.includes(env)) || complete.has(`${env}/${d.name}`)),
+    );
     const module = require.cache[unit.file];
     if (!covered || mine.length !== complete.size || !module) continue;
     const ownTree = path.basename(unit.file, path.extname(unit.file)) === 'index' ? path.dirname(unit.file) : undefined;

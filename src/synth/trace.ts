@@ -100,7 +100,8 @@ export class ReadTracer {
     const encoding = typeof options === 'string' ? options : (options as { encoding?: unknown } | undefined)?.encoding;
     let bytes: Buffer | undefined;
     if (Buffer.isBuffer(data)) bytes = data;
-    else if (typeof data === 'string' && (encoding === 'utf8' || encoding === 'utf-8')) bytes = Buffer.from(data, 'utf8');
+    else if (typeof data === 'string' && (encoding === 'utf8' || encoding === 'utf-8'))
+      bytes = Buffer.from(data, 'utf8');
     if (bytes && !this.hashes.has(file)) this.hashes.set(file, sha256(bytes));
   }
 
@@ -130,7 +131,11 @@ export class ReadTracer {
   }
 
   /** Replaces `mod[name]`; `before` runs while tracing and may return a callback for the result. */
-  private hook<M extends object, K extends keyof M & string>(mod: M, name: K, before: (args: unknown[]) => ((result: unknown) => void) | void): void {
+  private hook<M extends object, K extends keyof M & string>(
+    mod: M,
+    name: K,
+    before: (args: unknown[]) => ((result: unknown) => void) | void,
+  ): void {
     const original = mod[name] as unknown as AnyFn;
     const active = (): boolean => this.current !== undefined;
     const hooked = function (this: unknown, ...args: unknown[]): unknown {

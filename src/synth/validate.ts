@@ -42,11 +42,13 @@ export interface ValidationIssue {
 /** One line per issue: `error[rule] env/app (source) Kind ns/name field: message`. */
 export function formatIssue(i: ValidationIssue): string {
   const where = [
-    i.env && i.app ? `${i.env}/${i.app}` : i.app ?? i.env,
+    i.env && i.app ? `${i.env}/${i.app}` : (i.app ?? i.env),
     i.source ? `(${i.source})` : undefined,
     i.object,
     i.field ? `${i.field}:` : undefined,
-  ].filter(Boolean).join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
   return `error[${i.rule}] ${where}${where.endsWith(':') ? '' : ':'} ${i.message}`;
 }
 
@@ -116,7 +118,9 @@ function podContainers(m: Manifest): Array<{ field: string; container: Container
   for (const list of ['initContainers', 'containers']) {
     const containers = (spec as Record<string, unknown>)[list];
     if (!Array.isArray(containers)) continue;
-    containers.forEach((c: Container, i) => { out.push({ field: `${specPath.join('.')}.${list}[${i}]`, container: c }); });
+    containers.forEach((c: Container, i) => {
+      out.push({ field: `${specPath.join('.')}.${list}[${i}]`, container: c });
+    });
   }
   return out;
 }
@@ -136,31 +140,63 @@ function isSecret(m: Manifest): boolean {
  * and for exactly the age recipients of the `.sops.yaml` rule that applies to its file.
  * Messages name fields, never values.
  */
-function secretIssues(o: CheckedObject, object: string, sopsRules: readonly CreationRule[] | undefined): ValidationIssue[] {
+function secretIssues(
+  o: CheckedObject,
+  object: string,
+  sopsRules: readonly CreationRule[] | undefined,
+): ValidationIssue[] {
   const m = o.manifest;
   const base = { env: o.env, app: o.app, source: o.source, object };
   const issues: ValidationIssue[] = [];
   if (!isSopsDocument(m)) {
     const holdsValues = m.data !== undefined || m.stringData !== undefined;
     if (isSecret(m) && holdsValues && o.production && !o.allowUnencryptedSecrets) {
-      issues.push({ ...base, rule: 'unencrypted-secret', message: 'a Secret in a production environment must be committed SOPS-encrypted (SopsSecret, synthops secret encrypt); set allowUnencryptedSecrets for the app or environment to allow it' });
+      issues.push({
+        ...base,
+        rule: 'unencrypted-secret',
+        message:
+          'a Secret in a production environment must be committed SOPS-encrypted (SopsSecret, synthops secret encrypt); set allowUnencryptedSecrets for the app or environment to allow it',
+      });
     }
     return issues;
   }
   const file = o.sopsFile ?? o.source;
-  const plain = [...encryptedIdentity(m).map((f) => `${f} (must stay in clear)`), ...plainSecretValues(m).map((f) => `${f} (not encrypted)`)];
-  if (plain.length > 0) issues.push({ ...base, rule: 'unencrypted-secret', field: plain.join(', '), message: `${file} is not encrypted as a whole: encrypt only data and stringData, and all of them (encrypted_regex: ^(data|stringData)$), with synthops secret encrypt` });
+  const plain = [
+    ...encryptedIdentity(m).map((f) => `${f} (must stay in clear)`),
+    ...plainSecretValues(m).map((f) => `${f} (not encrypted)`),
+  ];
+  if (plain.length > 0)
+    issues.push({
+      ...base,
+      rule: 'unencrypted-secret',
+      field: plain.join(', '),
+      message: `${file} is not encrypted as a whole: encrypt only data and stringData, and all of them (encrypted_regex: ^(data|stringData)$), with synthops secret encrypt`,
+    });
   const rule = sopsRules ? ruleFor(sopsRules, file) : undefined;
   if (sopsRules && !rule) {
-    issues.push({ ...base, rule: 'sops-recipients', message: `no creation rule of ${SOPS_CONFIG_FILE} applies to ${file}` });
+    issues.push({
+      ...base,
+      rule: 'sops-recipients',
+      message: `no creation rule of ${SOPS_CONFIG_FILE} applies to ${file}`,
+    });
   } else if (rule) {
     const have = [...new Set(sopsRecipients(m))].sort();
     const want = [...new Set(rule.age)].sort();
     if (have.join(',') !== want.join(',')) {
       const missing = want.filter((r) => !have.includes(r));
       const extra = have.filter((r) => !want.includes(r));
-      const detail = [missing.length ? `not encrypted for ${missing.join(', ')}` : '', extra.length ? `encrypted for ${extra.join(', ')}, which the rule does not name` : ''].filter(Boolean).join('; ');
-      issues.push({ ...base, rule: 'sops-recipients', field: 'sops.age', message: `${file}: ${detail} (creation_rules[${rule.index}] of ${SOPS_CONFIG_FILE}); run sops updatekeys ${file}` });
+      const detail = [
+        missing.length ? `not encrypted for ${missing.join(', ')}` : '',
+        extra.length ? `encrypted for ${extra.join(', ')}, which the rule does not name` : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
+      issues.push({
+        ...base,
+        rule: 'sops-recipients',
+        field: 'sops.age',
+        message: `${file}: ${detail} (creation_rules[${rule.index}] of ${SOPS_CONFIG_FILE}); run sops updatekeys ${file}`,
+      });
     }
   }
   return issues;
@@ -173,7 +209,12 @@ function secretIssues(o: CheckedObject, object: string, sopsRules: readonly Crea
  * Images in `reportedImages` (see {@link imageKey}) were already reported where they
  * come from (the pins file) and are not reported again per container.
  */
-export function validateObjects(objects: readonly CheckedObject[], scopes: ScopeResolver, reportedImages: ReadonlySet<string> = new Set(), sopsRules?: readonly CreationRule[]): ValidationIssue[] {
+export function validateObjects(
+  objects: readonly CheckedObject[],
+  scopes: ScopeResolver,
+  reportedImages: ReadonlySet<string> = new Set(),
+  sopsRules?: readonly CreationRule[],
+): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const seen = new Map<string, CheckedObject>();
   for (const o of objects) {
@@ -182,7 +223,13 @@ export function validateObjects(objects: readonly CheckedObject[], scopes: Scope
     const missing = (['apiVersion', 'kind'] as const).filter((f) => typeof m[f] !== 'string' || m[f] === '');
     if (typeof m.metadata?.name !== 'string' || m.metadata.name === '') missing.push('metadata.name' as never);
     if (missing.length > 0) {
-      issues.push({ ...base, rule: 'missing-identity', object: `${m.kind ?? '?'} ${m.metadata?.name ?? '?'}`, field: missing.join(', '), message: 'required for every object' });
+      issues.push({
+        ...base,
+        rule: 'missing-identity',
+        object: `${m.kind ?? '?'} ${m.metadata?.name ?? '?'}`,
+        field: missing.join(', '),
+        message: 'required for every object',
+      });
       continue;
     }
     const ref = refOf(m);
@@ -191,7 +238,12 @@ export function validateObjects(objects: readonly CheckedObject[], scopes: Scope
     const key = `${o.env}|${identityKey(ref)}`;
     const first = seen.get(key);
     if (first) {
-      issues.push({ ...base, rule: 'duplicate-object', object, message: `also defined by app "${first.app}" (${first.source}) in environment ${o.env}; each object must have one owner` });
+      issues.push({
+        ...base,
+        rule: 'duplicate-object',
+        object,
+        message: `also defined by app "${first.app}" (${first.source}) in environment ${o.env}; each object must have one owner`,
+      });
     } else {
       seen.set(key, o);
     }
@@ -202,10 +254,24 @@ export function validateObjects(objects: readonly CheckedObject[], scopes: Scope
     const clusterScoped = scopes.isClusterScoped(m.apiVersion, m.kind);
     const ns = m.metadata.namespace;
     if (!clusterScoped && (ns === undefined || ns === '')) {
-      const hint = isSopsDocument(m) ? 'set it in the file before encrypting (a SOPS document is taken in unchanged)' : 'the Application sets one unless a patch removed it';
-      issues.push({ ...base, rule: 'missing-namespace', object, field: 'metadata.namespace', message: `${m.kind} is namespaced; set a namespace (${hint})` });
+      const hint = isSopsDocument(m)
+        ? 'set it in the file before encrypting (a SOPS document is taken in unchanged)'
+        : 'the Application sets one unless a patch removed it';
+      issues.push({
+        ...base,
+        rule: 'missing-namespace',
+        object,
+        field: 'metadata.namespace',
+        message: `${m.kind} is namespaced; set a namespace (${hint})`,
+      });
     } else if (ns !== undefined && !(DNS_LABEL.test(ns) && ns.length <= 63)) {
-      issues.push({ ...base, rule: 'invalid-name', object, field: 'metadata.namespace', message: `"${ns}" is not a valid DNS label` });
+      issues.push({
+        ...base,
+        rule: 'invalid-name',
+        object,
+        field: 'metadata.namespace',
+        message: `"${ns}" is not a valid DNS label`,
+      });
     }
 
     issues.push(...secretIssues(o, object, sopsRules));
@@ -213,12 +279,19 @@ export function validateObjects(objects: readonly CheckedObject[], scopes: Scope
     for (const { field, container } of podContainers(m)) {
       const image = typeof container.image === 'string' ? container.image : '';
       const pinProblem = image ? imagePinProblem(image) : 'no image set';
-      if (pinProblem && !reportedImages.has(imageKey(o.env, o.app, image))) issues.push({ ...base, rule: 'image-not-pinned', object, field: `${field}.image`, message: pinProblem });
+      if (pinProblem && !reportedImages.has(imageKey(o.env, o.app, image)))
+        issues.push({ ...base, rule: 'image-not-pinned', object, field: `${field}.image`, message: pinProblem });
       if (o.production) {
         const limits = container.resources?.limits ?? {};
         const absent = ['cpu', 'memory'].filter((r) => limits[r] === undefined || limits[r] === null);
         if (absent.length > 0) {
-          issues.push({ ...base, rule: 'missing-limits', object, field: `${field}.resources.limits`, message: `container "${container.name ?? '?'}" has no ${absent.join(' and ')} limit; production environments require CPU and memory limits` });
+          issues.push({
+            ...base,
+            rule: 'missing-limits',
+            object,
+            field: `${field}.resources.limits`,
+            message: `container "${container.name ?? '?'}" has no ${absent.join(' and ')} limit; production environments require CPU and memory limits`,
+          });
         }
       }
     }

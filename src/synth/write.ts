@@ -10,10 +10,13 @@ import { INDEX_FILE } from '../model/index-file';
  */
 export function assertReplaceable(outDir: string): void {
   if (!fs.existsSync(outDir)) return;
-  if (!fs.statSync(outDir).isDirectory()) throw new UsageError(`${outDir} exists and is not a folder; refusing to replace it`);
+  if (!fs.statSync(outDir).isDirectory())
+    throw new UsageError(`${outDir} exists and is not a folder; refusing to replace it`);
   const entries = fs.readdirSync(outDir);
   if (entries.length > 0 && !entries.includes(INDEX_FILE)) {
-    throw new UsageError(`${outDir} is not empty and has no ${INDEX_FILE}, so it is not synth output; refusing to replace it`);
+    throw new UsageError(
+      `${outDir} is not empty and has no ${INDEX_FILE}, so it is not synth output; refusing to replace it`,
+    );
   }
 }
 
@@ -90,7 +93,11 @@ function untouched(file: string, was: WrittenFileState): boolean {
  * all unchanged (an app's, typically) is moved from the old tree into the new one
  * while the swap is under way, and an unchanged file in a changed folder is hard-linked.
  */
-export function writeTreeAtomically(outDir: string, files: ReadonlyMap<string, string>, options: WriteTreeOptions = {}): WriteTreeResult {
+export function writeTreeAtomically(
+  outDir: string,
+  files: ReadonlyMap<string, string>,
+  options: WriteTreeOptions = {},
+): WriteTreeResult {
   const abs = path.resolve(outDir);
   assertReplaceable(abs);
   const parent = path.dirname(abs);
@@ -119,7 +126,9 @@ export function writeTreeAtomically(outDir: string, files: ReadonlyMap<string, s
       const kept = rels.map(reusable);
       if (kept.every((w) => w !== undefined)) {
         moves.push(dir);
-        rels.forEach((rel, i) => { state[rel] = kept[i]!; });
+        rels.forEach((rel, i) => {
+          state[rel] = kept[i]!;
+        });
         for (const a of ancestors(dir)) create.add(a);
         continue;
       }

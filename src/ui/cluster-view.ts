@@ -52,8 +52,13 @@ function leanEvent(e: AppEvent): AppEvent {
   return {
     metadata: { name: e.metadata.name, resourceVersion: e.metadata.resourceVersion },
     involvedObject: { name: e.involvedObject.name, kind: e.involvedObject.kind },
-    type: e.type, reason: e.reason, message: e.message, count: e.count,
-    firstTimestamp: e.firstTimestamp, lastTimestamp: e.lastTimestamp, eventTime: e.eventTime,
+    type: e.type,
+    reason: e.reason,
+    message: e.message,
+    count: e.count,
+    firstTimestamp: e.firstTimestamp,
+    lastTimestamp: e.lastTimestamp,
+    eventTime: e.eventTime,
   };
 }
 
@@ -134,7 +139,9 @@ export class ClusterView {
 
   /** Events of one AppSync, newest first. */
   public eventsOf(syncName: string): AppEvent[] {
-    return this.events.items().filter((e) => e.involvedObject.name === syncName)
+    return this.events
+      .items()
+      .filter((e) => e.involvedObject.name === syncName)
       .sort((a, b) => (eventTime(b) ?? '').localeCompare(eventTime(a) ?? ''));
   }
 
@@ -145,8 +152,10 @@ export class ClusterView {
   public banner(): string | undefined {
     const p = this.appsyncs.problem ?? this.events.problem;
     if (!p) return undefined;
-    if (p.kind === 'unreachable') return `Cannot reach the Kubernetes API server (${p.detail}). Showing what was last read; retrying.`;
-    if (p.kind === 'unauthorized') return 'The Kubernetes API server rejects your credentials (401 Unauthorized). Renew your kubeconfig login; retrying.';
+    if (p.kind === 'unreachable')
+      return `Cannot reach the Kubernetes API server (${p.detail}). Showing what was last read; retrying.`;
+    if (p.kind === 'unauthorized')
+      return 'The Kubernetes API server rejects your credentials (401 Unauthorized). Renew your kubeconfig login; retrying.';
     return undefined;
   }
 

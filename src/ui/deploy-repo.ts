@@ -87,7 +87,15 @@ export class DeployRepo {
           await this.git(['remote', 'add', 'origin', this.o.url]);
         })();
         await this.initialised;
-        await this.git(['fetch', '-q', '--depth', String(this.o.depth ?? 50), '--no-tags', 'origin', `+refs/heads/${this.o.branch}:${this.ref}`]);
+        await this.git([
+          'fetch',
+          '-q',
+          '--depth',
+          String(this.o.depth ?? 50),
+          '--no-tags',
+          'origin',
+          `+refs/heads/${this.o.branch}:${this.ref}`,
+        ]);
         this.lastError = undefined;
         this.fetchedAt = new Date().toISOString();
       } catch (e) {
@@ -105,10 +113,14 @@ export class DeployRepo {
     await this.refresh();
     if (!this.fetchedAt) return [];
     const out = await this.git(['log', '-n', String(limit), '--format=%H%x00%cI%x00%B%x1e', this.ref]).catch(() => '');
-    return out.split('\x1e').map((r) => r.trim()).filter(Boolean).map((r) => {
-      const [sha, committedAt, body] = r.split('\x00');
-      return { sha, committedAt, subject: body.split('\n')[0], trailers: parseTrailers(body) };
-    });
+    return out
+      .split('\x1e')
+      .map((r) => r.trim())
+      .filter(Boolean)
+      .map((r) => {
+        const [sha, committedAt, body] = r.split('\x00');
+        return { sha, committedAt, subject: body.split('\n')[0], trailers: parseTrailers(body) };
+      });
   }
 
   /** The revision as the agent loads it (synthops output: the environment `env`). */
@@ -128,11 +140,16 @@ export class DeployRepo {
     if (!/^[0-9a-f]{40}$/.test(sha)) throw new DeployRepoError(`"${sha}" is not a commit sha`);
     await this.refresh();
     if (!this.initialised) throw new DeployRepoError(this.lastError ?? 'the deploy branch was not fetched');
-    const has = await this.git(['cat-file', '-e', `${sha}^{commit}`]).then(() => true, () => false);
+    const has = await this.git(['cat-file', '-e', `${sha}^{commit}`]).then(
+      () => true,
+      () => false,
+    );
     if (!has) {
       // Older than the fetched history: ask for that one commit.
       await this.git(['fetch', '-q', '--depth', '1', 'origin', sha]).catch((e: unknown) => {
-        throw new DeployRepoError(`revision ${sha.slice(0, 12)} is not in the deploy branch's recent history and cannot be fetched: ${describeGitError(e, this.o.branch)}`);
+        throw new DeployRepoError(
+          `revision ${sha.slice(0, 12)} is not in the deploy branch's recent history and cannot be fetched: ${describeGitError(e, this.o.branch)}`,
+        );
       });
     }
     const run = this.checkouts.then(async () => {
@@ -156,7 +173,9 @@ export class DeployRepo {
     const exact = objects.find((o) => identityKey(refOf(o.manifest)) === key);
     if (exact) return exact.manifest;
     // Plain YAML may leave the namespace out; the agent fills it in.
-    const bare = objects.find((o) => !o.manifest.metadata.namespace && identityKey({ ...refOf(o.manifest), namespace: ref.namespace }) === key);
+    const bare = objects.find(
+      (o) => !o.manifest.metadata.namespace && identityKey({ ...refOf(o.manifest), namespace: ref.namespace }) === key,
+    );
     return bare ? { ...bare.manifest, metadata: { ...bare.manifest.metadata, namespace: ref.namespace } } : undefined;
   }
 

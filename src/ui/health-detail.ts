@@ -9,25 +9,55 @@ export interface LiveHealth {
 
 interface ContainerStatus {
   readonly name: string;
-  readonly state?: { readonly waiting?: { readonly reason?: string; readonly message?: string }; readonly terminated?: { readonly reason?: string; readonly exitCode?: number } };
+  readonly state?: {
+    readonly waiting?: { readonly reason?: string; readonly message?: string };
+    readonly terminated?: { readonly reason?: string; readonly exitCode?: number };
+  };
 }
-interface PodCondition { readonly type: string; readonly status: string; readonly reason?: string; readonly message?: string }
+interface PodCondition {
+  readonly type: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly message?: string;
+}
 
 // Waiting reasons that do not clear by themselves: the Pod is broken, not just slow.
-const BROKEN_WAITING = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CrashLoopBackOff', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+const BROKEN_WAITING = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'CrashLoopBackOff',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
 
 function podHealth(pod: Manifest): LiveHealth {
   const base = assess(pod);
   if (base.health === 'Healthy') return { health: 'Healthy', reason: 'ready' };
-  const status = (pod.status ?? {}) as { containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[]; conditions?: PodCondition[]; phase?: string };
+  const status = (pod.status ?? {}) as {
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+    conditions?: PodCondition[];
+    phase?: string;
+  };
   for (const c of [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])]) {
     const w = c.state?.waiting;
-    if (w?.reason) return { health: BROKEN_WAITING.has(w.reason) ? 'Degraded' : base.health, reason: `container ${c.name}: ${w.reason}${w.message ? `: ${w.message}` : ''}` };
+    if (w?.reason)
+      return {
+        health: BROKEN_WAITING.has(w.reason) ? 'Degraded' : base.health,
+        reason: `container ${c.name}: ${w.reason}${w.message ? `: ${w.message}` : ''}`,
+      };
     const t = c.state?.terminated;
-    if (t?.reason && t.exitCode !== 0) return { health: base.health, reason: `container ${c.name}: ${t.reason} (exit ${t.exitCode ?? '?'})` };
+    if (t?.reason && t.exitCode !== 0)
+      return { health: base.health, reason: `container ${c.name}: ${t.reason} (exit ${t.exitCode ?? '?'})` };
   }
   const scheduled = status.conditions?.find((c) => c.type === 'PodScheduled');
-  if (scheduled?.status === 'False') return { health: base.health, reason: `not scheduled: ${scheduled.reason ?? ''}${scheduled.message ? `: ${scheduled.message}` : ''}` };
+  if (scheduled?.status === 'False')
+    return {
+      health: base.health,
+      reason: `not scheduled: ${scheduled.reason ?? ''}${scheduled.message ? `: ${scheduled.message}` : ''}`,
+    };
   return { health: base.health, reason: base.message };
 }
 

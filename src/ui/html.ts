@@ -16,7 +16,13 @@ export class Html {
 /** What a template may interpolate: nothing, text (escaped), numbers, markup, or lists of these. */
 export type Part = Html | string | number | boolean | null | undefined | readonly Part[];
 
-const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ENTITIES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 /** Text as HTML: `& < > " '` become entities, so it is safe in element content and in quoted attributes. */
 export function escapeHtml(text: string): string {

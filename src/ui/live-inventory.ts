@@ -25,7 +25,12 @@ export interface LiveInventory {
   readonly problems: readonly ReadProblem[];
 }
 
-interface Owned { readonly metadata: { readonly uid?: string; readonly ownerReferences?: ReadonlyArray<{ readonly uid: string; readonly controller?: boolean }> } }
+interface Owned {
+  readonly metadata: {
+    readonly uid?: string;
+    readonly ownerReferences?: ReadonlyArray<{ readonly uid: string; readonly controller?: boolean }>;
+  };
+}
 
 /** Kinds whose Pods (directly, or through ReplicaSets) are shown under them. */
 const POD_OWNERS = new Set(['StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet']);
@@ -34,7 +39,9 @@ const MAX_CHILDREN = 20;
 function selectorOf(m: Manifest): string | undefined {
   const labels = ((m.spec ?? {}) as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels;
   if (!labels || Object.keys(labels).length === 0) return undefined;
-  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 /** Objects of `items` that `owner` controls. */
@@ -50,13 +57,21 @@ export function ownedBy(owner: Manifest, items: readonly Manifest[]): Manifest[]
  * and selector. Whatever the user may not read is reported, not fatal.
  */
 export class InventoryReader {
-  constructor(private readonly client: KubeClient, private readonly discovery: Discovery) {}
+  constructor(
+    private readonly client: KubeClient,
+    private readonly discovery: Discovery,
+  ) {}
 
   /** The live inventory of `app`. */
   public async read(app: string, refs: readonly ObjectRef[]): Promise<LiveInventory> {
     const problems = new Map<string, ReadProblem>();
     const lists = new Map<string, Promise<Map<string, Manifest> | undefined>>();
-    const list = (apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string | undefined): Promise<Map<string, Manifest> | undefined> => {
+    const list = (
+      apiVersion: string,
+      kind: string,
+      namespace: string | undefined,
+      labelSelector: string | undefined,
+    ): Promise<Map<string, Manifest> | undefined> => {
       const key = `${apiVersion}|${kind}|${namespace ?? ''}|${labelSelector ?? ''}`;
       if (!lists.has(key)) lists.set(key, this.list(apiVersion, kind, namespace, labelSelector, problems));
       return lists.get(key)!;
@@ -66,7 +81,13 @@ export class InventoryReader {
       const found = await list(ref.apiVersion, ref.kind, ref.namespace, `${APP_LABEL}=${app}`);
       if (!found) return { ref, health: 'Unknown', reason: 'not readable', children: [] };
       const object = found.get(identityKey(ref));
-      if (!object) return { ref, health: 'Missing', reason: 'not found in the cluster (or no longer labelled for this app)', children: [] };
+      if (!object)
+        return {
+          ref,
+          health: 'Missing',
+          reason: 'not found in the cluster (or no longer labelled for this app)',
+          children: [],
+        };
       return { ref, object, ...liveHealth(object), children: await this.children(object, list) };
     });
 
@@ -75,11 +96,21 @@ export class InventoryReader {
       if (!byKind.has(n.ref.kind)) byKind.set(n.ref.kind, []);
       byKind.get(n.ref.kind)!.push(n);
     }
-    const groups = [...byKind.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([kind, ns]) => ({ kind, nodes: ns.sort((a, b) => identityKey(a.ref).localeCompare(identityKey(b.ref))) }));
+    const groups = [...byKind.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([kind, ns]) => ({ kind, nodes: ns.sort((a, b) => identityKey(a.ref).localeCompare(identityKey(b.ref))) }));
     return { groups, problems: [...problems.values()] };
   }
 
-  private async children(owner: Manifest, list: (apiVersion: string, kind: string, namespace: string | undefined, sel: string | undefined) => Promise<Map<string, Manifest> | undefined>): Promise<LiveNode[]> {
+  private async children(
+    owner: Manifest,
+    list: (
+      apiVersion: string,
+      kind: string,
+      namespace: string | undefined,
+      sel: string | undefined,
+    ) => Promise<Map<string, Manifest> | undefined>,
+  ): Promise<LiveNode[]> {
     const ns = owner.metadata.namespace;
     let kinds: Array<[string, string]>;
     if (owner.kind === 'Deployment' && apiGroup(owner.apiVersion) === 'apps') kinds = [['apps/v1', 'ReplicaSet']];
@@ -92,14 +123,25 @@ export class InventoryReader {
       if (!items) continue;
       const owned = ownedBy(owner, [...items.values()])
         // Newest first: the current ReplicaSet leads, old ones (scaled to 0) follow.
-        .sort((a, b) => String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')) || a.metadata.name.localeCompare(b.metadata.name))
+        .sort(
+          (a, b) =>
+            String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')) ||
+            a.metadata.name.localeCompare(b.metadata.name),
+        )
         .slice(0, MAX_CHILDREN);
-      for (const o of owned) out.push({ ref: refOf(o), object: o, ...liveHealth(o), children: await this.children(o, list) });
+      for (const o of owned)
+        out.push({ ref: refOf(o), object: o, ...liveHealth(o), children: await this.children(o, list) });
     }
     return out;
   }
 
-  private async list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string | undefined, problems: Map<string, ReadProblem>): Promise<Map<string, Manifest> | undefined> {
+  private async list(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    labelSelector: string | undefined,
+    problems: Map<string, ReadProblem>,
+  ): Promise<Map<string, Manifest> | undefined> {
     let path: string;
     let info: ResourceInfo;
     try {
@@ -107,18 +149,27 @@ export class InventoryReader {
       path = Discovery.collectionPath(apiVersion, info, info.namespaced ? namespace : undefined);
     } catch (e) {
       if (e instanceof UnknownKindError) return new Map(); // the kind is gone: every object of it is missing
-      problems.set(`discovery|${apiVersion}`, readProblem(e, 'get', { resource: 'discovery', group: apiGroup(apiVersion) }));
+      problems.set(
+        `discovery|${apiVersion}`,
+        readProblem(e, 'get', { resource: 'discovery', group: apiGroup(apiVersion) }),
+      );
       return undefined;
     }
     try {
       const l = await this.client.request<{ items: Manifest[] }>('GET', path, { query: { labelSelector } });
       // List items carry no apiVersion/kind of their own.
-      return new Map(l.items.map((i) => {
-        const m = { ...i, apiVersion, kind };
-        return [identityKey(refOf(m)), m];
-      }));
+      return new Map(
+        l.items.map((i) => {
+          const m = { ...i, apiVersion, kind };
+          return [identityKey(refOf(m)), m];
+        }),
+      );
     } catch (e) {
-      const target = { resource: info.plural, group: apiGroup(apiVersion), namespace: info.namespaced ? namespace : undefined };
+      const target = {
+        resource: info.plural,
+        group: apiGroup(apiVersion),
+        namespace: info.namespaced ? namespace : undefined,
+      };
       problems.set(`${apiVersion}|${kind}|${namespace ?? ''}`, readProblem(e, 'list', target));
       return undefined;
     }

@@ -33,7 +33,9 @@ export function ownedFields(m: Manifest): unknown {
  */
 export function compareDryRun(dryRun: Manifest, live: Manifest | undefined): Comparison {
   const desired = ownedFields(dryRun);
-  const current = live ? ownedFields({ ...live, metadata: { ...live.metadata, managedFields: dryRun.metadata.managedFields } }) : undefined;
+  const current = live
+    ? ownedFields({ ...live, metadata: { ...live.metadata, managedFields: dryRun.metadata.managedFields } })
+    : undefined;
   return compareValues(current, desired, dryRun.kind);
 }
 
@@ -72,7 +74,18 @@ export function hideSecretValues(before: unknown, after: unknown): [unknown, unk
       const values = out[f] as Record<string, unknown> | undefined;
       if (!values || typeof values !== 'object') continue;
       const others = ((other ?? {}) as Record<string, Record<string, unknown> | undefined>)[f] ?? {};
-      out[f] = Object.fromEntries(Object.keys(values).sort().map((k) => [k, others[k] === undefined ? '(hidden)' : others[k] === values[k] ? '(hidden, same on both sides)' : '(hidden, differs)']));
+      out[f] = Object.fromEntries(
+        Object.keys(values)
+          .sort()
+          .map((k) => [
+            k,
+            others[k] === undefined
+              ? '(hidden)'
+              : others[k] === values[k]
+                ? '(hidden, same on both sides)'
+                : '(hidden, differs)',
+          ]),
+      );
     }
     return out;
   };
@@ -145,7 +158,15 @@ export function fieldPaths(fields: Readonly<Record<string, unknown>> | undefined
   const out: string[] = [];
   for (const [k, v] of Object.entries(fields)) {
     if (k === '.') continue;
-    const name = k.startsWith('f:') ? k.slice(2) : k.startsWith('k:') ? `[${k.slice(2)}]` : k.startsWith('v:') ? `[=${k.slice(2)}]` : k.startsWith('i:') ? `[${k.slice(2)}]` : k;
+    const name = k.startsWith('f:')
+      ? k.slice(2)
+      : k.startsWith('k:')
+        ? `[${k.slice(2)}]`
+        : k.startsWith('v:')
+          ? `[=${k.slice(2)}]`
+          : k.startsWith('i:')
+            ? `[${k.slice(2)}]`
+            : k;
     const p = prefix ? (name.startsWith('[') ? `${prefix}${name}` : `${prefix}.${name}`) : name;
     const sub = v as Record<string, unknown> | undefined;
     const leaf = !sub || Object.keys(sub).filter((x) => x !== '.').length === 0;
@@ -157,6 +178,18 @@ export function fieldPaths(fields: Readonly<Record<string, unknown>> | undefined
 
 /** Who owns which fields of an object. */
 export function fieldOwners(m: Manifest): FieldOwner[] {
-  const entries = (m.metadata.managedFields ?? []) as ReadonlyArray<{ manager?: string; operation?: string; subresource?: string; time?: string; fieldsV1?: Record<string, unknown> }>;
-  return entries.map((e) => ({ manager: e.manager ?? '(unnamed)', operation: e.operation ?? '', subresource: e.subresource, time: e.time, fields: fieldPaths(e.fieldsV1) }));
+  const entries = (m.metadata.managedFields ?? []) as ReadonlyArray<{
+    manager?: string;
+    operation?: string;
+    subresource?: string;
+    time?: string;
+    fieldsV1?: Record<string, unknown>;
+  }>;
+  return entries.map((e) => ({
+    manager: e.manager ?? '(unnamed)',
+    operation: e.operation ?? '',
+    subresource: e.subresource,
+    time: e.time,
+    fields: fieldPaths(e.fieldsV1),
+  }));
 }

@@ -6,7 +6,15 @@ import { FIELD_MANAGER } from '../model/keys';
 import { Manifest, ObjectRef, apiGroup } from '../model/manifest';
 import { DeployRepo } from './deploy-repo';
 import { LiveHealth, liveHealth } from './health-detail';
-import { Comparison, FieldOwner, compareDryRun, compareFile, compareValues, fieldOwners, ownedFields } from './object-diff';
+import {
+  Comparison,
+  FieldOwner,
+  compareDryRun,
+  compareFile,
+  compareValues,
+  fieldOwners,
+  ownedFields,
+} from './object-diff';
 import { ReadProblem, describeProblem, readProblem } from './problems';
 
 /** Where the desired side of the comparison came from. */
@@ -43,7 +51,11 @@ export function withoutServerFields(m: Manifest): Record<string, unknown> {
 
 /** Reads one object of an app and compares it with what Git asks for. */
 export class ObjectViewer {
-  constructor(private readonly client: KubeClient, private readonly discovery: Discovery, private readonly repo: DeployRepo | undefined) {}
+  constructor(
+    private readonly client: KubeClient,
+    private readonly discovery: Discovery,
+    private readonly repo: DeployRepo | undefined,
+  ) {}
 
   private async path(ref: ObjectRef): Promise<string> {
     const info = await this.discovery.resolve(ref.apiVersion, ref.kind);
@@ -51,7 +63,10 @@ export class ObjectViewer {
   }
 
   private async plural(ref: ObjectRef): Promise<string> {
-    return (await this.discovery.resolve(ref.apiVersion, ref.kind).catch(() => undefined))?.plural ?? `${ref.kind.toLowerCase()}s`;
+    return (
+      (await this.discovery.resolve(ref.apiVersion, ref.kind).catch(() => undefined))?.plural ??
+      `${ref.kind.toLowerCase()}s`
+    );
   }
 
   /** The page's data for object `ref` of the app of `sync`. */
@@ -62,7 +77,12 @@ export class ObjectViewer {
       live = await this.client.request<Manifest>('GET', await this.path(ref));
     } catch (e) {
       const missing = e instanceof UnknownKindError || (e instanceof KubeApiError && e.status === 404);
-      if (!missing) liveProblem = readProblem(e, 'get', { resource: await this.plural(ref), group: apiGroup(ref.apiVersion), namespace: ref.namespace });
+      if (!missing)
+        liveProblem = readProblem(e, 'get', {
+          resource: await this.plural(ref),
+          group: apiGroup(ref.apiVersion),
+          namespace: ref.namespace,
+        });
     }
     const owners = live ? fieldOwners(live) : [];
     const health = live ? liveHealth(live) : undefined;
@@ -71,25 +91,66 @@ export class ObjectViewer {
       const why = !this.repo
         ? 'no deploy repo was given (start synthops ui with --repo and --branch to compare with Git)'
         : 'the agent has not recorded a revision for this app yet';
-      return { ref, live, liveProblem, health, owners, source: { kind: 'last-applied', why }, comparison: live ? compareValues(withoutServerFields(live), ownedFields(live), ref.kind) : undefined };
+      return {
+        ref,
+        live,
+        liveProblem,
+        health,
+        owners,
+        source: { kind: 'last-applied', why },
+        comparison: live ? compareValues(withoutServerFields(live), ownedFields(live), ref.kind) : undefined,
+      };
     }
     let desired: Manifest | undefined;
     try {
       desired = await this.repo.desired(revision, sync.spec.env, sync.spec.app, ref);
     } catch (e) {
-      return { ref, live, liveProblem, health, owners, source: { kind: 'last-applied', why: (e as Error).message }, comparison: live ? compareValues(withoutServerFields(live), ownedFields(live), ref.kind) : undefined };
+      return {
+        ref,
+        live,
+        liveProblem,
+        health,
+        owners,
+        source: { kind: 'last-applied', why: (e as Error).message },
+        comparison: live ? compareValues(withoutServerFields(live), ownedFields(live), ref.kind) : undefined,
+      };
     }
     if (!desired) return { ref, live, liveProblem, health, owners, source: { kind: 'not-in-revision', revision } };
     try {
       // What `synthops diff --cluster` does: a server-side dry-run apply as synthops; nothing is written.
       const dry = await this.client.request<Manifest>('PATCH', await this.path(ref), {
-        body: desired, contentType: 'application/apply-patch+yaml', query: { fieldManager: FIELD_MANAGER, force: 'true', dryRun: 'All' },
+        body: desired,
+        contentType: 'application/apply-patch+yaml',
+        query: { fieldManager: FIELD_MANAGER, force: 'true', dryRun: 'All' },
       });
-      return { ref, live, liveProblem, health, owners, source: { kind: 'dry-run', revision }, comparison: compareDryRun(dry, live) };
+      return {
+        ref,
+        live,
+        liveProblem,
+        health,
+        owners,
+        source: { kind: 'dry-run', revision },
+        comparison: compareDryRun(dry, live),
+      };
     } catch (e) {
-      const p = readProblem(e, 'patch', { resource: await this.plural(ref), group: apiGroup(ref.apiVersion), namespace: ref.namespace });
-      const why = p.kind === 'forbidden' ? `${describeProblem(p)} (a server-side dry-run needs it)` : `the server-side dry-run failed: ${p.detail}`;
-      return { ref, live, liveProblem, health, owners, source: { kind: 'file', revision, why }, comparison: compareFile(desired, live) };
+      const p = readProblem(e, 'patch', {
+        resource: await this.plural(ref),
+        group: apiGroup(ref.apiVersion),
+        namespace: ref.namespace,
+      });
+      const why =
+        p.kind === 'forbidden'
+          ? `${describeProblem(p)} (a server-side dry-run needs it)`
+          : `the server-side dry-run failed: ${p.detail}`;
+      return {
+        ref,
+        live,
+        liveProblem,
+        health,
+        owners,
+        source: { kind: 'file', revision, why },
+        comparison: compareFile(desired, live),
+      };
     }
   }
 }

@@ -46,7 +46,10 @@ export function parseFilter(query: URLSearchParams): OverviewFilter {
 }
 
 /** The rows of the filter's page, and where it starts (0-based). */
-export function pageOf<T>(rows: readonly T[], page: OverviewFilter['page']): { readonly rows: readonly T[]; readonly first: number; readonly pages: number } {
+export function pageOf<T>(
+  rows: readonly T[],
+  page: OverviewFilter['page'],
+): { readonly rows: readonly T[]; readonly first: number; readonly pages: number } {
   const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
   if (page === 'all') return { rows, first: 0, pages };
   const n = Math.min(page ?? 1, pages);
@@ -67,7 +70,16 @@ export function filterQuery(f: OverviewFilter): string {
 function matches(row: OverviewRow, q: string): boolean {
   if (!q) return true;
   const st = row.sync.status;
-  const hay = [row.sync.spec.app, row.sync.spec.env, row.sync.metadata.name, row.reason, row.message, st?.lastAppliedRevision ?? ''].join('\n').toLowerCase();
+  const hay = [
+    row.sync.spec.app,
+    row.sync.spec.env,
+    row.sync.metadata.name,
+    row.reason,
+    row.message,
+    st?.lastAppliedRevision ?? '',
+  ]
+    .join('\n')
+    .toLowerCase();
   return hay.includes(q.toLowerCase());
 }
 
@@ -82,7 +94,18 @@ export function buildOverview(syncs: readonly AppSync[], filter: OverviewFilter)
     return { sync, state, ...reasonOf(sync) };
   });
   const rows = all
-    .filter((r) => (!filter.state || r.state === filter.state) && (!filter.env || r.sync.spec.env === filter.env) && matches(r, filter.q))
-    .sort((a, b) => severity(a.state) - severity(b.state) || a.sync.spec.env.localeCompare(b.sync.spec.env) || a.sync.spec.app.localeCompare(b.sync.spec.app) || a.sync.metadata.name.localeCompare(b.sync.metadata.name));
+    .filter(
+      (r) =>
+        (!filter.state || r.state === filter.state) &&
+        (!filter.env || r.sync.spec.env === filter.env) &&
+        matches(r, filter.q),
+    )
+    .sort(
+      (a, b) =>
+        severity(a.state) - severity(b.state) ||
+        a.sync.spec.env.localeCompare(b.sync.spec.env) ||
+        a.sync.spec.app.localeCompare(b.sync.spec.app) ||
+        a.sync.metadata.name.localeCompare(b.sync.metadata.name),
+    );
   return { rows, total: all.length, counts, envs: [...envs].sort() };
 }

@@ -61,7 +61,10 @@ export function parseRoute(pathname: string): Route {
   if (parts[0] === 'objects' && parts.length === 8) {
     const [, namespace, name, group, version, kind, objectNamespace, objectName] = parts;
     const apiVersion = group === CORE_GROUP ? version : `${group}/${version}`;
-    const ref: ObjectRef = objectNamespace === CLUSTER_SCOPED ? { apiVersion, kind, name: objectName } : { apiVersion, kind, namespace: objectNamespace, name: objectName };
+    const ref: ObjectRef =
+      objectNamespace === CLUSTER_SCOPED
+        ? { apiVersion, kind, name: objectName }
+        : { apiVersion, kind, namespace: objectNamespace, name: objectName };
     return { page: 'object', namespace, name, ref };
   }
   return { page: 'not-found' };

@@ -39,7 +39,11 @@ export interface UiServerOptions {
   readonly retryMaxMs?: number;
 }
 
-interface Asset { readonly type: string; readonly body: string; readonly etag: string }
+interface Asset {
+  readonly type: string;
+  readonly body: string;
+  readonly etag: string;
+}
 
 function asset(type: string, body: string): Asset {
   return { type, body, etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"` };
@@ -53,7 +57,8 @@ const ASSETS: Readonly<Record<string, Asset>> = {
 
 // Everything the page loads comes from this server; nothing inline, nothing elsewhere.
 const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
@@ -62,7 +67,10 @@ const SECURITY_HEADERS = {
 /** More names than this in one change: the pages are told "everything". */
 const MAX_NAMES = 200;
 
-interface Rendered { readonly status: number; readonly frame: PageFrame }
+interface Rendered {
+  readonly status: number;
+  readonly frame: PageFrame;
+}
 
 /**
  * The read-only dashboard: server-rendered pages on 127.0.0.1 from one shared view of
@@ -80,7 +88,12 @@ export class UiServer {
   private port = 0;
 
   constructor(private readonly o: UiServerOptions) {
-    this.view = new ClusterView({ client: o.client, namespace: o.namespace, retryMinMs: o.retryMinMs, retryMaxMs: o.retryMaxMs });
+    this.view = new ClusterView({
+      client: o.client,
+      namespace: o.namespace,
+      retryMinMs: o.retryMinMs,
+      retryMaxMs: o.retryMaxMs,
+    });
     const discovery = new Discovery(o.client);
     this.inventory = new InventoryReader(o.client, discovery);
     this.objects = new ObjectViewer(o.client, discovery, o.repo);
@@ -127,7 +140,8 @@ export class UiServer {
 
   private push(c: ViewChange): void {
     if (c.kind === 'appsyncs') this.hub.broadcast('appsyncs', { names: c.names.length > MAX_NAMES ? ['*'] : c.names });
-    else if (c.kind === 'events') this.hub.broadcast('events', { appsyncs: c.appsyncs.length > MAX_NAMES ? ['*'] : c.appsyncs });
+    else if (c.kind === 'events')
+      this.hub.broadcast('events', { appsyncs: c.appsyncs.length > MAX_NAMES ? ['*'] : c.appsyncs });
     else this.hub.broadcast('problem', { banner: c.banner ?? null });
   }
 
@@ -156,7 +170,12 @@ export class UiServer {
     const rendered = await this.render(route, url);
     const fragment = req.headers['x-synthops-fragment'] === 'live';
     const body = fragment ? rendered.frame.live : renderPage(rendered.frame);
-    res.writeHead(rendered.status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', Vary: 'X-Synthops-Fragment', ...SECURITY_HEADERS });
+    res.writeHead(rendered.status, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Vary: 'X-Synthops-Fragment',
+      ...SECURITY_HEADERS,
+    });
     res.end(req.method === 'HEAD' ? undefined : body.text);
   }
 
@@ -182,20 +201,46 @@ export class UiServer {
   }
 
   private notFound(message: Html | string): Rendered {
-    return { status: 404, frame: this.frame({ title: 'Not found', head: html`<h1>Not found</h1>`, live: html`<p>${message}</p><p><a href="/">All apps</a></p>`, scope: 'all' }) };
+    return {
+      status: 404,
+      frame: this.frame({
+        title: 'Not found',
+        head: html`<h1>Not found</h1>`,
+        live: html`<p>${message}</p><p><a href="/">All apps</a></p>`,
+        scope: 'all',
+      }),
+    };
   }
 
   /** The app of an app or object page, or the page to show instead. */
   private lookup(namespace: string, name: string): { readonly sync: AppSync } | { readonly page: Rendered } {
-    if (namespace !== this.o.namespace) return { page: this.notFound(`This UI reads the agent namespace ${this.o.namespace}, not ${namespace}.`) };
+    if (namespace !== this.o.namespace)
+      return { page: this.notFound(`This UI reads the agent namespace ${this.o.namespace}, not ${namespace}.`) };
     const sync = this.view.appsyncs.get(name);
     if (sync) return { sync };
     const problem = this.view.syncProblem;
     if (problem || !this.view.appsyncs.synced) {
       const live = problem ? renderProblem(problem, 'This page') : html`<p>Reading AppSyncs…</p>`;
-      return { page: { status: 200, frame: this.frame({ title: name, head: html`${crumbs([['Apps', '/'], [name, undefined]])}<h1>${name}</h1>`, live, scope: `app:${name}` }) } };
+      return {
+        page: {
+          status: 200,
+          frame: this.frame({
+            title: name,
+            head: html`${crumbs([
+              ['Apps', '/'],
+              [name, undefined],
+            ])}<h1>${name}</h1>`,
+            live,
+            scope: `app:${name}`,
+          }),
+        },
+      };
     }
-    return { page: this.notFound(`No app ${name} in namespace ${namespace}: the agent has not written its AppSync, or removed it.`) };
+    return {
+      page: this.notFound(
+        `No app ${name} in namespace ${namespace}: the agent has not written its AppSync, or removed it.`,
+      ),
+    };
   }
 
   private async render(route: Route, url: URL): Promise<Rendered> {
@@ -207,7 +252,9 @@ export class UiServer {
         return {
           status: 200,
           frame: this.frame({
-            title: 'Apps', nav: 'apps', scope: 'all',
+            title: 'Apps',
+            nav: 'apps',
+            scope: 'all',
             head: html`<h1>Apps</h1>${renderFilterForm(filter, overview.envs)}`,
             live: renderOverviewLive(overview, syncs, filter, this.view.syncProblem, this.view.appsyncs.synced),
           }),
@@ -228,9 +275,22 @@ export class UiServer {
         return {
           status: 200,
           frame: this.frame({
-            title: `${sync.spec.app} (${sync.spec.env})`, nav: 'apps', scope: `app:${sync.metadata.name}`, refreshSeconds: 10,
-            head: html`${crumbs([['Apps', '/'], [`${sync.spec.app} (${sync.spec.env})`, undefined]])}<h1>${sync.spec.app} <span class="muted">${sync.spec.env}</span></h1>`,
-            live: renderAppLive({ sync, events: this.view.eventsOf(sync.metadata.name), eventsProblem: this.view.events.problem, inventory, inventoryError, repo }),
+            title: `${sync.spec.app} (${sync.spec.env})`,
+            nav: 'apps',
+            scope: `app:${sync.metadata.name}`,
+            refreshSeconds: 10,
+            head: html`${crumbs([
+              ['Apps', '/'],
+              [`${sync.spec.app} (${sync.spec.env})`, undefined],
+            ])}<h1>${sync.spec.app} <span class="muted">${sync.spec.env}</span></h1>`,
+            live: renderAppLive({
+              sync,
+              events: this.view.eventsOf(sync.metadata.name),
+              eventsProblem: this.view.events.problem,
+              inventory,
+              inventoryError,
+              repo,
+            }),
           }),
         };
       }
@@ -240,14 +300,24 @@ export class UiServer {
         const { sync } = found;
         const key = identityKey(route.ref);
         const inInventory = (sync.status?.inventory ?? []).find((r) => identityKey(r) === key);
-        if (!inInventory) return this.notFound(`${describeObject(route.ref)} is not in the inventory of ${sync.spec.app} (${sync.spec.env}).`);
+        if (!inInventory)
+          return this.notFound(
+            `${describeObject(route.ref)} is not in the inventory of ${sync.spec.app} (${sync.spec.env}).`,
+          );
         const v = await this.objects.view(sync, { ...route.ref, apiVersion: inInventory.apiVersion });
         const title = describeObject(route.ref);
         return {
           status: 200,
           frame: this.frame({
-            title, nav: 'apps', scope: `app:${sync.metadata.name}`, refreshSeconds: 10,
-            head: html`${crumbs([['Apps', '/'], [`${sync.spec.app} (${sync.spec.env})`, appUrl(sync.metadata.namespace, sync.metadata.name)], [title, undefined]])}<h1>${title}</h1>`,
+            title,
+            nav: 'apps',
+            scope: `app:${sync.metadata.name}`,
+            refreshSeconds: 10,
+            head: html`${crumbs([
+              ['Apps', '/'],
+              [`${sync.spec.app} (${sync.spec.env})`, appUrl(sync.metadata.namespace, sync.metadata.name)],
+              [title, undefined],
+            ])}<h1>${title}</h1>`,
             live: renderObjectLive(sync, v),
           }),
         };
@@ -258,9 +328,15 @@ export class UiServer {
         return {
           status: 200,
           frame: this.frame({
-            title: 'Sources', nav: 'sources', scope: 'all',
+            title: 'Sources',
+            nav: 'sources',
+            scope: 'all',
             head: html`<h1>Sources</h1>`,
-            live: renderSourcesLive({ syncs: this.view.appsyncs.items(), problem: this.view.syncProblem, repo: repo ? { ...repo.where, ...repo.fetchState, commits } : undefined }),
+            live: renderSourcesLive({
+              syncs: this.view.appsyncs.items(),
+              problem: this.view.syncProblem,
+              repo: repo ? { ...repo.where, ...repo.fetchState, commits } : undefined,
+            }),
           }),
         };
       }

@@ -8,7 +8,11 @@ export const STATES: readonly UiState[] = ['Degraded', 'PruneHeld', 'Progressing
 
 /** Human labels of the states. */
 export const STATE_LABELS: Readonly<Record<UiState, string>> = {
-  Degraded: 'Degraded', PruneHeld: 'Prune held', Progressing: 'Progressing', Suspended: 'Suspended', Ready: 'Ready',
+  Degraded: 'Degraded',
+  PruneHeld: 'Prune held',
+  Progressing: 'Progressing',
+  Suspended: 'Suspended',
+  Ready: 'Ready',
 };
 
 // The agent's annotation that suspends an app (src/agent/controller.ts SUSPEND_ANNOTATION).
@@ -22,7 +26,11 @@ export function readyCondition(sync: AppSync): Condition | undefined {
 
 /** Whether the app's writes are suspended (by spec, annotation, or as the agent reported). */
 export function isSuspended(sync: AppSync): boolean {
-  return sync.spec.suspend === true || sync.metadata.annotations?.[SUSPEND_ANNOTATION] === 'true' || readyCondition(sync)?.reason === 'Suspended';
+  return (
+    sync.spec.suspend === true ||
+    sync.metadata.annotations?.[SUSPEND_ANNOTATION] === 'true' ||
+    readyCondition(sync)?.reason === 'Suspended'
+  );
 }
 
 /**
@@ -36,7 +44,8 @@ export function stateOf(sync: AppSync): UiState {
   if (ready.status === 'True') return 'Ready';
   if (sync.status?.conditions?.some((c) => c.type === 'Stalled' && c.status === 'True')) return 'Degraded';
   switch (ready.reason) {
-    case 'PruneHeld': return 'PruneHeld';
+    case 'PruneHeld':
+      return 'PruneHeld';
     case 'Progressing':
     case 'DependencyNotReady':
       return 'Progressing';

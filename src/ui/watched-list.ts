@@ -34,7 +34,10 @@ class Expired extends Error {}
 
 /** A list or watch request failed; `verb` says which, for the permission message. */
 class ReadFailed extends Error {
-  constructor(public readonly verb: 'list' | 'watch', public readonly cause: unknown) {
+  constructor(
+    public readonly verb: 'list' | 'watch',
+    public readonly cause: unknown,
+  ) {
     super(`${verb} failed`);
   }
 }
@@ -113,7 +116,11 @@ export class WatchedList<T extends Named> {
       } catch (e) {
         if (this.stopped) return;
         if (!(e instanceof Expired)) {
-          this.setProblem(e instanceof ReadFailed ? readProblem(e.cause, e.verb, this.o.target) : readProblem(e, 'list', this.o.target));
+          this.setProblem(
+            e instanceof ReadFailed
+              ? readProblem(e.cause, e.verb, this.o.target)
+              : readProblem(e, 'list', this.o.target),
+          );
           await this.sleep(delay);
           delay = Math.min(delay * 2, this.o.retryMaxMs ?? 5000);
         }
@@ -156,23 +163,27 @@ export class WatchedList<T extends Named> {
     let idle: NodeJS.Timeout | undefined;
     let events = 0;
     const started = Date.now();
-    const w = this.o.client.watch(this.o.path, { ...this.o.query, resourceVersion: version, allowWatchBookmarks: 'true', timeoutSeconds: '120' }, (e: WatchEvent) => {
-      armIdle();
-      events++;
-      if (e.type === 'ERROR') {
-        // Usually 410 Gone: the version is too old to watch from. Relist.
-        expired = true;
-        w.abort();
-        return;
-      }
-      last = e.object.metadata?.resourceVersion ?? last;
-      if (e.type === 'BOOKMARK') return;
-      const obj = e.object as unknown as T;
-      const name = obj.metadata.name;
-      if (e.type === 'DELETED') this.byName.delete(name);
-      else this.byName.set(name, this.keep(obj));
-      this.o.onChange(new Set([name]));
-    });
+    const w = this.o.client.watch(
+      this.o.path,
+      { ...this.o.query, resourceVersion: version, allowWatchBookmarks: 'true', timeoutSeconds: '120' },
+      (e: WatchEvent) => {
+        armIdle();
+        events++;
+        if (e.type === 'ERROR') {
+          // Usually 410 Gone: the version is too old to watch from. Relist.
+          expired = true;
+          w.abort();
+          return;
+        }
+        last = e.object.metadata?.resourceVersion ?? last;
+        if (e.type === 'BOOKMARK') return;
+        const obj = e.object as unknown as T;
+        const name = obj.metadata.name;
+        if (e.type === 'DELETED') this.byName.delete(name);
+        else this.byName.set(name, this.keep(obj));
+        this.o.onChange(new Set([name]));
+      },
+    );
     const armIdle = () => {
       if (idle) clearTimeout(idle);
       idle = setTimeout(() => {

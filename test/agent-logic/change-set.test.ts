@@ -30,7 +30,11 @@ describe('change set', () => {
     assert.equal(appResult(held, 1).outcome, 'PruneHeld');
     assert.equal(appResult(held, 1).converged, false);
     assert.match(appResult(held, 1).why, /^prune held: ConfigMap n\/x: mass removal$/);
-    const sick = appResult(new ChangeSet('a', 'dev'), 1, { health: 'Progressing', message: 'Deployment n/w: 0 of 1 updated', unhealthy: [] });
+    const sick = appResult(new ChangeSet('a', 'dev'), 1, {
+      health: 'Progressing',
+      message: 'Deployment n/w: 0 of 1 updated',
+      unhealthy: [],
+    });
     assert.equal(sick.outcome, 'Unhealthy');
     assert.equal(sick.why, 'Progressing: Deployment n/w: 0 of 1 updated');
     const planned = new ChangeSet('a', 'dev');
@@ -41,7 +45,13 @@ describe('change set', () => {
 
   test('Stalled is decided by the kind of problem, never by its wording', () => {
     const v = new ChangeSet('a', 'dev');
-    v.fail({ kind: 'validation', ref: cm('x'), origin: 'x.yaml#0', message: 'field not declared in schema', cause: new KubeApiError(422, 'Invalid', 'bad') });
+    v.fail({
+      kind: 'validation',
+      ref: cm('x'),
+      origin: 'x.yaml#0',
+      message: 'field not declared in schema',
+      cause: new KubeApiError(422, 'Invalid', 'bad'),
+    });
     assert.equal(v.status, 'Failed');
     assert.equal(v.stalled, true);
     const apiDown = new ChangeSet('a', 'dev');
@@ -54,10 +64,22 @@ describe('change set', () => {
   });
 
   test('problems name the object, its file and the cause', () => {
-    assert.equal(formatProblem({ kind: 'validation', ref: cm('x'), origin: 'x.yaml#0', message: 'm' }), 'validation failed, nothing of this app was written: ConfigMap n/x (x.yaml#0): m');
-    assert.equal(formatProblem({ kind: 'apply', ref: cm('x'), origin: 'x.yaml#1', message: 'm' }), 'ConfigMap n/x (x.yaml#1): apply failed: m');
-    assert.equal(formatProblem({ kind: 'validation-after-foundation', ref: cm('x'), message: 'm' }), 'validation failed after its CRD/Namespace was applied; the rest of the app was not written: ConfigMap n/x: m');
-    assert.equal(formatProblem({ kind: 'invalid-object', ref: cm('x'), origin: 'o', message: 'm' }), 'ConfigMap n/x (o): m');
+    assert.equal(
+      formatProblem({ kind: 'validation', ref: cm('x'), origin: 'x.yaml#0', message: 'm' }),
+      'validation failed, nothing of this app was written: ConfigMap n/x (x.yaml#0): m',
+    );
+    assert.equal(
+      formatProblem({ kind: 'apply', ref: cm('x'), origin: 'x.yaml#1', message: 'm' }),
+      'ConfigMap n/x (x.yaml#1): apply failed: m',
+    );
+    assert.equal(
+      formatProblem({ kind: 'validation-after-foundation', ref: cm('x'), message: 'm' }),
+      'validation failed after its CRD/Namespace was applied; the rest of the app was not written: ConfigMap n/x: m',
+    );
+    assert.equal(
+      formatProblem({ kind: 'invalid-object', ref: cm('x'), origin: 'o', message: 'm' }),
+      'ConfigMap n/x (o): m',
+    );
     assert.equal(formatProblem({ kind: 'dependency-cycle', message: 'a, b' }), 'dependency cycle among a, b');
   });
 });

@@ -15,20 +15,48 @@ describe('git error reasons', () => {
         'Host key verification failed.',
         'fatal: Could not read from remote repository.',
       ].join('\n');
-      assert.equal(describeGitError(fail(stderr), 'deploy'), 'host key verification failed (is the host in the known_hosts file?)');
+      assert.equal(
+        describeGitError(fail(stderr), 'deploy'),
+        'host key verification failed (is the host in the known_hosts file?)',
+      );
     }
   });
 
   test('HTTP 401/403 and ssh publickey refusals are authentication failures; digits in a URL are not', () => {
-    assert.match(describeGitError(fail("fatal: Authentication failed for 'http://127.0.0.1:40193/deploy.git/'"), 'deploy'), /^authentication failed: /);
-    assert.match(describeGitError(fail("fatal: unable to access 'https://h/r.git/': The requested URL returned error: 403"), 'deploy'), /^authentication failed: /);
-    assert.match(describeGitError(fail('git@h: Permission denied (publickey).\nfatal: Could not read from remote repository.'), 'deploy'), /^authentication failed: /);
-    assert.match(describeGitError(fail("fatal: unable to access 'http://127.0.0.1:40193/r.git/': Failed to connect to 127.0.0.1 port 40193: Connection refused"), 'deploy'),
-      /^remote cannot be reached: unable to access/);
+    assert.match(
+      describeGitError(fail("fatal: Authentication failed for 'http://127.0.0.1:40193/deploy.git/'"), 'deploy'),
+      /^authentication failed: /,
+    );
+    assert.match(
+      describeGitError(
+        fail("fatal: unable to access 'https://h/r.git/': The requested URL returned error: 403"),
+        'deploy',
+      ),
+      /^authentication failed: /,
+    );
+    assert.match(
+      describeGitError(
+        fail('git@h: Permission denied (publickey).\nfatal: Could not read from remote repository.'),
+        'deploy',
+      ),
+      /^authentication failed: /,
+    );
+    assert.match(
+      describeGitError(
+        fail(
+          "fatal: unable to access 'http://127.0.0.1:40193/r.git/': Failed to connect to 127.0.0.1 port 40193: Connection refused",
+        ),
+        'deploy',
+      ),
+      /^remote cannot be reached: unable to access/,
+    );
   });
 
   test('a missing branch is named', () => {
-    assert.equal(describeGitError(fail("fatal: couldn't find remote ref deploy"), 'deploy'), 'branch "deploy" does not exist');
+    assert.equal(
+      describeGitError(fail("fatal: couldn't find remote ref deploy"), 'deploy'),
+      'branch "deploy" does not exist',
+    );
   });
 
   test('basic auth headers never reach the reason', () => {

@@ -8,7 +8,8 @@ import { LoadError } from '../../src/agent/source/errors';
 import { loadRevision } from '../../src/agent/source/load';
 import { ParseCache } from '../../src/agent/source/parse-cache';
 
-const CM = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: ${name}-s\n`;
+const CM = (name: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: ${name}-s\n`;
 
 function checkout(files: Record<string, string>): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-parse-cache-'));
@@ -30,10 +31,16 @@ describe('parse cache', () => {
     fs.writeFileSync(path.join(d, 'b.yaml'), CM('c'));
     const set = cache.set.bind(cache);
     const parsed: string[] = [];
-    cache.set = (sha, docs) => { parsed.push(docs[0].manifest.metadata.name); set(sha, docs); };
+    cache.set = (sha, docs) => {
+      parsed.push(docs[0].manifest.metadata.name);
+      set(sha, docs);
+    };
     const next = loadRevision(d, { revision: 'r2', cache });
     assert.deepEqual(parsed, ['c'], 'a.yaml came from the cache');
-    assert.deepEqual(next.apps[0].objects.map((o) => o.manifest.metadata.name), ['a', 'a-s', 'c', 'c-s']);
+    assert.deepEqual(
+      next.apps[0].objects.map((o) => o.manifest.metadata.name),
+      ['a', 'a-s', 'c', 'c-s'],
+    );
     const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { entries: Record<string, unknown> };
     assert.equal(Object.keys(stored.entries).length, 2, 'the old b.yaml left the cache');
   });
@@ -46,6 +53,10 @@ describe('parse cache', () => {
 
     fs.writeFileSync(path.join(d, 'a.yaml'), 'kind: [unclosed\n');
     const cache = new ParseCache(file);
-    for (let i = 0; i < 2; i++) assert.throws(() => loadRevision(d, { revision: 'r', cache }), (e: unknown) => e instanceof LoadError && /malformed YAML/.test(e.message));
+    for (let i = 0; i < 2; i++)
+      assert.throws(
+        () => loadRevision(d, { revision: 'r', cache }),
+        (e: unknown) => e instanceof LoadError && /malformed YAML/.test(e.message),
+      );
   });
 });

@@ -19,10 +19,22 @@ describe('prune plan: edges', () => {
 
   test('every held reason says how to allow the prune, naming the app', () => {
     const hint = 'allow with --allow-prune shop or an "Allow-Prune: shop" trailer on the deploy commit';
-    assert.equal(planPrune('shop', [cm('a')], [], none).held[0].reason, `the revision removes all 1 objects of app "shop" (${hint})`);
-    assert.equal(planPrune('shop', [cm('a'), cm('b'), cm('c')], [cm('a')], none).held[0].reason, `the revision removes 2 of 3 objects of app "shop", more than half (${hint})`);
-    assert.equal(planPrune('shop', [cm('a')], [], none, { wholeApp: true }).held[0].reason, `app "shop" is no longer in the revision; removing a whole app is held (${hint})`);
+    assert.equal(
+      planPrune('shop', [cm('a')], [], none).held[0].reason,
+      `the revision removes all 1 objects of app "shop" (${hint})`,
+    );
+    assert.equal(
+      planPrune('shop', [cm('a'), cm('b'), cm('c')], [cm('a')], none).held[0].reason,
+      `the revision removes 2 of 3 objects of app "shop", more than half (${hint})`,
+    );
+    assert.equal(
+      planPrune('shop', [cm('a')], [], none, { wholeApp: true }).held[0].reason,
+      `app "shop" is no longer in the revision; removing a whole app is held (${hint})`,
+    );
     const ns: ObjectRef = { apiVersion: 'v1', kind: 'Namespace', name: 'team' };
-    assert.equal(planPrune('shop', [cm('a'), cm('b'), cm('c'), ns], [cm('a'), cm('b'), cm('c')], none).held[0].reason, `pruning Namespace team deletes everything in it (${hint})`);
+    assert.equal(
+      planPrune('shop', [cm('a'), cm('b'), cm('c'), ns], [cm('a'), cm('b'), cm('c')], none).held[0].reason,
+      `pruning Namespace team deletes everything in it (${hint})`,
+    );
   });
 });

@@ -10,17 +10,29 @@ describe('prune plan', () => {
   test('prunes what left Git, in reverse apply order', () => {
     const dep: ObjectRef = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'n', name: 'web' };
     const plan = planPrune('shop', [cm('a'), cm('b'), cm('c'), cm('d'), dep], [cm('a'), cm('b'), cm('c')], none);
-    assert.deepEqual(plan.prune.map((r) => r.kind), ['Deployment', 'ConfigMap']);
+    assert.deepEqual(
+      plan.prune.map((r) => r.kind),
+      ['Deployment', 'ConfigMap'],
+    );
     assert.deepEqual(plan.held, []);
   });
 
   test('holds removing all, more than half, a whole app, or a Namespace, unless allowed', () => {
     assert.match(planPrune('shop', [cm('a')], [], none).held[0].reason, /removes all 1 objects of app "shop"/);
-    assert.match(planPrune('shop', [cm('a'), cm('b'), cm('c')], [cm('a')], none).held[0].reason, /removes 2 of 3 objects of app "shop", more than half/);
+    assert.match(
+      planPrune('shop', [cm('a'), cm('b'), cm('c')], [cm('a')], none).held[0].reason,
+      /removes 2 of 3 objects of app "shop", more than half/,
+    );
     assert.equal(planPrune('shop', [cm('a'), cm('b')], [cm('a')], none).prune.length, 1, 'exactly half is not held');
-    assert.match(planPrune('shop', [cm('a')], [], none, { wholeApp: true }).held[0].reason, /app "shop" is no longer in the revision/);
+    assert.match(
+      planPrune('shop', [cm('a')], [], none, { wholeApp: true }).held[0].reason,
+      /app "shop" is no longer in the revision/,
+    );
     const ns: ObjectRef = { apiVersion: 'v1', kind: 'Namespace', name: 'n' };
-    assert.match(planPrune('shop', [cm('a'), cm('b'), cm('c'), ns], [cm('a'), cm('b'), cm('c')], none).held[0].reason, /pruning Namespace n deletes everything in it/);
+    assert.match(
+      planPrune('shop', [cm('a'), cm('b'), cm('c'), ns], [cm('a'), cm('b'), cm('c')], none).held[0].reason,
+      /pruning Namespace n deletes everything in it/,
+    );
     for (const allowed of [new Set(['shop']), new Set(['*'])]) {
       const plan = planPrune('shop', [cm('a'), ns], [], { allowed });
       assert.equal(plan.prune.length, 2);
@@ -29,10 +41,22 @@ describe('prune plan', () => {
   });
 
   test('never prunes CRDs unless asked', () => {
-    const crd: ObjectRef = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'widgets.example.com' };
-    const plan = planPrune('shop', [cm('a'), cm('b'), cm('c'), crd], [cm('a'), cm('b'), cm('c')], { allowed: new Set(['*']) });
+    const crd: ObjectRef = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      name: 'widgets.example.com',
+    };
+    const plan = planPrune('shop', [cm('a'), cm('b'), cm('c'), crd], [cm('a'), cm('b'), cm('c')], {
+      allowed: new Set(['*']),
+    });
     assert.match(plan.held[0].reason, /CustomResourceDefinitions are never pruned by default/);
-    assert.equal(planPrune('shop', [cm('a'), cm('b'), cm('c'), crd], [cm('a'), cm('b'), cm('c')], { allowed: new Set(), pruneCrds: true }).prune.length, 1);
+    assert.equal(
+      planPrune('shop', [cm('a'), cm('b'), cm('c'), crd], [cm('a'), cm('b'), cm('c')], {
+        allowed: new Set(),
+        pruneCrds: true,
+      }).prune.length,
+      1,
+    );
   });
 
   test('the guards compare with the last converged set: a hold that grew the inventory stays held', () => {
@@ -65,11 +89,18 @@ describe('prune plan', () => {
     assert.deepEqual(back.prune.map((r) => r.name).sort(), ['b1', 'b2']);
     // Objects pruned since (gone from the inventory) leave the base too.
     const base = planPrune('shop', [cm('a1'), cm('a2'), cm('a3')], [cm('a1'), cm('a2')], none, { converged: a }).base;
-    assert.deepEqual(base.map((r) => r.name), ['a1', 'a2', 'a3']);
+    assert.deepEqual(
+      base.map((r) => r.name),
+      ['a1', 'a2', 'a3'],
+    );
   });
 
   test('CRD holds are policy, not a question: they do not wait for an approval', () => {
-    const crd: ObjectRef = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'widgets.example.com' };
+    const crd: ObjectRef = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      name: 'widgets.example.com',
+    };
     const plan = planPrune('shop', [cm('a'), cm('b'), cm('c'), crd], [cm('a'), cm('b'), cm('c')], none);
     assert.equal(plan.held[0].guard, 'crd');
     assert.equal(awaitsApproval(plan), false);

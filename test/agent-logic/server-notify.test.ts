@@ -28,13 +28,32 @@ describe('notifications', () => {
     n.send({ kind: 'PruneHeld', app: 'shop', env: 'prod', revision: 'a'.repeat(40), message: 'held' });
     await n.flush();
     assert.equal(json.attempts(), 3);
-    assert.deepEqual({ ...json.received[0], time: undefined }, { source: 'synthops', kind: 'PruneHeld', app: 'shop', env: 'prod', revision: 'a'.repeat(40), message: 'held', time: undefined });
+    assert.deepEqual(
+      { ...json.received[0], time: undefined },
+      {
+        source: 'synthops',
+        kind: 'PruneHeld',
+        app: 'shop',
+        env: 'prod',
+        revision: 'a'.repeat(40),
+        message: 'held',
+        time: undefined,
+      },
+    );
 
     const slack = await startReceiver(t);
     const s = new Notifier(slack.url, 'slack', silentLogger(), 10);
-    s.send({ kind: 'DriftRepaired', app: 'shop', env: 'prod', revision: 'b'.repeat(40), message: 'restored ConfigMap x' });
+    s.send({
+      kind: 'DriftRepaired',
+      app: 'shop',
+      env: 'prod',
+      revision: 'b'.repeat(40),
+      message: 'restored ConfigMap x',
+    });
     await s.flush();
-    assert.deepEqual(slack.received, [{ text: `synthops DriftRepaired (app shop, env prod, revision ${'b'.repeat(12)}): restored ConfigMap x` }]);
+    assert.deepEqual(slack.received, [
+      { text: `synthops DriftRepaired (app shop, env prod, revision ${'b'.repeat(12)}): restored ConfigMap x` },
+    ]);
   });
 
   test('a receiver that never answers well is given up on, without throwing', async (t) => {
@@ -48,24 +67,48 @@ describe('notifications', () => {
 
 describe('drift fingerprints', () => {
   test('ignore status and server bookkeeping, see everything else', () => {
-    const base: Manifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'n', resourceVersion: '1', managedFields: [] }, data: { k: 'v' } };
+    const base: Manifest = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'a', namespace: 'n', resourceVersion: '1', managedFields: [] },
+      data: { k: 'v' },
+    };
     const f = fingerprint(base);
-    assert.equal(fingerprint({ ...base, metadata: { ...base.metadata, resourceVersion: '9', generation: 3 }, status: { x: 1 } }), f);
+    assert.equal(
+      fingerprint({ ...base, metadata: { ...base.metadata, resourceVersion: '9', generation: 3 }, status: { x: 1 } }),
+      f,
+    );
     assert.notEqual(fingerprint({ ...base, data: { k: 'w' } }), f);
     assert.notEqual(fingerprint({ ...base, metadata: { ...base.metadata, labels: { a: 'b' } } }), f);
-    assert.equal(fingerprint({ data: { k: 'v' }, kind: 'ConfigMap', apiVersion: 'v1', metadata: { namespace: 'n', name: 'a' } }), f, 'key order does not matter');
+    assert.equal(
+      fingerprint({ data: { k: 'v' }, kind: 'ConfigMap', apiVersion: 'v1', metadata: { namespace: 'n', name: 'a' } }),
+      f,
+      'key order does not matter',
+    );
   });
 });
 
 describe('status history', () => {
   test('keeps five entries; a repeat of the last revision and result replaces it', async () => {
     const { pushHistory } = await import('../../src/agent/reconcile/appsync-status');
-    const e = (revision: string, result: string, startTime = 't') => ({ revision, result, startTime, durationSeconds: 1, message: '' });
+    const e = (revision: string, result: string, startTime = 't') => ({
+      revision,
+      result,
+      startTime,
+      durationSeconds: 1,
+      message: '',
+    });
     let h = pushHistory(undefined, e('a', 'applied'));
     h = pushHistory(h, e('a', 'applied', 't2'));
-    assert.deepEqual(h.map((x) => `${x.revision}:${x.startTime}`), ['a:t2']);
+    assert.deepEqual(
+      h.map((x) => `${x.revision}:${x.startTime}`),
+      ['a:t2'],
+    );
     for (const r of ['b', 'c', 'd', 'e', 'f']) h = pushHistory(h, e(r, 'applied'));
-    assert.deepEqual(h.map((x) => x.revision), ['b', 'c', 'd', 'e', 'f']);
+    assert.deepEqual(
+      h.map((x) => x.revision),
+      ['b', 'c', 'd', 'e', 'f'],
+    );
     h = pushHistory(h, e('f', 'failed'));
     assert.deepEqual(h.map((x) => `${x.revision}:${x.result}`).slice(-2), ['f:applied', 'f:failed']);
   });

@@ -12,8 +12,13 @@ describe('agent: bad input', () => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
     const good = [configMap('a', ns)];
-    remote.publish('deploy', { 'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: ${ns}\ndata:\n  k: v\n` });
-    assert.equal((await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns, app: 'shop' })).result.converged, true);
+    remote.publish('deploy', {
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: ${ns}\ndata:\n  k: v\n`,
+    });
+    assert.equal(
+      (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns, app: 'shop' })).result.converged,
+      true,
+    );
     const objects = await testObjects(t);
     const before = await resourceVersions(objects, good);
 
@@ -37,26 +42,48 @@ describe('agent: bad input', () => {
   test('duplicate identities and a file changed after synth (hash mismatch) are rejected', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
-    remote.publish('deploy', { 'a.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: ${ns}\n`, 'b.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: ${ns}\n` });
-    await assert.rejects(runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns }), /b\.yaml#0: duplicate object ConfigMap .*\/a, also in a\.yaml#0/);
+    remote.publish('deploy', {
+      'a.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: ${ns}\n`,
+      'b.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: ${ns}\n`,
+    });
+    await assert.rejects(
+      runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns }),
+      /b\.yaml#0: duplicate object ConfigMap .*\/a, also in a\.yaml#0/,
+    );
 
     const tree = synthopsTree('dev', { shop: [configMap('a', ns)] });
     tree['dev/shop/configmap-a.yaml'] = tree['dev/shop/configmap-a.yaml'].replace('k: v', 'k: tampered');
     remote.publish('deploy', tree);
-    await assert.rejects(runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns }), /dev\/shop\/configmap-a\.yaml: sha256 does not match index\.json \(the file was changed after synth\)/);
+    await assert.rejects(
+      runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns }),
+      /dev\/shop\/configmap-a\.yaml: sha256 does not match index\.json \(the file was changed after synth\)/,
+    );
     assert.equal(await (await testObjects(t)).get(refOf(configMap('a', ns))), undefined);
   });
 
   test('an unknown kind or a missing CRD fails that app with no writes; other apps still apply', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
-    const widget = { apiVersion: 'example.synthops.dev/v1', kind: 'Widget', metadata: { name: 'w', namespace: ns }, spec: {} };
-    remote.publish('deploy', synthopsTree('dev', { broken: [configMap('first', ns), widget], fine: [configMap('ok', ns)] }));
+    const widget = {
+      apiVersion: 'example.synthops.dev/v1',
+      kind: 'Widget',
+      metadata: { name: 'w', namespace: ns },
+      spec: {},
+    };
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', { broken: [configMap('first', ns), widget], fine: [configMap('ok', ns)] }),
+    );
     const r = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result;
     assert.equal(r.converged, false);
     const broken = r.apps.find((a) => a.app === 'broken')!;
     assert.equal(broken.status, 'Failed');
-    assert.match(broken.errors[0], new RegExp(`^Widget ${ns}/w \\(dev/broken/widget-w.yaml#0\\): the API has no kind Widget in example.synthops.dev/v1 \\(unknown kind, or its CustomResourceDefinition is not installed\\)$`));
+    assert.match(
+      broken.errors[0],
+      new RegExp(
+        `^Widget ${ns}/w \\(dev/broken/widget-w.yaml#0\\): the API has no kind Widget in example.synthops.dev/v1 \\(unknown kind, or its CustomResourceDefinition is not installed\\)$`,
+      ),
+    );
     assert.deepEqual(broken.created, []);
     const objects = await testObjects(t);
     assert.equal(await objects.get(refOf(configMap('first', ns))), undefined, 'nothing of the failed app was written');
@@ -72,7 +99,12 @@ describe('agent: bad input', () => {
     remote.publish('deploy', synthopsTree('dev', { shop: [configMap('cm', ns), bad] }));
     const shop = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result.apps[0];
     assert.equal(shop.status, 'Failed');
-    assert.match(shop.errors[0], new RegExp(`validation failed, nothing of this app was written: Deployment ${ns}/web \\(dev/shop/deployment-web.yaml#0\\): .*spec.replicas: Invalid value: -1: must be greater than or equal to 0 \\(HTTP 422 Invalid\\)`));
+    assert.match(
+      shop.errors[0],
+      new RegExp(
+        `validation failed, nothing of this app was written: Deployment ${ns}/web \\(dev/shop/deployment-web.yaml#0\\): .*spec.replicas: Invalid value: -1: must be greater than or equal to 0 \\(HTTP 422 Invalid\\)`,
+      ),
+    );
     assert.equal(await (await testObjects(t)).get(refOf(configMap('cm', ns))), undefined);
   });
 
@@ -81,13 +113,27 @@ describe('agent: bad input', () => {
     const remote = TestRemote.create(t);
     remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns)] }));
     const url = await remote.serve();
-    assert.equal((await runOnce(t, { repo: url, branch: 'deploy', ns })).result.converged, true, 'served by git daemon');
+    assert.equal(
+      (await runOnce(t, { repo: url, branch: 'deploy', ns })).result.converged,
+      true,
+      'served by git daemon',
+    );
     const before = await resourceVersions(await testObjects(t), [configMap('a', ns)]);
 
-    await assert.rejects(runOnce(t, { repo: url, branch: 'no-such-branch', ns }), (e: Error) => e instanceof SourceError && /branch no-such-branch\): branch "no-such-branch" does not exist/.test(e.message));
+    await assert.rejects(
+      runOnce(t, { repo: url, branch: 'no-such-branch', ns }),
+      (e: Error) =>
+        e instanceof SourceError && /branch no-such-branch\): branch "no-such-branch" does not exist/.test(e.message),
+    );
     remote.stopDaemon();
-    await assert.rejects(runOnce(t, { repo: url, branch: 'deploy', ns }), (e: Error) => e instanceof SourceError && /remote cannot be reached/.test(e.message));
-    await assert.rejects(runOnce(t, { repo: 'file:///nonexistent/repo.git', branch: 'deploy', ns }), (e: Error) => e instanceof SourceError && /remote cannot be reached/.test(e.message));
+    await assert.rejects(
+      runOnce(t, { repo: url, branch: 'deploy', ns }),
+      (e: Error) => e instanceof SourceError && /remote cannot be reached/.test(e.message),
+    );
+    await assert.rejects(
+      runOnce(t, { repo: 'file:///nonexistent/repo.git', branch: 'deploy', ns }),
+      (e: Error) => e instanceof SourceError && /remote cannot be reached/.test(e.message),
+    );
     assert.deepEqual(await resourceVersions(await testObjects(t), [configMap('a', ns)]), before);
   });
 });

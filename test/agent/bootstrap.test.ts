@@ -45,7 +45,10 @@ describe('bootstrap and least privilege', () => {
     const base = await testNamespace(t, 'bs');
     const agentNs = `${base}-agent`;
     t.after(() => deleteNamespaces([agentNs]));
-    const src = SourceRepo.create(t, { 'apps/environments.ts': ENVS, 'apps/synthops-agent.ts': agentApp(agentNs, '1m') });
+    const src = SourceRepo.create(t, {
+      'apps/environments.ts': ENVS,
+      'apps/synthops-agent.ts': agentApp(agentNs, '1m'),
+    });
     const remote = TestRemote.create(t);
     await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' });
     const admin = await testClient(t);
@@ -53,11 +56,27 @@ describe('bootstrap and least privilege', () => {
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const core = kc.makeApiClient(k8s.CoreV1Api);
 
-    const dry = await bootstrap({ client: admin, repo: remote.fileUrl, branch: 'deploy', workdir: workdir(t), auth: { token: 'git-token-1' }, webhookSecret: 'hook-1', dryRun: true });
+    const dry = await bootstrap({
+      client: admin,
+      repo: remote.fileUrl,
+      branch: 'deploy',
+      workdir: workdir(t),
+      auth: { token: 'git-token-1' },
+      webhookSecret: 'hook-1',
+      dryRun: true,
+    });
     assert.equal(dry.result.apps[0].status, 'Planned');
     await assert.rejects(core.readNamespace({ name: agentNs }), notFound, 'dry-run created nothing');
 
-    const r = await bootstrap({ client: admin, repo: remote.fileUrl, branch: 'deploy', workdir: workdir(t), auth: { token: 'git-token-1' }, webhookSecret: 'hook-1', timeoutMs: 60_000 });
+    const r = await bootstrap({
+      client: admin,
+      repo: remote.fileUrl,
+      branch: 'deploy',
+      workdir: workdir(t),
+      auth: { token: 'git-token-1' },
+      webhookSecret: 'hook-1',
+      timeoutMs: 60_000,
+    });
     assert.equal(r.result.converged, true, JSON.stringify(r.result.apps));
     assert.equal(r.secret, 'created');
     const dep = await apps.readNamespacedDeployment({ name: 'synthops-agent', namespace: agentNs });
@@ -74,7 +93,15 @@ describe('bootstrap and least privilege', () => {
     assert.equal(Buffer.from(secret.data!.token, 'base64').toString(), 'git-token-1');
     assert.equal(Buffer.from(secret.data!['webhook-secret'], 'base64').toString(), 'hook-1');
 
-    const again = await bootstrap({ client: admin, repo: remote.fileUrl, branch: 'deploy', workdir: workdir(t), auth: { token: 'git-token-1' }, webhookSecret: 'hook-1', timeoutMs: 60_000 });
+    const again = await bootstrap({
+      client: admin,
+      repo: remote.fileUrl,
+      branch: 'deploy',
+      workdir: workdir(t),
+      auth: { token: 'git-token-1' },
+      webhookSecret: 'hook-1',
+      timeoutMs: 60_000,
+    });
     assert.equal(again.secret, 'unchanged');
     assert.deepEqual([again.result.apps[0].created, again.result.apps[0].configured], [[], []], 'idempotent');
 
@@ -84,13 +111,23 @@ describe('bootstrap and least privilege', () => {
     src.commit('agent: poll every 30s');
     await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' });
     const asAgent = await clientAs(t, agentNs, 'synthops-agent');
-    const self = await agentOnce({ client: asAgent, repo: remote.fileUrl, branch: 'deploy', workdir: workdir(t), inventoryNamespace: agentNs, source: SOURCE, wait: { timeoutMs: 60_000, pollMs: 300 } });
+    const self = await agentOnce({
+      client: asAgent,
+      repo: remote.fileUrl,
+      branch: 'deploy',
+      workdir: workdir(t),
+      inventoryNamespace: agentNs,
+      source: SOURCE,
+      wait: { timeoutMs: 60_000, pollMs: 300 },
+    });
     assert.equal(self.result.converged, true, JSON.stringify(self.result.apps));
     assert.deepEqual(self.result.apps[0].configured, [`Deployment ${agentNs}/synthops-agent`]);
     const rolled = await apps.readNamespacedDeployment({ name: 'synthops-agent', namespace: agentNs });
     const args = rolled.spec!.template.spec!.containers[0].args!;
     assert.equal(args[args.indexOf('--interval') + 1], '30s');
-    await eventually('rolled out', async () => ((await apps.listNamespacedReplicaSet({ namespace: agentNs })).items.length === 2 ? true : undefined));
+    await eventually('rolled out', async () =>
+      (await apps.listNamespacedReplicaSet({ namespace: agentNs })).items.length === 2 ? true : undefined,
+    );
   });
 
   test('tenants are applied as their own ServiceAccounts: one converges, one writing outside its namespace fails clearly', async (t) => {
@@ -105,8 +142,27 @@ describe('bootstrap and least privilege', () => {
     for (const ns of [nsA, nsB, nsC]) await core.createNamespace({ body: { metadata: { name: ns } } });
     for (const ns of [nsA, nsB]) {
       await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'deployer' } } });
-      await rbac.createNamespacedRole({ namespace: ns, body: { metadata: { name: 'deployer' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }] } });
-      await rbac.createNamespacedRoleBinding({ namespace: ns, body: { metadata: { name: 'deployer' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' }, subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: ns }] } });
+      await rbac.createNamespacedRole({
+        namespace: ns,
+        body: {
+          metadata: { name: 'deployer' },
+          rules: [
+            {
+              apiGroups: [''],
+              resources: ['configmaps'],
+              verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+            },
+          ],
+        },
+      });
+      await rbac.createNamespacedRoleBinding({
+        namespace: ns,
+        body: {
+          metadata: { name: 'deployer' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' },
+          subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: ns }],
+        },
+      });
     }
     const tenant = (name: string, ns: string, target: string) => `import { k8s } from 'cdk8s-plus-28';
 import { defineApp } from 'synthops';
@@ -123,23 +179,53 @@ export default defineApp({ name: '${name}', namespace: '${ns}', createNamespace:
     });
     const remote = TestRemote.create(t);
     await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' });
-    const installed = await bootstrap({ client: await testClient(t), repo: remote.fileUrl, branch: 'deploy', workdir: workdir(t), timeoutMs: 60_000 });
+    const installed = await bootstrap({
+      client: await testClient(t),
+      repo: remote.fileUrl,
+      branch: 'deploy',
+      workdir: workdir(t),
+      timeoutMs: 60_000,
+    });
     assert.equal(installed.result.converged, true);
 
     const asAgent = await clientAs(t, agentNs, 'synthops-agent');
-    const r = (await agentOnce({ client: asAgent, repo: remote.fileUrl, branch: 'deploy', workdir: workdir(t), inventoryNamespace: agentNs, source: SOURCE, wait: { timeoutMs: 60_000, pollMs: 300 } })).result;
+    const r = (
+      await agentOnce({
+        client: asAgent,
+        repo: remote.fileUrl,
+        branch: 'deploy',
+        workdir: workdir(t),
+        inventoryNamespace: agentNs,
+        source: SOURCE,
+        wait: { timeoutMs: 60_000, pollMs: 300 },
+      })
+    ).result;
     const by = Object.fromEntries(r.apps.map((a) => [a.app, a]));
-    assert.deepEqual([by['tenant-a'].status, by['tenant-a'].health], ['Applied', 'Healthy'], JSON.stringify(by['tenant-a']));
+    assert.deepEqual(
+      [by['tenant-a'].status, by['tenant-a'].health],
+      ['Applied', 'Healthy'],
+      JSON.stringify(by['tenant-a']),
+    );
     assert.equal((await core.readNamespacedConfigMap({ name: 'settings', namespace: nsA })).data?.tenant, 'tenant-a');
 
     assert.equal(by['tenant-b'].status, 'Failed');
     // Its account may not even read there: the missing permission is named, nothing written.
-    assert.match(by['tenant-b'].why, new RegExp(`system:serviceaccount:${nsB}:deployer may not list configmaps in namespace ${nsC}`));
-    await assert.rejects(core.readNamespacedConfigMap({ name: 'settings', namespace: nsC }), notFound, 'nothing written outside');
+    assert.match(
+      by['tenant-b'].why,
+      new RegExp(`system:serviceaccount:${nsB}:deployer may not list configmaps in namespace ${nsC}`),
+    );
+    await assert.rejects(
+      core.readNamespacedConfigMap({ name: 'settings', namespace: nsC }),
+      notFound,
+      'nothing written outside',
+    );
 
     // An app without a ServiceAccount is written by the agent itself, which may not.
     assert.equal(by.rogue.status, 'Failed');
-    assert.match(by.rogue.why, new RegExp(`system:serviceaccount:${agentNs}:synthops-agent.* cannot patch resource "configmaps"`));
+    assert.match(
+      by.rogue.why,
+      new RegExp(`system:serviceaccount:${agentNs}:synthops-agent.* cannot patch resource "configmaps"`),
+    );
     assert.equal(by['synthops-agent'].status, 'Applied', 'the agent still manages itself');
   });
 });

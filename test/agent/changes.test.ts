@@ -17,7 +17,12 @@ describe('agent: changes and prune', () => {
     const objects = await testObjects(t);
     const before = await resourceVersions(objects, objs);
 
-    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns, { k: 'changed' }), configMap('c', ns), deployment('web', ns)] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', {
+        shop: [configMap('a', ns), configMap('b', ns, { k: 'changed' }), configMap('c', ns), deployment('web', ns)],
+      }),
+    );
     const r = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result;
     const shop = r.apps.find((a) => a.app === 'shop')!;
     assert.deepEqual(shop.configured, [`ConfigMap ${ns}/b`]);
@@ -25,17 +30,26 @@ describe('agent: changes and prune', () => {
     assert.equal(shop.unchanged.length, 3);
     const after = await resourceVersions(objects, objs);
     assert.notEqual(after['ConfigMap/b'], before['ConfigMap/b']);
-    for (const k of ['ConfigMap/a', 'ConfigMap/c', 'Deployment/web']) assert.equal(after[k], before[k], `${k} was not written`);
+    for (const k of ['ConfigMap/a', 'ConfigMap/c', 'Deployment/web'])
+      assert.equal(after[k], before[k], `${k} was not written`);
   });
 
   test('an object removed from Git is pruned; one annotated prune: disabled is kept', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
     const keep = configMap('keep', ns, { k: 'v' }, { 'synthops.dev/prune': 'disabled' });
-    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns), configMap('c', ns), configMap('gone', ns), keep] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', {
+        shop: [configMap('a', ns), configMap('b', ns), configMap('c', ns), configMap('gone', ns), keep],
+      }),
+    );
     assert.equal((await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result.converged, true);
 
-    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns), configMap('c', ns)] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns), configMap('c', ns)] }),
+    );
     const shop = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result.apps[0];
     assert.deepEqual(shop.pruned, [`ConfigMap ${ns}/gone`]);
     assert.deepEqual(shop.kept, [`ConfigMap ${ns}/keep: annotated synthops.dev/prune: disabled`]);
@@ -51,9 +65,15 @@ describe('agent: changes and prune', () => {
   test('an object that another app took over is not pruned', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
-    remote.publish('deploy', synthopsTree('dev', { a: [configMap('x', ns), configMap('moving', ns)], b: [configMap('y', ns)] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', { a: [configMap('x', ns), configMap('moving', ns)], b: [configMap('y', ns)] }),
+    );
     assert.equal((await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result.converged, true);
-    remote.publish('deploy', synthopsTree('dev', { a: [configMap('x', ns)], b: [configMap('y', ns), configMap('moving', ns)] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', { a: [configMap('x', ns)], b: [configMap('y', ns), configMap('moving', ns)] }),
+    );
     const r = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result;
     assert.equal(r.converged, true, JSON.stringify(r.apps));
     const live = await (await testObjects(t)).get(refOf(configMap('moving', ns)));
@@ -73,7 +93,10 @@ describe('agent: changes and prune', () => {
     const shop = held.apps[0];
     assert.deepEqual(shop.pruned, []);
     assert.equal(shop.held.length, 3);
-    assert.match(shop.held[0], /removes 3 of 4 objects of app "shop", more than half \(allow with --allow-prune shop or an "Allow-Prune: shop" trailer on the deploy commit\)/);
+    assert.match(
+      shop.held[0],
+      /removes 3 of 4 objects of app "shop", more than half \(allow with --allow-prune shop or an "Allow-Prune: shop" trailer on the deploy commit\)/,
+    );
     assert.match(shop.why, /^prune held: /);
     const objects = await testObjects(t);
     for (const m of all) assert.ok(await objects.get(refOf(m)), `${m.metadata.name} still there`);
@@ -87,7 +110,10 @@ describe('agent: changes and prune', () => {
   test('a whole app leaving Git is held unless allowed; with --allow-prune it is removed', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
-    remote.publish('deploy', synthopsTree('dev', { keep: [configMap('k', ns)], old: [configMap('o1', ns), configMap('o2', ns)] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', { keep: [configMap('k', ns)], old: [configMap('o1', ns), configMap('o2', ns)] }),
+    );
     assert.equal((await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result.converged, true);
     remote.publish('deploy', synthopsTree('dev', { keep: [configMap('k', ns)] }));
     const held = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result;
@@ -103,13 +129,24 @@ describe('agent: changes and prune', () => {
     remote.publish('deploy', synthopsTree('dev', { keep: [configMap('k', ns, { k: 'v2' })] }));
     const heldAgain = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result;
     assert.equal(heldAgain.apps.find((a) => a.app === 'old')!.held.length, 2);
-    assert.equal((await objects.get(record))?.metadata.resourceVersion, recordVersion, 'inventory of the held app unchanged');
+    assert.equal(
+      (await objects.get(record))?.metadata.resourceVersion,
+      recordVersion,
+      'inventory of the held app unchanged',
+    );
 
     const allowed = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns, allowPrune: ['old'] })).result;
-    assert.deepEqual(allowed.apps.find((a) => a.app === 'old')!.pruned.sort(), [`ConfigMap ${ns}/o1`, `ConfigMap ${ns}/o2`]);
+    assert.deepEqual(allowed.apps.find((a) => a.app === 'old')!.pruned.sort(), [
+      `ConfigMap ${ns}/o1`,
+      `ConfigMap ${ns}/o2`,
+    ]);
     assert.equal(await objects.get(refOf(configMap('o1', ns))), undefined);
     const later = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result;
-    assert.deepEqual(later.apps.map((a) => a.app), ['keep'], 'its inventory is gone too');
+    assert.deepEqual(
+      later.apps.map((a) => a.app),
+      ['keep'],
+      'its inventory is gone too',
+    );
   });
 
   test('--dry-run prints the plan and writes nothing', async (t) => {

@@ -19,13 +19,24 @@ import { TestRemote } from '../harness/git';
 const BIN = path.join(REPO_ROOT, 'bin', 'synthops');
 
 /** Runs the CLI; with `closeStdout` our end of its stdout is closed at once, as `head` does once it has its line. */
-function synthops(args: string[], o: { closeStdout?: boolean; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SYNTHOPS_DEBUG: '', ...o.env } });
+function synthops(
+  args: string[],
+  o: { closeStdout?: boolean; env?: Record<string, string> } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SYNTHOPS_DEBUG: '', ...o.env },
+  });
   let stdout = '';
   let stderr = '';
   if (o.closeStdout) child.stdout.destroy();
-  else child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  else
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
@@ -50,34 +61,80 @@ describe('CLI output', () => {
     remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns)] }));
     const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-pipe-'));
     t.after(() => fs.rmSync(workdir, { recursive: true, force: true }));
-    const once = await synthops(['agent', '--once', '--repo', remote.fileUrl, '--branch', 'deploy', '--kubeconfig', kubeconfig, '--namespace', ns, '--agent-namespace', ns, '--workdir', workdir], { closeStdout: true });
+    const once = await synthops(
+      [
+        'agent',
+        '--once',
+        '--repo',
+        remote.fileUrl,
+        '--branch',
+        'deploy',
+        '--kubeconfig',
+        kubeconfig,
+        '--namespace',
+        ns,
+        '--agent-namespace',
+        ns,
+        '--workdir',
+        workdir,
+      ],
+      { closeStdout: true },
+    );
     assert.deepEqual([once.code, once.stderr], [0, '']);
-    const status = await synthops(['status', '--kubeconfig', kubeconfig, '--agent-namespace', ns], { closeStdout: true });
+    const status = await synthops(['status', '--kubeconfig', kubeconfig, '--agent-namespace', ns], {
+      closeStdout: true,
+    });
     assert.deepEqual([status.code, status.stderr], [0, '']);
   });
 
   test('an unreachable apiserver, refused credentials and a 404 are one line each with what to do; SYNTHOPS_DEBUG=1 adds the stack', async (t) => {
-    const unreachable = await kubeconfigWith(t, (kc) => { kc.clusters[0].cluster.server = 'https://127.0.0.1:1'; });
+    const unreachable = await kubeconfigWith(t, (kc) => {
+      kc.clusters[0].cluster.server = 'https://127.0.0.1:1';
+    });
     const r = await synthops(['status', '--kubeconfig', unreachable]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^error: cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:1: .*ECONNREFUSED.*; check that the cluster is running and that --kubeconfig \(or KUBECONFIG\) points at it\n$/);
+    assert.match(
+      r.stderr,
+      /^error: cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:1: .*ECONNREFUSED.*; check that the cluster is running and that --kubeconfig \(or KUBECONFIG\) points at it\n$/,
+    );
     const debug = await synthops(['status', '--kubeconfig', unreachable], { env: { SYNTHOPS_DEBUG: '1' } });
     assert.match(debug.stderr, STACK, 'SYNTHOPS_DEBUG=1 shows where it came from');
 
-    const badToken = await kubeconfigWith(t, (kc) => { kc.users[0].user.token = 'not-a-valid-token'; });
+    const badToken = await kubeconfigWith(t, (kc) => {
+      kc.users[0].user.token = 'not-a-valid-token';
+    });
     const denied = await synthops(['status', '--kubeconfig', badToken]);
     assert.equal(denied.code, 1);
-    assert.match(denied.stderr, /^error: .*\(HTTP 401 Unauthorized\); the apiserver refused the credentials of the kubeconfig .*\n$/);
+    assert.match(
+      denied.stderr,
+      /^error: .*\(HTTP 401 Unauthorized\); the apiserver refused the credentials of the kubeconfig .*\n$/,
+    );
 
     // Every path answers 404 below a wrong prefix (status reads a missing AppSync kind as "no apps"; the agent writes).
-    const wrongPath = await kubeconfigWith(t, (kc) => { kc.clusters[0].cluster.server = `${kc.clusters[0].cluster.server}/no/such/prefix`; });
+    const wrongPath = await kubeconfigWith(t, (kc) => {
+      kc.clusters[0].cluster.server = `${kc.clusters[0].cluster.server}/no/such/prefix`;
+    });
     const remote = TestRemote.create(t);
     remote.publish('deploy', { 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n' });
     const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-404-'));
     t.after(() => fs.rmSync(workdir, { recursive: true, force: true }));
-    const missing = await synthops(['agent', '--once', '--repo', remote.fileUrl, '--branch', 'deploy', '--kubeconfig', wrongPath, '--workdir', workdir]);
+    const missing = await synthops([
+      'agent',
+      '--once',
+      '--repo',
+      remote.fileUrl,
+      '--branch',
+      'deploy',
+      '--kubeconfig',
+      wrongPath,
+      '--workdir',
+      workdir,
+    ]);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /^error: .*\(HTTP 404 \w+\); it does not exist: check the names, --agent-namespace and the server URL of the kubeconfig.*\n$/);
+    assert.match(
+      missing.stderr,
+      /^error: .*\(HTTP 404 \w+\); it does not exist: check the names, --agent-namespace and the server URL of the kubeconfig.*\n$/,
+    );
     for (const x of [r, denied, missing]) assert.doesNotMatch(x.stderr, STACK);
   });
 
@@ -85,8 +142,29 @@ describe('CLI output', () => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
     remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns)] }));
-    const child = spawn(process.execPath, [BIN, 'agent', '--repo', remote.fileUrl, '--branch', 'deploy', '--kubeconfig', await testKubeconfig(), '--namespace', ns, '--agent-namespace', ns, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'agent',
+        '--repo',
+        remote.fileUrl,
+        '--branch',
+        'deploy',
+        '--kubeconfig',
+        await testKubeconfig(),
+        '--namespace',
+        ns,
+        '--agent-namespace',
+        ns,
+        '--listen',
+        '127.0.0.1:0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    t.after(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
     child.stderr.resume();
     const lines: string[] = [];
     let buf = '';

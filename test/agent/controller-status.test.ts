@@ -13,7 +13,13 @@ describe('agent: status of failing and removed apps', () => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
     remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns)] }));
-    const agent = await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns, intervalMs: 1000, retryBaseMs: 200 });
+    const agent = await startController(t, {
+      repo: remote.fileUrl,
+      branch: 'deploy',
+      ns,
+      intervalMs: 1000,
+      retryBaseMs: 200,
+    });
     const store = new StatusStore(await testClient(t), ns);
     const ready = async () => (await store.get('dev', 'shop'))?.status?.conditions?.find((c) => c.type === 'Ready');
     await eventually('ready', async () => ((await ready())?.status === 'True' ? true : undefined));
@@ -22,8 +28,16 @@ describe('agent: status of failing and removed apps', () => {
     // The remote goes away: the fetch fails, the cluster keeps the last applied revision.
     const moved = `${remote.bare}.moved`;
     fs.renameSync(remote.bare, moved);
-    await eventually('SourceFailed', async () => ((await ready())?.reason === 'SourceFailed' ? true : undefined), 30_000);
-    assert.equal(await metricValue(agent.metrics, 'synthops_app_ready', { app: 'shop', env: 'dev' }), 0, 'not ready in the metric either');
+    await eventually(
+      'SourceFailed',
+      async () => ((await ready())?.reason === 'SourceFailed' ? true : undefined),
+      30_000,
+    );
+    assert.equal(
+      await metricValue(agent.metrics, 'synthops_app_ready', { app: 'shop', env: 'dev' }),
+      0,
+      'not ready in the metric either',
+    );
 
     fs.renameSync(moved, remote.bare);
     await eventually('ready again', async () => ((await ready())?.status === 'True' ? true : undefined), 30_000);
@@ -36,7 +50,8 @@ describe('agent: status of failing and removed apps', () => {
     remote.publish('deploy', synthopsTree('dev', { keep: [configMap('k', ns)], old: [configMap('o', ns)] }));
     const agent = await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns });
     const store = new StatusStore(await testClient(t), ns);
-    const readyOf = async (app: string) => (await store.get('dev', app))?.status?.conditions?.find((c) => c.type === 'Ready');
+    const readyOf = async (app: string) =>
+      (await store.get('dev', app))?.status?.conditions?.find((c) => c.type === 'Ready');
     // One reconcile at a time, on demand (the poll interval is an hour).
     const reconcile = async () => {
       await eventually('idle', async () => (agent.controller.cycles >= 1 ? true : undefined));
@@ -44,7 +59,9 @@ describe('agent: status of failing and removed apps', () => {
       agent.controller.request('interval', true); // a poll: a full reconcile
       await eventually('one more reconcile', async () => (agent.controller.cycles > before ? true : undefined), 30_000);
     };
-    await eventually('both ready', async () => ((await readyOf('keep'))?.status === 'True' && (await readyOf('old'))?.status === 'True' ? true : undefined));
+    await eventually('both ready', async () =>
+      (await readyOf('keep'))?.status === 'True' && (await readyOf('old'))?.status === 'True' ? true : undefined,
+    );
 
     remote.publish('deploy', synthopsTree('dev', { keep: [configMap('k', ns)] }));
     await reconcile();
@@ -57,8 +74,16 @@ describe('agent: status of failing and removed apps', () => {
 
     remote.publish('deploy', synthopsTree('dev', { keep: [configMap('k', ns)] }), 'drop old\n\nAllow-Prune: old');
     await reconcile();
-    assert.equal(await store.get('dev', 'old'), undefined, 'deleted by the reconcile that pruned the app, never Ready True');
-    assert.equal(await metricValue(agent.metrics, 'synthops_app_ready', { app: 'old', env: 'dev' }), undefined, 'no series for an app that is gone');
+    assert.equal(
+      await store.get('dev', 'old'),
+      undefined,
+      'deleted by the reconcile that pruned the app, never Ready True',
+    );
+    assert.equal(
+      await metricValue(agent.metrics, 'synthops_app_ready', { app: 'old', env: 'dev' }),
+      undefined,
+      'no series for an app that is gone',
+    );
     assert.equal((await readyOf('keep'))?.status, 'True');
   });
 });

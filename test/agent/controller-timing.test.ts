@@ -25,44 +25,91 @@ describe('agent: the long-running controller never waits behind health', () => {
     const remote = TestRemote.create(t);
     const first = remote.publish('main', seedWithLoadBalancer());
     // Health would be awaited for 10 minutes at full rate: far longer than this test may take.
-    const agent = await startController(t, { repo: remote.fileUrl, branch: 'main', ns, app: 'seed', intervalMs: 2000, waitTimeoutMs: 600_000, healthLogEveryMs: 500 });
+    const agent = await startController(t, {
+      repo: remote.fileUrl,
+      branch: 'main',
+      ns,
+      app: 'seed',
+      intervalMs: 2000,
+      waitTimeoutMs: 600_000,
+      healthLogEveryMs: 500,
+    });
     const store = new StatusStore(await testClient(t), ns);
     const kc = await testKubeConfig();
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const ready = async () => (await store.get('default', 'seed'))?.status?.conditions?.find((c) => c.type === 'Ready');
 
-    const progressing = await eventually('Progressing on the load balancer', async () => ((await ready())?.message.includes('load balancer') ? (await ready())! : undefined));
+    const progressing = await eventually('Progressing on the load balancer', async () =>
+      (await ready())?.message.includes('load balancer') ? (await ready())! : undefined,
+    );
     assert.deepEqual([progressing.status, progressing.reason], ['False', 'Progressing']);
-    assert.match(progressing.message, new RegExp(`^Progressing: Service ${ns}/simple-service: waiting for a load balancer address`));
+    assert.match(
+      progressing.message,
+      new RegExp(`^Progressing: Service ${ns}/simple-service: waiting for a load balancer address`),
+    );
     // What the agent waits for, and why, is in the log while it waits.
-    const waitingFor = [`Service ${ns}/simple-service: Progressing (waiting for a load balancer address (none may exist in this cluster))`];
-    await eventually('the wait logged again while it lasts', async () => (logged(agent, 'still waiting for health').some((l) => l.app === 'seed') ? true : undefined), 10_000);
+    const waitingFor = [
+      `Service ${ns}/simple-service: Progressing (waiting for a load balancer address (none may exist in this cluster))`,
+    ];
+    await eventually(
+      'the wait logged again while it lasts',
+      async () => (logged(agent, 'still waiting for health').some((l) => l.app === 'seed') ? true : undefined),
+      10_000,
+    );
     assert.deepEqual(logged(agent, 'still waiting for health').find((l) => l.app === 'seed')!.waitingFor, waitingFor);
 
     const bumped = remote.publish('main', seedWithLoadBalancer('4e5f6a7'), 'bump image to 4e5f6a7');
     const from = agent.logs.length;
     const t0 = Date.now();
-    await eventually('the image bump applied', async () => {
-      const d = await apps.readNamespacedDeployment({ name: 'simple-deployment', namespace: ns });
-      return d.spec?.template.spec?.containers[0].image === 'docker.io/kostiscodefresh/simple-web-app:4e5f6a7' ? true : undefined;
-    }, 30_000);
-    process.stdout.write(`# image bump applied ${Date.now() - t0} ms after the push (poll interval 2 s), the load balancer still awaited\n`);
+    await eventually(
+      'the image bump applied',
+      async () => {
+        const d = await apps.readNamespacedDeployment({ name: 'simple-deployment', namespace: ns });
+        return d.spec?.template.spec?.containers[0].image === 'docker.io/kostiscodefresh/simple-web-app:4e5f6a7'
+          ? true
+          : undefined;
+      },
+      30_000,
+    );
+    process.stdout.write(
+      `# image bump applied ${Date.now() - t0} ms after the push (poll interval 2 s), the load balancer still awaited\n`,
+    );
     const applying = logged(agent, 'reconcile started', from).find((l) => l.revision === bumped)!;
     assert.deepEqual(applying.reasons, ['interval'], 'applied by the poll, not after a health wait ended');
     const svc = await core.readNamespacedService({ name: 'simple-service', namespace: ns });
-    assert.equal(svc.status?.loadBalancer?.ingress, undefined, 'the Service still has no address: nothing waited for it');
+    assert.equal(
+      svc.status?.loadBalancer?.ingress,
+      undefined,
+      'the Service still has no address: nothing waited for it',
+    );
     assert.notEqual(first, bumped);
 
     // Health is still followed: once an address is there (as a cloud's controller sets it), the AppSync turns Ready.
-    await core.patchNamespacedServiceStatus({ name: 'simple-service', namespace: ns, body: { status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } } } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
-    const sync = await eventually('Ready at the bumped revision', async () => {
-      const s = await store.get('default', 'seed');
-      return s?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && s.status.lastAppliedRevision === bumped ? s : undefined;
-    }, 20_000);
+    await core.patchNamespacedServiceStatus(
+      {
+        name: 'simple-service',
+        namespace: ns,
+        body: { status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    const sync = await eventually(
+      'Ready at the bumped revision',
+      async () => {
+        const s = await store.get('default', 'seed');
+        return s?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' &&
+          s.status.lastAppliedRevision === bumped
+          ? s
+          : undefined;
+      },
+      20_000,
+    );
     assert.deepEqual(sync.status!.unhealthy, []);
-    assert.deepEqual(sync.status!.conditions!.map((c) => `${c.type}=${c.status}`), ['Ready=True', 'Reconciling=False', 'Stalled=False']);
+    assert.deepEqual(
+      sync.status!.conditions!.map((c) => `${c.type}=${c.status}`),
+      ['Ready=True', 'Reconciling=False', 'Stalled=False'],
+    );
     assert.equal(await metricValue(agent.metrics, 'synthops_app_ready', { app: 'seed' }), 1);
     assert.ok(logged(agent, 'healthy').some((l) => l.app === 'seed'));
   });
@@ -70,11 +117,19 @@ describe('agent: the long-running controller never waits behind health', () => {
   test('the agent\'s own writes and prunes are not drift: no "drift detected", no extra reconcile', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
-    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns), deployment('web', ns)] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns), deployment('web', ns)] }),
+    );
     const agent = await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns });
-    await eventually('converged and healthy', async () => ((await metricValue(agent.metrics, 'synthops_app_ready', { app: 'shop' })) === 1 && agent.controller.cycles >= 1 ? true : undefined));
+    await eventually('converged and healthy', async () =>
+      (await metricValue(agent.metrics, 'synthops_app_ready', { app: 'shop' })) === 1 && agent.controller.cycles >= 1
+        ? true
+        : undefined,
+    );
     const cycles = agent.controller.cycles;
-    const reconciles = (await metricValue(agent.metrics, 'synthops_reconciles_total', { app: 'shop', result: 'applied' })) ?? 0;
+    const reconciles =
+      (await metricValue(agent.metrics, 'synthops_reconciles_total', { app: 'shop', result: 'applied' })) ?? 0;
     const from = agent.logs.length;
 
     // A new image and replica count (the Deployment controller then writes too), a changed ConfigMap, and b pruned.
@@ -84,18 +139,32 @@ describe('agent: the long-running controller never waits behind health', () => {
     const second = remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns, { k: 'changed' }), web] }));
     agent.controller.request('webhook', true);
     const objects = await testObjects(t);
-    await eventually('b pruned', async () => ((await objects.get(refOf(configMap('b', ns)))) === undefined ? true : undefined), 20_000);
+    await eventually(
+      'b pruned',
+      async () => ((await objects.get(refOf(configMap('b', ns)))) === undefined ? true : undefined),
+      20_000,
+    );
     const store = new StatusStore(await testClient(t), ns);
-    await eventually('healthy at the new revision', async () => {
-      const s = await store.get('dev', 'shop');
-      return s?.status?.lastAppliedRevision === second && s.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? true : undefined;
-    }, 30_000);
+    await eventually(
+      'healthy at the new revision',
+      async () => {
+        const s = await store.get('dev', 'shop');
+        return s?.status?.lastAppliedRevision === second &&
+          s.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True'
+          ? true
+          : undefined;
+      },
+      30_000,
+    );
     await sleep(2000); // room for the watch events of those writes, and for a reconcile they would trigger
 
     assert.deepEqual(logged(agent, 'drift detected', from), [], 'nothing the agent did is drift');
     assert.equal(logged(agent, 'reconcile started', from).length, 1);
     assert.equal(agent.controller.cycles, cycles + 1, 'exactly one reconcile');
-    assert.equal(await metricValue(agent.metrics, 'synthops_reconciles_total', { app: 'shop', result: 'applied' }), reconciles + 1);
+    assert.equal(
+      await metricValue(agent.metrics, 'synthops_reconciles_total', { app: 'shop', result: 'applied' }),
+      reconciles + 1,
+    );
     const app = logged(agent, 'app reconciled', from)[0];
     assert.deepEqual([app.configured, app.pruned], [2, 1], 'that reconcile wrote and pruned');
     const history = (await store.get('dev', 'shop'))!.status!.history!;
@@ -115,14 +184,31 @@ describe('agent: the long-running controller never waits behind health', () => {
     await eventually('idle', async () => (agent.controller.cycles >= 1 ? true : undefined));
     const sync = (await store.list()).find((s) => s.spec.app === 'shop')!;
     const custom = (await testKubeConfig()).makeApiClient(k8s.CustomObjectsApi);
-    const patch = (body: object) => custom.patchNamespacedCustomObject({ group: 'synthops.dev', version: 'v1alpha1', namespace: ns, plural: 'appsyncs', name: sync.metadata.name, body },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
-    const appliedEvents = async () => (await store.events((await store.get('dev', 'shop'))!)).filter((e) => e.reason === 'Applied').length;
-    const valueOfA = async () => ((await objects.get(refOf(configMap('a', ns))))?.data as Record<string, string> | undefined)?.k;
-    const readyReason = async () => (await store.get('dev', 'shop'))?.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+    const patch = (body: object) =>
+      custom.patchNamespacedCustomObject(
+        {
+          group: 'synthops.dev',
+          version: 'v1alpha1',
+          namespace: ns,
+          plural: 'appsyncs',
+          name: sync.metadata.name,
+          body,
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    const appliedEvents = async () =>
+      (await store.events((await store.get('dev', 'shop'))!)).filter((e) => e.reason === 'Applied').length;
+    const valueOfA = async () =>
+      ((await objects.get(refOf(configMap('a', ns))))?.data as Record<string, string> | undefined)?.k;
+    const readyReason = async () =>
+      (await store.get('dev', 'shop'))?.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
 
     for (const [how, suspend, lift] of [
-      ['annotation', { metadata: { annotations: { 'synthops.dev/suspend': 'true' } } }, { metadata: { annotations: { 'synthops.dev/suspend': null } } }],
+      [
+        'annotation',
+        { metadata: { annotations: { 'synthops.dev/suspend': 'true' } } },
+        { metadata: { annotations: { 'synthops.dev/suspend': null } } },
+      ],
       ['spec.suspend', { spec: { suspend: true } }, { spec: { suspend: false } }],
     ] as const) {
       await patch(suspend);
@@ -130,18 +216,35 @@ describe('agent: the long-running controller never waits behind health', () => {
       remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns, { k: value })] }));
       const events = await appliedEvents();
       agent.controller.request('webhook', true);
-      await eventually(`suspended by ${how}`, async () => ((await readyReason()) === 'Suspended' ? true : undefined), 20_000);
+      await eventually(
+        `suspended by ${how}`,
+        async () => ((await readyReason()) === 'Suspended' ? true : undefined),
+        20_000,
+      );
       assert.notEqual(await valueOfA(), value, 'nothing written while suspended');
       assert.equal(await appliedEvents(), events, 'a suspended reconcile records no Applied Event');
 
-      const count = async (result: string) => (await metricValue(agent.metrics, 'synthops_reconciles_total', { app: 'shop', result })) ?? 0;
+      const count = async (result: string) =>
+        (await metricValue(agent.metrics, 'synthops_reconciles_total', { app: 'shop', result })) ?? 0;
       const [applied, suspendedRuns] = [await count('applied'), await count('suspended')];
       const fromLift = agent.logs.length;
       await patch(lift);
-      await eventually(`applied once the ${how} is lifted`, async () => (await valueOfA() === value ? true : undefined), 20_000);
+      await eventually(
+        `applied once the ${how} is lifted`,
+        async () => ((await valueOfA()) === value ? true : undefined),
+        20_000,
+      );
       await eventually('Ready', async () => ((await readyReason()) === 'ReconciliationSucceeded' ? true : undefined));
-      assert.deepEqual([await count('applied'), await count('suspended')], [applied + 1, suspendedRuns], 'one reconcile, which applied');
-      assert.deepEqual(logged(agent, 'reconcile started', fromLift).map((l) => l.reasons), [['resume']], 'started by the lift');
+      assert.deepEqual(
+        [await count('applied'), await count('suspended')],
+        [applied + 1, suspendedRuns],
+        'one reconcile, which applied',
+      );
+      assert.deepEqual(
+        logged(agent, 'reconcile started', fromLift).map((l) => l.reasons),
+        [['resume']],
+        'started by the lift',
+      );
       assert.equal(await appliedEvents(), events + 1, 'the resumed reconcile records its Applied Event');
     }
     assert.equal(logged(agent, 'suspend lifted; reconciling').length, 2);
@@ -151,30 +254,46 @@ describe('agent: the long-running controller never waits behind health', () => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
     const names = ['a', 'b', 'c', 'd'];
-    remote.publish('deploy', synthopsTree('dev', { shop: names.map((n) => configMap(n, ns)), other: [configMap('o', ns)] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', { shop: names.map((n) => configMap(n, ns)), other: [configMap('o', ns)] }),
+    );
     const agent = await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns });
     const objects = await testObjects(t);
     const store = new StatusStore(await testClient(t), ns);
-    const reason = async () => (await store.get('dev', 'shop'))?.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+    const reason = async () =>
+      (await store.get('dev', 'shop'))?.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
     await eventually('applied', async () => ((await reason()) === 'ReconciliationSucceeded' ? true : undefined));
 
     const shrunk = synthopsTree('dev', { shop: [configMap('a', ns)], other: [configMap('o', ns)] });
     remote.publish('deploy', shrunk);
     agent.controller.request('webhook', true);
-    await eventually('the mass removal held', async () => ((await reason()) === 'PruneHeld' ? true : undefined), 20_000);
+    await eventually(
+      'the mass removal held',
+      async () => ((await reason()) === 'PruneHeld' ? true : undefined),
+      20_000,
+    );
     for (const n of ['b', 'c', 'd']) assert.ok(await objects.get(refOf(configMap(n, ns))), `${n} kept`);
 
     // The same objects, in a commit that allows the prune (what `publish --allow-prune shop` writes).
     const allowing = remote.publish('deploy', shrunk, 'allow the shrink\n\nAllow-Prune: shop');
     const from = agent.logs.length;
     agent.controller.request('webhook', true);
-    await eventually('pruned at once', async () => {
-      for (const n of ['b', 'c', 'd']) if (await objects.get(refOf(configMap(n, ns)))) return undefined;
-      return true;
-    }, 20_000);
+    await eventually(
+      'pruned at once',
+      async () => {
+        for (const n of ['b', 'c', 'd']) if (await objects.get(refOf(configMap(n, ns)))) return undefined;
+        return true;
+      },
+      20_000,
+    );
     await eventually('Ready', async () => ((await reason()) === 'ReconciliationSucceeded' ? true : undefined));
     const started = logged(agent, 'reconcile started', from).filter((l) => l.revision === allowing);
-    assert.deepEqual(started.map((l) => l.apps), [['shop']], 'only the app the trailer names');
+    assert.deepEqual(
+      started.map((l) => l.apps),
+      [['shop']],
+      'only the app the trailer names',
+    );
     assert.ok(await objects.get(refOf(configMap('a', ns))));
   });
 

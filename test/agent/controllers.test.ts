@@ -12,8 +12,17 @@ import { TestRemote } from '../harness/git';
 
 function hpa(name: string, ns: string): Manifest {
   return {
-    apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name, namespace: ns },
-    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name }, minReplicas: 1, maxReplicas: 10, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] },
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name, namespace: ns },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+      minReplicas: 1,
+      maxReplicas: 10,
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+      ],
+    },
   };
 }
 
@@ -25,7 +34,10 @@ describe('agent: other controllers and restarts', () => {
     assert.equal((await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result.converged, true);
     const apps = (await testKubeConfig()).makeApiClient(k8s.AppsV1Api);
     // The autoscaler scales the Deployment (through the scale subresource, as the HPA controller does).
-    await apps.patchNamespacedDeploymentScale({ name: 'web', namespace: ns, body: { spec: { replicas: 5 } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await apps.patchNamespacedDeploymentScale(
+      { name: 'web', namespace: ns, body: { spec: { replicas: 5 } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     const r = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result;
     assert.equal(r.converged, true, JSON.stringify(r.apps));
     assert.deepEqual(r.apps[0].configured, [], 'no fight over replicas');
@@ -42,8 +54,15 @@ describe('agent: other controllers and restarts', () => {
     assert.equal((await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result.converged, true);
     const kc = await testKubeConfig();
     // Another controller (or a person) adds an annotation and a label we do not own.
-    await kc.makeApiClient(k8s.CoreV1Api).patchNamespacedConfigMap({ name: 'cm', namespace: ns, body: { metadata: { annotations: { 'other.example.com/seen': 'yes' }, labels: { team: 'x' } } }, fieldManager: 'other-controller' },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await kc.makeApiClient(k8s.CoreV1Api).patchNamespacedConfigMap(
+      {
+        name: 'cm',
+        namespace: ns,
+        body: { metadata: { annotations: { 'other.example.com/seen': 'yes' }, labels: { team: 'x' } } },
+        fieldManager: 'other-controller',
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     const r = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result;
     assert.deepEqual([r.apps[0].configured, r.apps[0].created], [[], []]);
     const cm = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ name: 'cm', namespace: ns });
@@ -54,17 +73,45 @@ describe('agent: other controllers and restarts', () => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
     const kubeconfig = await testKubeconfig();
-    const cli = () => spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--once', '--repo', remote.fileUrl, '--branch', 'deploy',
-      '--namespace', ns, '--agent-namespace', ns, '--timeout', '60s', '--kubeconfig', kubeconfig], { encoding: 'utf8' });
-    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns), configMap('c', ns)] }));
+    const cli = () =>
+      spawnSync(
+        process.execPath,
+        [
+          path.join(REPO_ROOT, 'bin', 'synthops'),
+          'agent',
+          '--once',
+          '--repo',
+          remote.fileUrl,
+          '--branch',
+          'deploy',
+          '--namespace',
+          ns,
+          '--agent-namespace',
+          ns,
+          '--timeout',
+          '60s',
+          '--kubeconfig',
+          kubeconfig,
+        ],
+        { encoding: 'utf8' },
+      );
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns), configMap('c', ns)] }),
+    );
     assert.equal(cli().status, 0);
     remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns)] }));
     const second = cli();
     assert.equal(second.status, 0, second.stdout + second.stderr);
     assert.match(second.stdout, new RegExp(`pruned \\(1\\):\\n\\s+ConfigMap ${ns}/c`));
-    const inv = await (await testKubeConfig()).makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ name: 'inv.dev.shop', namespace: ns });
+    const inv = await (await testKubeConfig())
+      .makeApiClient(k8s.CoreV1Api)
+      .readNamespacedConfigMap({ name: 'inv.dev.shop', namespace: ns });
     const stored = JSON.parse(inv.data!['inventory.json']);
-    assert.deepEqual(stored.objects.map((o: { name: string }) => o.name), ['a', 'b']);
+    assert.deepEqual(
+      stored.objects.map((o: { name: string }) => o.name),
+      ['a', 'b'],
+    );
     // The record names the revision that last changed it (the one that pruned c).
     assert.match(stored.revision, /^[0-9a-f]{40}$/);
   });
@@ -73,7 +120,10 @@ describe('agent: other controllers and restarts', () => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
     const bad = { apiVersion: 'example.synthops.dev/v1', kind: 'Nope', metadata: { name: 'n', namespace: ns } };
-    remote.publish('deploy', synthopsTree('dev', { db: [bad], web: [configMap('web', ns)], docs: [configMap('docs', ns)] }, { web: ['db'] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', { db: [bad], web: [configMap('web', ns)], docs: [configMap('docs', ns)] }, { web: ['db'] }),
+    );
     const r = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result;
     const web = r.apps.find((a) => a.app === 'web')!;
     assert.equal(web.status, 'Skipped');
@@ -81,7 +131,14 @@ describe('agent: other controllers and restarts', () => {
     assert.equal(await (await testObjects(t)).get(refOf(configMap('web', ns))), undefined);
     assert.equal(r.apps.find((a) => a.app === 'docs')!.health, 'Healthy', 'independent apps go on');
 
-    remote.publish('deploy', synthopsTree('dev', { db: [configMap('db', ns)], web: [configMap('web', ns)], docs: [configMap('docs', ns)] }, { web: ['db'] }));
+    remote.publish(
+      'deploy',
+      synthopsTree(
+        'dev',
+        { db: [configMap('db', ns)], web: [configMap('web', ns)], docs: [configMap('docs', ns)] },
+        { web: ['db'] },
+      ),
+    );
     const fixed = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result;
     assert.equal(fixed.converged, true, JSON.stringify(fixed.apps));
   });
@@ -92,9 +149,16 @@ describe('agent: other controllers and restarts', () => {
     t.after(() => deleteNamespaces([fresh]));
     const remote = TestRemote.create(t);
     const namespace: Manifest = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: fresh } };
-    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('cm', fresh), deployment('web', fresh), namespace] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', { shop: [configMap('cm', fresh), deployment('web', fresh), namespace] }),
+    );
     const r = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns: inventoryNs })).result;
     assert.equal(r.converged, true, JSON.stringify(r.apps));
-    assert.deepEqual(r.apps[0].created.sort(), [`ConfigMap ${fresh}/cm`, `Deployment ${fresh}/web`, `Namespace ${fresh}`]);
+    assert.deepEqual(r.apps[0].created.sort(), [
+      `ConfigMap ${fresh}/cm`,
+      `Deployment ${fresh}/web`,
+      `Namespace ${fresh}`,
+    ]);
   });
 });

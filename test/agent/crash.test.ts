@@ -27,39 +27,91 @@ describe('agent: a crash between writes', () => {
     const client = await testClient(t);
 
     // Watch the namespace from now on: the first object of the app appearing is the cue.
-    const list = await client.request<{ metadata: { resourceVersion: string } }>('GET', `/api/v1/namespaces/${ns}/configmaps`);
+    const list = await client.request<{ metadata: { resourceVersion: string } }>(
+      'GET',
+      `/api/v1/namespaces/${ns}/configmaps`,
+    );
     let firstWrite!: () => void;
-    const written = new Promise<void>((resolve) => { firstWrite = resolve; });
-    const watch = client.watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: list.metadata.resourceVersion, labelSelector: `${APP_LABEL}=shop` }, (e) => {
-      if (e.type === 'ADDED') firstWrite();
+    const written = new Promise<void>((resolve) => {
+      firstWrite = resolve;
     });
+    const watch = client.watch(
+      `/api/v1/namespaces/${ns}/configmaps`,
+      { resourceVersion: list.metadata.resourceVersion, labelSelector: `${APP_LABEL}=shop` },
+      (e) => {
+        if (e.type === 'ADDED') firstWrite();
+      },
+    );
     watch.done.catch(() => undefined); // a failed watch shows as a missed cue: the race ends with the exit instead
     t.after(() => watch.abort());
 
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--once', '--repo', remote.fileUrl, '--branch', 'deploy',
-      '--namespace', ns, '--agent-namespace', ns, '--timeout', '60s', '--kubeconfig', await testKubeconfig(), '--workdir', path.join(remote.root, 'agent')], { stdio: 'ignore' });
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
-    t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'bin', 'synthops'),
+        'agent',
+        '--once',
+        '--repo',
+        remote.fileUrl,
+        '--branch',
+        'deploy',
+        '--namespace',
+        ns,
+        '--agent-namespace',
+        ns,
+        '--timeout',
+        '60s',
+        '--kubeconfig',
+        await testKubeconfig(),
+        '--workdir',
+        path.join(remote.root, 'agent'),
+      ],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(signal ?? code)),
+    );
+    t.after(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
     await Promise.race([written, exited]);
     child.kill('SIGKILL');
     assert.equal(await exited, 'SIGKILL', 'the agent was killed, it did not finish on its own');
     watch.abort();
 
-    const live = (await client.request<{ items: Manifest[] }>('GET', `/api/v1/namespaces/${ns}/configmaps`, { query: { labelSelector: `${APP_LABEL}=shop` } })).items;
+    const live = (
+      await client.request<{ items: Manifest[] }>('GET', `/api/v1/namespaces/${ns}/configmaps`, {
+        query: { labelSelector: `${APP_LABEL}=shop` },
+      })
+    ).items;
     assert.ok(live.length > 0, 'the kill came after the first write');
     assert.ok(live.length < COUNT, `the kill came before the last write (${live.length} of ${COUNT} written)`);
     process.stdout.write(`# killed after ${live.length} of ${COUNT} objects were written\n`);
     const inventory = (await new InventoryStore(client, ns).list('dev')).find((i) => i.app === 'shop');
     assert.ok(inventory, 'an inventory was recorded before the first write');
     const recorded = new Set(inventory.objects.map(identityKey));
-    const orphans = live.map((m) => ({ ...m, apiVersion: 'v1', kind: 'ConfigMap' })).filter((m) => !recorded.has(identityKey(refOf(m))));
-    assert.deepEqual(orphans.map((m) => m.metadata.name), [], 'every object written is recorded');
+    const orphans = live
+      .map((m) => ({ ...m, apiVersion: 'v1', kind: 'ConfigMap' }))
+      .filter((m) => !recorded.has(identityKey(refOf(m))));
+    assert.deepEqual(
+      orphans.map((m) => m.metadata.name),
+      [],
+      'every object written is recorded',
+    );
 
     // The next revision keeps one object: the run prunes all the others, written or not.
     remote.publish('deploy', synthopsTree('dev', { shop: [many[0]] }));
     const after = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns, allowPrune: ['shop'] })).result;
     assert.equal(after.converged, true, JSON.stringify(after.apps));
-    const left = (await client.request<{ items: Manifest[] }>('GET', `/api/v1/namespaces/${ns}/configmaps`, { query: { labelSelector: `${APP_LABEL}=shop` } })).items;
-    assert.deepEqual(left.map((m) => m.metadata.name), [many[0].metadata.name], 'nothing the killed run wrote is left behind');
+    const left = (
+      await client.request<{ items: Manifest[] }>('GET', `/api/v1/namespaces/${ns}/configmaps`, {
+        query: { labelSelector: `${APP_LABEL}=shop` },
+      })
+    ).items;
+    assert.deepEqual(
+      left.map((m) => m.metadata.name),
+      [many[0].metadata.name],
+      'nothing the killed run wrote is left behind',
+    );
   });
 });

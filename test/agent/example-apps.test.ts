@@ -23,7 +23,10 @@ describe('agent: the example apps', () => {
     const kc = await testKubeConfig();
     const fixed = ['simple-web-app', 'greetings', 'seed-plain', 'synthops-system'];
     const cleanup = async () => {
-      await kc.makeApiClient(k8s.ApiextensionsV1Api).deleteCustomResourceDefinition({ name: 'greetings.examples.synthops.dev' }).catch(() => undefined);
+      await kc
+        .makeApiClient(k8s.ApiextensionsV1Api)
+        .deleteCustomResourceDefinition({ name: 'greetings.examples.synthops.dev' })
+        .catch(() => undefined);
       await deleteNamespaces(fixed);
     };
     await cleanup(); // the example apps use fixed namespaces: start from none of them
@@ -35,10 +38,22 @@ describe('agent: the example apps', () => {
     assert.deepEqual(Object.keys(byApp).sort(), ['greetings', 'seed-plain', 'simple-web-app', 'synthops-agent']);
     // 9 objects; cluster-scoped ones (its CRD, ClusterRole) may exist from an earlier agent.
     const agentApp = byApp['synthops-agent'];
-    assert.equal(agentApp.created.length + agentApp.configured.length + agentApp.unchanged.length, 9, 'the agent installs itself like any app');
+    assert.equal(
+      agentApp.created.length + agentApp.configured.length + agentApp.unchanged.length,
+      9,
+      'the agent installs itself like any app',
+    );
     assert.ok(agentApp.created.includes('Deployment synthops-system/synthops-agent'));
-    assert.deepEqual(byApp['simple-web-app'].created.sort(), ['Deployment simple-web-app/simple-web-app', 'Namespace simple-web-app', 'Service simple-web-app/simple-web-app']);
-    assert.deepEqual(byApp.greetings.created.sort(), ['CustomResourceDefinition greetings.examples.synthops.dev', 'Greeting greetings/hello', 'Namespace greetings']);
+    assert.deepEqual(byApp['simple-web-app'].created.sort(), [
+      'Deployment simple-web-app/simple-web-app',
+      'Namespace simple-web-app',
+      'Service simple-web-app/simple-web-app',
+    ]);
+    assert.deepEqual(byApp.greetings.created.sort(), [
+      'CustomResourceDefinition greetings.examples.synthops.dev',
+      'Greeting greetings/hello',
+      'Namespace greetings',
+    ]);
     for (const a of first.result.apps) assert.equal(a.health, 'Healthy', `${a.app}: ${a.healthMessage}`);
 
     const apps = kc.makeApiClient(k8s.AppsV1Api);

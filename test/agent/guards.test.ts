@@ -23,11 +23,19 @@ import { TestRemote } from '../harness/git';
 class BeforeFirstGet extends KubeClient {
   private done = false;
 
-  constructor(file: string, private readonly path: string, private readonly before: () => Promise<void>) {
+  constructor(
+    file: string,
+    private readonly path: string,
+    private readonly before: () => Promise<void>,
+  ) {
     super(loadKubeconfig(file));
   }
 
-  public override async exchange<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; body: T }> {
+  public override async exchange<T = unknown>(
+    method: string,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<{ status: number; body: T }> {
     if (method === 'GET' && path === this.path && !this.done) {
       this.done = true;
       await this.before();
@@ -37,7 +45,7 @@ class BeforeFirstGet extends KubeClient {
 }
 
 describe('agent: guards against the real apiserver', () => {
-  test('an HPA created outside Git protects spec.replicas: the agent leaves the autoscaler\'s count alone', async (t) => {
+  test("an HPA created outside Git protects spec.replicas: the agent leaves the autoscaler's count alone", async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
     remote.publish('deploy', synthopsTree('dev', { web: [deployment('web', ns, 2)] }));
@@ -47,10 +55,23 @@ describe('agent: guards against the real apiserver', () => {
     const kc = await testKubeConfig();
     await kc.makeApiClient(k8s.AutoscalingV2Api).createNamespacedHorizontalPodAutoscaler({
       namespace: ns,
-      body: { metadata: { name: 'web' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 10, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] } },
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+          minReplicas: 1,
+          maxReplicas: 10,
+          metrics: [
+            { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+          ],
+        },
+      },
     });
     const apps = kc.makeApiClient(k8s.AppsV1Api);
-    await apps.patchNamespacedDeploymentScale({ name: 'web', namespace: ns, body: { spec: { replicas: 5 } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await apps.patchNamespacedDeploymentScale(
+      { name: 'web', namespace: ns, body: { spec: { replicas: 5 } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
 
     // The first run re-applies the Deployment without replicas (its applied digest
     // changes); the one after has nothing to write.
@@ -61,7 +82,11 @@ describe('agent: guards against the real apiserver', () => {
       const dep = await apps.readNamespacedDeployment({ name: 'web', namespace: ns });
       assert.equal(dep.spec?.replicas, 5, `${run} run: the autoscaler's count stays`);
       const ours = dep.metadata?.managedFields?.find((f) => f.manager === 'synthops');
-      assert.equal(JSON.stringify(ours?.fieldsV1).includes('f:replicas'), false, `${run} run: synthops does not own spec.replicas`);
+      assert.equal(
+        JSON.stringify(ours?.fieldsV1).includes('f:replicas'),
+        false,
+        `${run} run: synthops does not own spec.replicas`,
+      );
     }
   });
 
@@ -69,14 +94,23 @@ describe('agent: guards against the real apiserver', () => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
     const gone = configMap('gone', ns);
-    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns), configMap('c', ns), gone] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns), configMap('c', ns), gone] }),
+    );
     assert.equal((await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result.converged, true);
 
-    remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns), configMap('c', ns)] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', { shop: [configMap('a', ns), configMap('b', ns), configMap('c', ns)] }),
+    );
     const core = (await testKubeConfig()).makeApiClient(k8s.CoreV1Api);
     // Someone hands the object to another app after the agent planned its prune.
     const client = new BeforeFirstGet(await testKubeconfig(), `/api/v1/namespaces/${ns}/configmaps/gone`, async () => {
-      await core.patchNamespacedConfigMap({ name: 'gone', namespace: ns, body: { metadata: { labels: { [APP_LABEL]: 'billing' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+      await core.patchNamespacedConfigMap(
+        { name: 'gone', namespace: ns, body: { metadata: { labels: { [APP_LABEL]: 'billing' } } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
     });
     t.after(() => client.close());
     const shop = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns, client })).result.apps[0];

@@ -19,13 +19,18 @@ import { TestRemote } from '../harness/git';
  * given collections from now on. One etcd assigns resourceVersions in commit order,
  * so across kinds they tell which object was created first.
  */
-async function watchCreations(t: TestContext, client: KubeClient, collections: readonly string[]): Promise<Map<string, bigint>> {
+async function watchCreations(
+  t: TestContext,
+  client: KubeClient,
+  collections: readonly string[],
+): Promise<Map<string, bigint>> {
   const created = new Map<string, bigint>();
   for (const path of collections) {
     const list = await client.request<{ metadata: { resourceVersion: string } }>('GET', path);
     const w = client.watch(path, { resourceVersion: list.metadata.resourceVersion }, (e) => {
       const meta = e.object.metadata as { name?: string; resourceVersion?: string } | undefined;
-      if (e.type === 'ADDED' && meta?.name && meta.resourceVersion) created.set(`${path.split('/').pop()}/${meta.name}`, BigInt(meta.resourceVersion));
+      if (e.type === 'ADDED' && meta?.name && meta.resourceVersion)
+        created.set(`${path.split('/').pop()}/${meta.name}`, BigInt(meta.resourceVersion));
     });
     w.done.catch(() => undefined); // a broken watch shows as a missing creation below
     t.after(() => w.abort());
@@ -38,12 +43,20 @@ async function watchCreations(t: TestContext, client: KubeClient, collections: r
  * second late: whatever is written without waiting for them is seen created first.
  */
 class LateWrites extends KubeClient {
-  constructor(file: string, private readonly collections: readonly string[]) {
+  constructor(
+    file: string,
+    private readonly collections: readonly string[],
+  ) {
     super(loadKubeconfig(file));
   }
 
-  public override async exchange<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; body: T }> {
-    if (method === 'PATCH' && !opts.query?.dryRun && this.collections.some((c) => path.startsWith(`${c}/`))) await new Promise((r) => setTimeout(r, 1000));
+  public override async exchange<T = unknown>(
+    method: string,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<{ status: number; body: T }> {
+    if (method === 'PATCH' && !opts.query?.dryRun && this.collections.some((c) => path.startsWith(`${c}/`)))
+      await new Promise((r) => setTimeout(r, 1000));
     return super.exchange<T>(method, path, opts);
   }
 }
@@ -61,7 +74,10 @@ describe('agent: apply order and health against the real apiserver', () => {
     remote.publish('deploy', synthopsTree('dev', { shop: [web, sa, configMap('z-settings', ns)] }));
 
     const prerequisites = [`/api/v1/namespaces/${ns}/serviceaccounts`, `/api/v1/namespaces/${ns}/configmaps`];
-    const created = await watchCreations(t, await testClient(t), [...prerequisites, `/apis/apps/v1/namespaces/${ns}/deployments`]);
+    const created = await watchCreations(t, await testClient(t), [
+      ...prerequisites,
+      `/apis/apps/v1/namespaces/${ns}/deployments`,
+    ]);
     // Prerequisites written late: only an apply that waits for them creates them first.
     const late = new LateWrites(await testKubeconfig(), prerequisites);
     t.after(() => late.close());
@@ -79,9 +95,13 @@ describe('agent: apply order and health against the real apiserver', () => {
     const remote = TestRemote.create(t);
     const web = deployment('web', ns);
     // No node carries this label: the Pod is created (the replica is updated) and never scheduled.
-    (web.spec as { template: { spec: Record<string, unknown> } }).template.spec.nodeSelector = { 'synthops.dev/test-no-such-node': 'true' };
+    (web.spec as { template: { spec: Record<string, unknown> } }).template.spec.nodeSelector = {
+      'synthops.dev/test-no-such-node': 'true',
+    };
     remote.publish('deploy', synthopsTree('dev', { web: [web] }));
-    const r = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns, wait: { timeoutMs: 5_000, pollMs: 200 } })).result;
+    const r = (
+      await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns, wait: { timeoutMs: 5_000, pollMs: 200 } })
+    ).result;
     const app = r.apps[0];
     assert.equal(app.status, 'Applied');
     assert.equal(r.converged, false, 'an app that is not healthy is not converged');
@@ -89,7 +109,9 @@ describe('agent: apply order and health against the real apiserver', () => {
     assert.match(app.healthMessage ?? '', new RegExp(`^Deployment ${ns}/web: 0/1 replicas available$`));
 
     // The state judged is the one asked for: updated, not available.
-    const dep = await (await testKubeConfig()).makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: 'web', namespace: ns });
+    const dep = await (await testKubeConfig())
+      .makeApiClient(k8s.AppsV1Api)
+      .readNamespacedDeployment({ name: 'web', namespace: ns });
     assert.equal(dep.status?.updatedReplicas, 1);
     assert.equal(dep.status?.availableReplicas ?? 0, 0);
   });

@@ -21,7 +21,12 @@ describe('agent: a plain-YAML config repo', () => {
       'service.yml': fs.readFileSync(path.join(SEED, 'service.yml'), 'utf8'),
     });
     const url = await remote.serve();
-    const { result, loaded } = await runOnce(t, { repo: url, branch: 'main', ns, fallbackName: 'gitops-kubernetes-configuration' });
+    const { result, loaded } = await runOnce(t, {
+      repo: url,
+      branch: 'main',
+      ns,
+      fallbackName: 'gitops-kubernetes-configuration',
+    });
     assert.equal(loaded.layout, 'plain');
     assert.equal(result.converged, true, JSON.stringify(result.apps));
     const app = result.apps[0];
@@ -30,13 +35,21 @@ describe('agent: a plain-YAML config repo', () => {
     assert.equal(app.health, 'Healthy');
 
     const kc = await testKubeConfig();
-    const dep = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: 'simple-deployment', namespace: ns });
+    const dep = await kc
+      .makeApiClient(k8s.AppsV1Api)
+      .readNamespacedDeployment({ name: 'simple-deployment', namespace: ns });
     assert.equal(dep.spec?.template.spec?.containers[0].image, 'docker.io/kostiscodefresh/simple-web-app:3d9b390');
     assert.equal(dep.status?.availableReplicas, 1);
-    assert.deepEqual(dep.metadata?.labels, { 'synthops.dev/app': 'gitops-kubernetes-configuration', 'synthops.dev/env': 'default' }, 'ownership labels stamped');
+    assert.deepEqual(
+      dep.metadata?.labels,
+      { 'synthops.dev/app': 'gitops-kubernetes-configuration', 'synthops.dev/env': 'default' },
+      'ownership labels stamped',
+    );
     const svc = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedService({ name: 'simple-service', namespace: ns });
     assert.deepEqual(svc.spec?.selector, { app: 'trivial-go-web-app' });
-    const pods = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: ns, labelSelector: 'app=trivial-go-web-app' });
+    const pods = await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .listNamespacedPod({ namespace: ns, labelSelector: 'app=trivial-go-web-app' });
     assert.equal(pods.items[0]?.status?.phase, 'Running');
   });
 
@@ -46,22 +59,55 @@ describe('agent: a plain-YAML config repo', () => {
     const deploymentYml = fs.readFileSync(path.join(SEED, 'deployment.yml'), 'utf8');
     const service = fs.readFileSync(path.join(SEED, 'service.yml'), 'utf8');
     remote.publish('main', { 'deployment.yml': deploymentYml, 'service.yml': service });
-    const cli = (...extra: string[]) => spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--once', '--repo', remote.fileUrl, '--branch', 'main',
-      '--app', 'seed', '--namespace', ns, '--agent-namespace', ns, '--timeout', '60s', '--workdir', path.join(remote.root, 'agent'), '--kubeconfig', kubeconfig, ...extra], { encoding: 'utf8' });
+    const cli = (...extra: string[]) =>
+      spawnSync(
+        process.execPath,
+        [
+          path.join(REPO_ROOT, 'bin', 'synthops'),
+          'agent',
+          '--once',
+          '--repo',
+          remote.fileUrl,
+          '--branch',
+          'main',
+          '--app',
+          'seed',
+          '--namespace',
+          ns,
+          '--agent-namespace',
+          ns,
+          '--timeout',
+          '60s',
+          '--workdir',
+          path.join(remote.root, 'agent'),
+          '--kubeconfig',
+          kubeconfig,
+          ...extra,
+        ],
+        { encoding: 'utf8' },
+      );
     const kubeconfig = await testKubeconfig();
     const first = cli();
     assert.equal(first.status, 0, first.stdout + first.stderr);
     assert.match(first.stdout, /^seed\s+Applied\s+2\s+0\s+0\s+0\s+0\s+Healthy$/m);
 
-    remote.publish('main', { 'deployment.yml': deploymentYml.replace(':3d9b390', ':4e5f6a7'), 'service.yml': service }, 'bump image to 4e5f6a7');
+    remote.publish(
+      'main',
+      { 'deployment.yml': deploymentYml.replace(':3d9b390', ':4e5f6a7'), 'service.yml': service },
+      'bump image to 4e5f6a7',
+    );
     const second = cli();
     assert.equal(second.status, 0, second.stdout + second.stderr);
     assert.match(second.stdout, /^seed\s+Applied\s+0\s+1\s+1\s+0\s+0\s+Healthy$/m);
     assert.match(second.stdout, new RegExp(`configured \\(1\\):\\n\\s+Deployment ${ns}/simple-deployment`));
     const kc = await testKubeConfig();
     await eventually('new image rolled out', async () => {
-      const d = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: 'simple-deployment', namespace: ns });
-      return d.spec?.template.spec?.containers[0].image?.endsWith(':4e5f6a7') && d.status?.updatedReplicas === 1 ? true : undefined;
+      const d = await kc
+        .makeApiClient(k8s.AppsV1Api)
+        .readNamespacedDeployment({ name: 'simple-deployment', namespace: ns });
+      return d.spec?.template.spec?.containers[0].image?.endsWith(':4e5f6a7') && d.status?.updatedReplicas === 1
+        ? true
+        : undefined;
     });
   });
 });

@@ -63,7 +63,19 @@ class FastRemote {
   }
 
   private git(...args: string[]): void {
-    execFileSync('git', ['-c', 'user.name=synthops-test', '-c', 'user.email=test@synthops.dev', `--git-dir=${this.bare}`, `--work-tree=${this.work}`, ...args], { stdio: 'ignore' });
+    execFileSync(
+      'git',
+      [
+        '-c',
+        'user.name=synthops-test',
+        '-c',
+        'user.email=test@synthops.dev',
+        `--git-dir=${this.bare}`,
+        `--work-tree=${this.work}`,
+        ...args,
+      ],
+      { stdio: 'ignore' },
+    );
   }
 
   /** Makes branch main hold exactly `files` in a new commit. */
@@ -110,7 +122,9 @@ interface Repo {
 
 const diff = <T>(a: Set<T>, b: Set<T>) => new Set([...a].filter((x) => !b.has(x)));
 
-test(`randomized: ${REVISIONS} revisions over three sources sharing one agent namespace`, { timeout: 15 * 60_000 }, async (t) => {
+test(`randomized: ${REVISIONS} revisions over three sources sharing one agent namespace`, {
+  timeout: 15 * 60_000,
+}, async (t) => {
   process.stdout.write(`# random-sources seed ${SEED} (replay: SYNTHOPS_SEED=${SEED}), ${REVISIONS} revisions\n`);
   const started = Date.now();
   const rand = prng(SEED);
@@ -142,7 +156,17 @@ test(`randomized: ${REVISIONS} revisions over three sources sharing one agent na
   const repo = (): Repo => ({ remote: new FastRemote(t), sources: [], allowed: new Set(), commits: 0 });
   const [one, two] = [repo(), repo()];
   const source = (label: string, r: Repo, folder: string, layout: Source['layout'], plainApp?: string): Source => {
-    const s: Source = { label, repo: r, folder, layout, plainApp, git: new Map(), inventories: new Map(), workdir: newWorkdir(), client: newClient() };
+    const s: Source = {
+      label,
+      repo: r,
+      folder,
+      layout,
+      plainApp,
+      git: new Map(),
+      inventories: new Map(),
+      workdir: newWorkdir(),
+      client: newClient(),
+    };
     r.sources.push(s);
     return s;
   };
@@ -152,7 +176,8 @@ test(`randomized: ${REVISIONS} revisions over three sources sharing one agent na
   const sources = [alpha, multi, gamma];
   const rival = repo();
   for (const s of sources) {
-    for (const app of s.layout === 'plain' ? [s.plainApp!] : ['m1', 'm2']) s.git.set(app, new Map(Array.from({ length: int(2, 5) }, () => [fresh(app), 'v0'])));
+    for (const app of s.layout === 'plain' ? [s.plainApp!] : ['m1', 'm2'])
+      s.git.set(app, new Map(Array.from({ length: int(2, 5) }, () => [fresh(app), 'v0'])));
   }
 
   /** The live state the model expects: object -> [app, data]; and what it holds. */
@@ -168,9 +193,12 @@ test(`randomized: ${REVISIONS} revisions over three sources sharing one agent na
     for (const s of r.sources) {
       const prefix = s.folder ? `${s.folder}/` : '';
       if (s.layout === 'plain') {
-        for (const [name, data] of s.git.get(s.plainApp!)!) out[`${prefix}${name}.yaml`] = toYaml(configMap(name, ns, { k: data }));
+        for (const [name, data] of s.git.get(s.plainApp!)!)
+          out[`${prefix}${name}.yaml`] = toYaml(configMap(name, ns, { k: data }));
       } else {
-        const apps = Object.fromEntries([...s.git].map(([app, objs]) => [app, [...objs].map(([name, data]) => configMap(name, ns, { k: data }))]));
+        const apps = Object.fromEntries(
+          [...s.git].map(([app, objs]) => [app, [...objs].map(([name, data]) => configMap(name, ns, { k: data }))]),
+        );
         for (const [f, c] of Object.entries(synthopsTree('default', apps))) out[`${prefix}${f}`] = c;
       }
     }
@@ -183,7 +211,11 @@ test(`randomized: ${REVISIONS} revisions over three sources sharing one agent na
   };
 
   /** The guards, as the model has them, for one app of a run; updates the model and says what the run must report. */
-  const expect = (s: Source, app: string, desired: Map<string, string> | undefined): { held: number; pruned: number } => {
+  const expect = (
+    s: Source,
+    app: string,
+    desired: Map<string, string> | undefined,
+  ): { held: number; pruned: number } => {
     const inv = s.inventories.get(app);
     const want = new Set(desired?.keys() ?? []);
     if (!inv) {
@@ -206,31 +238,77 @@ test(`randomized: ${REVISIONS} revisions over three sources sharing one agent na
     return { held: held.size, pruned: pruned.size };
   };
 
-  const check = async (what: string, s: Source | undefined, result: ReconcileResult | undefined, expected: Map<string, { held: number; pruned: number; conflict?: boolean }>) => {
+  const check = async (
+    what: string,
+    s: Source | undefined,
+    result: ReconcileResult | undefined,
+    expected: Map<string, { held: number; pruned: number; conflict?: boolean }>,
+  ) => {
     const where = `seed ${SEED} (replay: SYNTHOPS_SEED=${SEED}), revision ${revisions}, run ${runs}: ${what}${s ? ` by ${s.label}` : ''}`;
     if (result) {
-      const got = Object.fromEntries(result.apps.map((a) => [a.app, { held: a.held.length, pruned: a.pruned.length, ...(a.problems.some((p) => p.kind === 'source-conflict') ? { conflict: true } : {}) }]));
-      assert.deepEqual(got, Object.fromEntries(expected), `${where}: ${JSON.stringify(result.apps.map((a) => [a.app, a.status, a.why]))}`);
-      for (const a of result.apps) if (!expected.get(a.app)?.conflict) assert.equal(a.problems.length, 0, `${where}: ${a.app}: ${a.errors.join('; ')}`);
-      assert.equal(result.converged, [...expected.values()].every((e) => e.held === 0 && !e.conflict), where);
+      const got = Object.fromEntries(
+        result.apps.map((a) => [
+          a.app,
+          {
+            held: a.held.length,
+            pruned: a.pruned.length,
+            ...(a.problems.some((p) => p.kind === 'source-conflict') ? { conflict: true } : {}),
+          },
+        ]),
+      );
+      assert.deepEqual(
+        got,
+        Object.fromEntries(expected),
+        `${where}: ${JSON.stringify(result.apps.map((a) => [a.app, a.status, a.why]))}`,
+      );
+      for (const a of result.apps)
+        if (!expected.get(a.app)?.conflict)
+          assert.equal(a.problems.length, 0, `${where}: ${a.app}: ${a.errors.join('; ')}`);
+      assert.equal(
+        result.converged,
+        [...expected.values()].every((e) => e.held === 0 && !e.conflict),
+        where,
+      );
     }
-    const live = new Map((await objects.list('v1', 'ConfigMap', ns, 'synthops.dev/app')).map((m) => [m.metadata.name, { app: m.metadata.labels!['synthops.dev/app'], data: (m.data as Record<string, string>).k }]));
+    const live = new Map(
+      (await objects.list('v1', 'ConfigMap', ns, 'synthops.dev/app')).map((m) => [
+        m.metadata.name,
+        { app: m.metadata.labels!['synthops.dev/app'], data: (m.data as Record<string, string>).k },
+      ]),
+    );
     const expectedNames = new Set(cluster.keys());
     const liveNames = new Set(live.keys());
     const missing = [...diff(expectedNames, liveNames)];
     const extra = [...diff(liveNames, expectedNames)];
-    const heldNow = new Set(sources.flatMap((x) => [...x.inventories.entries()].flatMap(([app, inv]) => [...inv.objects].filter((o) => !x.git.get(app)?.has(o)))));
+    const heldNow = new Set(
+      sources.flatMap((x) =>
+        [...x.inventories.entries()].flatMap(([app, inv]) => [...inv.objects].filter((o) => !x.git.get(app)?.has(o))),
+      ),
+    );
     const unapproved = missing.filter((o) => heldNow.has(o));
-    assert.deepEqual({ missing, extra, unapproved }, { missing: [], extra: [], unapproved: [] }, `${where}: 0 missing, 0 extra, 0 pruned without approval`);
+    assert.deepEqual(
+      { missing, extra, unapproved },
+      { missing: [], extra: [], unapproved: [] },
+      `${where}: 0 missing, 0 extra, 0 pruned without approval`,
+    );
     for (const [name, want] of cluster) assert.deepEqual(live.get(name), want, `${where}: ${name}`);
   };
 
   /** Runs one source at its repo's tip and checks the cluster against the model. */
   const run = async (s: Source, what: string) => {
     const expected = new Map<string, { held: number; pruned: number }>();
-    for (const app of new Set([...s.git.keys(), ...s.inventories.keys()])) expected.set(app, expect(s, app, s.git.get(app)));
+    for (const app of new Set([...s.git.keys(), ...s.inventories.keys()]))
+      expected.set(app, expect(s, app, s.git.get(app)));
     runs++;
-    const { result } = await runOnce(t, { repo: s.repo.remote.fileUrl, branch: 'main', ns, path: s.folder || undefined, app: s.plainApp, workdir: s.workdir, client: s.client });
+    const { result } = await runOnce(t, {
+      repo: s.repo.remote.fileUrl,
+      branch: 'main',
+      ns,
+      path: s.folder || undefined,
+      app: s.plainApp,
+      workdir: s.workdir,
+      client: s.client,
+    });
     if ([...expected.values()].some((e) => e.held > 0)) heldRuns++;
     await check(what, s, result, expected);
   };
@@ -254,7 +332,7 @@ test(`randomized: ${REVISIONS} revisions over three sources sharing one agent na
     const objs = s.git.get(app)!;
     const names = [...objs.keys()];
     const kind = pick(['add', 'add', 'remove', 'remove', 'rename', 'mass', 'data']);
-    if (kind === 'add' || names.length === 1 && (kind === 'remove' || kind === 'mass')) {
+    if (kind === 'add' || (names.length === 1 && (kind === 'remove' || kind === 'mass'))) {
       for (let i = int(1, 3); i > 0; i--) objs.set(fresh(app), `v${revisions}`);
       return `${app}: add`;
     }
@@ -278,7 +356,9 @@ test(`randomized: ${REVISIONS} revisions over three sources sharing one agent na
 
   /** Approves what a source holds (or, sometimes, an app that holds nothing) by a commit trailer. */
   const approve = async (s: Source) => {
-    const holding = [...s.inventories.entries()].filter(([app, inv]) => [...inv.objects].some((o) => !s.git.get(app)?.has(o))).map(([app]) => app);
+    const holding = [...s.inventories.entries()]
+      .filter(([app, inv]) => [...inv.objects].some((o) => !s.git.get(app)?.has(o)))
+      .map(([app]) => app);
     const allow = holding.length > 0 && rand() < 0.85 ? holding : [pick([...s.git.keys()])];
     approvals++;
     publish(s.repo, allow, 'approve');
@@ -289,11 +369,31 @@ test(`randomized: ${REVISIONS} revisions over three sources sharing one agent na
   const rivalClaims = async () => {
     const owner = pick(sources.filter((x) => x.inventories.size > 0));
     const app = pick([...owner.inventories.keys()]);
-    rival.remote.publish(synthopsTree('default', { [app]: [configMap(`rival-${app}`, ns, { k: 'rival' }), configMap([...owner.inventories.get(app)!.objects][0], ns, { k: 'rival' })] }), `claim ${app}`);
+    rival.remote.publish(
+      synthopsTree('default', {
+        [app]: [
+          configMap(`rival-${app}`, ns, { k: 'rival' }),
+          configMap([...owner.inventories.get(app)!.objects][0], ns, { k: 'rival' }),
+        ],
+      }),
+      `claim ${app}`,
+    );
     runs++;
     conflicts++;
-    const { result } = await runOnce(t, { repo: rival.remote.fileUrl, branch: 'main', ns, workdir: newWorkdir(), client: reader, source: 'rival' });
-    await check(`rival claims ${app} of ${owner.label}`, undefined, result, new Map([[app, { held: 0, pruned: 0, conflict: true }]]));
+    const { result } = await runOnce(t, {
+      repo: rival.remote.fileUrl,
+      branch: 'main',
+      ns,
+      workdir: newWorkdir(),
+      client: reader,
+      source: 'rival',
+    });
+    await check(
+      `rival claims ${app} of ${owner.label}`,
+      undefined,
+      result,
+      new Map([[app, { held: 0, pruned: 0, conflict: true }]]),
+    );
   };
 
   for (const r of [one, two]) publish(r, [], 'initial');
@@ -326,6 +426,11 @@ test(`randomized: ${REVISIONS} revisions over three sources sharing one agent na
   if (conflicts === 0) await rivalClaims();
   if (approvals === 0) await approve(pick(sources));
   const seconds = (Date.now() - started) / 1000;
-  process.stdout.write(`# random-sources: ${revisions} revisions, ${runs} runs (${heldRuns} with holds, ${approvals} approvals, ${conflicts} rival conflicts), ${counter} objects in ${seconds.toFixed(0)} s\n`);
-  assert.ok(heldRuns > 0 && approvals > 0 && conflicts > 0, `seed ${SEED}: the run exercised holds, approvals and conflicts`);
+  process.stdout.write(
+    `# random-sources: ${revisions} revisions, ${runs} runs (${heldRuns} with holds, ${approvals} approvals, ${conflicts} rival conflicts), ${counter} objects in ${seconds.toFixed(0)} s\n`,
+  );
+  assert.ok(
+    heldRuns > 0 && approvals > 0 && conflicts > 0,
+    `seed ${SEED}: the run exercised holds, approvals and conflicts`,
+  );
 });

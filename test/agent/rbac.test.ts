@@ -72,18 +72,42 @@ async function tenantNamespace(ns: string): Promise<void> {
   const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
   await core.createNamespace({ body: { metadata: { name: ns } } });
   await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'deployer' } } });
-  await rbac.createNamespacedRole({ namespace: ns, body: { metadata: { name: 'deployer' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }] } });
-  await rbac.createNamespacedRoleBinding({ namespace: ns, body: { metadata: { name: 'deployer' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' }, subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: ns }] } });
+  await rbac.createNamespacedRole({
+    namespace: ns,
+    body: {
+      metadata: { name: 'deployer' },
+      rules: [
+        {
+          apiGroups: [''],
+          resources: ['configmaps'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+        },
+      ],
+    },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace: ns,
+    body: {
+      metadata: { name: 'deployer' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' },
+      subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: ns }],
+    },
+  });
 }
 
 /** Namespaces for one test (removed after it), and the agent's cluster-scoped RBAC too. */
-async function setup(t: TestContext, prefix: string, tenants: string[]): Promise<{ agentNs: string; ns: Record<string, string> }> {
+async function setup(
+  t: TestContext,
+  prefix: string,
+  tenants: string[],
+): Promise<{ agentNs: string; ns: Record<string, string> }> {
   const base = await testNamespace(t, prefix);
   const agentNs = `${base}-agent`;
   const ns = Object.fromEntries(tenants.map((x) => [x, `${base}-${x}`]));
   t.after(async () => {
     const rbac = (await testKubeConfig()).makeApiClient(k8s.RbacAuthorizationV1Api);
-    for (const name of [`${AGENT}-${agentNs}`, `${AGENT}-${agentNs}-cluster-admin`]) await rbac.deleteClusterRoleBinding({ name }).catch(() => undefined);
+    for (const name of [`${AGENT}-${agentNs}`, `${AGENT}-${agentNs}-cluster-admin`])
+      await rbac.deleteClusterRoleBinding({ name }).catch(() => undefined);
     await rbac.deleteClusterRole({ name: `${AGENT}-${agentNs}` }).catch(() => undefined);
     await deleteNamespaces([agentNs, ...Object.values(ns)]);
   });
@@ -92,19 +116,43 @@ async function setup(t: TestContext, prefix: string, tenants: string[]): Promise
 }
 
 async function install(t: TestContext, remote: TestRemote): Promise<void> {
-  const r = await bootstrap({ client: await testClient(t), repo: remote.fileUrl, branch: 'deploy', workdir: workdir(t), timeoutMs: 90_000 });
+  const r = await bootstrap({
+    client: await testClient(t),
+    repo: remote.fileUrl,
+    branch: 'deploy',
+    workdir: workdir(t),
+    timeoutMs: 90_000,
+  });
   assert.equal(r.result.converged, true, JSON.stringify(r.result.apps.map((a) => [a.app, a.why])));
 }
 
 /** `synthops agent --once` with exactly the arguments of the installed Deployment, as the agent's ServiceAccount. */
-async function runInstalledAgent(t: TestContext, agentNs: string, remote: TestRemote): Promise<{ code: number; out: string[] }> {
+async function runInstalledAgent(
+  t: TestContext,
+  agentNs: string,
+  remote: TestRemote,
+): Promise<{ code: number; out: string[] }> {
   const kc = await testKubeConfig();
   const dep = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: AGENT, namespace: agentNs });
   const args = [...dep.spec!.template.spec!.containers[0].args!];
   args[args.indexOf('--repo') + 1] = remote.fileUrl;
   const out: string[] = [];
   const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
-  const code = await main(['node', 'synthops', ...args, '--once', '--timeout', '60s', '--workdir', workdir(t), '--kubeconfig', await kubeconfigFileAs(t, agentNs, AGENT)], io);
+  const code = await main(
+    [
+      'node',
+      'synthops',
+      ...args,
+      '--once',
+      '--timeout',
+      '60s',
+      '--workdir',
+      workdir(t),
+      '--kubeconfig',
+      await kubeconfigFileAs(t, agentNs, AGENT),
+    ],
+    io,
+  );
   return { code, out };
 }
 
@@ -122,10 +170,14 @@ async function absent(p: Promise<unknown>): Promise<boolean> {
   }
 }
 
-describe('least privilege, with the agent\'s own token', () => {
-  test('what the authorizer answers the agent: only its apps\' accounts, no escalation, nothing in kube-system; every rule it renders is one it holds', async (t) => {
+describe("least privilege, with the agent's own token", () => {
+  test("what the authorizer answers the agent: only its apps' accounts, no escalation, nothing in kube-system; every rule it renders is one it holds", async (t) => {
     const { agentNs, ns } = await setup(t, 'ra', ['a']);
-    const src = SourceRepo.create(t, { 'apps/environments.ts': ENVS, [`apps/${AGENT}.ts`]: agentApp(agentNs), 'apps/tenant-a.ts': app('tenant-a', ns.a, 'deployer') });
+    const src = SourceRepo.create(t, {
+      'apps/environments.ts': ENVS,
+      [`apps/${AGENT}.ts`]: agentApp(agentNs),
+      'apps/tenant-a.ts': app('tenant-a', ns.a, 'deployer'),
+    });
     const remote = TestRemote.create(t);
     await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' });
     await install(t, remote);
@@ -135,7 +187,10 @@ describe('least privilege, with the agent\'s own token', () => {
     // Every rule of every role bound to it, as installed, is one the authorizer grants it (the README's table is these rules).
     const rbac = (await testKubeConfig()).makeApiClient(k8s.RbacAuthorizationV1Api);
     const cluster = await rbac.readClusterRole({ name: `${AGENT}-${agentNs}` });
-    const roles = [await rbac.readNamespacedRole({ name: AGENT, namespace: agentNs }), await rbac.readNamespacedRole({ name: `${AGENT}-${agentNs}`, namespace: ns.a })];
+    const roles = [
+      await rbac.readNamespacedRole({ name: AGENT, namespace: agentNs }),
+      await rbac.readNamespacedRole({ name: `${AGENT}-${agentNs}`, namespace: ns.a }),
+    ];
     const held = [
       ...atomsOf(cluster.rules as Rule[]).map((a) => ({ a, namespace: undefined as string | undefined })),
       ...roles.flatMap((r) => atomsOf(r.rules as Rule[]).map((a) => ({ a, namespace: r.metadata!.namespace }))),
@@ -143,57 +198,166 @@ describe('least privilege, with the agent\'s own token', () => {
     for (const { a, namespace } of held) {
       if (a.kind !== 'resource') continue;
       const [resource, subresource] = a.resource.split('/');
-      assert.equal(await can({ verb: a.verb, group: a.group, resource, subresource, namespace, name: a.name }), true, `${a.verb} ${a.resource}/${a.name ?? '*'} in ${namespace ?? 'cluster'}`);
+      assert.equal(
+        await can({ verb: a.verb, group: a.group, resource, subresource, namespace, name: a.name }),
+        true,
+        `${a.verb} ${a.resource}/${a.name ?? '*'} in ${namespace ?? 'cluster'}`,
+      );
     }
 
     // Impersonation: exactly its apps' accounts.
-    assert.equal(await can({ verb: 'impersonate', group: '', resource: 'serviceaccounts', namespace: ns.a, name: 'deployer' }), true);
-    for (const [namespace, name] of [['kube-system', 'clusterrole-aggregation-controller'], ['kube-system', 'namespace-controller'], ['kube-system', 'generic-garbage-collector'], [ns.a, 'default'], ['default', 'deployer'], [agentNs, AGENT]] as const) {
-      assert.equal(await can({ verb: 'impersonate', group: '', resource: 'serviceaccounts', namespace, name }), false, `impersonate ${namespace}/${name}`);
+    assert.equal(
+      await can({ verb: 'impersonate', group: '', resource: 'serviceaccounts', namespace: ns.a, name: 'deployer' }),
+      true,
+    );
+    for (const [namespace, name] of [
+      ['kube-system', 'clusterrole-aggregation-controller'],
+      ['kube-system', 'namespace-controller'],
+      ['kube-system', 'generic-garbage-collector'],
+      [ns.a, 'default'],
+      ['default', 'deployer'],
+      [agentNs, AGENT],
+    ] as const) {
+      assert.equal(
+        await can({ verb: 'impersonate', group: '', resource: 'serviceaccounts', namespace, name }),
+        false,
+        `impersonate ${namespace}/${name}`,
+      );
     }
-    for (const [resource, name] of [['users', 'system:admin'], ['groups', 'system:masters'], ['serviceaccounts', undefined], ['userextras', undefined]] as const) {
-      assert.equal(await can({ verb: 'impersonate', group: '', resource, name }), false, `impersonate ${resource} ${name ?? '*'}`);
+    for (const [resource, name] of [
+      ['users', 'system:admin'],
+      ['groups', 'system:masters'],
+      ['serviceaccounts', undefined],
+      ['userextras', undefined],
+    ] as const) {
+      assert.equal(
+        await can({ verb: 'impersonate', group: '', resource, name }),
+        false,
+        `impersonate ${resource} ${name ?? '*'}`,
+      );
     }
     // With impersonation headers: the account of kube-system is refused outright; its app's account works, and is only that account.
     const asController = agent.impersonating('kube-system/clusterrole-aggregation-controller');
-    await assert.rejects(canI(asController, { verb: 'update', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'cluster-admin' }), (e: unknown) => isForbidden(e));
+    await assert.rejects(
+      canI(asController, {
+        verb: 'update',
+        group: 'rbac.authorization.k8s.io',
+        resource: 'clusterroles',
+        name: 'cluster-admin',
+      }),
+      (e: unknown) => isForbidden(e),
+    );
     const asDeployer = agent.impersonating(`${ns.a}/deployer`);
     assert.equal(await canI(asDeployer, { verb: 'create', group: '', resource: 'configmaps', namespace: ns.a }), true);
-    assert.equal(await canI(asDeployer, { verb: 'update', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'cluster-admin' }), false);
-    await assert.rejects(canI(agent.impersonating(`${ns.a}/default`), { verb: 'get', group: '', resource: 'configmaps', namespace: ns.a }), (e: unknown) => isForbidden(e));
+    assert.equal(
+      await canI(asDeployer, {
+        verb: 'update',
+        group: 'rbac.authorization.k8s.io',
+        resource: 'clusterroles',
+        name: 'cluster-admin',
+      }),
+      false,
+    );
+    await assert.rejects(
+      canI(agent.impersonating(`${ns.a}/default`), { verb: 'get', group: '', resource: 'configmaps', namespace: ns.a }),
+      (e: unknown) => isForbidden(e),
+    );
 
     // No escalation: it may re-apply its own roles, not widen them; neither escalate nor bind.
-    for (const [resource, namespace, name] of [['clusterroles', undefined, `${AGENT}-${agentNs}`], ['roles', agentNs, AGENT], ['roles', ns.a, `${AGENT}-${agentNs}`]] as const) {
-      assert.equal(await can({ verb: 'update', group: 'rbac.authorization.k8s.io', resource, namespace, name }), true, `update its own ${resource}`);
-      for (const verb of ['escalate', 'bind']) assert.equal(await can({ verb, group: 'rbac.authorization.k8s.io', resource, namespace, name }), false, `${verb} ${resource}`);
+    for (const [resource, namespace, name] of [
+      ['clusterroles', undefined, `${AGENT}-${agentNs}`],
+      ['roles', agentNs, AGENT],
+      ['roles', ns.a, `${AGENT}-${agentNs}`],
+    ] as const) {
+      assert.equal(
+        await can({ verb: 'update', group: 'rbac.authorization.k8s.io', resource, namespace, name }),
+        true,
+        `update its own ${resource}`,
+      );
+      for (const verb of ['escalate', 'bind'])
+        assert.equal(
+          await can({ verb, group: 'rbac.authorization.k8s.io', resource, namespace, name }),
+          false,
+          `${verb} ${resource}`,
+        );
     }
-    for (const verb of ['escalate', 'bind', 'create']) assert.equal(await can({ verb, group: 'rbac.authorization.k8s.io', resource: 'clusterroles' }), false, `${verb} clusterroles`);
+    for (const verb of ['escalate', 'bind', 'create'])
+      assert.equal(
+        await can({ verb, group: 'rbac.authorization.k8s.io', resource: 'clusterroles' }),
+        false,
+        `${verb} clusterroles`,
+      );
     const path = `/apis/rbac.authorization.k8s.io/v1/clusterroles/${AGENT}-${agentNs}`;
-    const body = (rules: unknown[]) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `${AGENT}-${agentNs}` }, rules });
+    const body = (rules: unknown[]) => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: `${AGENT}-${agentNs}` },
+      rules,
+    });
     const star = { apiGroups: ['*'], resources: ['*'], verbs: ['*'] };
-    await assert.rejects(agent.apply(path, body([...(cluster.rules ?? []), star]), { fieldManager: 'synthops' }), (e: unknown) => isForbidden(e), 'adding */* to its own ClusterRole is refused');
+    await assert.rejects(
+      agent.apply(path, body([...(cluster.rules ?? []), star]), { fieldManager: 'synthops' }),
+      (e: unknown) => isForbidden(e),
+      'adding */* to its own ClusterRole is refused',
+    );
     await agent.apply(path, body(cluster.rules ?? []), { fieldManager: 'synthops', dryRun: true });
     await agent.apply(path, body((cluster.rules ?? []).slice(1)), { fieldManager: 'synthops', dryRun: true });
-    await assert.rejects(agent.apply(`/apis/rbac.authorization.k8s.io/v1/namespaces/${agentNs}/rolebindings/${AGENT}`, {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: AGENT, namespace: agentNs },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: AGENT, namespace: agentNs }],
-    }, { fieldManager: 'synthops' }), (e: unknown) => isForbidden(e), 'binding cluster-admin to itself is refused');
+    await assert.rejects(
+      agent.apply(
+        `/apis/rbac.authorization.k8s.io/v1/namespaces/${agentNs}/rolebindings/${AGENT}`,
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: AGENT, namespace: agentNs },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+          subjects: [{ kind: 'ServiceAccount', name: AGENT, namespace: agentNs }],
+        },
+        { fieldManager: 'synthops' },
+      ),
+      (e: unknown) => isForbidden(e),
+      'binding cluster-admin to itself is refused',
+    );
 
     // Nothing in kube-system, not even reading; and not its own Secret.
-    for (const resource of ['secrets', 'configmaps', 'pods', 'serviceaccounts', 'deployments', 'roles', 'rolebindings']) {
-      const group = resource === 'deployments' ? 'apps' : resource.startsWith('role') ? 'rbac.authorization.k8s.io' : '';
+    for (const resource of [
+      'secrets',
+      'configmaps',
+      'pods',
+      'serviceaccounts',
+      'deployments',
+      'roles',
+      'rolebindings',
+    ]) {
+      const group =
+        resource === 'deployments' ? 'apps' : resource.startsWith('role') ? 'rbac.authorization.k8s.io' : '';
       for (const verb of ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']) {
-        assert.equal(await can({ verb, group, resource, namespace: 'kube-system' }), false, `${verb} ${resource} in kube-system`);
+        assert.equal(
+          await can({ verb, group, resource, namespace: 'kube-system' }),
+          false,
+          `${verb} ${resource} in kube-system`,
+        );
       }
     }
     assert.equal(await can({ verb: 'list', group: '', resource: 'secrets' }), false, 'no Secrets cluster-wide');
-    assert.equal(await can({ verb: 'get', group: '', resource: 'secrets', namespace: agentNs, name: 'synthops-git' }), false, 'not its own credentials either');
-    assert.equal(await can({ verb: 'create', group: '', resource: 'configmaps', namespace: ns.a }), false, 'it writes tenants only as their accounts');
+    assert.equal(
+      await can({ verb: 'get', group: '', resource: 'secrets', namespace: agentNs, name: 'synthops-git' }),
+      false,
+      'not its own credentials either',
+    );
+    assert.equal(
+      await can({ verb: 'create', group: '', resource: 'configmaps', namespace: ns.a }),
+      false,
+      'it writes tenants only as their accounts',
+    );
   });
 
-  test('a commit that widens the agent\'s rights is held until an admin bootstraps; an unlisted account, kube-system\'s and a write into the agent\'s namespace are refused with nothing written', async (t) => {
+  test("a commit that widens the agent's rights is held until an admin bootstraps; an unlisted account, kube-system's and a write into the agent's namespace are refused with nothing written", async (t) => {
     const { agentNs, ns } = await setup(t, 'rb', ['a', 'b']);
-    const src = SourceRepo.create(t, { 'apps/environments.ts': ENVS, [`apps/${AGENT}.ts`]: agentApp(agentNs), 'apps/tenant-a.ts': app('tenant-a', ns.a, 'deployer') });
+    const src = SourceRepo.create(t, {
+      'apps/environments.ts': ENVS,
+      [`apps/${AGENT}.ts`]: agentApp(agentNs),
+      'apps/tenant-a.ts': app('tenant-a', ns.a, 'deployer'),
+    });
     const remote = TestRemote.create(t);
     await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' });
     await install(t, remote);
@@ -211,33 +375,84 @@ describe('least privilege, with the agent\'s own token', () => {
     const text = held.out.join('\n');
     assert.equal(held.code, 1, text);
     assert.equal(statusOf(held.out, 'tenant-a'), 'Applied', text);
-    for (const a of [AGENT, 'tenant-b', 'intruder', 'kube']) assert.equal(statusOf(held.out, a), 'Failed', `${a}\n${text}`);
-    assert.match(text, new RegExp(`Role ${ns.b}/${AGENT}-${agentNs} \\(.*\\): needs bootstrap by an admin: adds .*impersonate serviceaccounts/deployer.* in namespace ${ns.b}`));
-    assert.match(text, new RegExp(`ClusterRoleBinding ${AGENT}-${agentNs}-cluster-admin \\(.*\\): needs bootstrap by an admin: binds ClusterRole cluster-admin`));
-    assert.match(text, new RegExp(`tenant-b: refused, nothing of this app was written: ServiceAccount ${ns.b}/deployer is not one the agent may act as \\(allowed: ${ns.a}/deployer\\)`));
-    assert.match(text, /kube: refused, nothing of this app was written: ServiceAccount kube-system\/clusterrole-aggregation-controller is in kube-system/);
-    assert.match(text, new RegExp(`intruder: refused, nothing of this app was written: Role ${agentNs}/intruder .*: the namespace ${agentNs} is the agent's own`));
+    for (const a of [AGENT, 'tenant-b', 'intruder', 'kube'])
+      assert.equal(statusOf(held.out, a), 'Failed', `${a}\n${text}`);
+    assert.match(
+      text,
+      new RegExp(
+        `Role ${ns.b}/${AGENT}-${agentNs} \\(.*\\): needs bootstrap by an admin: adds .*impersonate serviceaccounts/deployer.* in namespace ${ns.b}`,
+      ),
+    );
+    assert.match(
+      text,
+      new RegExp(
+        `ClusterRoleBinding ${AGENT}-${agentNs}-cluster-admin \\(.*\\): needs bootstrap by an admin: binds ClusterRole cluster-admin`,
+      ),
+    );
+    assert.match(
+      text,
+      new RegExp(
+        `tenant-b: refused, nothing of this app was written: ServiceAccount ${ns.b}/deployer is not one the agent may act as \\(allowed: ${ns.a}/deployer\\)`,
+      ),
+    );
+    assert.match(
+      text,
+      /kube: refused, nothing of this app was written: ServiceAccount kube-system\/clusterrole-aggregation-controller is in kube-system/,
+    );
+    assert.match(
+      text,
+      new RegExp(
+        `intruder: refused, nothing of this app was written: Role ${agentNs}/intruder .*: the namespace ${agentNs} is the agent's own`,
+      ),
+    );
 
     const kc = await testKubeConfig();
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const rbacApi = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-    assert.ok(await absent(core.readNamespacedConfigMap({ name: 'settings', namespace: ns.b })), 'tenant-b wrote nothing');
-    assert.ok(await absent(core.readNamespacedConfigMap({ name: 'settings', namespace: 'kube-system' })), 'nothing in kube-system');
-    assert.ok(await absent(rbacApi.readNamespacedRole({ name: 'intruder', namespace: agentNs })), 'no Role in the agent namespace');
+    assert.ok(
+      await absent(core.readNamespacedConfigMap({ name: 'settings', namespace: ns.b })),
+      'tenant-b wrote nothing',
+    );
+    assert.ok(
+      await absent(core.readNamespacedConfigMap({ name: 'settings', namespace: 'kube-system' })),
+      'nothing in kube-system',
+    );
+    assert.ok(
+      await absent(rbacApi.readNamespacedRole({ name: 'intruder', namespace: agentNs })),
+      'no Role in the agent namespace',
+    );
     assert.ok(await absent(rbacApi.readNamespacedRoleBinding({ name: 'intruder', namespace: agentNs })));
-    assert.ok(await absent(rbacApi.readNamespacedRole({ name: `${AGENT}-${agentNs}`, namespace: ns.b })), 'the agent did not grant itself rights in the new namespace');
-    assert.ok(await absent(rbacApi.readClusterRoleBinding({ name: `${AGENT}-${agentNs}-cluster-admin` })), 'nor cluster-admin');
-    const inventories = (await core.listNamespacedConfigMap({ namespace: agentNs })).items.map((c) => c.metadata!.name!);
-    assert.deepEqual(inventories.filter((n) => ['tenant-b', 'intruder', 'kube'].some((a) => n === inventoryName('dev', a))), [], 'no inventory for a refused app');
+    assert.ok(
+      await absent(rbacApi.readNamespacedRole({ name: `${AGENT}-${agentNs}`, namespace: ns.b })),
+      'the agent did not grant itself rights in the new namespace',
+    );
+    assert.ok(
+      await absent(rbacApi.readClusterRoleBinding({ name: `${AGENT}-${agentNs}-cluster-admin` })),
+      'nor cluster-admin',
+    );
+    const inventories = (await core.listNamespacedConfigMap({ namespace: agentNs })).items.map(
+      (c) => c.metadata!.name!,
+    );
+    assert.deepEqual(
+      inventories.filter((n) => ['tenant-b', 'intruder', 'kube'].some((a) => n === inventoryName('dev', a))),
+      [],
+      'no inventory for a refused app',
+    );
     assert.ok(inventories.includes(inventoryName('dev', 'tenant-a')));
-    const args = (await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: AGENT, namespace: agentNs })).spec!.template.spec!.containers[0].args!;
-    assert.equal(args[args.indexOf('--allowed-service-accounts') + 1], `${ns.a}/deployer`, 'its Deployment (and so its allowed list) was not changed either');
+    const args = (await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: AGENT, namespace: agentNs }))
+      .spec!.template.spec!.containers[0].args!;
+    assert.equal(
+      args[args.indexOf('--allowed-service-accounts') + 1],
+      `${ns.a}/deployer`,
+      'its Deployment (and so its allowed list) was not changed either',
+    );
 
     // An admin bootstraps again: the new tenant is granted, the refused apps stay refused.
     await install(t, remote);
     const after = await runInstalledAgent(t, agentNs, remote);
     const afterText = after.out.join('\n');
-    for (const a of [AGENT, 'tenant-a', 'tenant-b']) assert.equal(statusOf(after.out, a), 'Applied', `${a}\n${afterText}`);
+    for (const a of [AGENT, 'tenant-a', 'tenant-b'])
+      assert.equal(statusOf(after.out, a), 'Applied', `${a}\n${afterText}`);
     for (const a of ['intruder', 'kube']) assert.equal(statusOf(after.out, a), 'Failed', `${a}\n${afterText}`);
     assert.equal((await core.readNamespacedConfigMap({ name: 'settings', namespace: ns.b })).data?.app, 'tenant-b');
   });
@@ -254,7 +469,13 @@ describe('least privilege, with the agent\'s own token', () => {
     await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' });
     await install(t, remote);
     const agent = await clientAs(t, agentNs, AGENT);
-    const c = await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns: agentNs, client: agent, retryBaseMs: 500 });
+    const c = await startController(t, {
+      repo: remote.fileUrl,
+      branch: 'deploy',
+      ns: agentNs,
+      client: agent,
+      retryBaseMs: 500,
+    });
     const status = new StatusStore(await testClient(t), agentNs);
     const sync = await eventually('tenant-a not ready', async () => {
       const s = await status.get('dev', 'tenant-a');
@@ -262,13 +483,26 @@ describe('least privilege, with the agent\'s own token', () => {
     });
     const ready = sync.status!.conditions!.find((x) => x.type === 'Ready')!;
     assert.equal(ready.reason, 'ReadForbidden');
-    assert.match(ready.message, new RegExp(`the agent may not list configmaps in namespace ${ns.a} \\(missing permission: list configmaps\\)`));
-    await eventually('a ReadForbidden Event', async () => ((await status.events(sync)).some((e) => e.type === 'Warning' && e.reason === 'ReadForbidden') ? true : undefined));
-    assert.ok(await absent((await testKubeConfig()).makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ name: 'settings', namespace: ns.a })), 'nothing written');
+    assert.match(
+      ready.message,
+      new RegExp(`the agent may not list configmaps in namespace ${ns.a} \\(missing permission: list configmaps\\)`),
+    );
+    await eventually('a ReadForbidden Event', async () =>
+      (await status.events(sync)).some((e) => e.type === 'Warning' && e.reason === 'ReadForbidden') ? true : undefined,
+    );
+    assert.ok(
+      await absent(
+        (await testKubeConfig())
+          .makeApiClient(k8s.CoreV1Api)
+          .readNamespacedConfigMap({ name: 'settings', namespace: ns.a }),
+      ),
+      'nothing written',
+    );
 
     // The rate: retries with backoff (500 ms doubling: at most 5 in the next 6 s), never drift.
     const labels = { app: 'tenant-a', env: 'dev' };
-    const count = async () => (await metricValue(c.metrics, 'synthops_reconciles_total', { ...labels, result: 'failed' })) ?? 0;
+    const count = async () =>
+      (await metricValue(c.metrics, 'synthops_reconciles_total', { ...labels, result: 'failed' })) ?? 0;
     const before = await count();
     const started = Date.now();
     await new Promise((r) => setTimeout(r, 6000));
@@ -276,6 +510,10 @@ describe('least privilege, with the agent\'s own token', () => {
     const elapsed = (Date.now() - started) / 1000;
     // Retries at 0.5, 1, 2, 4 ... s after each other: in `elapsed` seconds at most log2(elapsed / 0.5) + 2 of them (a hot loop did ~10 a second).
     assert.ok(during <= Math.ceil(Math.log2(elapsed / 0.5)) + 2, `${during} reconciles in ${elapsed.toFixed(1)} s`);
-    assert.deepEqual(c.logs.filter((l) => l.msg === 'drift detected' && l.app === 'tenant-a'), [], 'a refused list is not a deletion');
+    assert.deepEqual(
+      c.logs.filter((l) => l.msg === 'drift detected' && l.app === 'tenant-a'),
+      [],
+      'a refused list is not a deletion',
+    );
   });
 });

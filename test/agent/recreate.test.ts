@@ -9,9 +9,17 @@ import { TestRemote } from '../harness/git';
 
 function job(ns: string, image: string, o: { force?: boolean; restartPolicy?: string } = {}): Manifest {
   return {
-    apiVersion: 'batch/v1', kind: 'Job',
-    metadata: { name: 'migrate', namespace: ns, ...(o.force ? { annotations: { [FORCE_ANNOTATION]: 'enabled' } } : {}) },
-    spec: { backoffLimit: 0, template: { spec: { restartPolicy: o.restartPolicy ?? 'Never', containers: [{ name: 'm', image }] } } },
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: 'migrate',
+      namespace: ns,
+      ...(o.force ? { annotations: { [FORCE_ANNOTATION]: 'enabled' } } : {}),
+    },
+    spec: {
+      backoffLimit: 0,
+      template: { spec: { restartPolicy: o.restartPolicy ?? 'Never', containers: [{ name: 'm', image }] } },
+    },
   };
 }
 
@@ -29,8 +37,14 @@ describe('agent: immutable fields', () => {
     const r = (await run()).result.apps[0];
     assert.equal(r.status, 'Failed');
     assert.equal(r.stalled, true, 'the same revision fails the same way');
-    assert.deepEqual(r.problems.map((p) => p.kind), ['validation']);
-    assert.equal(r.errors[0], `validation failed, nothing of this app was written: Job ${ns}/migrate (dev/db/job-migrate.yaml#0): spec.template is immutable and changed: the apiserver refuses to change it in place (HTTP 422 Invalid). To have synthops delete and recreate the object, annotate it synthops.dev/force: enabled`);
+    assert.deepEqual(
+      r.problems.map((p) => p.kind),
+      ['validation'],
+    );
+    assert.equal(
+      r.errors[0],
+      `validation failed, nothing of this app was written: Job ${ns}/migrate (dev/db/job-migrate.yaml#0): spec.template is immutable and changed: the apiserver refuses to change it in place (HTTP 422 Invalid). To have synthops delete and recreate the object, annotate it synthops.dev/force: enabled`,
+    );
     const live = await objects.get(refOf(job(ns, '')));
     assert.equal(live?.metadata.uid, uid, 'not recreated without the annotation');
   });
@@ -46,18 +60,38 @@ describe('agent: immutable fields', () => {
     const before = await objects.get(ref);
 
     // A new template that could not be created is refused before anything is deleted.
-    remote.publish('deploy', synthopsTree('dev', { db: [job(ns, 'registry.example.com/migrate:2', { force: true, restartPolicy: 'Always' })] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', {
+        db: [job(ns, 'registry.example.com/migrate:2', { force: true, restartPolicy: 'Always' })],
+      }),
+    );
     const invalid = (await run()).result.apps[0];
     assert.equal(invalid.status, 'Failed');
-    assert.match(invalid.errors[0], /Job\.batch "migrate" is invalid: spec\.template\.spec\.restartPolicy: Required value: valid values: "OnFailure", "Never" \(HTTP 422 Invalid\)$/);
-    assert.equal((await objects.get(ref))?.metadata.uid, before?.metadata.uid, 'an invalid replacement deletes nothing');
+    assert.match(
+      invalid.errors[0],
+      /Job\.batch "migrate" is invalid: spec\.template\.spec\.restartPolicy: Required value: valid values: "OnFailure", "Never" \(HTTP 422 Invalid\)$/,
+    );
+    assert.equal(
+      (await objects.get(ref))?.metadata.uid,
+      before?.metadata.uid,
+      'an invalid replacement deletes nothing',
+    );
 
     // With a ConfigMap changing too, the Job is judged by dry-run (the ConfigMap's write goes first).
-    remote.publish('deploy', synthopsTree('dev', { db: [configMap('settings', ns, { v: '2' }), job(ns, 'registry.example.com/migrate:2', { force: true })] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', {
+        db: [configMap('settings', ns, { v: '2' }), job(ns, 'registry.example.com/migrate:2', { force: true })],
+      }),
+    );
     const r = (await run()).result;
     assert.equal(r.converged, true, JSON.stringify(r.apps[0].errors));
     const app = r.apps[0];
-    assert.deepEqual(app.entries.filter((e) => e.recreated).map((e) => e.ref.name), ['migrate']);
+    assert.deepEqual(
+      app.entries.filter((e) => e.recreated).map((e) => e.ref.name),
+      ['migrate'],
+    );
     assert.deepEqual(app.configured, [`Job ${ns}/migrate (deleted and recreated: immutable fields changed)`]);
     assert.deepEqual(app.created, [`ConfigMap ${ns}/settings`]);
     const after = await objects.get(ref);
@@ -69,10 +103,18 @@ describe('agent: immutable fields', () => {
     assert.deepEqual([again.configured, again.unchanged.length], [[], 2], 'in sync afterwards: no second recreation');
 
     // The Job alone changing: its own write is its validation, and the recreation follows it.
-    remote.publish('deploy', synthopsTree('dev', { db: [configMap('settings', ns, { v: '2' }), job(ns, 'registry.example.com/migrate:3', { force: true })] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', {
+        db: [configMap('settings', ns, { v: '2' }), job(ns, 'registry.example.com/migrate:3', { force: true })],
+      }),
+    );
     const third = (await run()).result;
     assert.equal(third.converged, true, JSON.stringify(third.apps[0].errors));
-    assert.deepEqual(third.apps[0].entries.filter((e) => e.recreated).map((e) => e.ref.name), ['migrate']);
+    assert.deepEqual(
+      third.apps[0].entries.filter((e) => e.recreated).map((e) => e.ref.name),
+      ['migrate'],
+    );
     assert.notEqual((await objects.get(ref))?.metadata.uid, after?.metadata.uid);
   });
 });

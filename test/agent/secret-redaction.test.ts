@@ -42,26 +42,47 @@ function assertAbsent(outputs: Record<string, string>, values: readonly string[]
 
 /** Everything `agent --once` shows, and the whole result as a program would see it. */
 function onceOutputs(r: Awaited<ReturnType<typeof runOnce>>): Record<string, string> {
-  return { 'the --once report': formatResult(r.result, false).join('\n'), 'the reconcile result (problems and causes)': inspect(r.result, { depth: 10 }) };
+  return {
+    'the --once report': formatResult(r.result, false).join('\n'),
+    'the reconcile result (problems and causes)': inspect(r.result, { depth: 10 }),
+  };
 }
 
 /**
  * Runs the long-running agent on the branch until the app's failure is in its AppSync,
  * Events and notifications; returns all of them and its log lines as text.
  */
-async function controllerOutputs(t: TestContext, remote: TestRemote, ns: string, app = 'default'): Promise<Record<string, string>> {
+async function controllerOutputs(
+  t: TestContext,
+  remote: TestRemote,
+  ns: string,
+  app = 'default',
+): Promise<Record<string, string>> {
   const receiver = await startReceiver(t);
-  const agent = await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns, notifyUrl: receiver.url, retryBaseMs: 60_000 });
+  const agent = await startController(t, {
+    repo: remote.fileUrl,
+    branch: 'deploy',
+    ns,
+    notifyUrl: receiver.url,
+    retryBaseMs: 60_000,
+  });
   const store = new StatusStore(await testClient(t), ns);
   const sync = await eventually('the failure in the AppSync', async () => {
     const s = await store.get('default', app);
     return s?.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'ReconcileFailed' ? s : undefined;
   });
-  await eventually('the failure Event', async () => ((await store.events(sync)).some((e) => e.reason === 'ReconcileFailed') ? true : undefined));
-  await eventually('the failure notified', async () => (receiver.received.some((n) => n.kind === 'ReconcileFailed') ? true : undefined));
+  await eventually('the failure Event', async () =>
+    (await store.events(sync)).some((e) => e.reason === 'ReconcileFailed') ? true : undefined,
+  );
+  await eventually('the failure notified', async () =>
+    receiver.received.some((n) => n.kind === 'ReconcileFailed') ? true : undefined,
+  );
   await agent.notifier.flush();
   const events = await (await testKubeConfig()).makeApiClient(k8s.CoreV1Api).listNamespacedEvent({ namespace: ns });
-  assert.ok(agent.logs.some((l) => l.msg === 'app reconciled' && typeof l.why === 'string'), 'the failure reached the logger');
+  assert.ok(
+    agent.logs.some((l) => l.msg === 'app reconciled' && typeof l.why === 'string'),
+    'the failure reached the logger',
+  );
   return {
     'the AppSync status': JSON.stringify(await store.get('default', app)),
     'the Events of the namespace': JSON.stringify(events.items.map((e) => [e.reason, e.message])),
@@ -81,15 +102,40 @@ describe('agent: Secret values never reach any output', () => {
   test('stringData with an unquoted number and a boolean (the apiserver prints the value it refuses)', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
-    remote.publish('deploy', { 'secret.yaml': secretYaml(ns, 'stringData:\n  pin: 84736251\n  flag: true\n  password: typed-along-9131\n') });
+    remote.publish('deploy', {
+      'secret.yaml': secretYaml(ns, 'stringData:\n  pin: 84736251\n  flag: true\n  password: typed-along-9131\n'),
+    });
     const values = ['84736251', b64('84736251'), 'Value:true', 'typed-along-9131', b64('typed-along-9131')];
     const once = await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns });
     assertAbsent(onceOutputs(once), values);
     const why = failure(once);
-    assert.match(why, /\.stringData\.pin: expected string, got &value\.valueUnstructured\{Value:\[redacted\]\}/, 'still says what is wrong');
+    assert.match(
+      why,
+      /\.stringData\.pin: expected string, got &value\.valueUnstructured\{Value:\[redacted\]\}/,
+      'still says what is wrong',
+    );
     assert.match(why, /\.stringData\.flag: expected string, got &value\.valueUnstructured\{Value:\[redacted\]\}/);
-    const cli = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--once', '--repo', remote.fileUrl, '--branch', 'deploy',
-      '--namespace', ns, '--agent-namespace', ns, '--workdir', path.join(remote.root, 'agent'), '--kubeconfig', await testKubeconfig()], { encoding: 'utf8' });
+    const cli = spawnSync(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'bin', 'synthops'),
+        'agent',
+        '--once',
+        '--repo',
+        remote.fileUrl,
+        '--branch',
+        'deploy',
+        '--namespace',
+        ns,
+        '--agent-namespace',
+        ns,
+        '--workdir',
+        path.join(remote.root, 'agent'),
+        '--kubeconfig',
+        await testKubeconfig(),
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(cli.status, 1, cli.stderr);
     assert.match(cli.stdout, /Value:\[redacted\]/);
     assertAbsent({ 'the CLI output': cli.stdout + cli.stderr }, values);
@@ -99,10 +145,20 @@ describe('agent: Secret values never reach any output', () => {
   test('invalid base64 in data', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
-    remote.publish('deploy', { 'secret.yaml': secretYaml(ns, 'data:\n  password: "not base64: plain-secret-4471"\n  token: dG9rZW4tdmFsdWUtNTUyOQ==\n') });
+    remote.publish('deploy', {
+      'secret.yaml': secretYaml(
+        ns,
+        'data:\n  password: "not base64: plain-secret-4471"\n  token: dG9rZW4tdmFsdWUtNTUyOQ==\n',
+      ),
+    });
     const once = await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns });
     assert.match(failure(once), /illegal base64 data/);
-    const values = ['plain-secret-4471', b64('not base64: plain-secret-4471'), 'dG9rZW4tdmFsdWUtNTUyOQ==', 'token-value-5529'];
+    const values = [
+      'plain-secret-4471',
+      b64('not base64: plain-secret-4471'),
+      'dG9rZW4tdmFsdWUtNTUyOQ==',
+      'token-value-5529',
+    ];
     assertAbsent(onceOutputs(once), values);
     assertAbsent(await controllerOutputs(t, remote, ns), values);
   });
@@ -110,7 +166,12 @@ describe('agent: Secret values never reach any output', () => {
   test('a nested invalid value in data (the apiserver prints the whole map, base64 inside)', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
-    remote.publish('deploy', { 'secret.yaml': secretYaml(ns, `data:\n  password:\n    nested: ${b64('nested-password-8812')}\n  list:\n    - ${b64('listed-value-2290')}\n`) });
+    remote.publish('deploy', {
+      'secret.yaml': secretYaml(
+        ns,
+        `data:\n  password:\n    nested: ${b64('nested-password-8812')}\n  list:\n    - ${b64('listed-value-2290')}\n`,
+      ),
+    });
     const once = await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns });
     assert.match(failure(once), /\.data\.password: expected string, got &value\.valueUnstructured\{Value:/);
     const values = [b64('nested-password-8812'), 'nested-password-8812', b64('listed-value-2290'), 'listed-value-2290'];
@@ -121,10 +182,20 @@ describe('agent: Secret values never reach any output', () => {
   test('unknown fields on a Secret (strict field validation)', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
-    remote.publish('deploy', { 'secret.yaml': secretYaml(ns, `stringData:\n  password: strict-mode-value-3307\ndata:\n  key: ${b64('encoded-value-6618')}\nbogus:\n  copy: strict-mode-value-3307\n`) });
+    remote.publish('deploy', {
+      'secret.yaml': secretYaml(
+        ns,
+        `stringData:\n  password: strict-mode-value-3307\ndata:\n  key: ${b64('encoded-value-6618')}\nbogus:\n  copy: strict-mode-value-3307\n`,
+      ),
+    });
     const once = await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns });
     assert.match(failure(once), /\.bogus: field not declared in schema/);
-    const values = ['strict-mode-value-3307', b64('strict-mode-value-3307'), b64('encoded-value-6618'), 'encoded-value-6618'];
+    const values = [
+      'strict-mode-value-3307',
+      b64('strict-mode-value-3307'),
+      b64('encoded-value-6618'),
+      'encoded-value-6618',
+    ];
     assertAbsent(onceOutputs(once), values);
     assertAbsent(await controllerOutputs(t, remote, ns), values);
   });
@@ -132,9 +203,13 @@ describe('agent: Secret values never reach any output', () => {
   test('an immutable Secret given a new value', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
-    remote.publish('deploy', { 'secret.yaml': secretYaml(ns, 'immutable: true\nstringData:\n  password: first-value-7741\n') });
+    remote.publish('deploy', {
+      'secret.yaml': secretYaml(ns, 'immutable: true\nstringData:\n  password: first-value-7741\n'),
+    });
     assert.equal((await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns })).result.converged, true);
-    remote.publish('deploy', { 'secret.yaml': secretYaml(ns, 'immutable: true\nstringData:\n  password: second-value-1187\n') });
+    remote.publish('deploy', {
+      'secret.yaml': secretYaml(ns, 'immutable: true\nstringData:\n  password: second-value-1187\n'),
+    });
     const once = await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns });
     assert.match(failure(once), /field is immutable when `immutable` is set/);
     const values = ['first-value-7741', b64('first-value-7741'), 'second-value-1187', b64('second-value-1187')];
@@ -152,33 +227,86 @@ describe('agent: Secret values never reach any output', () => {
     const kc = await testKubeConfig();
     const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
     const name = `deny-secrets-${ns}`;
-    await admission.createValidatingAdmissionPolicy({ body: {
-      metadata: { name },
-      spec: {
-        failurePolicy: 'Fail',
-        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['secrets'] }] },
-        validations: [{ expression: 'false', messageExpression: "'refused: ' + object.data.map(k, k + '=' + string(object.data[k])).join(',') + (oldObject == null ? '' : ' was ' + '%s'.format([oldObject.data]))" }],
+    await admission.createValidatingAdmissionPolicy({
+      body: {
+        metadata: { name },
+        spec: {
+          failurePolicy: 'Fail',
+          matchConstraints: {
+            resourceRules: [
+              { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['secrets'] },
+            ],
+          },
+          validations: [
+            {
+              expression: 'false',
+              messageExpression:
+                "'refused: ' + object.data.map(k, k + '=' + string(object.data[k])).join(',') + (oldObject == null ? '' : ' was ' + '%s'.format([oldObject.data]))",
+            },
+          ],
+        },
       },
-    } });
-    t.after(() => admission.deleteValidatingAdmissionPolicy({ name }).then(() => undefined, () => undefined));
-    await admission.createValidatingAdmissionPolicyBinding({ body: { metadata: { name }, spec: { policyName: name, validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } } } } });
-    t.after(() => admission.deleteValidatingAdmissionPolicyBinding({ name }).then(() => undefined, () => undefined));
+    });
+    t.after(() =>
+      admission.deleteValidatingAdmissionPolicy({ name }).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    await admission.createValidatingAdmissionPolicyBinding({
+      body: {
+        metadata: { name },
+        spec: {
+          policyName: name,
+          validationActions: ['Deny'],
+          matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } },
+        },
+      },
+    });
+    t.after(() =>
+      admission.deleteValidatingAdmissionPolicyBinding({ name }).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
     const objects = await testObjects(t);
-    const probe: Manifest = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'probe', namespace: ns }, stringData: { k: 'probe' } };
-    await eventually('the policy in force', () => objects.apply(probe, true).then(() => undefined, () => true), 30_000);
+    const probe: Manifest = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'probe', namespace: ns },
+      stringData: { k: 'probe' },
+    };
+    await eventually(
+      'the policy in force',
+      () =>
+        objects.apply(probe, true).then(
+          () => undefined,
+          () => true,
+        ),
+      30_000,
+    );
 
     remote.publish('deploy', { 'secret.yaml': secretYaml(ns, 'stringData:\n  password: after-policy-6262\n') });
     const once = await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns });
     const values = ['before-policy-5150', b64('before-policy-5150'), 'after-policy-6262', b64('after-policy-6262')];
     assertAbsent(onceOutputs(once), values);
-    assert.match(failure(once), /ValidatingAdmissionPolicy '.*' with binding '.*' denied request: refused: password=\[redacted\] was \{"password":"\[redacted\]"\}/);
+    assert.match(
+      failure(once),
+      /ValidatingAdmissionPolicy '.*' with binding '.*' denied request: refused: password=\[redacted\] was \{"password":"\[redacted\]"\}/,
+    );
     assertAbsent(await controllerOutputs(t, remote, ns), values);
   });
 
   test('diff --cluster of a changed Secret: keys and which side changed, never the values', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
-    const secret = (password: string): Manifest => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: ns }, data: { password: b64(password), user: b64('same-user-3141') }, stringData: { token: `${password}-token` } });
+    const secret = (password: string): Manifest => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'creds', namespace: ns },
+      data: { password: b64(password), user: b64('same-user-3141') },
+      stringData: { token: `${password}-token` },
+    });
     remote.publish('deploy', synthopsTree('dev', { shop: [secret('old-password-2718')] }));
     assert.equal((await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns, env: 'dev' })).result.converged, true);
 
@@ -193,10 +321,38 @@ describe('agent: Secret values never reach any output', () => {
     assert.match(text, new RegExp(`~ Secret ${ns}/creds \\(changed\\)`));
     assert.match(text, /^\s+-\s+password: "?\[redacted: before\]"?$/m);
     assert.match(text, /^\s+\+\s+password: "?\[redacted: after\]"?$/m);
-    const cli = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), 'diff', '--cluster', '--skip-synth', '--out', dist, '--env', 'dev', '--kubeconfig', await testKubeconfig(), '--agent-namespace', ns, '--root', dist], { encoding: 'utf8' });
+    const cli = spawnSync(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'bin', 'synthops'),
+        'diff',
+        '--cluster',
+        '--skip-synth',
+        '--out',
+        dist,
+        '--env',
+        'dev',
+        '--kubeconfig',
+        await testKubeconfig(),
+        '--agent-namespace',
+        ns,
+        '--root',
+        dist,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(cli.status, 1, cli.stderr);
     assert.match(cli.stdout, /\[redacted: after\]/);
-    const values = ['old-password-2718', b64('old-password-2718'), 'new-password-1618', b64('new-password-1618'), 'same-user-3141', b64('same-user-3141'), b64('old-password-2718-token'), b64('new-password-1618-token')];
+    const values = [
+      'old-password-2718',
+      b64('old-password-2718'),
+      'new-password-1618',
+      b64('new-password-1618'),
+      'same-user-3141',
+      b64('same-user-3141'),
+      b64('old-password-2718-token'),
+      b64('new-password-1618-token'),
+    ];
     assertAbsent({ 'the diff': text, 'the CLI output': cli.stdout + cli.stderr }, values);
   });
 });

@@ -34,7 +34,17 @@ import { KubeClient } from '../../src/kube/client';
 import { kubeconfigFromObject } from '../../src/kube/kubeconfig';
 import { Decryptor } from '../../src/agent/reconcile/decryption';
 import { DecryptError } from '../../src/render/sops';
-import { AgeKey, ageKey, encryptSecret, encryptedManifest, plainSecret, runSops, sopsConfig, stringValue, tamperable } from '../harness/sops';
+import {
+  AgeKey,
+  ageKey,
+  encryptSecret,
+  encryptedManifest,
+  plainSecret,
+  runSops,
+  sopsConfig,
+  stringValue,
+  tamperable,
+} from '../harness/sops';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const SECRET_FILE = 'apps/shop/db.sops.yaml';
@@ -82,7 +92,9 @@ async function namespaceOutputs(ns: string): Promise<string> {
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const cms = await core.listNamespacedConfigMap({ namespace: ns });
   const events = await core.listNamespacedEvent({ namespace: ns });
-  const syncs = await custom.listNamespacedCustomObject({ group: 'synthops.dev', version: 'v1alpha1', namespace: ns, plural: 'appsyncs' }).catch(() => ({ items: [] }));
+  const syncs = await custom
+    .listNamespacedCustomObject({ group: 'synthops.dev', version: 'v1alpha1', namespace: ns, plural: 'appsyncs' })
+    .catch(() => ({ items: [] }));
   return JSON.stringify([cms.items, events.items, syncs]);
 }
 
@@ -109,7 +121,12 @@ export default defineApp({ name: 'other', namespace: '${ns}', createNamespace: f
 
 /** Writes the shop Secret in plain text and encrypts it with the real sops, before anything is committed. */
 function writeEncrypted(src: SourceRepo, ns: string, values: Record<string, string>): void {
-  src.write({ [SECRET_FILE]: YAML.stringify({ ...plainSecret('db', ns, { password: values.password }), data: { user: b64(values.user) } }) });
+  src.write({
+    [SECRET_FILE]: YAML.stringify({
+      ...plainSecret('db', ns, { password: values.password }),
+      data: { user: b64(values.user) },
+    }),
+  });
   runSops(src.root, ['encrypt', '--in-place', SECRET_FILE]);
 }
 
@@ -122,14 +139,20 @@ function workdir(t: TestContext): string {
 /** A client authenticated as a ServiceAccount, with a token from the TokenRequest API (as in bootstrap.test.ts). */
 async function clientAs(t: TestContext, namespace: string, name: string): Promise<KubeClient> {
   const admin = await testKubeConfig();
-  const tr = await admin.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({ name, namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const tr = await admin.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({
+    name,
+    namespace,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
   const cluster = admin.getCurrentCluster()!;
-  const c = new KubeClient(kubeconfigFromObject({
-    clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority': cluster.caFile } }],
-    users: [{ name, user: { token: tr.status!.token } }],
-    contexts: [{ name: 'c', context: { cluster: 'c', user: name } }],
-    'current-context': 'c',
-  }));
+  const c = new KubeClient(
+    kubeconfigFromObject({
+      clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority': cluster.caFile } }],
+      users: [{ name, user: { token: tr.status!.token } }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: name } }],
+      'current-context': 'c',
+    }),
+  );
   t.after(() => c.close());
   return c;
 }
@@ -151,7 +174,14 @@ describe('agent: SOPS-encrypted Secrets', () => {
 
     const wd = workdir(t);
     const client = await testClient(t);
-    const { result } = await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns, client, workdir: wd, decryption: { secretName: 'sops-age' } });
+    const { result } = await runOnce(t, {
+      repo: remote.fileUrl,
+      branch: 'deploy',
+      ns,
+      client,
+      workdir: wd,
+      decryption: { secretName: 'sops-age' },
+    });
     assert.equal(result.converged, true, JSON.stringify(result.apps.map((a) => a.why)));
     const shop = result.apps.find((a) => a.app === 'shop')!;
     assert.ok(shop.created.includes(`Secret ${ns}/db`), JSON.stringify(shop.created));
@@ -161,7 +191,11 @@ describe('agent: SOPS-encrypted Secrets', () => {
     assert.equal(live.metadata?.labels?.['synthops.dev/app'], 'shop', 'labelled after decryption');
     const dist = path.join(src.root, 'dist');
     const indexed = YAML.parse(fs.readFileSync(path.join(dist, 'dev/shop/secret-db.yaml'), 'utf8')) as Manifest;
-    assert.equal(live.metadata?.annotations?.[DIGEST_ANNOTATION], encryptedDigest(indexed), 'the digest of the encrypted document');
+    assert.equal(
+      live.metadata?.annotations?.[DIGEST_ANNOTATION],
+      encryptedDigest(indexed),
+      'the digest of the encrypted document',
+    );
 
     // No plaintext anywhere else: the report, the result, the inventories, the checkout on disk.
     assertNoLeak('the report', [...formatResult(result, false), JSON.stringify(result)].join('\n'), leaks);
@@ -187,13 +221,27 @@ describe('agent: SOPS-encrypted Secrets', () => {
 
     // The long-running agent applies the rotation: status, Events, logs, metrics and alerts stay clean.
     const receiver = await startReceiver(t);
-    const agent = await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns, notifyUrl: receiver.url, decryption: { secretName: 'sops-age' } });
-    await eventually('rotated', async () => ((await liveSecret(ns)).data?.password === b64(next.password) ? true : undefined));
+    const agent = await startController(t, {
+      repo: remote.fileUrl,
+      branch: 'deploy',
+      ns,
+      notifyUrl: receiver.url,
+      decryption: { secretName: 'sops-age' },
+    });
+    await eventually('rotated', async () =>
+      (await liveSecret(ns)).data?.password === b64(next.password) ? true : undefined,
+    );
     const store = new StatusStore(client, ns);
-    await eventually('shop ready', async () => ((await store.get('dev', 'shop'))?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? true : undefined));
+    await eventually('shop ready', async () =>
+      (await store.get('dev', 'shop'))?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True'
+        ? true
+        : undefined,
+    );
 
     // A tampered ciphertext: the app is refused, other goes on, the last good Secret stays.
-    const tampered = fs.readFileSync(path.join(src.root, SECRET_FILE), 'utf8').replace(/(password: ENC\[AES256_GCM,data:)(.)/, (_m, p: string, c: string) => `${p}${c === 'A' ? 'B' : 'A'}`);
+    const tampered = fs
+      .readFileSync(path.join(src.root, SECRET_FILE), 'utf8')
+      .replace(/(password: ENC\[AES256_GCM,data:)(.)/, (_m, p: string, c: string) => `${p}${c === 'A' ? 'B' : 'A'}`);
     src.write({ [SECRET_FILE]: tampered, 'apps/other.ts': apps(ns, '2')['apps/other.ts'] });
     src.commit('a tampered Secret');
     await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' });
@@ -203,11 +251,39 @@ describe('agent: SOPS-encrypted Secrets', () => {
       return c?.status === 'False' ? c : undefined;
     });
     assert.equal(ready.reason, 'ReconcileFailed');
-    assert.match(ready.message, new RegExp(`not decrypted, nothing of this app was written: Secret ${ns}/db \\(dev/shop/secret-db.yaml#0\\): a value does not decrypt: the ciphertext was changed after encryption`));
+    assert.match(
+      ready.message,
+      new RegExp(
+        `not decrypted, nothing of this app was written: Secret ${ns}/db \\(dev/shop/secret-db.yaml#0\\): a value does not decrypt: the ciphertext was changed after encryption`,
+      ),
+    );
     const events = await store.events((await store.get('dev', 'shop'))!);
-    assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'ReconcileFailed' && e.message.includes('dev/shop/secret-db.yaml#0')), JSON.stringify(events));
-    await eventually('alert', async () => (receiver.received.some((a) => a.kind === 'ReconcileFailed' && a.app === 'shop' && String(a.message).includes('a value does not decrypt')) ? true : undefined));
-    await eventually('other applied', async () => ((await (await testKubeConfig()).makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ name: 'other', namespace: ns })).data?.round === '2' ? true : undefined));
+    assert.ok(
+      events.some(
+        (e) =>
+          e.type === 'Warning' && e.reason === 'ReconcileFailed' && e.message.includes('dev/shop/secret-db.yaml#0'),
+      ),
+      JSON.stringify(events),
+    );
+    await eventually('alert', async () =>
+      receiver.received.some(
+        (a) =>
+          a.kind === 'ReconcileFailed' && a.app === 'shop' && String(a.message).includes('a value does not decrypt'),
+      )
+        ? true
+        : undefined,
+    );
+    await eventually('other applied', async () =>
+      (
+        await (
+          await testKubeConfig()
+        )
+          .makeApiClient(k8s.CoreV1Api)
+          .readNamespacedConfigMap({ name: 'other', namespace: ns })
+      ).data?.round === '2'
+        ? true
+        : undefined,
+    );
     assert.equal((await liveSecret(ns)).data?.password, b64(next.password), 'the last good Secret stays');
 
     const all = [...leaks, ...forms(next)];
@@ -221,8 +297,16 @@ describe('agent: SOPS-encrypted Secrets', () => {
     const ns = await testNamespace(t, 'sopsbad');
     const remote = TestRemote.create(t);
     const good = secretValues();
-    const secret = (v: Record<string, string>, recipients = [mine.recipient]) => encryptedManifest(t, plainSecret('db', ns, v), recipients);
-    const revision = (shop: Manifest, round: number) => remote.publish('deploy', synthopsTree('dev', { shop: [shop, configMap('settings', ns)], other: [configMap('other', ns, { round: String(round) })] }));
+    const secret = (v: Record<string, string>, recipients = [mine.recipient]) =>
+      encryptedManifest(t, plainSecret('db', ns, v), recipients);
+    const revision = (shop: Manifest, round: number) =>
+      remote.publish(
+        'deploy',
+        synthopsTree('dev', {
+          shop: [shop, configMap('settings', ns)],
+          other: [configMap('other', ns, { round: String(round) })],
+        }),
+      );
     revision(secret(good), 0);
     await createKeySecret(ns, 'sops-age', mine);
     const decryption = { secretName: 'sops-age' };
@@ -238,18 +322,61 @@ describe('agent: SOPS-encrypted Secrets', () => {
       return c;
     };
     const where = `Secret ${ns}/db \\(dev/shop/secret-db\\.yaml#0\\)`;
-    const cases: Array<{ what: string; shop: Manifest; key?: AgeKey[]; decryption?: { secretName: string }; reason: RegExp }> = [
-      { what: 'wrong key', shop: secret(bad), key: [other], reason: new RegExp(`encrypted for ${mine.recipient}, and no key in Secret ${ns}/sops-age opens it`) },
-      { what: 'missing key Secret', shop: secret(bad), decryption: { secretName: 'sops-missing' }, reason: new RegExp(`the decryption key Secret ${ns}/sops-missing does not exist`) },
-      { what: 'no key configured', shop: secret(bad), decryption: undefined, reason: /SOPS-encrypted, and the agent has no decryption key \(start it with --decryption-secret\)/ },
+    const cases: Array<{
+      what: string;
+      shop: Manifest;
+      key?: AgeKey[];
+      decryption?: { secretName: string };
+      reason: RegExp;
+    }> = [
+      {
+        what: 'wrong key',
+        shop: secret(bad),
+        key: [other],
+        reason: new RegExp(`encrypted for ${mine.recipient}, and no key in Secret ${ns}/sops-age opens it`),
+      },
+      {
+        what: 'missing key Secret',
+        shop: secret(bad),
+        decryption: { secretName: 'sops-missing' },
+        reason: new RegExp(`the decryption key Secret ${ns}/sops-missing does not exist`),
+      },
+      {
+        what: 'no key configured',
+        shop: secret(bad),
+        decryption: undefined,
+        reason: /SOPS-encrypted, and the agent has no decryption key \(start it with --decryption-secret\)/,
+      },
       {
         what: 'tampered ciphertext',
-        shop: tamper(secret(bad), (c) => { c.stringData.password = String(c.stringData.password).replace(/data:(.)/, (_m, x: string) => `data:${x === 'A' ? 'B' : 'A'}`); }),
+        shop: tamper(secret(bad), (c) => {
+          c.stringData.password = String(c.stringData.password).replace(
+            /data:(.)/,
+            (_m, x: string) => `data:${x === 'A' ? 'B' : 'A'}`,
+          );
+        }),
         reason: /a value does not decrypt: the ciphertext was changed after encryption, or copied from another file/,
       },
-      { what: 'MAC mismatch', shop: tamper(secret(bad), (c) => { c.type = 'kubernetes.io/opaque'; }), reason: /MAC mismatch: the document was changed after it was encrypted/ },
-      { what: 'encrypted for other recipients', shop: secret(bad, [other.recipient]), reason: new RegExp(`encrypted for ${other.recipient}, and no key in Secret ${ns}/sops-age opens it`) },
-      { what: 'half-encrypted', shop: tamper(secret(bad), (c) => { c.stringData.extra = bad.user; }), reason: /half-encrypted: stringData\.extra not encrypted \(encrypt the whole file again with synthops secret encrypt\)/ },
+      {
+        what: 'MAC mismatch',
+        shop: tamper(secret(bad), (c) => {
+          c.type = 'kubernetes.io/opaque';
+        }),
+        reason: /MAC mismatch: the document was changed after it was encrypted/,
+      },
+      {
+        what: 'encrypted for other recipients',
+        shop: secret(bad, [other.recipient]),
+        reason: new RegExp(`encrypted for ${other.recipient}, and no key in Secret ${ns}/sops-age opens it`),
+      },
+      {
+        what: 'half-encrypted',
+        shop: tamper(secret(bad), (c) => {
+          c.stringData.extra = bad.user;
+        }),
+        reason:
+          /half-encrypted: stringData\.extra not encrypted \(encrypt the whole file again with synthops secret encrypt\)/,
+      },
     ];
     const core = (await testKubeConfig()).makeApiClient(k8s.CoreV1Api);
     let round = 0;
@@ -257,18 +384,42 @@ describe('agent: SOPS-encrypted Secrets', () => {
       round++;
       revision(c.shop, round);
       await createKeySecret(ns, 'sops-age', ...(c.key ?? [mine]));
-      const { result } = await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns, decryption: 'decryption' in c ? c.decryption : decryption });
+      const { result } = await runOnce(t, {
+        repo: remote.fileUrl,
+        branch: 'deploy',
+        ns,
+        decryption: 'decryption' in c ? c.decryption : decryption,
+      });
       const shop = result.apps.find((a) => a.app === 'shop')!;
       assert.equal(shop.status, 'Failed', `${c.what}: ${shop.why}`);
-      assert.deepEqual(shop.problems.map((p) => p.kind), ['decryption'], c.what);
-      assert.deepEqual([shop.created, shop.configured, shop.unchanged], [[], [], []], `${c.what}: nothing of the app was looked at or written`);
-      assert.match(shop.why, new RegExp(`^not decrypted, nothing of this app was written: ${where}: ${c.reason.source}$`), c.what);
-      assertNoLeak(c.what, [...formatResult(result, false), JSON.stringify(result)].join('\n'), [...forms(good), ...forms(bad)]);
+      assert.deepEqual(
+        shop.problems.map((p) => p.kind),
+        ['decryption'],
+        c.what,
+      );
+      assert.deepEqual(
+        [shop.created, shop.configured, shop.unchanged],
+        [[], [], []],
+        `${c.what}: nothing of the app was looked at or written`,
+      );
+      assert.match(
+        shop.why,
+        new RegExp(`^not decrypted, nothing of this app was written: ${where}: ${c.reason.source}$`),
+        c.what,
+      );
+      assertNoLeak(c.what, [...formatResult(result, false), JSON.stringify(result)].join('\n'), [
+        ...forms(good),
+        ...forms(bad),
+      ]);
       const rest = result.apps.find((a) => a.app === 'other')!;
       assert.equal(rest.converged, true, `${c.what}: the rest of the revision is applied`);
       assert.equal((await core.readNamespacedConfigMap({ name: 'other', namespace: ns })).data?.round, String(round));
       const live = await liveSecret(ns);
-      assert.equal(live.metadata?.resourceVersion, lastGood.metadata?.resourceVersion, `${c.what}: the Secret was not written`);
+      assert.equal(
+        live.metadata?.resourceVersion,
+        lastGood.metadata?.resourceVersion,
+        `${c.what}: the Secret was not written`,
+      );
       assert.equal(live.data?.password, b64(good.password));
     }
     assertNoLeak('the namespace', await namespaceOutputs(ns), [...forms(good), ...forms(bad)]);
@@ -278,17 +429,47 @@ describe('agent: SOPS-encrypted Secrets', () => {
     const ns = await testNamespace(t, 'sopsplain');
     const values = secretValues();
     const remote = TestRemote.create(t);
-    const text = encryptSecret(t, { ...plainSecret('db', ns, { password: values.password }), data: { user: b64(values.user) } } as Manifest, [mine.recipient]);
+    const text = encryptSecret(
+      t,
+      { ...plainSecret('db', ns, { password: values.password }), data: { user: b64(values.user) } } as Manifest,
+      [mine.recipient],
+    );
     remote.publish('deploy', { 'db.sops.yaml': text, 'settings.yaml': YAML.stringify(configMap('settings', ns)) });
     await createKeySecret(ns, 'sops-age', mine);
     const wd = workdir(t);
-    const cli = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), 'agent', '--once', '--repo', remote.fileUrl, '--branch', 'deploy', '--app', 'shop',
-      '--namespace', ns, '--agent-namespace', ns, '--decryption-secret', 'sops-age', '--workdir', wd, '--kubeconfig', await testKubeconfig(), '--timeout', '60s'], { encoding: 'utf8' });
+    const cli = spawnSync(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'bin', 'synthops'),
+        'agent',
+        '--once',
+        '--repo',
+        remote.fileUrl,
+        '--branch',
+        'deploy',
+        '--app',
+        'shop',
+        '--namespace',
+        ns,
+        '--agent-namespace',
+        ns,
+        '--decryption-secret',
+        'sops-age',
+        '--workdir',
+        wd,
+        '--kubeconfig',
+        await testKubeconfig(),
+        '--timeout',
+        '60s',
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(cli.status, 0, cli.stdout + cli.stderr);
     assert.match(cli.stdout, /^shop\s+Applied\s+2\s/m);
     assert.deepEqual((await liveSecret(ns)).data, { password: b64(values.password), user: b64(values.user) });
     assertNoLeak('the CLI output', cli.stdout + cli.stderr, forms(values, mine));
-    for (const l of forms(values, mine)) assert.equal(spawnSync('grep', ['-r', '-l', '-F', '--', l, wd]).status, 1, 'only ciphertext on disk');
+    for (const l of forms(values, mine))
+      assert.equal(spawnSync('grep', ['-r', '-l', '-F', '--', l, wd]).status, 1, 'only ciphertext on disk');
   });
 
   test('least privilege: with its own ServiceAccount token the agent reads its decryption Secret, by name, and no other Secret', async (t) => {
@@ -313,23 +494,43 @@ export default defineApp({ name: 'synthops-agent', namespace: '${agentNs}', buil
     const remote = TestRemote.create(t);
     await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' });
     // Installed by an admin, as bootstrap does.
-    const installed = (await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns: agentNs, defaultNamespace: agentNs })).result;
+    const installed = (
+      await runOnce(t, { repo: remote.fileUrl, branch: 'deploy', ns: agentNs, defaultNamespace: agentNs })
+    ).result;
     assert.equal(installed.converged, true, JSON.stringify(installed.apps.map((a) => a.why)));
-    const deployment = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: 'synthops-agent', namespace: agentNs });
+    const deployment = await kc
+      .makeApiClient(k8s.AppsV1Api)
+      .readNamespacedDeployment({ name: 'synthops-agent', namespace: agentNs });
     const args = deployment.spec!.template.spec!.containers[0].args!;
     assert.equal(args[args.indexOf('--decryption-secret') + 1], 'sops-age');
 
     await createKeySecret(agentNs, 'sops-age', mine);
-    await core.createNamespacedSecret({ namespace: agentNs, body: { metadata: { name: 'not-yours' }, stringData: { token: 'x' } } });
+    await core.createNamespacedSecret({
+      namespace: agentNs,
+      body: { metadata: { name: 'not-yours' }, stringData: { token: 'x' } },
+    });
     const asAgent = await clientAs(t, agentNs, 'synthops-agent');
     assert.ok(await asAgent.getOrUndefined(`/api/v1/namespaces/${agentNs}/secrets/sops-age`), 'its own key Secret');
-    for (const p of [`/api/v1/namespaces/${agentNs}/secrets/not-yours`, `/api/v1/namespaces/${agentNs}/secrets`, '/api/v1/secrets']) {
+    for (const p of [
+      `/api/v1/namespaces/${agentNs}/secrets/not-yours`,
+      `/api/v1/namespaces/${agentNs}/secrets`,
+      '/api/v1/secrets',
+    ]) {
       await assert.rejects(asAgent.request('GET', p), (e: { status?: number }) => e.status === 403, p);
     }
     // The decryptor as the agent: its Secret opens the document; another one is refused clearly.
     const values = secretValues();
     const doc = encryptedManifest(t, plainSecret('db', base, values), [mine.recipient]);
-    assert.equal(stringValue(await new Decryptor(asAgent, { name: 'sops-age', namespace: agentNs }).decrypt(doc), 'password'), values.password);
-    await assert.rejects(new Decryptor(asAgent, { name: 'not-yours', namespace: agentNs }).decrypt(doc), (e: unknown) => e instanceof DecryptError && e.failure === 'no-key' && /the decryption key Secret .*\/not-yours cannot be read: .*forbidden/.test(e.message));
+    assert.equal(
+      stringValue(await new Decryptor(asAgent, { name: 'sops-age', namespace: agentNs }).decrypt(doc), 'password'),
+      values.password,
+    );
+    await assert.rejects(
+      new Decryptor(asAgent, { name: 'not-yours', namespace: agentNs }).decrypt(doc),
+      (e: unknown) =>
+        e instanceof DecryptError &&
+        e.failure === 'no-key' &&
+        /the decryption key Secret .*\/not-yours cannot be read: .*forbidden/.test(e.message),
+    );
   });
 });

@@ -39,14 +39,20 @@ function objectsOf(client: KubeClient): ObjectClient {
 
 /** Names of the ConfigMaps in `ns` that belong to an app (`app`, or any). */
 async function liveNames(objects: ObjectClient, ns: string, app?: string): Promise<string[]> {
-  return (await objects.list('v1', 'ConfigMap', ns, app ? `synthops.dev/app=${app}` : 'synthops.dev/app')).map((m) => m.metadata.name).sort();
+  return (await objects.list('v1', 'ConfigMap', ns, app ? `synthops.dev/app=${app}` : 'synthops.dev/app'))
+    .map((m) => m.metadata.name)
+    .sort();
 }
 
 function inventoryRef(ns: string, app: string, env = 'default'): ObjectRef {
   return { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: inventoryName(env, app) };
 }
 
-async function record(objects: ObjectClient, ns: string, app: string): Promise<{ cm: Manifest; inv: Inventory } | undefined> {
+async function record(
+  objects: ObjectClient,
+  ns: string,
+  app: string,
+): Promise<{ cm: Manifest; inv: Inventory } | undefined> {
   const cm = await objects.get(inventoryRef(ns, app));
   return cm ? { cm, inv: JSON.parse((cm.data as Record<string, string>)[INVENTORY_DATA_KEY]) as Inventory } : undefined;
 }
@@ -59,7 +65,11 @@ function tempDir(t: TestContext): string {
 
 /** `synthops agent --once` as a new process (the built CLI). */
 async function cli(args: string[]): Promise<{ status: number | null; out: string }> {
-  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), ...args, '--kubeconfig', await testKubeconfig()], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(REPO_ROOT, 'bin', 'synthops'), ...args, '--kubeconfig', await testKubeconfig()],
+    { encoding: 'utf8' },
+  );
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
@@ -72,7 +82,11 @@ describe('agent: a held prune stays held', () => {
 
     remote.publish('main', yamlOf(ns, A));
     assert.equal((await run()).result.converged, true);
-    assert.deepEqual((await record(objects, ns, 'cfg'))!.inv.converged!.map((r) => r.name), A, 'converged set recorded');
+    assert.deepEqual(
+      (await record(objects, ns, 'cfg'))!.inv.converged!.map((r) => r.name),
+      A,
+      'converged set recorded',
+    );
 
     remote.publish('main', yamlOf(ns, B), 'rename a* to b*');
     for (const attempt of ['the first run', 'a second run of the same commit', 'a third run']) {
@@ -84,21 +98,56 @@ describe('agent: a held prune stays held', () => {
       assert.deepEqual(await liveNames(objects, ns), [...A, ...B], `${attempt}: nothing pruned`);
     }
     const held = (await record(objects, ns, 'cfg'))!.inv;
-    assert.deepEqual(held.objects.map((r) => r.name), [...A, ...B], 'the inventory holds old and new');
-    assert.deepEqual(held.converged!.map((r) => r.name), A, 'the guards still compare with the converged set');
+    assert.deepEqual(
+      held.objects.map((r) => r.name),
+      [...A, ...B],
+      'the inventory holds old and new',
+    );
+    assert.deepEqual(
+      held.converged!.map((r) => r.name),
+      A,
+      'the guards still compare with the converged set',
+    );
 
     // A new agent process, with a checkout of its own.
-    const proc = await cli(['agent', '--once', '--repo', remote.fileUrl, '--branch', 'main', '--app', 'cfg', '--namespace', ns, '--agent-namespace', ns, '--timeout', '60s', '--workdir', tempDir(t)]);
+    const proc = await cli([
+      'agent',
+      '--once',
+      '--repo',
+      remote.fileUrl,
+      '--branch',
+      'main',
+      '--app',
+      'cfg',
+      '--namespace',
+      ns,
+      '--agent-namespace',
+      ns,
+      '--timeout',
+      '60s',
+      '--workdir',
+      tempDir(t),
+    ]);
     assert.equal(proc.status, 1, proc.out);
     assert.match(proc.out, /^cfg\s+Applied\s+0\s+0\s+4\s+0\s+4\s/m);
     assert.deepEqual(await liveNames(objects, ns), [...A, ...B]);
 
     // The long-running agent: its startup, interval and webhook reconciles hold too.
-    const agent = await startController(t, { repo: remote.fileUrl, branch: 'main', ns, load: { app: 'cfg' }, intervalMs: 1000 });
+    const agent = await startController(t, {
+      repo: remote.fileUrl,
+      branch: 'main',
+      ns,
+      load: { app: 'cfg' },
+      intervalMs: 1000,
+    });
     await eventually('three reconciles', async () => (agent.controller.cycles >= 3 ? true : undefined), 60_000);
     const before = agent.controller.cycles;
     agent.controller.request('webhook', true);
-    await eventually('the webhook reconcile', async () => (agent.controller.cycles > before ? true : undefined), 30_000);
+    await eventually(
+      'the webhook reconcile',
+      async () => (agent.controller.cycles > before ? true : undefined),
+      30_000,
+    );
     await agent.controller.stop(10_000);
     assert.deepEqual(await liveNames(objects, ns), [...A, ...B], 'the long-running agent pruned nothing');
     const sync = await new StatusStore(await testClient(t), ns).get('default', 'cfg');
@@ -107,7 +156,10 @@ describe('agent: a held prune stays held', () => {
     remote.publish('main', yamlOf(ns, B), 'drop a*\n\nAllow-Prune: cfg');
     const allowed = (await run()).result;
     assert.equal(allowed.converged, true, JSON.stringify(allowed.apps));
-    assert.deepEqual(allowed.apps[0].pruned.sort(), A.map((n) => `ConfigMap ${ns}/${n}`));
+    assert.deepEqual(
+      allowed.apps[0].pruned.sort(),
+      A.map((n) => `ConfigMap ${ns}/${n}`),
+    );
     assert.deepEqual(await liveNames(objects, ns), B);
     const after = (await record(objects, ns, 'cfg'))!.inv;
     assert.deepEqual([after.objects.map((r) => r.name), after.converged!.map((r) => r.name)], [B, B]);
@@ -128,7 +180,11 @@ describe('agent: a held prune stays held', () => {
     t.after(() => adding.close());
     remote.publish('main', yamlOf(ns, [...A, 'b1']));
     assert.equal((await run(adding)).result.converged, true);
-    assert.deepEqual([adding.counts.POST, adding.counts.PUT], [undefined, 1], 'a reconcile that adds objects writes its inventory once');
+    assert.deepEqual(
+      [adding.counts.POST, adding.counts.PUT],
+      [undefined, 1],
+      'a reconcile that adds objects writes its inventory once',
+    );
     remote.publish('main', yamlOf(ns, ['a1', 'b1']));
     assert.equal((await run()).result.apps[0].held.length, 3, 'three of five go: held');
     // Keeps three of the five that converged: a3 and a4 go.
@@ -159,7 +215,11 @@ describe('agent: a held prune stays held', () => {
     assert.equal(failed.problems[0].kind, 'validation-after-foundation', JSON.stringify(failed.problems));
     const { inv } = (await record(objects, ns, 'cfg'))!;
     assert.deepEqual(inv.objects.map((r) => r.name).sort(), ['a1', 'a2', extra], 'what was written is recorded');
-    assert.deepEqual(inv.converged?.map((r) => r.name), ['a1', 'a2'], 'the converged set is the one from before');
+    assert.deepEqual(
+      inv.converged?.map((r) => r.name),
+      ['a1', 'a2'],
+      'the converged set is the one from before',
+    );
   });
 });
 
@@ -170,16 +230,27 @@ describe('agent: sources own their inventories and AppSyncs', () => {
     t.after(() => deleteNamespaces([betaNs]));
     const remote = TestRemote.create(t);
     const objects = objectsOf(await testClient(t));
-    const betaFiles = { 'beta/namespace.yaml': toYaml({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: betaNs } }), 'beta/b1.yaml': toYaml(configMap('b1', betaNs)) };
+    const betaFiles = {
+      'beta/namespace.yaml': toYaml({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: betaNs } }),
+      'beta/b1.yaml': toYaml(configMap('b1', betaNs)),
+    };
     remote.publish('main', { ...yamlOf(ns, ['a1', 'a2'], 'alpha/'), ...betaFiles });
-    const run = (folder: string, allowPrune?: string[]) => runOnce(t, { repo: remote.fileUrl, branch: 'main', ns, path: folder, allowPrune });
+    const run = (folder: string, allowPrune?: string[]) =>
+      runOnce(t, { repo: remote.fileUrl, branch: 'main', ns, path: folder, allowPrune });
 
     for (const folder of ['alpha', 'beta']) assert.equal((await run(folder)).result.converged, true, folder);
     for (const folder of ['alpha', 'beta', 'alpha']) {
       const r = (await run(folder, ['*'])).result;
-      assert.deepEqual(r.apps.map((a) => [a.app, a.outcome, a.pruned.length, a.held.length]), [[folder, 'Converged', 0, 0]], `${folder} sees only its own app`);
+      assert.deepEqual(
+        r.apps.map((a) => [a.app, a.outcome, a.pruned.length, a.held.length]),
+        [[folder, 'Converged', 0, 0]],
+        `${folder} sees only its own app`,
+      );
     }
-    assert.ok(await objects.get({ apiVersion: 'v1', kind: 'Namespace', name: betaNs }), "beta's Namespace is still there");
+    assert.ok(
+      await objects.get({ apiVersion: 'v1', kind: 'Namespace', name: betaNs }),
+      "beta's Namespace is still there",
+    );
     assert.deepEqual(await liveNames(objects, ns), ['a1', 'a2']);
     for (const folder of ['alpha', 'beta']) {
       const { cm, inv } = (await record(objects, ns, folder))!;
@@ -197,12 +268,30 @@ describe('agent: sources own their inventories and AppSyncs', () => {
     const client = await testClient(t);
     const objects = objectsOf(client);
     t.after(async () => {
-      for (const app of [appA, appB]) await client.deleteIfExists(`/api/v1/namespaces/synthops-system/configmaps/${inventoryName('default', app)}`);
+      for (const app of [appA, appB])
+        await client.deleteIfExists(`/api/v1/namespaces/synthops-system/configmaps/${inventoryName('default', app)}`);
     });
     remoteA.publish('main', yamlOf(ns, ['a1', 'a2']));
     remoteB.publish('main', yamlOf(ns, ['b1']));
     remoteC.publish('main', { 'a1.yaml': toYaml(configMap('a1', ns, { k: 'from C' })) });
-    const agent = (remote: TestRemote, app: string, ...extra: string[]) => cli(['agent', '--once', '--repo', remote.fileUrl, '--branch', 'main', '--app', app, '--namespace', ns, '--timeout', '60s', '--workdir', tempDir(t), ...extra]);
+    const agent = (remote: TestRemote, app: string, ...extra: string[]) =>
+      cli([
+        'agent',
+        '--once',
+        '--repo',
+        remote.fileUrl,
+        '--branch',
+        'main',
+        '--app',
+        app,
+        '--namespace',
+        ns,
+        '--timeout',
+        '60s',
+        '--workdir',
+        tempDir(t),
+        ...extra,
+      ]);
 
     const first = await agent(remoteA, appA);
     assert.equal(first.status, 0, first.out);
@@ -219,9 +308,18 @@ describe('agent: sources own their inventories and AppSyncs', () => {
     const conflict = await agent(remoteC, appA, '--allow-prune', '*');
     assert.equal(conflict.status, 1, conflict.out);
     const nameC = defaultSourceName({ url: remoteC.fileUrl, branch: 'main' });
-    assert.match(conflict.out, new RegExp(`app "${appA}" \\(environment default\\) belongs to source "${nameA}" \\(${remoteA.fileUrl}, branch main\\), and source "${nameC}" claims it too: nothing of it was written or pruned`));
+    assert.match(
+      conflict.out,
+      new RegExp(
+        `app "${appA}" \\(environment default\\) belongs to source "${nameA}" \\(${remoteA.fileUrl}, branch main\\), and source "${nameC}" claims it too: nothing of it was written or pruned`,
+      ),
+    );
     assert.equal((await objects.get(invA))?.metadata.resourceVersion, versionA, "A's inventory untouched");
-    assert.deepEqual((await objects.get(refOf(configMap('a1', ns))) as { data?: Record<string, string> }).data, { k: 'v' }, "A's object untouched");
+    assert.deepEqual(
+      ((await objects.get(refOf(configMap('a1', ns)))) as { data?: Record<string, string> }).data,
+      { k: 'v' },
+      "A's object untouched",
+    );
     assert.deepEqual(await liveNames(objects, ns), ['a1', 'a2', 'b1'], 'nothing pruned');
   });
 
@@ -238,7 +336,10 @@ describe('agent: sources own their inventories and AppSyncs', () => {
     const moved = await remote.serve();
     const r = (await run(moved, 'team-web')).result;
     assert.equal(r.converged, true, JSON.stringify(r.apps));
-    assert.deepEqual([r.apps[0].created, r.apps[0].pruned, r.apps[0].held, r.apps[0].unchanged.length], [[], [], [], 2]);
+    assert.deepEqual(
+      [r.apps[0].created, r.apps[0].pruned, r.apps[0].held, r.apps[0].unchanged.length],
+      [[], [], [], 2],
+    );
     const { cm, inv } = (await record(objects, ns, 'web'))!;
     assert.equal(cm.metadata.labels?.[SOURCE_LABEL], 'team-web');
     assert.equal(inv.source?.url, moved, 'the record says where the source reads from now');
@@ -277,7 +378,10 @@ describe('agent: sources own their inventories and AppSyncs', () => {
     assert.deepEqual(await liveNames(objects, ns, 'web'), ['w1', 'w2']);
     other.publish('main', yamlOf(ns, ['x1']), 'retire web\n\nAllow-Prune: web');
     const pruned = (await runOther()).result;
-    assert.deepEqual(pruned.apps.find((a) => a.app === 'web')!.pruned.sort(), [`ConfigMap ${ns}/w1`, `ConfigMap ${ns}/w2`]);
+    assert.deepEqual(pruned.apps.find((a) => a.app === 'web')!.pruned.sort(), [
+      `ConfigMap ${ns}/w1`,
+      `ConfigMap ${ns}/w2`,
+    ]);
     assert.equal(await record(objects, ns, 'web'), undefined, 'its inventory is gone');
   });
 
@@ -287,25 +391,54 @@ describe('agent: sources own their inventories and AppSyncs', () => {
     const client = await testClient(t);
     const objects = objectsOf(client);
     remote.publish('main', { ...yamlOf(ns, ['o1', 'o2'], 'old/'), ...yamlOf(ns, ['n1'], 'new/') });
-    const run = (folder: string, allowPrune?: string[]) => runOnce(t, { repo: remote.fileUrl, branch: 'main', ns, path: folder, allowPrune });
+    const run = (folder: string, allowPrune?: string[]) =>
+      runOnce(t, { repo: remote.fileUrl, branch: 'main', ns, path: folder, allowPrune });
     assert.equal((await run('old')).result.converged, true);
     // What the previous version wrote: no source label, no converged set, no source in the record.
-    const legacy = { app: 'old', env: 'default', revision: 'r0', objects: ['o1', 'o2'].map((n) => refOf(configMap(n, ns))) };
+    const legacy = {
+      app: 'old',
+      env: 'default',
+      revision: 'r0',
+      objects: ['o1', 'o2'].map((n) => refOf(configMap(n, ns))),
+    };
     await client.request('PUT', `/api/v1/namespaces/${ns}/configmaps/${inventoryName('default', 'old')}`, {
-      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: inventoryName('default', 'old'), namespace: ns, labels: { [INVENTORY_LABEL]: 'true', [INVENTORY_ENV_LABEL]: 'default' } }, data: { [INVENTORY_DATA_KEY]: JSON.stringify(legacy) } },
+      body: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: inventoryName('default', 'old'),
+          namespace: ns,
+          labels: { [INVENTORY_LABEL]: 'true', [INVENTORY_ENV_LABEL]: 'default' },
+        },
+        data: { [INVENTORY_DATA_KEY]: JSON.stringify(legacy) },
+      },
     });
 
     const unrelated = (await run('new', ['*'])).result;
-    assert.deepEqual(unrelated.apps.map((a) => a.app), ['new'], 'a source that does not claim it does not see it');
-    assert.equal((await record(objects, ns, 'old'))!.cm.metadata.labels?.[SOURCE_LABEL], undefined, 'and does not take it');
+    assert.deepEqual(
+      unrelated.apps.map((a) => a.app),
+      ['new'],
+      'a source that does not claim it does not see it',
+    );
+    assert.equal(
+      (await record(objects, ns, 'old'))!.cm.metadata.labels?.[SOURCE_LABEL],
+      undefined,
+      'and does not take it',
+    );
     assert.deepEqual(await liveNames(objects, ns, 'old'), ['o1', 'o2']);
 
     const claim = (await run('old')).result;
     assert.equal(claim.converged, true, JSON.stringify(claim.apps));
     assert.deepEqual([claim.apps[0].created, claim.apps[0].pruned, claim.apps[0].unchanged.length], [[], [], 2]);
     const { cm, inv } = (await record(objects, ns, 'old'))!;
-    assert.equal(cm.metadata.labels?.[SOURCE_LABEL], defaultSourceName({ url: remote.fileUrl, branch: 'main', path: 'old' }));
-    assert.deepEqual(inv.converged?.map((r) => r.name), ['o1', 'o2']);
+    assert.equal(
+      cm.metadata.labels?.[SOURCE_LABEL],
+      defaultSourceName({ url: remote.fileUrl, branch: 'main', path: 'old' }),
+    );
+    assert.deepEqual(
+      inv.converged?.map((r) => r.name),
+      ['o1', 'o2'],
+    );
   });
 
   test('long-running agents sharing a namespace write only their own AppSyncs; a third claiming an app writes nothing of it', async (t) => {
@@ -316,28 +449,89 @@ describe('agent: sources own their inventories and AppSyncs', () => {
     const objects = objectsOf(client);
     const store = new StatusStore(client, ns);
     remote.publish('main', { ...yamlOf(ns, ['a1'], 'alpha/'), ...yamlOf(ns, ['b1'], 'beta/') });
-    rival.publish('main', { 'alpha/a1.yaml': toYaml(configMap('a1', ns, { k: 'rival' })), 'alpha/r1.yaml': toYaml(configMap('r1', ns)) });
-    const alpha = await startController(t, { repo: remote.fileUrl, branch: 'main', ns, load: { path: 'alpha' }, intervalMs: 1000 });
-    const beta = await startController(t, { repo: remote.fileUrl, branch: 'main', ns, load: { path: 'beta' }, intervalMs: 1000 });
-    const ready = (app: string) => eventually(`${app} ready`, async () => ((await store.get('default', app))?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? true : undefined), 60_000);
+    rival.publish('main', {
+      'alpha/a1.yaml': toYaml(configMap('a1', ns, { k: 'rival' })),
+      'alpha/r1.yaml': toYaml(configMap('r1', ns)),
+    });
+    const alpha = await startController(t, {
+      repo: remote.fileUrl,
+      branch: 'main',
+      ns,
+      load: { path: 'alpha' },
+      intervalMs: 1000,
+    });
+    const beta = await startController(t, {
+      repo: remote.fileUrl,
+      branch: 'main',
+      ns,
+      load: { path: 'beta' },
+      intervalMs: 1000,
+    });
+    const ready = (app: string) =>
+      eventually(
+        `${app} ready`,
+        async () =>
+          (await store.get('default', app))?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True'
+            ? true
+            : undefined,
+        60_000,
+      );
     await ready('alpha');
     await ready('beta');
-    await eventually('a few full reconciles each', async () => (alpha.controller.cycles >= 3 && beta.controller.cycles >= 3 ? true : undefined), 60_000);
+    await eventually(
+      'a few full reconciles each',
+      async () => (alpha.controller.cycles >= 3 && beta.controller.cycles >= 3 ? true : undefined),
+      60_000,
+    );
     const syncs = await store.list();
     assert.deepEqual(syncs.map((s) => [s.spec.app, s.metadata.labels?.[SOURCE_LABEL]]).sort(), [
       ['alpha', defaultSourceName({ url: remote.fileUrl, branch: 'main', path: 'alpha' })],
       ['beta', defaultSourceName({ url: remote.fileUrl, branch: 'main', path: 'beta' })],
     ]);
-    for (const s of syncs) assert.equal(s.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', `${s.spec.app}: ${JSON.stringify(s.status?.conditions)}`);
-    assert.ok(!alpha.logs.some((l) => l.app === 'beta') && !beta.logs.some((l) => l.app === 'alpha'), 'neither reconciles the other');
+    for (const s of syncs)
+      assert.equal(
+        s.status?.conditions?.find((c) => c.type === 'Ready')?.status,
+        'True',
+        `${s.spec.app}: ${JSON.stringify(s.status?.conditions)}`,
+      );
+    assert.ok(
+      !alpha.logs.some((l) => l.app === 'beta') && !beta.logs.some((l) => l.app === 'alpha'),
+      'neither reconciles the other',
+    );
 
-    const third = await startController(t, { repo: rival.fileUrl, branch: 'main', ns, load: { path: 'alpha' }, intervalMs: 1000 });
-    await eventually('the rival reconciled twice', async () => (third.controller.cycles >= 2 ? true : undefined), 60_000);
+    const third = await startController(t, {
+      repo: rival.fileUrl,
+      branch: 'main',
+      ns,
+      load: { path: 'alpha' },
+      intervalMs: 1000,
+    });
+    await eventually(
+      'the rival reconciled twice',
+      async () => (third.controller.cycles >= 2 ? true : undefined),
+      60_000,
+    );
     const logged = third.logs.find((l) => l.msg === 'app reconciled' && l.app === 'alpha');
-    assert.match(String(logged?.why), /belongs to source ".*" \(file:.*, branch main, path alpha\), and source ".*" claims it too/);
-    assert.equal((await store.get('default', 'alpha'))?.metadata.labels?.[SOURCE_LABEL], defaultSourceName({ url: remote.fileUrl, branch: 'main', path: 'alpha' }));
-    assert.equal((await store.get('default', 'alpha'))?.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', "alpha's status is its owner's");
-    assert.deepEqual((await objects.get(refOf(configMap('a1', ns))) as { data?: Record<string, string> }).data, { k: 'v' });
-    assert.equal(await objects.get(refOf(configMap('r1', ns))), undefined, 'nothing of the conflicting app was written');
+    assert.match(
+      String(logged?.why),
+      /belongs to source ".*" \(file:.*, branch main, path alpha\), and source ".*" claims it too/,
+    );
+    assert.equal(
+      (await store.get('default', 'alpha'))?.metadata.labels?.[SOURCE_LABEL],
+      defaultSourceName({ url: remote.fileUrl, branch: 'main', path: 'alpha' }),
+    );
+    assert.equal(
+      (await store.get('default', 'alpha'))?.status?.conditions?.find((c) => c.type === 'Ready')?.status,
+      'True',
+      "alpha's status is its owner's",
+    );
+    assert.deepEqual(((await objects.get(refOf(configMap('a1', ns)))) as { data?: Record<string, string> }).data, {
+      k: 'v',
+    });
+    assert.equal(
+      await objects.get(refOf(configMap('r1', ns))),
+      undefined,
+      'nothing of the conflicting app was written',
+    );
   });
 });

@@ -14,15 +14,21 @@ import { only, renderApp } from '../harness/render';
 describe('Application', () => {
   test('sets the namespace and the app/env labels on every object, escape hatches included', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-include-'));
-    fs.writeFileSync(path.join(dir, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\ndata:\n  a: "1"\n');
-    const objects = renderApp((app) => {
-      new k8s.KubeConfigMap(app, 'l1', { metadata: { name: 'l1' } });
-      new kplus.Secret(app, 'l2', { metadata: { name: 'l2' } });
-      new Include(app, 'plain', { url: path.join(dir, 'cm.yaml') });
-      new Greeting(app, 'imported', { metadata: { name: 'imported' }, spec: { message: 'hi' } });
-      const patched = new k8s.KubeServiceAccount(app, 'patched', { metadata: { name: 'patched' } });
-      patched.addJsonPatch(JsonPatch.add('/metadata/labels/team', 'payments'));
-    }, { app: 'shop', env: 'staging' });
+    fs.writeFileSync(
+      path.join(dir, 'cm.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\ndata:\n  a: "1"\n',
+    );
+    const objects = renderApp(
+      (app) => {
+        new k8s.KubeConfigMap(app, 'l1', { metadata: { name: 'l1' } });
+        new kplus.Secret(app, 'l2', { metadata: { name: 'l2' } });
+        new Include(app, 'plain', { url: path.join(dir, 'cm.yaml') });
+        new Greeting(app, 'imported', { metadata: { name: 'imported' }, spec: { message: 'hi' } });
+        const patched = new k8s.KubeServiceAccount(app, 'patched', { metadata: { name: 'patched' } });
+        patched.addJsonPatch(JsonPatch.add('/metadata/labels/team', 'payments'));
+      },
+      { app: 'shop', env: 'staging' },
+    );
     assert.equal(objects.length, 6);
     for (const o of objects) {
       assert.equal(o.metadata.labels?.[APP_LABEL], 'shop', `${o.kind} has the app label`);
@@ -33,10 +39,16 @@ describe('Application', () => {
   });
 
   test('renders its Namespace, protected from pruning, unless createNamespace is false', () => {
-    const ns = only(renderApp(() => undefined), 'Namespace');
+    const ns = only(
+      renderApp(() => undefined),
+      'Namespace',
+    );
     assert.equal(ns.metadata.name, 'shop');
     assert.equal(ns.metadata.annotations?.[PRUNE_ANNOTATION], 'disabled');
-    assert.deepEqual(renderApp(() => undefined, { createNamespace: false }), []);
+    assert.deepEqual(
+      renderApp(() => undefined, { createNamespace: false }),
+      [],
+    );
   });
 
   test('takes the namespace from the environment override', () => {
@@ -52,11 +64,20 @@ describe('Application', () => {
       new k8s.KubeConfigMap(app, 'Settings', {});
       new kplus.Secret(app, 'db', {});
     });
-    assert.deepEqual(objects.filter((o) => o.kind !== 'Namespace').map((o) => o.metadata.name).sort(), ['db', 'settings']);
+    assert.deepEqual(
+      objects
+        .filter((o) => o.kind !== 'Namespace')
+        .map((o) => o.metadata.name)
+        .sort(),
+      ['db', 'settings'],
+    );
   });
 
   test('appends the cdk8s hash only when hashedNames is set', () => {
-    const objects = renderApp((app) => new k8s.KubeConfigMap(app, 'settings', {}), { hashedNames: true, createNamespace: false });
+    const objects = renderApp((app) => new k8s.KubeConfigMap(app, 'settings', {}), {
+      hashedNames: true,
+      createNamespace: false,
+    });
     assert.match(objects[0].metadata.name, /^shop-settings-[0-9a-f]{8}$/);
   });
 

@@ -16,7 +16,11 @@ describe('environments', () => {
   });
 
   test('merges per-app overrides over the environment defaults', () => {
-    const env = new Environment('prod', { production: true, defaults: { replicas: 2, host: 'a' }, apps: { web: { replicas: 5 } } });
+    const env = new Environment('prod', {
+      production: true,
+      defaults: { replicas: 2, host: 'a' },
+      apps: { web: { replicas: 5 } },
+    });
     assert.equal(env.production, true);
     assert.deepEqual(env.overridesFor('web'), { replicas: 5, host: 'a' });
     assert.deepEqual(env.overridesFor('other'), { replicas: 2, host: 'a' });
@@ -24,7 +28,11 @@ describe('environments', () => {
   });
 
   test('resolves images: pin, then override, then fallback', () => {
-    const env = new Environment('dev', { apps: { a: { image: 'r/a:override' }, b: { image: 'r/b:override' } } }, { a: 'r/a:pinned' });
+    const env = new Environment(
+      'dev',
+      { apps: { a: { image: 'r/a:override' }, b: { image: 'r/b:override' } } },
+      { a: 'r/a:pinned' },
+    );
     assert.equal(env.imageFor('a'), 'r/a:pinned');
     assert.equal(env.imageFor('b', 'r/b:fallback'), 'r/b:override');
     assert.equal(env.imageFor('c', 'r/c:fallback'), 'r/c:fallback');

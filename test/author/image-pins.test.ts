@@ -14,18 +14,25 @@ function pinsFile(content: string): string {
 
 describe('image pins file', () => {
   test('reads env -> app -> image from YAML or JSON; a missing file means no pins', () => {
-    assert.deepEqual(loadImagePins(pinsFile('dev:\n  web: r/web:1\nprod:\n  web: r/web:0.9\n')), { dev: { web: 'r/web:1' }, prod: { web: 'r/web:0.9' } });
+    assert.deepEqual(loadImagePins(pinsFile('dev:\n  web: r/web:1\nprod:\n  web: r/web:0.9\n')), {
+      dev: { web: 'r/web:1' },
+      prod: { web: 'r/web:0.9' },
+    });
     assert.deepEqual(loadImagePins(pinsFile('{"dev": {"web": "r/web:2"}}')), { dev: { web: 'r/web:2' } });
     assert.deepEqual(loadImagePins('/nonexistent/images.yaml'), {});
     assert.deepEqual(loadImagePins(pinsFile('')), {});
   });
 
   test('rejects malformed files and unpinned images, naming the file and the entry', () => {
-    const bad = (content: string, message: RegExp) => assert.throws(() => loadImagePins(pinsFile(content)), (e: Error) => {
-      assert.ok(e instanceof ConfigError);
-      assert.match(e.message, message);
-      return true;
-    });
+    const bad = (content: string, message: RegExp) =>
+      assert.throws(
+        () => loadImagePins(pinsFile(content)),
+        (e: Error) => {
+          assert.ok(e instanceof ConfigError);
+          assert.match(e.message, message);
+          return true;
+        },
+      );
     bad('dev: [a', /^apps\/images\.yaml: not valid YAML/);
     bad('- a\n', /^apps\/images\.yaml: expected a map of environment -> app -> image$/);
     bad('dev: r/web:1\n', /^apps\/images\.yaml: "dev" must be a map of app -> image$/);
@@ -38,7 +45,12 @@ describe('image pins file', () => {
     assert.deepEqual(r.pins, { prod: { web: 'r/web:latest', ok: 'r/ok:2' } });
     assert.deepEqual(r.problems, [
       { kind: 'malformed', env: 'dev', message: '"dev" must be a map of app -> image' },
-      { kind: 'not-pinned', env: 'prod', app: 'web', message: '"r/web:latest" uses the mutable tag ":latest"; pin a version tag or a digest' },
+      {
+        kind: 'not-pinned',
+        env: 'prod',
+        app: 'web',
+        message: '"r/web:latest" uses the mutable tag ":latest"; pin a version tag or a digest',
+      },
       { kind: 'malformed', env: 'prod', app: 'api', message: 'prod.api must be an image reference string' },
     ]);
   });

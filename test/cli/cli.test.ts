@@ -46,13 +46,36 @@ describe('synthops CLI', () => {
     const root = makeRepo(t, { 'apps/web.ts': webApp('web') });
     const remote = TestRemote.create(t);
     const sha = 'a'.repeat(40);
-    const noCache = run(root, 'publish', '--repo', remote.fileUrl, '--branch', 'deploy', '--source-commit', sha, '--no-cache', '--cache-dir', 'cache-a');
+    const noCache = run(
+      root,
+      'publish',
+      '--repo',
+      remote.fileUrl,
+      '--branch',
+      'deploy',
+      '--source-commit',
+      sha,
+      '--no-cache',
+      '--cache-dir',
+      'cache-a',
+    );
     assert.equal(noCache.code, 0, noCache.stderr);
     assert.equal(fs.existsSync(path.join(root, 'cache-a')), false, '--no-cache writes no cache');
     const cached = run(root, 'diff', '--repo', remote.fileUrl, '--branch', 'deploy', '--cache-dir', 'cache-b');
     assert.equal(cached.code, 0, `diff of what was just published is empty: ${cached.stdout}${cached.stderr}`);
     assert.ok(fs.readdirSync(path.join(root, 'cache-b')).length > 0, 'diff filled the cache in --cache-dir');
-    const again = run(root, 'publish', '--repo', remote.fileUrl, '--branch', 'deploy', '--source-commit', sha, '--cache-dir', 'cache-b');
+    const again = run(
+      root,
+      'publish',
+      '--repo',
+      remote.fileUrl,
+      '--branch',
+      'deploy',
+      '--source-commit',
+      sha,
+      '--cache-dir',
+      'cache-b',
+    );
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout.trim(), 'unchanged', 'the cached synth gives the same output');
   });
@@ -64,7 +87,10 @@ describe('synthops CLI', () => {
     fs.writeFileSync(path.join(root, 'apps/web.ts'), webApp('web', 'nginx:latest'));
     const r = run(root, 'synth');
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^error\[image-not-pinned\] dev\/web \(apps\/web\.ts\) Deployment web\/web spec\.template\.spec\.containers\[0\]\.image: "nginx:latest" uses the mutable tag ":latest"/m);
+    assert.match(
+      r.stderr,
+      /^error\[image-not-pinned\] dev\/web \(apps\/web\.ts\) Deployment web\/web spec\.template\.spec\.containers\[0\]\.image: "nginx:latest" uses the mutable tag ":latest"/m,
+    );
     assert.match(r.stderr, /^error\[image-not-pinned\] prod\/web /m);
     assert.match(r.stderr, /synth failed with 2 error\(s\); dist was not changed/);
     assert.deepEqual(readTree(path.join(root, 'dist')), before);
@@ -73,7 +99,8 @@ describe('synthops CLI', () => {
   test('publish after rollback: the same source commit exits 1 saying why and how to override; --force-after-rollback publishes it', (t) => {
     const src = SourceRepo.create(t, { 'apps/web.ts': webApp('web') });
     const remote = TestRemote.create(t);
-    const publish = (...extra: string[]) => run(src.root, 'publish', '--repo', remote.fileUrl, '--branch', 'deploy', ...extra);
+    const publish = (...extra: string[]) =>
+      run(src.root, 'publish', '--repo', remote.fileUrl, '--branch', 'deploy', ...extra);
     assert.equal(publish().code, 0);
     const v1 = branchLog(remote.bare, 'deploy')[0].sha;
     src.write({ 'apps/web.ts': webApp('web', 'registry.example.com/web:2.0.0') });
@@ -84,7 +111,12 @@ describe('synthops CLI', () => {
     const refused = publish();
     assert.equal(refused.code, 1, refused.stdout);
     assert.equal(refused.stderr.trim().split('\n').length, 1, 'one line, no stack');
-    assert.match(refused.stderr, new RegExp(`^error: the tip of deploy \\([0-9a-f]{12}\\) is a rollback; source commit ${s2.slice(0, 12)} is the one it rolled back from; publishing it would undo the rollback\\. To go ahead, publish a new source commit .*--force-after-rollback`));
+    assert.match(
+      refused.stderr,
+      new RegExp(
+        `^error: the tip of deploy \\([0-9a-f]{12}\\) is a rollback; source commit ${s2.slice(0, 12)} is the one it rolled back from; publishing it would undo the rollback\\. To go ahead, publish a new source commit .*--force-after-rollback`,
+      ),
+    );
     assert.deepEqual(treeAt(remote.bare, 'deploy'), treeAt(remote.bare, v1));
     const forced = publish('--force-after-rollback');
     assert.equal(forced.code, 0, forced.stderr);

@@ -39,15 +39,29 @@ describe('local control plane', () => {
         selector: { matchLabels: { app: 'web' } },
         template: {
           metadata: { labels: { app: 'web' } },
-          spec: { containers: [{ name: 'web', image: 'docker.io/kostiscodefresh/simple-web-app:3d9b390', ports: [{ containerPort: 8080 }] }] },
+          spec: {
+            containers: [
+              {
+                name: 'web',
+                image: 'docker.io/kostiscodefresh/simple-web-app:3d9b390',
+                ports: [{ containerPort: 8080 }],
+              },
+            ],
+          },
         },
       },
     } as k8s.V1Deployment);
-    assert.ok(applied.metadata?.managedFields?.some((f) => f.manager === FIELD_MANAGER && f.operation === 'Apply'), 'managed by synthops via Apply');
+    assert.ok(
+      applied.metadata?.managedFields?.some((f) => f.manager === FIELD_MANAGER && f.operation === 'Apply'),
+      'managed by synthops via Apply',
+    );
 
     const dep = await eventually('Deployment Available', async () => {
       const d = await apps.readNamespacedDeployment({ name: 'web', namespace: ns });
-      return d.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') && d.status?.readyReplicas === 2 ? d : undefined;
+      return d.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') &&
+        d.status?.readyReplicas === 2
+        ? d
+        : undefined;
     });
     assert.equal(dep.status?.availableReplicas, 2);
 
@@ -78,10 +92,19 @@ describe('local control plane', () => {
         group,
         scope: 'Namespaced',
         names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
-        versions: [{
-          name: 'v1', served: true, storage: true,
-          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
-        }],
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } },
+              },
+            },
+          },
+        ],
       },
     } as k8s.V1CustomResourceDefinition);
     await eventually('CRD Established', async () => {
@@ -89,10 +112,21 @@ describe('local control plane', () => {
       return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
     });
     // Discovery can lag the Established condition by a moment.
-    await eventually('custom resource applied', () => ssa(objects, {
-      apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w1', namespace: ns }, spec: { size: 3 },
-    } as k8s.KubernetesObject));
-    const got = await custom.getNamespacedCustomObject({ group, version: 'v1', namespace: ns, plural: 'widgets', name: 'w1' }) as { spec: { size: number } };
+    await eventually('custom resource applied', () =>
+      ssa(objects, {
+        apiVersion: `${group}/v1`,
+        kind: 'Widget',
+        metadata: { name: 'w1', namespace: ns },
+        spec: { size: 3 },
+      } as k8s.KubernetesObject),
+    );
+    const got = (await custom.getNamespacedCustomObject({
+      group,
+      version: 'v1',
+      namespace: ns,
+      plural: 'widgets',
+      name: 'w1',
+    })) as { spec: { size: number } };
     assert.equal(got.spec.size, 3);
   });
 
@@ -102,16 +136,24 @@ describe('local control plane', () => {
     const { kc, objects, core } = await clients();
     await ssa(objects, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'tenant', namespace: ns } });
     await ssa(objects, {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'cm-reader', namespace: ns },
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'cm-reader', namespace: ns },
       rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }],
     } as k8s.V1Role);
     await ssa(objects, {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'tenant-cm-reader', namespace: ns },
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'tenant-cm-reader', namespace: ns },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cm-reader' },
       subjects: [{ kind: 'ServiceAccount', name: 'tenant', namespace: ns }],
     } as k8s.V1RoleBinding);
 
-    const tr = await core.createNamespacedServiceAccountToken({ name: 'tenant', namespace: ns, body: { spec: { audiences: [], expirationSeconds: 600 } } });
+    const tr = await core.createNamespacedServiceAccountToken({
+      name: 'tenant',
+      namespace: ns,
+      body: { spec: { audiences: [], expirationSeconds: 600 } },
+    });
     const token = tr.status?.token;
     assert.ok(token, 'TokenRequest returned a token');
 
@@ -124,25 +166,44 @@ describe('local control plane', () => {
       currentContext: 'c',
     });
     // The token authenticates as the ServiceAccount (not as the admin, not anonymously).
-    const review = await tenant.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    const review = await tenant
+      .makeApiClient(k8s.AuthenticationV1Api)
+      .createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
     assert.equal(review.status?.userInfo?.username, `system:serviceaccount:${ns}:tenant`);
-    assert.ok(review.status?.userInfo?.groups?.includes(`system:serviceaccounts:${ns}`), JSON.stringify(review.status?.userInfo));
+    assert.ok(
+      review.status?.userInfo?.groups?.includes(`system:serviceaccounts:${ns}`),
+      JSON.stringify(review.status?.userInfo),
+    );
 
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'visible' }, data: { k: 'v' } } });
     const tenantCore = tenant.makeApiClient(k8s.CoreV1Api);
-    const inside = await eventually('RBAC allows the tenant in its namespace', () => tenantCore.listNamespacedConfigMap({ namespace: ns }));
-    assert.ok(inside.items.some((c) => c.metadata?.name === 'visible'), 'the list returns the namespace\'s ConfigMaps');
+    const inside = await eventually('RBAC allows the tenant in its namespace', () =>
+      tenantCore.listNamespacedConfigMap({ namespace: ns }),
+    );
+    assert.ok(
+      inside.items.some((c) => c.metadata?.name === 'visible'),
+      "the list returns the namespace's ConfigMaps",
+    );
     assert.deepEqual((await tenantCore.readNamespacedConfigMap({ name: 'visible', namespace: ns })).data, { k: 'v' });
     const denied = (verb: string, namespace: string) => (e: unknown) => {
       assert.ok(e instanceof k8s.ApiException, String(e));
       assert.equal(e.code, 403);
-      const status = (typeof e.body === 'string' ? JSON.parse(e.body) : e.body) as { reason?: string; message?: string };
+      const status = (typeof e.body === 'string' ? JSON.parse(e.body) : e.body) as {
+        reason?: string;
+        message?: string;
+      };
       assert.equal(status.reason, 'Forbidden');
-      assert.equal(status.message, `configmaps is forbidden: User "system:serviceaccount:${ns}:tenant" cannot ${verb} resource "configmaps" in API group "" in the namespace "${namespace}"`);
+      assert.equal(
+        status.message,
+        `configmaps is forbidden: User "system:serviceaccount:${ns}:tenant" cannot ${verb} resource "configmaps" in API group "" in the namespace "${namespace}"`,
+      );
       return true;
     };
     // Only the verbs granted, only where granted.
-    await assert.rejects(tenantCore.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'written' } } }), denied('create', ns));
+    await assert.rejects(
+      tenantCore.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'written' } } }),
+      denied('create', ns),
+    );
     await assert.rejects(tenantCore.listNamespacedConfigMap({ namespace: other }), denied('list', other));
   });
 
@@ -150,8 +211,14 @@ describe('local control plane', () => {
     const ns = await testNamespace(t);
     const { objects, apps } = await clients();
     const invalid = {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'broken', namespace: ns },
-      spec: { replicas: -1, selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } } },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'broken', namespace: ns },
+      spec: {
+        replicas: -1,
+        selector: { matchLabels: { app: 'x' } },
+        template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } },
+      },
     } as k8s.V1Deployment;
     await assert.rejects(ssa(objects, invalid, 'All'), (e: k8s.ApiException<unknown>) => {
       assert.equal(e.code, 422);
@@ -164,9 +231,19 @@ describe('local control plane', () => {
 
   test('kubectl from the cache talks to the plane with the kubeconfig', async () => {
     const kubectl = `${ensureBinaries()}/kubectl`;
-    const out = execFileSync(kubectl, ['--kubeconfig', await testKubeconfig(), 'get', 'nodes', '-o', 'name'], { encoding: 'utf8' });
-    assert.deepEqual(out.trim().split('\n').filter((l) => l.startsWith('node/kwok-')).length >= 2, true);
-    const version = execFileSync(kubectl, ['--kubeconfig', await testKubeconfig(), 'version', '-o', 'json'], { encoding: 'utf8' });
+    const out = execFileSync(kubectl, ['--kubeconfig', await testKubeconfig(), 'get', 'nodes', '-o', 'name'], {
+      encoding: 'utf8',
+    });
+    assert.deepEqual(
+      out
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('node/kwok-')).length >= 2,
+      true,
+    );
+    const version = execFileSync(kubectl, ['--kubeconfig', await testKubeconfig(), 'version', '-o', 'json'], {
+      encoding: 'utf8',
+    });
     assert.match(JSON.parse(version).serverVersion.gitVersion, /^v1\.\d+\.\d+/);
   });
 });

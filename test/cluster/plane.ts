@@ -45,7 +45,10 @@ const NODE_NAMES = ['kwok-node-0', 'kwok-node-1'];
 
 /** Root of the binary cache and state (outside the repo). */
 export function cacheRoot(): string {
-  return process.env.SYNTHOPS_CLUSTER_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'synthops', 'cluster');
+  return (
+    process.env.SYNTHOPS_CLUSTER_CACHE ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'synthops', 'cluster')
+  );
 }
 
 /** Folder with state.json, kubeconfig, certs, data and logs. */
@@ -72,7 +75,10 @@ function log(msg: string): void {
 
 /** Builds (or reuses) the binaries; returns their folder. */
 export function ensureBinaries(): string {
-  const out = execFileSync('bash', [path.join(HERE, 'build.sh')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SYNTHOPS_CLUSTER_CACHE: cacheRoot() } });
+  const out = execFileSync('bash', [path.join(HERE, 'build.sh')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, SYNTHOPS_CLUSTER_CACHE: cacheRoot() },
+  });
   const lines = out.toString().trim().split('\n');
   return lines[lines.length - 1];
 }
@@ -89,7 +95,6 @@ export function isOurProcess(c: ComponentState): boolean {
   }
 }
 
-
 function tail(file: string, lines = 40): string {
   try {
     return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -98,7 +103,12 @@ function tail(file: string, lines = 40): string {
   }
 }
 
-function start(name: string, binDir: string, args: string[], dir: string): { state: ComponentState; child: ChildProcess } {
+function start(
+  name: string,
+  binDir: string,
+  args: string[],
+  dir: string,
+): { state: ComponentState; child: ChildProcess } {
   const binary = path.join(binDir, name);
   const logFile = path.join(dir, 'logs', `${name}.log`);
   const fd = fs.openSync(logFile, 'a');
@@ -115,38 +125,61 @@ async function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `check` until it returns true; fails with the component's log when it died or timed out. */
-async function waitFor(what: string, component: ComponentState, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+async function waitFor(
+  what: string,
+  component: ComponentState,
+  check: () => Promise<boolean>,
+  timeoutMs = 120_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!isOurProcess(component)) {
-      throw new PlaneError(`${component.name} exited while waiting for ${what}; its log (${component.log}) ends with:\n${tail(component.log)}`);
+      throw new PlaneError(
+        `${component.name} exited while waiting for ${what}; its log (${component.log}) ends with:\n${tail(component.log)}`,
+      );
     }
     if (await check().catch(() => false)) return;
     if (Date.now() > deadline) {
-      throw new PlaneError(`timed out after ${timeoutMs / 1000}s waiting for ${what}; ${component.name} log (${component.log}) ends with:\n${tail(component.log)}`);
+      throw new PlaneError(
+        `timed out after ${timeoutMs / 1000}s waiting for ${what}; ${component.name} log (${component.log}) ends with:\n${tail(component.log)}`,
+      );
     }
     await sleep(250);
   }
 }
 
 /** A GET against the apiserver with the admin token; resolves to status code and body. */
-export function apiGet(state: Pick<PlaneState, 'server' | 'caFile' | 'token'>, urlPath: string): Promise<{ status: number; body: string }> {
+export function apiGet(
+  state: Pick<PlaneState, 'server' | 'caFile' | 'token'>,
+  urlPath: string,
+): Promise<{ status: number; body: string }> {
   return apiRequest(state, 'GET', urlPath);
 }
 
-function apiRequest(state: Pick<PlaneState, 'server' | 'caFile' | 'token'>, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: string }> {
+function apiRequest(
+  state: Pick<PlaneState, 'server' | 'caFile' | 'token'>,
+  method: string,
+  urlPath: string,
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = https.request(new URL(urlPath, state.server), {
-      method,
-      ca: fs.readFileSync(state.caFile),
-      headers: { Authorization: `Bearer ${state.token}`, ...(payload ? { 'Content-Type': 'application/json' } : {}) },
-      timeout: 5000,
-    }, (res) => {
-      let data = '';
-      res.on('data', (c) => { data += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
-    });
+    const req = https.request(
+      new URL(urlPath, state.server),
+      {
+        method,
+        ca: fs.readFileSync(state.caFile),
+        headers: { Authorization: `Bearer ${state.token}`, ...(payload ? { 'Content-Type': 'application/json' } : {}) },
+        timeout: 5000,
+      },
+      (res) => {
+        let data = '';
+        res.on('data', (c) => {
+          data += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+      },
+    );
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error('timeout')));
     if (payload) req.write(payload);
@@ -156,11 +189,24 @@ function apiRequest(state: Pick<PlaneState, 'server' | 'caFile' | 'token'>, meth
 
 function kubeconfigYaml(server: string, caFile: string, token: string): string {
   return [
-    'apiVersion: v1', 'kind: Config',
-    'clusters:', '- name: synthops-local', '  cluster:', `    server: ${server}`, `    certificate-authority: ${caFile}`,
-    'users:', '- name: admin', '  user:', `    token: ${token}`,
-    'contexts:', '- name: synthops-local', '  context:', '    cluster: synthops-local', '    user: admin',
-    'current-context: synthops-local', '',
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: synthops-local',
+    '  cluster:',
+    `    server: ${server}`,
+    `    certificate-authority: ${caFile}`,
+    'users:',
+    '- name: admin',
+    '  user:',
+    `    token: ${token}`,
+    'contexts:',
+    '- name: synthops-local',
+    '  context:',
+    '    cluster: synthops-local',
+    '    user: admin',
+    'current-context: synthops-local',
+    '',
   ].join('\n');
 }
 
@@ -191,7 +237,9 @@ export async function up(): Promise<PlaneState> {
   for (const sub of ['logs', 'certs', 'etcd', 'kwok']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
 
   const token = randomBytes(24).toString('hex');
-  fs.writeFileSync(path.join(dir, 'tokens.csv'), `${token},synthops-admin,synthops-admin,"system:masters"\n`, { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'tokens.csv'), `${token},synthops-admin,synthops-admin,"system:masters"\n`, {
+    mode: 0o600,
+  });
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const saKey = path.join(dir, 'sa.key');
   const saPub = path.join(dir, 'sa.pub');
@@ -200,82 +248,156 @@ export async function up(): Promise<PlaneState> {
 
   // kwok needs a config file; with no Stage documents in it, it runs its built-in
   // node and pod lifecycle stages (Nodes Ready, Pods Running).
-  fs.writeFileSync(path.join(dir, 'kwok', 'kwok.yaml'), 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n');
+  fs.writeFileSync(
+    path.join(dir, 'kwok', 'kwok.yaml'),
+    'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n',
+  );
 
-  const [etcdClient, etcdPeer, apiPort, kwokPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [etcdClient, etcdPeer, apiPort, kwokPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const components: ComponentState[] = [];
   const server = `https://127.0.0.1:${apiPort}`;
   const caFile = path.join(dir, 'certs', 'apiserver.crt');
   const kubeconfig = path.join(dir, 'kubeconfig');
-  const state: PlaneState = { stateDir: dir, binDir, kubeconfig, server, caFile, token, serviceAccountKey: saKey, components };
+  const state: PlaneState = {
+    stateDir: dir,
+    binDir,
+    kubeconfig,
+    server,
+    caFile,
+    token,
+    serviceAccountKey: saKey,
+    components,
+  };
   const record = () => fs.writeFileSync(statePath(dir), JSON.stringify(state, null, 2));
 
   try {
-    const etcd = start('etcd', binDir, [
-      '--name=synthops', `--data-dir=${path.join(dir, 'etcd')}`,
-      `--listen-client-urls=http://127.0.0.1:${etcdClient}`, `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
-      `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-      `--initial-cluster=synthops=http://127.0.0.1:${etcdPeer}`,
-      '--unsafe-no-fsync', '--log-level=warn',
-    ], dir).state;
+    const etcd = start(
+      'etcd',
+      binDir,
+      [
+        '--name=synthops',
+        `--data-dir=${path.join(dir, 'etcd')}`,
+        `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
+        `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
+        `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+        `--initial-cluster=synthops=http://127.0.0.1:${etcdPeer}`,
+        '--unsafe-no-fsync',
+        '--log-level=warn',
+      ],
+      dir,
+    ).state;
     components.push(etcd);
     record();
     await waitFor('etcd /health', etcd, async () => (await fetch(`http://127.0.0.1:${etcdClient}/health`)).ok);
 
-    const apiserver = start('kube-apiserver', binDir, [
-      `--etcd-servers=http://127.0.0.1:${etcdClient}`,
-      '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
-      `--cert-dir=${path.join(dir, 'certs')}`,
-      '--service-cluster-ip-range=10.96.0.0/16', // room for the benchmarks' thousands of Services
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${saPub}`, `--service-account-signing-key-file=${saKey}`,
-      '--authorization-mode=Node,RBAC',
-      `--token-auth-file=${path.join(dir, 'tokens.csv')}`,
-      '--endpoint-reconciler-type=none',
-      '--allow-privileged=true',
-      // SYNTHOPS_PLANE_PROFILING=1: /debug/pprof for profiling the apiserver under a benchmark.
-      `--profiling=${process.env.SYNTHOPS_PLANE_PROFILING === '1'}`,
-    ], dir).state;
+    const apiserver = start(
+      'kube-apiserver',
+      binDir,
+      [
+        `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${apiPort}`,
+        `--cert-dir=${path.join(dir, 'certs')}`,
+        '--service-cluster-ip-range=10.96.0.0/16', // room for the benchmarks' thousands of Services
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${saPub}`,
+        `--service-account-signing-key-file=${saKey}`,
+        '--authorization-mode=Node,RBAC',
+        `--token-auth-file=${path.join(dir, 'tokens.csv')}`,
+        '--endpoint-reconciler-type=none',
+        '--allow-privileged=true',
+        // SYNTHOPS_PLANE_PROFILING=1: /debug/pprof for profiling the apiserver under a benchmark.
+        `--profiling=${process.env.SYNTHOPS_PLANE_PROFILING === '1'}`,
+      ],
+      dir,
+    ).state;
     components.push(apiserver);
     record();
-    await waitFor('kube-apiserver /readyz', apiserver, async () => fs.existsSync(caFile) && (await apiGet(state, '/readyz')).status === 200);
+    await waitFor(
+      'kube-apiserver /readyz',
+      apiserver,
+      async () => fs.existsSync(caFile) && (await apiGet(state, '/readyz')).status === 200,
+    );
     fs.writeFileSync(kubeconfig, kubeconfigYaml(server, caFile, token), { mode: 0o600 });
 
-    components.push(start('kube-controller-manager', binDir, [
-      `--kubeconfig=${kubeconfig}`, '--leader-elect=false',
-      `--service-account-private-key-file=${saKey}`, `--root-ca-file=${caFile}`,
-      '--use-service-account-credentials=true', '--controllers=*',
-      // The default 20 requests/s would make the controllers, not the agent, the bottleneck of benchmarks.
-      '--kube-api-qps=200', '--kube-api-burst=400',
-      '--bind-address=127.0.0.1', '--secure-port=0',
-    ], dir).state);
-    components.push(start('kube-scheduler', binDir, [
-      `--kubeconfig=${kubeconfig}`, '--leader-elect=false',
-      '--bind-address=127.0.0.1', '--secure-port=0',
-    ], dir).state);
-    components.push(start('kwok', binDir, [
-      `--kubeconfig=${kubeconfig}`, '--manage-all-nodes=true',
-      `--config=${path.join(dir, 'kwok', 'kwok.yaml')}`,
-      '--cidr=10.244.0.0/16', '--node-ip=127.0.0.1',
-      `--server-address=127.0.0.1:${kwokPort}`,
-      '--node-lease-duration-seconds=40',
-    ], dir).state);
+    components.push(
+      start(
+        'kube-controller-manager',
+        binDir,
+        [
+          `--kubeconfig=${kubeconfig}`,
+          '--leader-elect=false',
+          `--service-account-private-key-file=${saKey}`,
+          `--root-ca-file=${caFile}`,
+          '--use-service-account-credentials=true',
+          '--controllers=*',
+          // The default 20 requests/s would make the controllers, not the agent, the bottleneck of benchmarks.
+          '--kube-api-qps=200',
+          '--kube-api-burst=400',
+          '--bind-address=127.0.0.1',
+          '--secure-port=0',
+        ],
+        dir,
+      ).state,
+    );
+    components.push(
+      start(
+        'kube-scheduler',
+        binDir,
+        [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0'],
+        dir,
+      ).state,
+    );
+    components.push(
+      start(
+        'kwok',
+        binDir,
+        [
+          `--kubeconfig=${kubeconfig}`,
+          '--manage-all-nodes=true',
+          `--config=${path.join(dir, 'kwok', 'kwok.yaml')}`,
+          '--cidr=10.244.0.0/16',
+          '--node-ip=127.0.0.1',
+          `--server-address=127.0.0.1:${kwokPort}`,
+          '--node-lease-duration-seconds=40',
+        ],
+        dir,
+      ).state,
+    );
     record();
 
     for (const name of NODE_NAMES) {
       const r = await apiRequest(state, 'POST', '/api/v1/nodes', nodeManifest(name));
-      if (r.status !== 201 && r.status !== 409) throw new PlaneError(`creating Node ${name}: HTTP ${r.status} ${r.body}`);
+      if (r.status !== 201 && r.status !== 409)
+        throw new PlaneError(`creating Node ${name}: HTTP ${r.status} ${r.body}`);
     }
     const kwok = components.find((c) => c.name === 'kwok')!;
     await waitFor('both kwok Nodes Ready', kwok, async () => {
       const r = await apiGet(state, '/api/v1/nodes');
-      const nodes = (JSON.parse(r.body).items ?? []) as Array<{ status?: { conditions?: Array<{ type: string; status: string }> } }>;
-      return nodes.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >= NODE_NAMES.length;
+      const nodes = (JSON.parse(r.body).items ?? []) as Array<{
+        status?: { conditions?: Array<{ type: string; status: string }> };
+      }>;
+      return (
+        nodes.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >=
+        NODE_NAMES.length
+      );
     });
     const kcm = components.find((c) => c.name === 'kube-controller-manager')!;
-    await waitFor('the default ServiceAccount', kcm, async () => (await apiGet(state, '/api/v1/namespaces/default/serviceaccounts/default')).status === 200);
+    await waitFor(
+      'the default ServiceAccount',
+      kcm,
+      async () => (await apiGet(state, '/api/v1/namespaces/default/serviceaccounts/default')).status === 200,
+    );
     for (const c of components) {
-      if (!isOurProcess(c)) throw new PlaneError(`${c.name} exited during start-up; its log (${c.log}) ends with:\n${tail(c.log)}`);
+      if (!isOurProcess(c))
+        throw new PlaneError(`${c.name} exited during start-up; its log (${c.log}) ends with:\n${tail(c.log)}`);
     }
     log(`ready: ${server} (logs in ${path.join(dir, 'logs')})`);
     return state;
@@ -294,10 +416,19 @@ function nodeManifest(name: string): unknown {
     metadata: {
       name,
       annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },
-      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' },
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        type: 'kwok',
+      },
     },
     spec: {},
-    status: { capacity, allocatable: capacity, nodeInfo: { kubeletVersion: 'fake', architecture: 'amd64', operatingSystem: 'linux' } },
+    status: {
+      capacity,
+      allocatable: capacity,
+      nodeInfo: { kubeletVersion: 'fake', architecture: 'amd64', operatingSystem: 'linux' },
+    },
   };
 }
 
@@ -311,11 +442,19 @@ export async function down(): Promise<void> {
   // Reverse start order: clients first, etcd last.
   for (const c of [...state.components].reverse()) {
     if (!isOurProcess(c)) continue;
-    try { process.kill(c.pid, 'SIGTERM'); } catch { /* already gone */ }
+    try {
+      process.kill(c.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
     const deadline = Date.now() + 10_000;
     while (isOurProcess(c) && Date.now() < deadline) await sleep(100);
     if (isOurProcess(c)) {
-      try { process.kill(c.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
   }
   fs.rmSync(state.stateDir, { recursive: true, force: true });
@@ -328,7 +467,9 @@ export function memoryMiB(state: PlaneState): Record<string, number> {
     try {
       const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${c.pid}/status`, 'utf8'));
       if (m) out[c.name] = Math.round(Number(m[1]) / 1024);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -350,6 +491,7 @@ export async function stopComponent(name: string): Promise<() => Promise<void>> 
     const next = start(name, state.binDir, [...c.args], state.stateDir).state;
     const fresh: PlaneState = { ...state, components: state.components.map((x) => (x.name === name ? next : x)) };
     fs.writeFileSync(statePath(state.stateDir), JSON.stringify(fresh, null, 2));
-    if (name === 'kube-apiserver') await waitFor('kube-apiserver /readyz', next, async () => (await apiGet(fresh, '/readyz')).status === 200);
+    if (name === 'kube-apiserver')
+      await waitFor('kube-apiserver /readyz', next, async () => (await apiGet(fresh, '/readyz')).status === 200);
   };
 }

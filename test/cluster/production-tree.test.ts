@@ -24,17 +24,35 @@ let tree: string;
 describe('production tree (the Dockerfile runtime stage)', () => {
   before(() => {
     tree = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-prod-'));
-    for (const entry of ['package.json', 'package-lock.json', 'lib', 'bin']) fs.cpSync(path.join(REPO_ROOT, entry), path.join(tree, entry), { recursive: true });
+    for (const entry of ['package.json', 'package-lock.json', 'lib', 'bin'])
+      fs.cpSync(path.join(REPO_ROOT, entry), path.join(tree, entry), { recursive: true });
     execFileSync('sh', [path.join(REPO_ROOT, 'scripts', 'agent-runtime-deps.sh')], { cwd: tree, stdio: 'pipe' });
   });
 
   test('holds compiled JavaScript and the dependencies the agent loads only', () => {
     assert.equal(fs.existsSync(path.join(tree, 'src')), false);
-    const installed = JSON.parse(fs.readFileSync(path.join(tree, 'node_modules', '.package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
-    assert.deepEqual(Object.entries(installed.packages).filter(([, p]) => p.dev).map(([k]) => k), [], 'no dev-only dependency installed');
-    for (const pkg of ['typescript', 'ts-node', 'cdk8s', 'cdk8s-plus-28', '@kubernetes/client-node']) assert.equal(fs.existsSync(path.join(tree, 'node_modules', pkg)), false, `${pkg} is for synth and authoring, not the agent`);
+    const installed = JSON.parse(fs.readFileSync(path.join(tree, 'node_modules', '.package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
+    assert.deepEqual(
+      Object.entries(installed.packages)
+        .filter(([, p]) => p.dev)
+        .map(([k]) => k),
+      [],
+      'no dev-only dependency installed',
+    );
+    for (const pkg of ['typescript', 'ts-node', 'cdk8s', 'cdk8s-plus-28', '@kubernetes/client-node'])
+      assert.equal(
+        fs.existsSync(path.join(tree, 'node_modules', pkg)),
+        false,
+        `${pkg} is for synth and authoring, not the agent`,
+      );
     // Every module of the agent's commands loads from this tree (nothing it needs was left out).
-    const load = spawnSync(process.execPath, ['-e', "for (const m of ['agent', 'agent-controller']) require(process.argv[1] + '/lib/cli/' + m + '.js')", tree], { encoding: 'utf8' });
+    const load = spawnSync(
+      process.execPath,
+      ['-e', "for (const m of ['agent', 'agent-controller']) require(process.argv[1] + '/lib/cli/' + m + '.js')", tree],
+      { encoding: 'utf8' },
+    );
     assert.equal(load.status, 0, load.stderr);
     const r = spawnSync(process.execPath, [path.join(tree, 'bin', 'synthops'), '--version'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
@@ -42,16 +60,44 @@ describe('production tree (the Dockerfile runtime stage)', () => {
     const dockerfile = fs.readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
     assert.match(dockerfile, /^ARG NODE_IMAGE=node:22-[^\n]*$/m, 'a current LTS, not Node 20');
     assert.match(dockerfile, /^FROM \$\{NODE_IMAGE\} AS runtime$/m);
-    assert.match(dockerfile, /^RUN sh \/tmp\/agent-runtime-deps\.sh /m, 'the image installs its dependencies with the script this tree was built with');
+    assert.match(
+      dockerfile,
+      /^RUN sh \/tmp\/agent-runtime-deps\.sh /m,
+      'the image installs its dependencies with the script this tree was built with',
+    );
     assert.match(dockerfile, /^USER 10001:10001$/m);
-    assert.deepEqual(imageNodeFlags(), ['--optimize-for-size'], 'the agent starts with the memory-lean V8 setting the memory benchmark measures');
+    assert.deepEqual(
+      imageNodeFlags(),
+      ['--optimize-for-size'],
+      'the agent starts with the memory-lean V8 setting the memory benchmark measures',
+    );
   });
 
   test('runs `agent --once` against the real control plane', async (t) => {
     const ns = await testNamespace(t);
     const remote = TestRemote.create(t);
     remote.publish('deploy', synthopsTree('dev', { shop: [configMap('from-image', ns)] }));
-    const r = spawnSync(process.execPath, [path.join(tree, 'bin', 'synthops'), 'agent', '--once', '--repo', remote.fileUrl, '--branch', 'deploy', '--namespace', ns, '--agent-namespace', ns, '--kubeconfig', await testKubeconfig(), '--timeout', '60s'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        path.join(tree, 'bin', 'synthops'),
+        'agent',
+        '--once',
+        '--repo',
+        remote.fileUrl,
+        '--branch',
+        'deploy',
+        '--namespace',
+        ns,
+        '--agent-namespace',
+        ns,
+        '--kubeconfig',
+        await testKubeconfig(),
+        '--timeout',
+        '60s',
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^shop\s+Applied\s+1\s+0\s+0\s+0\s+0\s+Healthy$/m);
   });
@@ -64,8 +110,21 @@ describe('production tree (the Dockerfile runtime stage)', () => {
     // A ServiceAccount allowed to run the agent in this namespace.
     await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'agent' } } });
     const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-    await rbac.createNamespacedRoleBinding({ namespace: ns, body: { metadata: { name: 'agent-admin' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' }, subjects: [{ kind: 'ServiceAccount', name: 'agent', namespace: ns }] } });
-    const token = (await core.createNamespacedServiceAccountToken({ name: 'agent', namespace: ns, body: { spec: { audiences: [], expirationSeconds: 3600 } } })).status!.token!;
+    await rbac.createNamespacedRoleBinding({
+      namespace: ns,
+      body: {
+        metadata: { name: 'agent-admin' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
+        subjects: [{ kind: 'ServiceAccount', name: 'agent', namespace: ns }],
+      },
+    });
+    const token = (
+      await core.createNamespacedServiceAccountToken({
+        name: 'agent',
+        namespace: ns,
+        body: { spec: { audiences: [], expirationSeconds: 3600 } },
+      })
+    ).status!.token!;
     fs.mkdirSync(SA_DIR, { recursive: true });
     t.after(() => fs.rmSync('/var/run/secrets', { recursive: true, force: true }));
     fs.writeFileSync(path.join(SA_DIR, 'token'), token);
@@ -76,10 +135,39 @@ describe('production tree (the Dockerfile runtime stage)', () => {
     remote.publish('deploy', synthopsTree('dev', { shop: [configMap('in-cluster', ns)] }));
     const server = new URL(kc.getCurrentCluster()!.server);
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-home-'));
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port };
-    const r = spawnSync(process.execPath, [...imageNodeFlags(), path.join(tree, 'bin', 'synthops'), 'agent', '--once', '--repo', remote.fileUrl, '--branch', 'deploy', '--namespace', ns, '--agent-namespace', ns, '--timeout', '60s'], { encoding: 'utf8', env });
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: home,
+      KUBERNETES_SERVICE_HOST: server.hostname,
+      KUBERNETES_SERVICE_PORT: server.port,
+    };
+    const r = spawnSync(
+      process.execPath,
+      [
+        ...imageNodeFlags(),
+        path.join(tree, 'bin', 'synthops'),
+        'agent',
+        '--once',
+        '--repo',
+        remote.fileUrl,
+        '--branch',
+        'deploy',
+        '--namespace',
+        ns,
+        '--agent-namespace',
+        ns,
+        '--timeout',
+        '60s',
+      ],
+      { encoding: 'utf8', env },
+    );
     assert.equal(r.status, 0, r.stdout + r.stderr);
-    assert.equal((await core.readNamespacedConfigMap({ name: 'in-cluster', namespace: ns })).metadata?.managedFields?.find((f) => f.manager === 'synthops')?.operation, 'Apply');
+    assert.equal(
+      (await core.readNamespacedConfigMap({ name: 'in-cluster', namespace: ns })).metadata?.managedFields?.find(
+        (f) => f.manager === 'synthops',
+      )?.operation,
+      'Apply',
+    );
     fs.rmSync(home, { recursive: true, force: true });
   });
 });

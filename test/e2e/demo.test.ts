@@ -20,30 +20,61 @@ const FIXED = ['simple-web-app', 'greetings', 'seed-plain', 'synthops-system'];
 
 /** PIDs of live processes whose command line mentions `needle`. */
 function processesMentioning(needle: string): number[] {
-  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle) && !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    } catch {
-      return false;
-    }
-  }).map(Number).filter((pid) => pid !== process.pid);
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return (
+          fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle) &&
+          !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number)
+    .filter((pid) => pid !== process.pid);
 }
 
-interface Demo { child: ChildProcess; out: () => string; exit: Promise<number | null> }
+interface Demo {
+  child: ChildProcess;
+  out: () => string;
+  exit: Promise<number | null>;
+}
 
 function startDemo(t: TestContext, env: NodeJS.ProcessEnv, args: string[]): Demo {
   // Its own process group, so a Ctrl-C can be sent to all of it as a terminal does.
-  const child = spawn('npm', ['run', '--silent', 'demo', '--', ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['run', '--silent', 'demo', '--', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
-  child.stdout!.on('data', (c) => { out += c; });
-  child.stderr!.on('data', (c) => { out += c; });
+  child.stdout!.on('data', (c) => {
+    out += c;
+  });
+  child.stderr!.on('data', (c) => {
+    out += c;
+  });
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  t.after(() => { if (child.exitCode === null) try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } });
+  t.after(() => {
+    if (child.exitCode === null)
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+  });
   return { child, out: () => out, exit };
 }
 
 function agentPid(dir: string): number {
-  const state = JSON.parse(fs.readFileSync(path.join(dir, 'demo.json'), 'utf8')) as { processes: Array<{ name: string; pid: number }>; plane?: unknown };
+  const state = JSON.parse(fs.readFileSync(path.join(dir, 'demo.json'), 'utf8')) as {
+    processes: Array<{ name: string; pid: number }>;
+    plane?: unknown;
+  };
   assert.equal(state.plane, undefined, 'the demo did not start the shared plane');
   return state.processes.find((p) => p.name === 'synthops agent')!.pid;
 }
@@ -54,7 +85,10 @@ describe('npm run demo', () => {
     if (!(await isHealthy(readState()))) return t.skip('the local control plane is not running (npm run cluster:up)');
     const kc = await testKubeConfig();
     const cleanup = async () => {
-      await kc.makeApiClient(k8s.ApiextensionsV1Api).deleteCustomResourceDefinition({ name: 'greetings.examples.synthops.dev' }).catch(() => undefined);
+      await kc
+        .makeApiClient(k8s.ApiextensionsV1Api)
+        .deleteCustomResourceDefinition({ name: 'greetings.examples.synthops.dev' })
+        .catch(() => undefined);
       await deleteNamespaces(FIXED);
     };
     await cleanup();
@@ -64,18 +98,36 @@ describe('npm run demo', () => {
     // 1. --detach: the summary, the agent left running; --down stops it.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-demo-test-'));
     t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const env = { SYNTHOPS_DEMO_DIR: dir, SYNTHOPS_DEMO_NAMESPACE: await testNamespace(t, 'demo'), SYNTHOPS_DEMO_QUICK: '1' };
+    const env = {
+      SYNTHOPS_DEMO_DIR: dir,
+      SYNTHOPS_DEMO_NAMESPACE: await testNamespace(t, 'demo'),
+      SYNTHOPS_DEMO_QUICK: '1',
+    };
     const detached = startDemo(t, env, ['--detach']);
     assert.equal(await detached.exit, 0, detached.out());
     const out = detached.out();
     for (const n of [1, 2, 3, 4, 5, 6]) assert.match(out, new RegExp(`^\\[${n}/6\\] `, 'm'));
-    assert.match(out, /^ {6}4 apps converged at [0-9a-f]{12} in [\d.]+s: greetings, seed-plain, simple-web-app, synthops-agent$/m);
-    const bump = /^ {6}simple-web-app converged at ([0-9a-f]{12}): commit to converged [\d.]+s \(the agent's measure, from the commit's time\), publish to converged [\d.]+s$/m.exec(out);
+    assert.match(
+      out,
+      /^ {6}4 apps converged at [0-9a-f]{12} in [\d.]+s: greetings, seed-plain, simple-web-app, synthops-agent$/m,
+    );
+    const bump =
+      /^ {6}simple-web-app converged at ([0-9a-f]{12}): commit to converged [\d.]+s \(the agent's measure, from the commit's time\), publish to converged [\d.]+s$/m.exec(
+        out,
+      );
     assert.ok(bump, out);
     assert.match(out, new RegExp(`^ {6}simple-web-app\\s+dev\\s+${bump[1]}\\s+True\\s`, 'm'), 'the status table');
-    assert.match(out, new RegExp(`^  node bin/synthops ui --kubeconfig \\S+ -n ${env.SYNTHOPS_DEMO_NAMESPACE} --repo file://${dir}/deploy.git --branch deploy$`, 'm'));
+    assert.match(
+      out,
+      new RegExp(
+        `^  node bin/synthops ui --kubeconfig \\S+ -n ${env.SYNTHOPS_DEMO_NAMESPACE} --repo file://${dir}/deploy.git --branch deploy$`,
+        'm',
+      ),
+    );
     assert.match(out, /^ {2}npm run demo -- --down$/m);
-    const dep = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: 'simple-web-app', namespace: 'simple-web-app' });
+    const dep = await kc
+      .makeApiClient(k8s.AppsV1Api)
+      .readNamespacedDeployment({ name: 'simple-web-app', namespace: 'simple-web-app' });
     assert.equal(dep.spec?.template.spec?.containers[0].image, BUMPED);
     const pid = agentPid(dir);
     assert.ok(processesMentioning(dir).includes(pid), 'the agent keeps running after --detach');
@@ -87,13 +139,24 @@ describe('npm run demo', () => {
     assert.deepEqual(processesMentioning(dir), [], 'nothing the demo started is left');
     assert.equal(fs.existsSync(path.join(dir, 'demo.json')), false);
     assert.ok(await isHealthy(readState()), 'the shared plane still runs');
-    assert.deepEqual(readState()!.components.map((c) => c.pid), plane);
+    assert.deepEqual(
+      readState()!.components.map((c) => c.pid),
+      plane,
+    );
 
     // 2. In the foreground until Ctrl-C (SIGINT to its process group, as a terminal sends it).
     const dir2 = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-demo-test-'));
     t.after(() => fs.rmSync(dir2, { recursive: true, force: true }));
-    const fg = startDemo(t, { ...env, SYNTHOPS_DEMO_DIR: dir2, SYNTHOPS_DEMO_NAMESPACE: await testNamespace(t, 'demo') }, []);
-    await eventually('the demo waits in the foreground', async () => (/^ {2}Ctrl-C here, or npm run demo -- --down$/m.test(fg.out()) ? true : undefined), 240_000);
+    const fg = startDemo(
+      t,
+      { ...env, SYNTHOPS_DEMO_DIR: dir2, SYNTHOPS_DEMO_NAMESPACE: await testNamespace(t, 'demo') },
+      [],
+    );
+    await eventually(
+      'the demo waits in the foreground',
+      async () => (/^ {2}Ctrl-C here, or npm run demo -- --down$/m.test(fg.out()) ? true : undefined),
+      240_000,
+    );
     const pid2 = agentPid(dir2);
     assert.ok(processesMentioning(dir2).includes(pid2));
     process.kill(-fg.child.pid!, 'SIGINT');

@@ -28,11 +28,35 @@ describe('diff against the cluster', () => {
     assert.deepEqual(await diffAgainstCluster(dist, 'dev', client, ns), []);
 
     const apps = (await testKubeConfig()).makeApiClient(k8s.AppsV1Api);
-    await apps.patchNamespacedDeployment({ name: 'web', namespace: ns, body: { metadata: { annotations: { 'other.example.com/x': 'y' } } }, fieldManager: 'someone-else' }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await apps.patchNamespacedDeployment(
+      {
+        name: 'web',
+        namespace: ns,
+        body: { metadata: { annotations: { 'other.example.com/x': 'y' } } },
+        fieldManager: 'someone-else',
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     assert.deepEqual(await diffAgainstCluster(dist, 'dev', client, ns), [], 'not our field: no difference');
 
     src.write({ 'apps/images.yaml': 'dev:\n  web: docker.io/kostiscodefresh/simple-web-app:4e5f6a7\n' });
-    const cli = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), 'diff', '--cluster', '--env', 'dev', '--kubeconfig', await testKubeconfig(), '--agent-namespace', ns, '--root', src.root], { encoding: 'utf8' });
+    const cli = spawnSync(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'bin', 'synthops'),
+        'diff',
+        '--cluster',
+        '--env',
+        'dev',
+        '--kubeconfig',
+        await testKubeconfig(),
+        '--agent-namespace',
+        ns,
+        '--root',
+        src.root,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(cli.status, 1, cli.stderr);
     assert.match(cli.stdout, new RegExp(`^dev/web:\\n  ~ Deployment ${ns}/web \\(changed\\)`, 'm'));
     assert.match(cli.stdout, /^\s+-\s+- image: docker\.io\/kostiscodefresh\/simple-web-app:3d9b390$/m);
@@ -51,7 +75,10 @@ describe('diff against the cluster', () => {
       'apps/web.ts': `import { WebService, defineApp } from 'synthops';\nexport default defineApp({ name: 'web', build: (app) => { new WebService(app, 'web', { port: 8080, resources: ${RESOURCES} }); } });\n`,
     });
     const remote = TestRemote.create(t);
-    const run = (...args: string[]) => spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), ...args, '--root', src.root], { encoding: 'utf8' });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), ...args, '--root', src.root], {
+        encoding: 'utf8',
+      });
     assert.equal(run('publish', '--repo', remote.fileUrl, '--branch', 'deploy').status, 0);
     const unchanged = run('publish', '--repo', remote.fileUrl, '--branch', 'deploy');
     assert.deepEqual([unchanged.status, unchanged.stdout.trim()], [0, 'unchanged']);

@@ -57,20 +57,35 @@ export default defineApp({ name: 'web', namespace: '${ns}', createNamespace: fal
     const apps = (await testKubeConfig()).makeApiClient(k8s.AppsV1Api);
     const hook = async () => {
       const body = '{"ref":"refs/heads/deploy"}';
-      const r = await fetch(`${agent.url}/webhook`, { method: 'POST', body, headers: { 'X-Hub-Signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` } });
+      const r = await fetch(`${agent.url}/webhook`, {
+        method: 'POST',
+        body,
+        headers: { 'X-Hub-Signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` },
+      });
       assert.equal(r.status, 202);
     };
-    const convergedAt = async (commit: string) => eventually(`converged at ${commit.slice(0, 12)}`, async () => {
-      const s = await store.get('dev', 'web');
-      return s?.status?.lastAppliedRevision === commit && s.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? s : undefined;
-    }, 60_000);
-    const image = async () => (await apps.readNamespacedDeployment({ name: 'web', namespace: ns })).spec?.template.spec?.containers[0].image;
+    const convergedAt = async (commit: string) =>
+      eventually(
+        `converged at ${commit.slice(0, 12)}`,
+        async () => {
+          const s = await store.get('dev', 'web');
+          return s?.status?.lastAppliedRevision === commit &&
+            s.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True'
+            ? s
+            : undefined;
+        },
+        60_000,
+      );
+    const image = async () =>
+      (await apps.readNamespacedDeployment({ name: 'web', namespace: ns })).spec?.template.spec?.containers[0].image;
     const timings: string[] = [];
     const measure = async (label: string, commit: string) => {
       const t0 = Date.now();
       await hook();
       const s = await convergedAt(commit);
-      timings.push(`${label}: webhook to converged ${Date.now() - t0} ms, commit to converged ${s.status!.commitToConvergedSeconds!.toFixed(2)} s`);
+      timings.push(
+        `${label}: webhook to converged ${Date.now() - t0} ms, commit to converged ${s.status!.commitToConvergedSeconds!.toFixed(2)} s`,
+      );
       return s;
     };
 
@@ -85,7 +100,14 @@ export default defineApp({ name: 'web', namespace: '${ns}', createNamespace: fal
 
     // 3. The app source repo's CI bumps the image; the config repo's CI publishes it.
     const bumped = 'docker.io/kostiscodefresh/simple-web-app:4e5f6a7';
-    const pin = await setImage({ repo: configHttp.url('deploy.git'), branch: 'main', env: 'dev', app: 'web', image: bumped, auth: { token: TOKEN } });
+    const pin = await setImage({
+      repo: configHttp.url('deploy.git'),
+      branch: 'main',
+      env: 'dev',
+      app: 'web',
+      image: bumped,
+      auth: { token: TOKEN },
+    });
     assert.equal(pin.status, 'updated');
     src.git('pull', '-q', '--ff-only', 'origin', 'main');
     const second = await publishNow();
@@ -100,7 +122,9 @@ export default defineApp({ name: 'web', namespace: '${ns}', createNamespace: fal
     assert.equal(await image(), SEED_IMAGE);
 
     // 5. A failing app blocks publish: nothing is pushed, the cluster stays.
-    src.write({ 'apps/broken.ts': `import { defineApp } from 'synthops';\nexport default defineApp({ name: 'broken', build: () => { throw new Error('missing value'); } });\n` });
+    src.write({
+      'apps/broken.ts': `import { defineApp } from 'synthops';\nexport default defineApp({ name: 'broken', build: () => { throw new Error('missing value'); } });\n`,
+    });
     src.commit('add a broken app');
     await assert.rejects(publishNow(), /synth failed, nothing was published/);
     assert.equal(branchLog(deploy.bare, 'deploy')[0].sha, back.commit);

@@ -43,9 +43,28 @@ describe('end to end: publish --allow-prune', () => {
       'apps/shop.ts': shop(ns, ['a', 'b', 'c', 'd']),
     });
     const remote = TestRemote.create(t);
-    const publish = (...extra: string[]) => synthops(src.root, 'publish', '--repo', remote.fileUrl, '--branch', 'deploy', ...extra);
-    const once = () => synthops(src.root, 'agent', '--once', '--repo', remote.fileUrl, '--branch', 'deploy', '--kubeconfig', kubeconfig,
-      '--namespace', ns, '--agent-namespace', ns, '--workdir', workdir, '--timeout', '60s');
+    const publish = (...extra: string[]) =>
+      synthops(src.root, 'publish', '--repo', remote.fileUrl, '--branch', 'deploy', ...extra);
+    const once = () =>
+      synthops(
+        src.root,
+        'agent',
+        '--once',
+        '--repo',
+        remote.fileUrl,
+        '--branch',
+        'deploy',
+        '--kubeconfig',
+        kubeconfig,
+        '--namespace',
+        ns,
+        '--agent-namespace',
+        ns,
+        '--workdir',
+        workdir,
+        '--timeout',
+        '60s',
+      );
 
     assert.equal(publish().code, 0);
     const first = once();
@@ -66,7 +85,11 @@ describe('end to end: publish --allow-prune', () => {
     assert.match(approve.stdout, /output unchanged; allows the prune of shop$/m);
     const log = branchLog(remote.bare, 'deploy');
     assert.match(log[0].message, /\nAllow-Prune: shop$/);
-    assert.deepEqual(treeAt(remote.bare, log[0].sha), treeAt(remote.bare, before), 'an empty commit: only the approval is new');
+    assert.deepEqual(
+      treeAt(remote.bare, log[0].sha),
+      treeAt(remote.bare, before),
+      'an empty commit: only the approval is new',
+    );
 
     const pruned = once();
     assert.equal(pruned.code, 0, pruned.stdout + pruned.stderr);

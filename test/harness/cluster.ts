@@ -48,7 +48,8 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -57,11 +58,18 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 export async function deleteNamespaces(names: readonly string[]): Promise<void> {
   const core = (await testKubeConfig()).makeApiClient(k8s.CoreV1Api);
   for (const name of names) await core.deleteNamespace({ name }).catch(() => undefined);
-  await eventually(`namespaces ${names.join(', ')} deleted`, async () => {
-    for (const name of names) {
-      const gone = await core.readNamespace({ name }).then(() => false, () => true);
-      if (!gone) return undefined;
-    }
-    return true;
-  }, 120_000);
+  await eventually(
+    `namespaces ${names.join(', ')} deleted`,
+    async () => {
+      for (const name of names) {
+        const gone = await core.readNamespace({ name }).then(
+          () => false,
+          () => true,
+        );
+        if (!gone) return undefined;
+      }
+      return true;
+    },
+    120_000,
+  );
 }

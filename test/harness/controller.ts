@@ -59,7 +59,11 @@ export interface TestController {
 export async function startController(t: TestContext, o: TestControllerOptions): Promise<TestController> {
   const client = o.client ?? KubeClient.fromKubeconfig(await testKubeconfig());
   const logs: Array<Record<string, unknown>> = [];
-  const log = createLogger('debug', { write: (line: string) => { logs.push(JSON.parse(line) as Record<string, unknown>); } });
+  const log = createLogger('debug', {
+    write: (line: string) => {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    },
+  });
   const metrics = new AgentMetrics(false);
   const notifier = new Notifier(o.notifyUrl, 'json', log, 50);
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-ctl-'));
@@ -68,16 +72,27 @@ export async function startController(t: TestContext, o: TestControllerOptions):
     source: { url: o.repo, branch: o.branch, workdir, verify: o.verify },
     sourceName: o.source,
     load: { env: o.env, app: o.app, ...o.load },
-    apply: { defaultNamespace: o.ns, wait: { timeoutMs: o.waitTimeoutMs ?? 30_000, pollMs: 200 }, decryption: o.decryption },
+    apply: {
+      defaultNamespace: o.ns,
+      wait: { timeoutMs: o.waitTimeoutMs ?? 30_000, pollMs: 200 },
+      decryption: o.decryption,
+    },
     namespace: o.ns,
     intervalMs: o.intervalMs ?? 3_600_000,
     suspend: new Set(o.suspend ?? []),
     retryBaseMs: o.retryBaseMs ?? 500,
     driftDebounceMs: 100,
     healthLogEveryMs: o.healthLogEveryMs,
-    metrics, log, notifier,
+    metrics,
+    log,
+    notifier,
   });
-  const server = new AgentServer(metrics, { ready: () => controller.ready(), onWebhook: () => controller.request('webhook', true) }, o.webhookSecret, log);
+  const server = new AgentServer(
+    metrics,
+    { ready: () => controller.ready(), onWebhook: () => controller.request('webhook', true) },
+    o.webhookSecret,
+    log,
+  );
   const port = await server.listen(0, '127.0.0.1');
   await controller.start();
   t.after(async () => {
@@ -90,7 +105,11 @@ export async function startController(t: TestContext, o: TestControllerOptions):
 }
 
 /** Value of one metric series (undefined if absent). */
-export async function metricValue(metrics: AgentMetrics, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+export async function metricValue(
+  metrics: AgentMetrics,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
   const m = await metrics.registry.getSingleMetric(name)?.get();
   const v = m?.values.find((x) => Object.entries(labels).every(([k, val]) => String(x.labels[k]) === val));
   return v?.value;

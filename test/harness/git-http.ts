@@ -8,12 +8,18 @@ import * as net from 'net';
 import type { TestContext } from 'node:test';
 
 /** Serves the bare repos under `root` at http://127.0.0.1:port/<repo>, requiring `token`. */
-export async function serveGitHttp(t: TestContext, root: string, token: string): Promise<{ url: (repo: string) => string; requests: string[] }> {
+export async function serveGitHttp(
+  t: TestContext,
+  root: string,
+  token: string,
+): Promise<{ url: (repo: string) => string; requests: string[] }> {
   const requests: string[] = [];
   const expected = `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    requests.push(`${req.method} ${url.pathname} auth=${req.headers.authorization === expected ? 'ok' : req.headers.authorization ? 'bad' : 'none'}`);
+    requests.push(
+      `${req.method} ${url.pathname} auth=${req.headers.authorization === expected ? 'ok' : req.headers.authorization ? 'bad' : 'none'}`,
+    );
     if (req.headers.authorization !== expected) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="synthops-test"' });
       res.end('unauthorized');
@@ -22,8 +28,14 @@ export async function serveGitHttp(t: TestContext, root: string, token: string):
     const cgi = spawn('git', ['http-backend'], {
       env: {
         ...process.env,
-        GIT_PROJECT_ROOT: root, GIT_HTTP_EXPORT_ALL: '1', PATH_INFO: url.pathname, QUERY_STRING: url.search.slice(1),
-        REQUEST_METHOD: req.method ?? 'GET', CONTENT_TYPE: req.headers['content-type'] ?? '', REMOTE_USER: 'agent', REMOTE_ADDR: '127.0.0.1',
+        GIT_PROJECT_ROOT: root,
+        GIT_HTTP_EXPORT_ALL: '1',
+        PATH_INFO: url.pathname,
+        QUERY_STRING: url.search.slice(1),
+        REQUEST_METHOD: req.method ?? 'GET',
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        REMOTE_USER: 'agent',
+        REMOTE_ADDR: '127.0.0.1',
       },
     });
     req.pipe(cgi.stdin);

@@ -25,6 +25,9 @@ export function parseGitSshCommand(command: string): GitSshCommand | undefined {
   const service = SERVICES.find((s) => s === command.slice(0, space));
   const quoted = command.slice(space + 1);
   if (!service || !QUOTED.test(quoted)) return undefined;
-  const repoPath = quoted.replace(PART, (_m, inside: string | undefined, escaped: string | undefined) => inside ?? escaped ?? '');
+  const repoPath = quoted.replace(
+    PART,
+    (_m, inside: string | undefined, escaped: string | undefined) => inside ?? escaped ?? '',
+  );
   return repoPath === '' ? undefined : { service, repoPath };
 }

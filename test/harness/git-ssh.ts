@@ -60,7 +60,8 @@ export async function startSshServer(t: TestContext): Promise<SshServer> {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const hostLine = (pub: string) => `[127.0.0.1]:${port} ${fs.readFileSync(pub, 'utf8').trim().split(' ').slice(0, 2).join(' ')}\n`;
+  const hostLine = (pub: string) =>
+    `[127.0.0.1]:${port} ${fs.readFileSync(pub, 'utf8').trim().split(' ').slice(0, 2).join(' ')}\n`;
   fs.writeFileSync(path.join(dir, 'known_hosts'), hostLine(path.join(dir, 'host.pub')));
   fs.writeFileSync(path.join(dir, 'wrong_known_hosts'), hostLine(path.join(dir, 'other-host.pub')));
   return {

@@ -13,9 +13,12 @@ import { SigningKey, signingConfig } from '../../src/git/signing';
 const GIT_ID = ['-c', 'user.name=synthops-test', '-c', 'user.email=test@synthops.dev'];
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', [...GIT_ID, ...args], { cwd, encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }).trim();
+  return execFileSync('git', [...GIT_ID, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+  }).trim();
 }
-
 
 /** A bare repo with a work tree to publish from. */
 export class TestRemote {
@@ -23,7 +26,11 @@ export class TestRemote {
   public readonly fileUrl: string;
   private daemon?: ChildProcess;
 
-  private constructor(public readonly root: string, public readonly bare: string, private readonly work: string) {
+  private constructor(
+    public readonly root: string,
+    public readonly bare: string,
+    private readonly work: string,
+  ) {
     this.fileUrl = `file://${bare}`;
   }
 
@@ -60,7 +67,8 @@ export class TestRemote {
     } else {
       git(this.work, 'checkout', '-q', '--orphan', branch);
     }
-    for (const entry of fs.readdirSync(this.work)) if (entry !== '.git') fs.rmSync(path.join(this.work, entry), { recursive: true, force: true });
+    for (const entry of fs.readdirSync(this.work))
+      if (entry !== '.git') fs.rmSync(path.join(this.work, entry), { recursive: true, force: true });
     for (const [rel, content] of Object.entries(files)) {
       fs.mkdirSync(path.dirname(path.join(this.work, rel)), { recursive: true });
       fs.writeFileSync(path.join(this.work, rel), content);
@@ -68,7 +76,10 @@ export class TestRemote {
     git(this.work, 'add', '-A');
     // Signed with git's own signing, as `synthops publish --sign-key` does.
     const sign = signWith ? signingConfig(signWith) : { args: [], env: {} };
-    execFileSync('git', [...GIT_ID, ...sign.args, 'commit', '-q', '--allow-empty', '-m', message], { cwd: this.work, env: { ...process.env, ...sign.env, GIT_TERMINAL_PROMPT: '0' } });
+    execFileSync('git', [...GIT_ID, ...sign.args, 'commit', '-q', '--allow-empty', '-m', message], {
+      cwd: this.work,
+      env: { ...process.env, ...sign.env, GIT_TERMINAL_PROMPT: '0' },
+    });
     git(this.work, 'push', '-q', 'origin', `HEAD:refs/heads/${branch}`);
     return git(this.work, 'rev-parse', 'HEAD');
   }
@@ -76,7 +87,8 @@ export class TestRemote {
   /** Replaces branch `branch` with a new root commit holding `files` (an unrelated history), force-pushed. */
   public forcePublish(branch: string, files: Record<string, string>, message = 'rewritten history'): string {
     git(this.work, 'checkout', '-q', '--orphan', `rewrite-${Date.now()}`);
-    for (const entry of fs.readdirSync(this.work)) if (entry !== '.git') fs.rmSync(path.join(this.work, entry), { recursive: true, force: true });
+    for (const entry of fs.readdirSync(this.work))
+      if (entry !== '.git') fs.rmSync(path.join(this.work, entry), { recursive: true, force: true });
     git(this.work, 'rm', '-rq', '--cached', '--ignore-unmatch', '.');
     for (const [rel, content] of Object.entries(files)) {
       fs.mkdirSync(path.dirname(path.join(this.work, rel)), { recursive: true });
@@ -92,7 +104,11 @@ export class TestRemote {
   public async serve(): Promise<string> {
     const port = await freePort();
     fs.writeFileSync(path.join(this.bare, 'git-daemon-export-ok'), '');
-    this.daemon = spawn('git', ['daemon', '--reuseaddr', `--base-path=${this.root}`, '--listen=127.0.0.1', `--port=${port}`, this.root], { stdio: 'ignore' });
+    this.daemon = spawn(
+      'git',
+      ['daemon', '--reuseaddr', `--base-path=${this.root}`, '--listen=127.0.0.1', `--port=${port}`, this.root],
+      { stdio: 'ignore' },
+    );
     await waitForPort(port, 'git daemon');
     return `git://127.0.0.1:${port}/deploy.git`;
   }

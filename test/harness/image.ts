@@ -12,5 +12,8 @@ export function imageNodeFlags(): string[] {
   if (!line) throw new Error(`${DOCKERFILE}: no ENTRYPOINT in exec form`);
   const argv = JSON.parse(line[1]) as string[];
   if (argv[0] !== 'node') throw new Error(`${DOCKERFILE}: ENTRYPOINT does not start with node`);
-  return argv.slice(1, argv.findIndex((a, i) => i > 0 && !a.startsWith('-')));
+  return argv.slice(
+    1,
+    argv.findIndex((a, i) => i > 0 && !a.startsWith('-')),
+  );
 }

@@ -13,11 +13,19 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves once something accepts TCP connections on 127.0.0.1:port; `alive` false stops early. */
-export async function waitForPort(port: number, what: string, alive: () => boolean = () => true, timeoutMs = 10_000): Promise<void> {
+export async function waitForPort(
+  port: number,
+  what: string,
+  alive: () => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.end();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     if (ok) return;

@@ -7,5 +7,10 @@ export const RENDER_FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'render
 
 /** The files of fixture folder `name` (path -> content), under `prefix/`. */
 export function fixture(name: string, prefix: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(treeOf(path.join(RENDER_FIXTURES, name))).map(([rel, c]) => [`${prefix}/${rel.split(path.sep).join('/')}`, c]));
+  return Object.fromEntries(
+    Object.entries(treeOf(path.join(RENDER_FIXTURES, name))).map(([rel, c]) => [
+      `${prefix}/${rel.split(path.sep).join('/')}`,
+      c,
+    ]),
+  );
 }

@@ -18,7 +18,10 @@ export interface RenderAppOptions {
 export function renderApp(build: (app: Application, env: Environment) => void, o: RenderAppOptions = {}): Manifest[] {
   const env = new Environment(o.env ?? 'dev', o.envProps ?? {}, o.pins ?? {});
   const application = new Application(new App({ outdir: '.' }), o.app ?? 'shop', {
-    app: o.app ?? 'shop', env, createNamespace: o.createNamespace, hashedNames: o.hashedNames,
+    app: o.app ?? 'shop',
+    env,
+    createNamespace: o.createNamespace,
+    hashedNames: o.hashedNames,
   });
   build(application, env);
   return application.toJson() as Manifest[];
@@ -27,6 +30,7 @@ export function renderApp(build: (app: Application, env: Environment) => void, o
 /** The one object of this kind (fails the test if there is not exactly one). */
 export function only(objects: readonly Manifest[], kind: string): Manifest & Record<string, any> {
   const found = objects.filter((o) => o.kind === kind);
-  if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}: ${objects.map((o) => o.kind).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(`expected one ${kind}, found ${found.length}: ${objects.map((o) => o.kind).join(', ')}`);
   return found[0] as Manifest & Record<string, any>;
 }

@@ -13,6 +13,8 @@ const SEED = path.join(REPO_ROOT, 'apps', 'seed-plain');
 export function seedWithLoadBalancer(tag = '3d9b390'): Record<string, string> {
   return {
     'deployment.yml': fs.readFileSync(path.join(SEED, 'deployment.yml'), 'utf8').replace(':3d9b390', `:${tag}`),
-    'service.yml': fs.readFileSync(path.join(SEED, 'service.yml'), 'utf8').replace('type: ClusterIP', 'type: LoadBalancer'),
+    'service.yml': fs
+      .readFileSync(path.join(SEED, 'service.yml'), 'utf8')
+      .replace('type: ClusterIP', 'type: LoadBalancer'),
   };
 }

@@ -12,10 +12,15 @@ import { testKubeConfig } from './cluster';
 /** A kubeconfig (as an object) authenticated as the ServiceAccount. */
 async function kubeconfigAs(namespace: string, name: string): Promise<Record<string, unknown>> {
   const admin = await testKubeConfig();
-  const tr = await admin.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({ name, namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const tr = await admin.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({
+    name,
+    namespace,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
   const cluster = admin.getCurrentCluster()!;
   return {
-    apiVersion: 'v1', kind: 'Config',
+    apiVersion: 'v1',
+    kind: 'Config',
     clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority': cluster.caFile } }],
     users: [{ name, user: { token: tr.status!.token } }],
     contexts: [{ name: 'c', context: { cluster: 'c', user: name } }],

@@ -22,7 +22,10 @@ export interface AgeKey {
 
 /** A new age key pair from the real age-keygen. */
 export function ageKey(): AgeKey {
-  const identity = execFileSync(findTool('age-keygen').path, [], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const identity = execFileSync(findTool('age-keygen').path, [], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const recipient = /public key: (age1[0-9a-z]+)/.exec(identity)?.[1];
   if (!recipient) throw new Error('age-keygen printed no public key');
   return { identity, recipient };
@@ -37,7 +40,12 @@ export function sopsConfig(recipients: readonly string[], pathRegex = '\\.sops\\
 export function runSops(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): string {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-sops-home-'));
   try {
-    return execFileSync(findTool('sops').path, ['--disable-version-check', ...args], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync(findTool('sops').path, ['--disable-version-check', ...args], {
+      cwd,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: home, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } finally {
     fs.rmSync(home, { recursive: true, force: true });
   }
@@ -60,7 +68,13 @@ export function encryptedManifest(t: TestContext, secret: Manifest, recipients: 
 
 /** A v1 Secret with `stringData`. */
 export function plainSecret(name: string, ns: string, stringData: Record<string, string>): Manifest {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, type: 'Opaque', stringData } as Manifest;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: ns },
+    type: 'Opaque',
+    stringData,
+  } as Manifest;
 }
 
 /** A `stringData` value of a (decrypted) Secret. */
@@ -69,7 +83,11 @@ export function stringValue(m: Manifest, key: string): unknown {
 }
 
 /** A SOPS document as tests tamper with it: every part writable. */
-export type Tamperable = Manifest & { metadata: Record<string, unknown>; stringData: Record<string, unknown>; sops: Record<string, unknown> } & Record<string, unknown>;
+export type Tamperable = Manifest & {
+  metadata: Record<string, unknown>;
+  stringData: Record<string, unknown>;
+  sops: Record<string, unknown>;
+} & Record<string, unknown>;
 
 /** A deep copy to tamper with. */
 export function tamperable(m: Manifest): Tamperable {

@@ -6,7 +6,10 @@ import type { TestContext } from 'node:test';
 import { makeRepo } from './config-repo';
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=dev', '-c', 'user.email=dev@example.com', ...args], { cwd, encoding: 'utf8' }).trim();
+  return execFileSync('git', ['-c', 'user.name=dev', '-c', 'user.email=dev@example.com', ...args], {
+    cwd,
+    encoding: 'utf8',
+  }).trim();
 }
 
 /** A config repo with one commit; `commit()` records later edits. */
@@ -46,14 +49,22 @@ export class SourceRepo {
 /** Log of a branch of a bare repo: sha and full message per commit, newest first. */
 export function branchLog(bare: string, branch: string): Array<{ sha: string; message: string }> {
   const out = execFileSync('git', ['--git-dir', bare, 'log', '--format=%H%x00%B%x01', branch], { encoding: 'utf8' });
-  return out.split('\u0001').map((e) => e.trim()).filter(Boolean).map((e) => {
-    const [sha, message] = e.split('\u0000');
-    return { sha, message: message.trim() };
-  });
+  return out
+    .split('\u0001')
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .map((e) => {
+      const [sha, message] = e.split('\u0000');
+      return { sha, message: message.trim() };
+    });
 }
 
 /** Files of a commit of a bare repo: path -> content. */
 export function treeAt(bare: string, rev: string): Record<string, string> {
-  const files = execFileSync('git', ['--git-dir', bare, 'ls-tree', '-r', '--name-only', rev], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  return Object.fromEntries(files.map((f) => [f, execFileSync('git', ['--git-dir', bare, 'show', `${rev}:${f}`], { encoding: 'utf8' })]));
+  const files = execFileSync('git', ['--git-dir', bare, 'ls-tree', '-r', '--name-only', rev], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
+  return Object.fromEntries(
+    files.map((f) => [f, execFileSync('git', ['--git-dir', bare, 'show', `${rev}:${f}`], { encoding: 'utf8' })]),
+  );
 }

@@ -21,12 +21,19 @@ function copy(t: TestContext): { dir: string; file: string } {
   const file = path.join(dir, 'Dockerfile');
   fs.copyFileSync(path.join(ROOT, 'Dockerfile'), file);
   // `docker buildx imagetools inspect <tag> --format '{{json .Manifest}}'`, as the real one answers for an index.
-  fs.writeFileSync(path.join(dir, 'docker'), `#!/bin/sh\necho '{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"${DIGEST}","size":10229}'\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(dir, 'docker'),
+    `#!/bin/sh\necho '{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"${DIGEST}","size":10229}'\n`,
+    { mode: 0o755 },
+  );
   return { dir, file };
 }
 
 function run(dir: string, ...args: string[]) {
-  return spawnSync('bash', [SCRIPT, ...args], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+  return spawnSync('bash', [SCRIPT, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+  });
 }
 
 describe('base image pinning', () => {
@@ -42,7 +49,10 @@ describe('base image pinning', () => {
     const after = fs.readFileSync(file, 'utf8');
     assert.match(after, new RegExp(`^ARG NODE_IMAGE=node:22-bookworm-slim@${DIGEST}$`, 'm'));
     assert.match(after, new RegExp(`^ARG GO_IMAGE=golang:[^@\\n]+@${DIGEST}$`, 'm'));
-    assert.deepEqual(after.split('\n').filter((l) => !l.startsWith('ARG ')), before.split('\n').filter((l) => !l.startsWith('ARG ')));
+    assert.deepEqual(
+      after.split('\n').filter((l) => !l.startsWith('ARG ')),
+      before.split('\n').filter((l) => !l.startsWith('ARG ')),
+    );
     assert.equal(run(dir, 'check', file).status, 0);
     // Pinning again keeps the tag and takes the new digest.
     assert.equal(run(dir, 'pin', file).status, 0);

@@ -25,7 +25,14 @@ export const ANY = '*';
  */
 // Each agent layer may use the ones before it, plus the shared foundation.
 const BASE: readonly Layer[] = ['model', 'kube', 'git', 'render'];
-const AGENT: readonly Layer[] = ['agent/source', 'agent/plan', 'agent/state', 'agent/apply', 'agent/reconcile', 'agent/controller'];
+const AGENT: readonly Layer[] = [
+  'agent/source',
+  'agent/plan',
+  'agent/state',
+  'agent/apply',
+  'agent/reconcile',
+  'agent/controller',
+];
 const below = (layer: Layer): Layer[] => [...BASE, ...AGENT.slice(0, AGENT.indexOf(layer))];
 
 export const LAYERS: Readonly<Record<Layer, readonly Layer[] | typeof ANY>> = {

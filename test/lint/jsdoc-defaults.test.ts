@@ -28,11 +28,17 @@ const SNIPPET = [
 describe('jsdoc @default checker', () => {
   test('every optional public prop in src/ has @default', () => {
     const found = checkTree(SRC);
-    assert.deepEqual(found, [], `optional props without @default:\n${found.map((f) => `src/${f.file}:${f.line} ${f.owner}.${f.prop}`).join('\n')}`);
+    assert.deepEqual(
+      found,
+      [],
+      `optional props without @default:\n${found.map((f) => `src/${f.file}:${f.line} ${f.owner}.${f.prop}`).join('\n')}`,
+    );
   });
 
   test('reports an exported interface prop without @default, with file, line, owner and prop; not private fields or internal interfaces', () => {
     const line = SNIPPET.split('\n').findIndex((l) => l.includes('missing?')) + 1;
-    assert.deepEqual(checkSource('snippet.ts', SNIPPET), [{ file: 'snippet.ts', line, owner: 'Exported', prop: 'missing' }]);
+    assert.deepEqual(checkSource('snippet.ts', SNIPPET), [
+      { file: 'snippet.ts', line, owner: 'Exported', prop: 'missing' },
+    ]);
   });
 });

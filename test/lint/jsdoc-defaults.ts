@@ -31,16 +31,26 @@ export function checkSource(file: string, text: string): MissingDefault[] {
     for (const m of list) {
       const optional = (ts.isPropertySignature(m) || ts.isPropertyDeclaration(m)) && m.questionToken !== undefined;
       if (!optional) continue;
-      if (ts.isPropertyDeclaration(m) && (ts.getCombinedModifierFlags(m) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) !== 0) continue;
+      if (
+        ts.isPropertyDeclaration(m) &&
+        (ts.getCombinedModifierFlags(m) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) !== 0
+      )
+        continue;
       if (!hasDefaultTag(m)) {
-        out.push({ file, line: sf.getLineAndCharacterOfPosition(m.getStart()).line + 1, owner, prop: m.name.getText(sf) });
+        out.push({
+          file,
+          line: sf.getLineAndCharacterOfPosition(m.getStart()).line + 1,
+          owner,
+          prop: m.name.getText(sf),
+        });
       }
     }
   };
   const visit = (node: ts.Node) => {
     if (ts.isInterfaceDeclaration(node) && isExported(node)) members(node.name.text, node.members);
     else if (ts.isClassDeclaration(node) && isExported(node) && node.name) members(node.name.text, node.members);
-    else if (ts.isTypeAliasDeclaration(node) && isExported(node) && ts.isTypeLiteralNode(node.type)) members(node.name.text, node.type.members);
+    else if (ts.isTypeAliasDeclaration(node) && isExported(node) && ts.isTypeLiteralNode(node.type))
+      members(node.name.text, node.type.members);
     ts.forEachChild(node, visit);
   };
   visit(sf);
@@ -54,7 +64,8 @@ export function checkTree(root: string): MissingDefault[] {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(...checkSource(path.relative(root, p), fs.readFileSync(p, 'utf8')));
+      else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
+        out.push(...checkSource(path.relative(root, p), fs.readFileSync(p, 'utf8')));
     }
   };
   walk(root);

@@ -12,7 +12,9 @@ describe('README: what the agent may do', () => {
 
   test('its rows are exactly the rules of the ClusterRole and Roles AgentInstall renders', () => {
     const { grants, agentApp } = sampleEnvironment();
-    const rendered = agentApp.objects.map((o) => o.manifest).filter((m) => m.kind === 'ClusterRole' || m.kind === 'Role');
+    const rendered = agentApp.objects
+      .map((o) => o.manifest)
+      .filter((m) => m.kind === 'ClusterRole' || m.kind === 'Role');
     const byScope = new Map<string, unknown[]>();
     for (const g of grants) byScope.set(g.namespace ?? '', [...(byScope.get(g.namespace ?? '') ?? []), g.rule]);
     assert.deepEqual(
@@ -20,6 +22,7 @@ describe('README: what the agent may do', () => {
       [...byScope.entries()].sort(),
     );
     // Nothing it holds lets it widen what it holds.
-    for (const g of grants) assert.ok(!g.rule.verbs.some((v) => ['escalate', 'bind', '*'].includes(v)), JSON.stringify(g.rule));
+    for (const g of grants)
+      assert.ok(!g.rule.verbs.some((v) => ['escalate', 'bind', '*'].includes(v)), JSON.stringify(g.rule));
   });
 });

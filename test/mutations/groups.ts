@@ -10,11 +10,20 @@ export interface MutationGroup {
 }
 
 export const GROUPS: Readonly<Record<string, MutationGroup>> = {
-  prune: { module: 'src/agent/plan/prune.ts', tests: ['test/agent-logic/prune-plan.test.ts', 'test/agent-logic/prune-plan-edges.test.ts'] },
+  prune: {
+    module: 'src/agent/plan/prune.ts',
+    tests: ['test/agent-logic/prune-plan.test.ts', 'test/agent-logic/prune-plan-edges.test.ts'],
+  },
   'in-sync': { module: 'src/agent/plan/in-sync.ts', tests: ['test/agent-logic/in-sync.test.ts'] },
   health: { module: 'src/agent/apply/health.ts', tests: ['test/agent-logic/order-health.test.ts'] },
-  order: { module: 'src/agent/plan/order.ts', tests: ['test/agent-logic/order-health.test.ts', 'test/agent-logic/order-edges.test.ts'] },
+  order: {
+    module: 'src/agent/plan/order.ts',
+    tests: ['test/agent-logic/order-health.test.ts', 'test/agent-logic/order-edges.test.ts'],
+  },
   validate: { module: 'src/synth/validate.ts', tests: ['test/synth/validate-objects.test.ts'] },
-  'change-set': { module: 'src/agent/apply/change-set.ts', tests: ['test/agent-logic/change-set.test.ts', 'test/agent-logic/appsync-status.test.ts'] },
+  'change-set': {
+    module: 'src/agent/apply/change-set.ts',
+    tests: ['test/agent-logic/change-set.test.ts', 'test/agent-logic/appsync-status.test.ts'],
+  },
   'drift-judge': { module: 'src/agent/controller/drift-judge.ts', tests: ['test/agent-logic/drift-judge.test.ts'] },
 };

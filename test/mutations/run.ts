@@ -16,7 +16,17 @@ const OUT = path.join(ROOT, 'reports', 'mutation');
 
 /** The part of Stryker's JSON report (mutation-testing-report-schema) read here. */
 interface Report {
-  readonly files: Record<string, { readonly mutants: ReadonlyArray<{ readonly status: string; readonly mutatorName: string; readonly replacement?: string; readonly location: { readonly start: { readonly line: number } } }> }>;
+  readonly files: Record<
+    string,
+    {
+      readonly mutants: ReadonlyArray<{
+        readonly status: string;
+        readonly mutatorName: string;
+        readonly replacement?: string;
+        readonly location: { readonly start: { readonly line: number } };
+      }>;
+    }
+  >;
 }
 
 /** Mutants by status, and the score as Stryker defines it: detected / (detected + undetected). */
@@ -26,7 +36,8 @@ function score(report: Report): { counts: Record<string, number>; score: number;
   for (const [file, f] of Object.entries(report.files)) {
     for (const m of f.mutants) {
       counts[m.status] = (counts[m.status] ?? 0) + 1;
-      if (m.status === 'Survived' || m.status === 'NoCoverage') survivors.push(`${file}:${m.location.start.line} ${m.mutatorName} -> ${JSON.stringify(m.replacement ?? '')}`);
+      if (m.status === 'Survived' || m.status === 'NoCoverage')
+        survivors.push(`${file}:${m.location.start.line} ${m.mutatorName} -> ${JSON.stringify(m.replacement ?? '')}`);
     }
   }
   const detected = (counts.Killed ?? 0) + (counts.Timeout ?? 0);
@@ -48,26 +59,43 @@ function main(): number {
     const g = GROUPS[name];
     const config = path.join(OUT, `${name}.config.json`);
     const report = path.join(OUT, `${name}.json`);
-    fs.writeFileSync(config, JSON.stringify({
-      ...base,
-      $schema: undefined,
-      mutate: [g.module],
-      commandRunner: { command: `node -r ts-node/register/transpile-only test/mutations/suite.ts ${name}` },
-      jsonReporter: { fileName: path.relative(ROOT, report) },
-      tempDirName: `.stryker-tmp/${name}`,
-    }, null, 2));
+    fs.writeFileSync(
+      config,
+      JSON.stringify(
+        {
+          ...base,
+          $schema: undefined,
+          mutate: [g.module],
+          commandRunner: { command: `node -r ts-node/register/transpile-only test/mutations/suite.ts ${name}` },
+          jsonReporter: { fileName: path.relative(ROOT, report) },
+          tempDirName: `.stryker-tmp/${name}`,
+        },
+        null,
+        2,
+      ),
+    );
     process.stdout.write(`\n== ${name}: ${g.module} (tests: ${g.tests.join(', ')})\n`);
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', config], { cwd: ROOT, stdio: 'inherit' });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', config],
+      { cwd: ROOT, stdio: 'inherit' },
+    );
     if (r.status !== 0) {
       process.stderr.write(`stryker failed for ${name} (exit ${r.status})\n`);
       return 1;
     }
     const s = score(JSON.parse(fs.readFileSync(report, 'utf8')) as Report);
     const c = (k: string) => s.counts[k] ?? 0;
-    rows.push(`| ${g.module} | ${c('Killed')} | ${c('Timeout')} | ${c('Survived')} | ${c('NoCoverage')} | ${c('CompileError') + c('RuntimeError')} | ${s.score.toFixed(1)}% |`);
+    rows.push(
+      `| ${g.module} | ${c('Killed')} | ${c('Timeout')} | ${c('Survived')} | ${c('NoCoverage')} | ${c('CompileError') + c('RuntimeError')} | ${s.score.toFixed(1)}% |`,
+    );
     fs.writeFileSync(path.join(OUT, `${name}.survivors.txt`), s.survivors.map((x) => `${x}\n`).join(''));
   }
-  const table = ['| module | killed | timeout | survived | no coverage | errors | score |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
+  const table = [
+    '| module | killed | timeout | survived | no coverage | errors | score |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ].join('\n');
   fs.writeFileSync(path.join(OUT, 'summary.md'), `${table}\n`);
   process.stdout.write(`\n${table}\n\nsurvivors: ${path.relative(ROOT, OUT)}/<group>.survivors.txt\n`);
   return 0;

@@ -22,13 +22,35 @@ function output(t: TestContext, apps: Record<string, Manifest[]>): string {
 }
 
 function secret(name: string, data: Record<string, string>, stringData: Record<string, string> = {}): Manifest {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'shop', annotations: { note: `copy of ${Object.values(stringData).join(',')}` } }, data, stringData };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: 'shop', annotations: { note: `copy of ${Object.values(stringData).join(',')}` } },
+    data,
+    stringData,
+  };
 }
 
 describe('diff of synth output: Secret values masked', () => {
   test('changed, added and removed Secrets show keys and markers, never values; other kinds are shown as they are', (t) => {
-    const before = output(t, { shop: [secret('changed', { password: b64('old-password-4040'), user: b64('same-user-5050') }), secret('removed', { k: b64('removed-value-6060') }), configMap('c', 'shop', { k: 'visible-before' })] });
-    const after = output(t, { shop: [secret('changed', { password: b64('new-password-7070'), user: b64('same-user-5050') }, { token: 'token-plain-8080' }), secret('added', { k: b64('added-value-9090') }), configMap('c', 'shop', { k: 'visible-after' })] });
+    const before = output(t, {
+      shop: [
+        secret('changed', { password: b64('old-password-4040'), user: b64('same-user-5050') }),
+        secret('removed', { k: b64('removed-value-6060') }),
+        configMap('c', 'shop', { k: 'visible-before' }),
+      ],
+    });
+    const after = output(t, {
+      shop: [
+        secret(
+          'changed',
+          { password: b64('new-password-7070'), user: b64('same-user-5050') },
+          { token: 'token-plain-8080' },
+        ),
+        secret('added', { k: b64('added-value-9090') }),
+        configMap('c', 'shop', { k: 'visible-after' }),
+      ],
+    });
     const text = formatDiff(diffOutputs(before, after), false).join('\n');
     assert.match(text, /~ Secret shop\/changed \(changed\)/);
     assert.match(text, /^\s+-\s+password: "?\[redacted: before\]"?$/m);
@@ -37,7 +59,16 @@ describe('diff of synth output: Secret values masked', () => {
     assert.match(text, /\+ Secret shop\/added \(added\)/);
     assert.match(text, /- Secret shop\/removed \(removed\)/);
     assert.match(text, /^\s+-\s+k: visible-before$/m, 'a ConfigMap is shown as it is');
-    for (const [i, v] of ['old-password-4040', 'new-password-7070', 'same-user-5050', 'removed-value-6060', 'added-value-9090', 'token-plain-8080'].flatMap((s) => [s, b64(s)]).entries()) {
+    for (const [i, v] of [
+      'old-password-4040',
+      'new-password-7070',
+      'same-user-5050',
+      'removed-value-6060',
+      'added-value-9090',
+      'token-plain-8080',
+    ]
+      .flatMap((s) => [s, b64(s)])
+      .entries()) {
       assert.equal(text.includes(v), false, `secret value #${i} in the diff`);
     }
   });

@@ -16,7 +16,8 @@ import { startSshServer } from '../harness/git-ssh';
 import { SourceRepo, branchLog, treeAt } from '../harness/source-repo';
 import { webApp } from '../synth/fixtures';
 
-const PINS = '# pins\ndev:\n  web: docker.io/kostiscodefresh/simple-web-app:3d9b390 # the seed app\nprod:\n  web: docker.io/kostiscodefresh/simple-web-app:3d9b390\n';
+const PINS =
+  '# pins\ndev:\n  web: docker.io/kostiscodefresh/simple-web-app:3d9b390 # the seed app\nprod:\n  web: docker.io/kostiscodefresh/simple-web-app:3d9b390\n';
 const WEB = webApp('web').replace(/image: '[^']*', /, '');
 
 describe('publish', () => {
@@ -29,10 +30,24 @@ describe('publish', () => {
     const log = branchLog(remote.bare, 'deploy');
     assert.equal(log.length, 1);
     assert.equal(log[0].sha, r.commit);
-    assert.equal(log[0].message, `publish ${head.slice(0, 12)}\n\nSource-Commit: ${head}\nSource-Repo: https://git.example.com/org/config.git`);
+    assert.equal(
+      log[0].message,
+      `publish ${head.slice(0, 12)}\n\nSource-Commit: ${head}\nSource-Repo: https://git.example.com/org/config.git`,
+    );
     const tree = treeAt(remote.bare, 'deploy');
-    assert.deepEqual(Object.keys(tree).sort(), ['dev/web/deployment-web.yaml', 'dev/web/namespace-web.yaml', 'dev/web/service-web.yaml', 'index.json', 'prod/web/deployment-web.yaml', 'prod/web/namespace-web.yaml', 'prod/web/service-web.yaml']);
-    assert.equal(tree['dev/web/deployment-web.yaml'], fs.readFileSync(path.join(src.root, 'dist/dev/web/deployment-web.yaml'), 'utf8'));
+    assert.deepEqual(Object.keys(tree).sort(), [
+      'dev/web/deployment-web.yaml',
+      'dev/web/namespace-web.yaml',
+      'dev/web/service-web.yaml',
+      'index.json',
+      'prod/web/deployment-web.yaml',
+      'prod/web/namespace-web.yaml',
+      'prod/web/service-web.yaml',
+    ]);
+    assert.equal(
+      tree['dev/web/deployment-web.yaml'],
+      fs.readFileSync(path.join(src.root, 'dist/dev/web/deployment-web.yaml'), 'utf8'),
+    );
   });
 
   test('no commit when the output is unchanged; removed files disappear from the branch', async (t) => {
@@ -47,18 +62,26 @@ describe('publish', () => {
     fs.rmSync(path.join(src.root, 'apps/old.ts'));
     src.commit('remove old');
     assert.equal((await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' })).status, 'published');
-    assert.equal(Object.keys(treeAt(remote.bare, 'deploy')).some((f) => f.includes('/old/')), false);
+    assert.equal(
+      Object.keys(treeAt(remote.bare, 'deploy')).some((f) => f.includes('/old/')),
+      false,
+    );
   });
 
   test('refuses to publish when synth fails: nothing is pushed', async (t) => {
     const src = SourceRepo.create(t, { 'apps/web.ts': WEB, 'apps/images.yaml': PINS });
     const remote = TestRemote.create(t);
     await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' });
-    src.write({ 'apps/broken.ts': `import { defineApp } from 'synthops';\nexport default defineApp({ name: 'broken', build: () => { throw new Error('bad config'); } });` });
+    src.write({
+      'apps/broken.ts': `import { defineApp } from 'synthops';\nexport default defineApp({ name: 'broken', build: () => { throw new Error('bad config'); } });`,
+    });
     src.commit('break');
     await assert.rejects(publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' }), (e: Error) => {
       assert.ok(e instanceof PublishError);
-      assert.match(e.message, /^synth failed, nothing was published:\nerror\[app-error\] dev\/broken \(apps\/broken\.ts\): threw while building: bad config/);
+      assert.match(
+        e.message,
+        /^synth failed, nothing was published:\nerror\[app-error\] dev\/broken \(apps\/broken\.ts\): threw while building: bad config/,
+      );
       return true;
     });
     assert.equal(branchLog(remote.bare, 'deploy').length, 1);
@@ -94,7 +117,10 @@ describe('publish', () => {
     src.git('checkout', '-q', old);
     const r = await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' });
     assert.equal(r.status, 'stale');
-    assert.match(r.message, /^source commit [0-9a-f]{12} is an ancestor of [0-9a-f]{12}, already published at [0-9a-f]{12}; not publishing over it$/);
+    assert.match(
+      r.message,
+      /^source commit [0-9a-f]{12} is an ancestor of [0-9a-f]{12}, already published at [0-9a-f]{12}; not publishing over it$/,
+    );
     assert.equal(branchLog(remote.bare, 'deploy').length, 1);
   });
 
@@ -102,17 +128,30 @@ describe('publish', () => {
     const src = SourceRepo.create(t, { 'apps/web.ts': WEB, 'apps/images.yaml': PINS });
     const remote = TestRemote.create(t);
     const server = await serveGitHttp(t, remote.root, 'publish-token');
-    const r = await publish({ root: src.root, repo: server.url('deploy.git'), branch: 'deploy', auth: { token: 'publish-token' } });
+    const r = await publish({
+      root: src.root,
+      repo: server.url('deploy.git'),
+      branch: 'deploy',
+      auth: { token: 'publish-token' },
+    });
     assert.equal(r.status, 'published');
     assert.equal(branchLog(remote.bare, 'deploy')[0].sha, r.commit);
-    await assert.rejects(publish({ root: src.root, repo: server.url('deploy.git'), branch: 'deploy', auth: { token: 'nope' } }), /authentication failed/);
+    await assert.rejects(
+      publish({ root: src.root, repo: server.url('deploy.git'), branch: 'deploy', auth: { token: 'nope' } }),
+      /authentication failed/,
+    );
   });
 
   test('publishes over ssh with a key, checking the host key', async (t) => {
     const src = SourceRepo.create(t, { 'apps/web.ts': WEB, 'apps/images.yaml': PINS });
     const remote = TestRemote.create(t);
     const sshd = await startSshServer(t);
-    const r = await publish({ root: src.root, repo: `${sshd.base}${remote.bare}`, branch: 'deploy', auth: { sshKeyFile: sshd.clientKey, knownHostsFile: sshd.knownHosts } });
+    const r = await publish({
+      root: src.root,
+      repo: `${sshd.base}${remote.bare}`,
+      branch: 'deploy',
+      auth: { sshKeyFile: sshd.clientKey, knownHostsFile: sshd.knownHosts },
+    });
     assert.equal(r.status, 'published');
     assert.equal(branchLog(remote.bare, 'deploy')[0].sha, r.commit);
   });
@@ -130,10 +169,18 @@ describe('rollback', () => {
     assert.equal(r.status, 'rolled-back');
     const log = branchLog(remote.bare, 'deploy');
     assert.deepEqual(log.map((l) => l.sha).slice(1), [v2, v1], 'nothing rewritten');
-    assert.match(log[0].message, new RegExp(`^rollback to ${v1.slice(0, 12)}\\n\\nRollback-Of: ${v2}\\nRollback-To: ${v1}\\nSource-Commit: [0-9a-f]{40}`));
+    assert.match(
+      log[0].message,
+      new RegExp(
+        `^rollback to ${v1.slice(0, 12)}\\n\\nRollback-Of: ${v2}\\nRollback-To: ${v1}\\nSource-Commit: [0-9a-f]{40}`,
+      ),
+    );
     assert.deepEqual(treeAt(remote.bare, 'deploy'), treeAt(remote.bare, v1));
     assert.equal((await rollback({ revision: v1, repo: remote.fileUrl, branch: 'deploy' })).status, 'unchanged');
-    await assert.rejects(rollback({ revision: 'deadbeef', repo: remote.fileUrl, branch: 'deploy' }), /revision deadbeef is not a commit of branch deploy/);
+    await assert.rejects(
+      rollback({ revision: 'deadbeef', repo: remote.fileUrl, branch: 'deploy' }),
+      /revision deadbeef is not a commit of branch deploy/,
+    );
   });
 });
 
@@ -153,13 +200,21 @@ describe('publish after a rollback', () => {
 
   test('the rollback records what it rolled back from; publishing that source commit again is refused, naming the way out', async (t) => {
     const { src, remote, s1, s2, v1, v2, back } = await rolledBack(t);
-    assert.match(branchLog(remote.bare, 'deploy')[0].message, new RegExp(`\\nRollback-Of: ${v2}\\nRollback-To: ${v1}\\nSource-Commit: ${s1}\\nSource-Repo: \\S+\\nRollback-Of-Source: ${s2}$`));
+    assert.match(
+      branchLog(remote.bare, 'deploy')[0].message,
+      new RegExp(
+        `\\nRollback-Of: ${v2}\\nRollback-To: ${v1}\\nSource-Commit: ${s1}\\nSource-Repo: \\S+\\nRollback-Of-Source: ${s2}$`,
+      ),
+    );
     await assert.rejects(publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' }), (e: Error) => {
       assert.ok(e instanceof RolledBackError, String(e));
       assert.equal(e.reason, 'same');
       assert.equal(e.rolledBackSource, s2);
       assert.equal(e.rollback, back);
-      assert.equal(e.message, `the tip of deploy (${back.slice(0, 12)}) is a rollback; source commit ${s2.slice(0, 12)} is the one it rolled back from; publishing it would undo the rollback. To go ahead, publish a new source commit (one that contains the fix), or pass --force-after-rollback to publish ${s2.slice(0, 12)} anyway`);
+      assert.equal(
+        e.message,
+        `the tip of deploy (${back.slice(0, 12)}) is a rollback; source commit ${s2.slice(0, 12)} is the one it rolled back from; publishing it would undo the rollback. To go ahead, publish a new source commit (one that contains the fix), or pass --force-after-rollback to publish ${s2.slice(0, 12)} anyway`,
+      );
       return true;
     });
     assert.equal(branchLog(remote.bare, 'deploy')[0].sha, back, 'nothing pushed');
@@ -169,7 +224,10 @@ describe('publish after a rollback', () => {
     // A commit beside the rolled-back one (it does not contain it) is not newer either.
     src.write({ 'apps/images.yaml': PINS.replace(/3d9b390/g, 'side001') });
     src.commit('a branch off the restored commit');
-    await assert.rejects(publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' }), (e: Error) => e instanceof RolledBackError && e.reason === 'diverged');
+    await assert.rejects(
+      publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' }),
+      (e: Error) => e instanceof RolledBackError && e.reason === 'diverged',
+    );
     assert.deepEqual(treeAt(remote.bare, 'deploy'), treeAt(remote.bare, v1));
   });
 
@@ -198,8 +256,15 @@ describe('publish after a rollback', () => {
     assert.equal(toV2.status, 'rolled-back');
     const toV1 = await rollback({ revision: v1, repo: remote.fileUrl, branch: 'deploy' });
     assert.equal(toV1.status, 'rolled-back');
-    assert.match(branchLog(remote.bare, 'deploy')[0].message, new RegExp(`\\nRollback-Of-Source: ${s3}$`), 'carried over from the rollback it replaces');
-    await assert.rejects(publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' }), (e: Error) => e instanceof RolledBackError && e.reason === 'same' && e.rolledBackSource === s3);
+    assert.match(
+      branchLog(remote.bare, 'deploy')[0].message,
+      new RegExp(`\\nRollback-Of-Source: ${s3}$`),
+      'carried over from the rollback it replaces',
+    );
+    await assert.rejects(
+      publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' }),
+      (e: Error) => e instanceof RolledBackError && e.reason === 'same' && e.rolledBackSource === s3,
+    );
   });
 
   test('a rollback written without Rollback-Of-Source is judged by the Source-Commit of the commit it replaced', async (t) => {
@@ -213,11 +278,22 @@ describe('publish after a rollback', () => {
     // What an older synthops wrote: Rollback-Of and Rollback-To only.
     const clone = path.join(remote.root, 'clone');
     execFileSync('git', ['clone', '-q', '-b', 'deploy', remote.bare, clone]);
-    const g = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: clone, encoding: 'utf8' }).trim();
+    const g = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+        cwd: clone,
+        encoding: 'utf8',
+      }).trim();
     g('read-tree', '-u', '--reset', 'HEAD~1');
-    g('commit', '-qm', `rollback\n\nRollback-Of: ${v2}\nRollback-To: ${g('rev-parse', 'HEAD~1')}\nSource-Commit: ${s1}`);
+    g(
+      'commit',
+      '-qm',
+      `rollback\n\nRollback-Of: ${v2}\nRollback-To: ${g('rev-parse', 'HEAD~1')}\nSource-Commit: ${s1}`,
+    );
     g('push', '-q', 'origin', 'HEAD:deploy');
-    await assert.rejects(publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' }), (e: Error) => e instanceof RolledBackError && e.reason === 'same' && e.rolledBackSource === s2);
+    await assert.rejects(
+      publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' }),
+      (e: Error) => e instanceof RolledBackError && e.reason === 'same' && e.rolledBackSource === s2,
+    );
   });
 });
 
@@ -227,16 +303,37 @@ describe('publish --allow-prune', () => {
     const remote = TestRemote.create(t);
     const first = await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy' });
     const head = src.git('rev-parse', 'HEAD');
-    const approved = await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy', allowPrune: ['web', 'old', 'web'] });
+    const approved = await publish({
+      root: src.root,
+      repo: remote.fileUrl,
+      branch: 'deploy',
+      allowPrune: ['web', 'old', 'web'],
+    });
     assert.equal(approved.status, 'published');
-    assert.equal(approved.message, `published ${approved.commit!.slice(0, 12)} to deploy (source ${head.slice(0, 12)}), output unchanged; allows the prune of web, old`);
+    assert.equal(
+      approved.message,
+      `published ${approved.commit!.slice(0, 12)} to deploy (source ${head.slice(0, 12)}), output unchanged; allows the prune of web, old`,
+    );
     const log = branchLog(remote.bare, 'deploy');
     assert.equal(log.length, 2);
-    assert.equal(log[0].message, `allow prune of web, old at ${head.slice(0, 12)}\n\nSource-Commit: ${head}\nSource-Repo: https://git.example.com/org/config.git\nAllow-Prune: web\nAllow-Prune: old`);
+    assert.equal(
+      log[0].message,
+      `allow prune of web, old at ${head.slice(0, 12)}\n\nSource-Commit: ${head}\nSource-Repo: https://git.example.com/org/config.git\nAllow-Prune: web\nAllow-Prune: old`,
+    );
     assert.deepEqual(treeAt(remote.bare, 'deploy'), treeAt(remote.bare, first.commit!), 'same tree');
-    assert.equal((await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy', allowPrune: ['old'] })).status, 'unchanged', 'the tip carries that approval already');
-    assert.equal((await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy', allowPrune: ['api'] })).status, 'published');
-    await assert.rejects(publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy', allowPrune: ['Not_An_App'] }), (e: Error) => e instanceof UsageError && /--allow-prune: "Not_An_App" is not an app name/.test(e.message));
+    assert.equal(
+      (await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy', allowPrune: ['old'] })).status,
+      'unchanged',
+      'the tip carries that approval already',
+    );
+    assert.equal(
+      (await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy', allowPrune: ['api'] })).status,
+      'published',
+    );
+    await assert.rejects(
+      publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy', allowPrune: ['Not_An_App'] }),
+      (e: Error) => e instanceof UsageError && /--allow-prune: "Not_An_App" is not an app name/.test(e.message),
+    );
   });
 });
 
@@ -251,7 +348,9 @@ describe('diff against the deploy branch', () => {
     const { synth } = await import('../../src/synth/synth');
     assert.equal(synth({ root: src.root }).ok, true);
     const diffs = await diffAgainstBranch(path.join(src.root, 'dist'), remote.fileUrl, 'deploy');
-    const dev = Object.fromEntries(diffs.filter((d) => d.env === 'dev').map((d) => [d.app, d.objects.map((o) => `${o.change} ${o.object}`)]));
+    const dev = Object.fromEntries(
+      diffs.filter((d) => d.env === 'dev').map((d) => [d.app, d.objects.map((o) => `${o.change} ${o.object}`)]),
+    );
     assert.deepEqual(dev, {
       new: ['added Deployment new/new', 'added Namespace new', 'added Service new/new'],
       old: ['removed Deployment old/old', 'removed Namespace old', 'removed Service old/old'],
@@ -267,33 +366,79 @@ describe('diff against the deploy branch', () => {
 describe('set-image', () => {
   test('edits the local pins file, keeping comments; rejects unknown apps, environments and bad references', async (t) => {
     const src = SourceRepo.create(t, { 'apps/web.ts': WEB, 'apps/images.yaml': PINS });
-    const r = await setImage({ root: src.root, env: 'dev', app: 'web', image: 'docker.io/kostiscodefresh/simple-web-app:4e5f6a7' });
+    const r = await setImage({
+      root: src.root,
+      env: 'dev',
+      app: 'web',
+      image: 'docker.io/kostiscodefresh/simple-web-app:4e5f6a7',
+    });
     assert.equal(r.status, 'updated');
     assert.equal(r.previous, 'docker.io/kostiscodefresh/simple-web-app:3d9b390');
     const text = fs.readFileSync(path.join(src.root, 'apps/images.yaml'), 'utf8');
     assert.equal(text, PINS.replace('3d9b390 # the seed app', '4e5f6a7 # the seed app'));
-    assert.equal((await setImage({ root: src.root, env: 'dev', app: 'web', image: 'docker.io/kostiscodefresh/simple-web-app:4e5f6a7' })).status, 'unchanged');
-    const usage = (p: Promise<unknown>, re: RegExp) => assert.rejects(p, (e: Error) => e instanceof UsageError && re.test(e.message));
-    await usage(setImage({ root: src.root, env: 'qa', app: 'web', image: 'r/x:1' }), /^unknown environment "qa" \(declared: dev, prod\)$/);
-    await usage(setImage({ root: src.root, env: 'dev', app: 'nope', image: 'r/x:1' }), /^unknown app "nope" \(apps: web\)$/);
-    await usage(setImage({ root: src.root, env: 'dev', app: 'web', image: 'r/x:latest' }), /^--image: "r\/x:latest" uses the mutable tag ":latest"/);
-    await usage(setImage({ root: src.root, env: 'dev', app: 'web', image: 'Not A Ref' }), /^--image: "Not A Ref" is not a valid image reference$/);
+    assert.equal(
+      (
+        await setImage({
+          root: src.root,
+          env: 'dev',
+          app: 'web',
+          image: 'docker.io/kostiscodefresh/simple-web-app:4e5f6a7',
+        })
+      ).status,
+      'unchanged',
+    );
+    const usage = (p: Promise<unknown>, re: RegExp) =>
+      assert.rejects(p, (e: Error) => e instanceof UsageError && re.test(e.message));
+    await usage(
+      setImage({ root: src.root, env: 'qa', app: 'web', image: 'r/x:1' }),
+      /^unknown environment "qa" \(declared: dev, prod\)$/,
+    );
+    await usage(
+      setImage({ root: src.root, env: 'dev', app: 'nope', image: 'r/x:1' }),
+      /^unknown app "nope" \(apps: web\)$/,
+    );
+    await usage(
+      setImage({ root: src.root, env: 'dev', app: 'web', image: 'r/x:latest' }),
+      /^--image: "r\/x:latest" uses the mutable tag ":latest"/,
+    );
+    await usage(
+      setImage({ root: src.root, env: 'dev', app: 'web', image: 'Not A Ref' }),
+      /^--image: "Not A Ref" is not a valid image reference$/,
+    );
   });
 
   test('with --repo: clones, edits, commits and pushes; concurrent bumps both land', async (t) => {
     const remote = TestRemote.create(t);
     remote.publish('main', { 'apps/images.yaml': PINS, 'apps/web.ts': WEB });
     const [a, b] = await Promise.all([
-      setImage({ repo: remote.fileUrl, branch: 'main', env: 'dev', app: 'web', image: 'docker.io/kostiscodefresh/simple-web-app:aaa0001' }),
-      setImage({ repo: remote.fileUrl, branch: 'main', env: 'prod', app: 'web', image: 'docker.io/kostiscodefresh/simple-web-app:bbb0002' }),
+      setImage({
+        repo: remote.fileUrl,
+        branch: 'main',
+        env: 'dev',
+        app: 'web',
+        image: 'docker.io/kostiscodefresh/simple-web-app:aaa0001',
+      }),
+      setImage({
+        repo: remote.fileUrl,
+        branch: 'main',
+        env: 'prod',
+        app: 'web',
+        image: 'docker.io/kostiscodefresh/simple-web-app:bbb0002',
+      }),
     ]);
     assert.deepEqual([a.status, b.status], ['updated', 'updated']);
     const pins = treeAt(remote.bare, 'main')['apps/images.yaml'];
     assert.match(pins, /dev:\n {2}web: docker\.io\/kostiscodefresh\/simple-web-app:aaa0001 # the seed app/);
     assert.match(pins, /prod:\n {2}web: docker\.io\/kostiscodefresh\/simple-web-app:bbb0002/);
     assert.equal(branchLog(remote.bare, 'main').length, 3);
-    assert.match(branchLog(remote.bare, 'main')[0].message, /^set-image (dev|prod)\/web docker\.io\/kostiscodefresh\/simple-web-app:(aaa0001|bbb0002)\n\nImage-Previous: /);
-    await assert.rejects(setImage({ repo: remote.fileUrl, env: 'dev', app: 'ghost', image: 'r/x:1' }), /unknown app "ghost" in environment "dev": apps\/images\.yaml of file:\/\/.* lists web/);
+    assert.match(
+      branchLog(remote.bare, 'main')[0].message,
+      /^set-image (dev|prod)\/web docker\.io\/kostiscodefresh\/simple-web-app:(aaa0001|bbb0002)\n\nImage-Previous: /,
+    );
+    await assert.rejects(
+      setImage({ repo: remote.fileUrl, env: 'dev', app: 'ghost', image: 'r/x:1' }),
+      /unknown app "ghost" in environment "dev": apps\/images\.yaml of file:\/\/.* lists web/,
+    );
   });
 
   test('editPins adds a missing entry and keeps the rest of the file byte for byte', () => {

@@ -10,7 +10,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { describe, test } from 'node:test';
 import { SynthopsError } from '../../src/model/errors';
-import { ToolName, ToolNotFoundError, ToolVersionError, envVarOf, findTool, pinnedVersion, toolsBinDir } from '../../src/render/tools';
+import {
+  ToolName,
+  ToolNotFoundError,
+  ToolVersionError,
+  envVarOf,
+  findTool,
+  pinnedVersion,
+  toolsBinDir,
+} from '../../src/render/tools';
 
 const TOOLS: readonly ToolName[] = ['kustomize', 'helm', 'sops', 'age', 'age-keygen'];
 
@@ -36,7 +44,9 @@ describe('findTool', () => {
 
   test('an override is used as given', () => {
     const real = findTool('helm').path;
-    const tool = findTool('helm', { env: { ...process.env, SYNTHOPS_HELM: real, SYNTHOPS_TOOLS_CACHE: '/nonexistent' } });
+    const tool = findTool('helm', {
+      env: { ...process.env, SYNTHOPS_HELM: real, SYNTHOPS_TOOLS_CACHE: '/nonexistent' },
+    });
     assert.equal(tool.path, real);
     assert.equal(tool.version, pinnedVersion('helm'));
   });
@@ -63,14 +73,18 @@ describe('findTool', () => {
   test('an override pointing at a non-executable file is a ToolNotFoundError', (t) => {
     const file = path.join(tmpDir(t), 'sops');
     fs.writeFileSync(file, 'not a binary\n', { mode: 0o644 });
-    assert.throws(() => findTool('sops', { env: { ...process.env, SYNTHOPS_SOPS: file } }),
-      (e: unknown) => e instanceof ToolNotFoundError && e.searched[0].problem === 'not an executable file');
+    assert.throws(
+      () => findTool('sops', { env: { ...process.env, SYNTHOPS_SOPS: file } }),
+      (e: unknown) => e instanceof ToolNotFoundError && e.searched[0].problem === 'not an executable file',
+    );
   });
 
   test('a binary whose version query fails is a ToolVersionError', (t) => {
     const file = path.join(tmpDir(t), 'kustomize');
     fs.writeFileSync(file, '#!/bin/sh\necho broken >&2\nexit 3\n', { mode: 0o755 });
-    assert.throws(() => findTool('kustomize', { env: { ...process.env, SYNTHOPS_KUSTOMIZE: file } }),
-      (e: unknown) => e instanceof ToolVersionError && e.tool === 'kustomize' && e.path === file);
+    assert.throws(
+      () => findTool('kustomize', { env: { ...process.env, SYNTHOPS_KUSTOMIZE: file } }),
+      (e: unknown) => e instanceof ToolVersionError && e.tool === 'kustomize' && e.path === file,
+    );
   });
 });

@@ -35,10 +35,23 @@ function sshKey(dir: string, name: string): { key: string; pub: string; line: st
 function gpgKey(t: TestContext, uid: string): { home: string; fpr: string } {
   const home = tmp(t, 'synthops-gpg-');
   fs.chmodSync(home, 0o700);
-  execFileSync('gpg', ['--homedir', home, '--batch', '--passphrase', '', '--quick-gen-key', uid, 'ed25519', 'sign', 'never'], { stdio: 'ignore' });
+  execFileSync(
+    'gpg',
+    ['--homedir', home, '--batch', '--passphrase', '', '--quick-gen-key', uid, 'ed25519', 'sign', 'never'],
+    { stdio: 'ignore' },
+  );
   const out = execFileSync('gpg', ['--homedir', home, '--with-colons', '--list-secret-keys'], { encoding: 'utf8' });
-  const fpr = out.split('\n').find((l) => l.startsWith('fpr:'))!.split(':')[9];
-  t.after(() => { try { execFileSync('gpgconf', ['--homedir', home, '--kill', 'all'], { stdio: 'ignore' }); } catch { /* no agent */ } });
+  const fpr = out
+    .split('\n')
+    .find((l) => l.startsWith('fpr:'))!
+    .split(':')[9];
+  t.after(() => {
+    try {
+      execFileSync('gpgconf', ['--homedir', home, '--kill', 'all'], { stdio: 'ignore' });
+    } catch {
+      /* no agent */
+    }
+  });
   return { home, fpr };
 }
 
@@ -65,33 +78,42 @@ describe('signed deploy commits', () => {
 
     // Someone with write access force-pushes an unsigned commit.
     const unsigned = remote.forcePublish('deploy', files, 'not signed');
-    await assert.rejects(fetchRevision({ url: remote.fileUrl, branch: 'deploy', workdir, verify: trust }), (e: unknown) => {
-      assert.ok(e instanceof SignatureError);
-      assert.equal(e.check.sha, unsigned);
-      assert.equal(e.check.verdict, 'no-signature');
-      assert.match(e.message, new RegExp(`commit ${unsigned.slice(0, 12)} is not applied: it is not signed`));
-      return true;
-    });
+    await assert.rejects(
+      fetchRevision({ url: remote.fileUrl, branch: 'deploy', workdir, verify: trust }),
+      (e: unknown) => {
+        assert.ok(e instanceof SignatureError);
+        assert.equal(e.check.sha, unsigned);
+        assert.equal(e.check.verdict, 'no-signature');
+        assert.match(e.message, new RegExp(`commit ${unsigned.slice(0, 12)} is not applied: it is not signed`));
+        return true;
+      },
+    );
 
     remote.publish('deploy', files, 'signed by an unknown key', { format: 'ssh', key: rogue.key });
-    await assert.rejects(fetchRevision({ url: remote.fileUrl, branch: 'deploy', workdir, verify: trust }), (e: unknown) => {
-      assert.ok(e instanceof SignatureError);
-      assert.equal(e.check.verdict, 'untrusted-key');
-      assert.match(e.message, /signed by key SHA256:\S+, which is not in the allowed signers/);
-      return true;
-    });
+    await assert.rejects(
+      fetchRevision({ url: remote.fileUrl, branch: 'deploy', workdir, verify: trust }),
+      (e: unknown) => {
+        assert.ok(e instanceof SignatureError);
+        assert.equal(e.check.verdict, 'untrusted-key');
+        assert.match(e.message, /signed by key SHA256:\S+, which is not in the allowed signers/);
+        return true;
+      },
+    );
 
     // The CI key leaks and is revoked: its signatures no longer count, and the message says so.
     remote.publish('deploy', files, 'signed by ci again', { format: 'ssh', key: ci.key });
     const revoked = path.join(keys, 'revoked_keys');
     fs.copyFileSync(ci.pub, revoked);
     const revokedTrust: SignerTrust = { allowedSignersFile: allowed, revokedKeysFile: revoked };
-    await assert.rejects(fetchRevision({ url: remote.fileUrl, branch: 'deploy', workdir, verify: revokedTrust }), (e: unknown) => {
-      assert.ok(e instanceof SignatureError);
-      assert.equal(e.check.verdict, 'revoked-key');
-      assert.match(e.message, /signed by ci@synthops \(key SHA256:\S+\), which is revoked/);
-      return true;
-    });
+    await assert.rejects(
+      fetchRevision({ url: remote.fileUrl, branch: 'deploy', workdir, verify: revokedTrust }),
+      (e: unknown) => {
+        assert.ok(e instanceof SignatureError);
+        assert.equal(e.check.verdict, 'revoked-key');
+        assert.match(e.message, /signed by ci@synthops \(key SHA256:\S+\), which is revoked/);
+        return true;
+      },
+    );
     // Without the check the same tip is fetched as before.
     assert.ok((await fetchRevision({ url: remote.fileUrl, branch: 'deploy', workdir })).sha);
   });
@@ -103,7 +125,10 @@ describe('signed deploy commits', () => {
     const trusted = tmp(t, 'synthops-trusted-');
     fs.chmodSync(trusted, 0o700);
     const pub = execFileSync('gpg', ['--homedir', ci.home, '--armor', '--export', ci.fpr]);
-    execFileSync('gpg', ['--homedir', trusted, '--batch', '--import'], { input: pub, stdio: ['pipe', 'ignore', 'ignore'] });
+    execFileSync('gpg', ['--homedir', trusted, '--batch', '--import'], {
+      input: pub,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     const trust: SignerTrust = { gnupgHome: trusted };
     const remote = TestRemote.create(t);
     const workdir = tmp(t, 'synthops-wd-');
@@ -114,12 +139,19 @@ describe('signed deploy commits', () => {
     assert.ok(isTrusted(check, trust), describeCheck(check));
     assert.equal(check.format, 'openpgp');
 
-    remote.publish('deploy', files, 'signed by someone else', { format: 'openpgp', key: other.fpr, gnupgHome: other.home });
-    await assert.rejects(fetchRevision({ url: remote.fileUrl, branch: 'deploy', workdir, verify: trust }), (e: unknown) => {
-      assert.ok(e instanceof SignatureError);
-      assert.equal(e.check.verdict, 'cannot-check');
-      return true;
+    remote.publish('deploy', files, 'signed by someone else', {
+      format: 'openpgp',
+      key: other.fpr,
+      gnupgHome: other.home,
     });
+    await assert.rejects(
+      fetchRevision({ url: remote.fileUrl, branch: 'deploy', workdir, verify: trust }),
+      (e: unknown) => {
+        assert.ok(e instanceof SignatureError);
+        assert.equal(e.check.verdict, 'cannot-check');
+        return true;
+      },
+    );
   });
 
   test('publish and rollback sign their commits when given a key', async (t) => {
@@ -128,14 +160,30 @@ describe('signed deploy commits', () => {
     const allowed = path.join(keys, 'allowed_signers');
     fs.writeFileSync(allowed, ci.line);
     const trust: SignerTrust = { allowedSignersFile: allowed };
-    const src = SourceRepo.create(t, { 'apps/web.ts': webApp('web'), 'apps/images.yaml': 'dev:\n  web: docker.io/kostiscodefresh/simple-web-app:3d9b390\n' });
+    const src = SourceRepo.create(t, {
+      'apps/web.ts': webApp('web'),
+      'apps/images.yaml': 'dev:\n  web: docker.io/kostiscodefresh/simple-web-app:3d9b390\n',
+    });
     const remote = TestRemote.create(t);
-    const first = await publish({ root: src.root, repo: remote.fileUrl, branch: 'deploy', signing: { format: 'ssh', key: ci.key } });
+    const first = await publish({
+      root: src.root,
+      repo: remote.fileUrl,
+      branch: 'deploy',
+      signing: { format: 'ssh', key: ci.key },
+    });
     assert.equal(first.status, 'published');
     const workdir = tmp(t, 'synthops-wd-');
-    assert.equal((await fetchRevision({ url: remote.fileUrl, branch: 'deploy', workdir, verify: trust })).sha, first.commit);
+    assert.equal(
+      (await fetchRevision({ url: remote.fileUrl, branch: 'deploy', workdir, verify: trust })).sha,
+      first.commit,
+    );
     remote.publish('deploy', files, 'a hand-made commit');
-    const back = await rollback({ revision: first.commit!, repo: remote.fileUrl, branch: 'deploy', signing: { format: 'ssh', key: ci.key } });
+    const back = await rollback({
+      revision: first.commit!,
+      repo: remote.fileUrl,
+      branch: 'deploy',
+      signing: { format: 'ssh', key: ci.key },
+    });
     const r = await fetchRevision({ url: remote.fileUrl, branch: 'deploy', workdir, verify: trust });
     assert.equal(r.sha, back.commit);
     assert.equal((await verifyCommit(workdir, r.sha, trust)).signer, 'ci@synthops');

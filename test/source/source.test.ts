@@ -40,12 +40,18 @@ describe('git source', () => {
     const r = await fetchRevision({ url, branch: 'deploy', workdir: workdir(t), auth: { token: 's3cret-token' } });
     assert.equal(r.sha, sha);
     assert.ok(server.requests.some((q) => q.endsWith('auth=ok')));
-    await assert.rejects(fetchRevision({ url, branch: 'deploy', workdir: workdir(t), auth: { token: 'wrong' } }), (e: Error) => {
-      assert.ok(e instanceof SourceError);
-      assert.match(e.message, /^git source http:\/\/127\.0\.0\.1:\d+\/deploy\.git \(branch deploy\): authentication failed/);
-      assert.equal(e.message.includes('wrong'), false, 'the token is not in the message');
-      return true;
-    });
+    await assert.rejects(
+      fetchRevision({ url, branch: 'deploy', workdir: workdir(t), auth: { token: 'wrong' } }),
+      (e: Error) => {
+        assert.ok(e instanceof SourceError);
+        assert.match(
+          e.message,
+          /^git source http:\/\/127\.0\.0\.1:\d+\/deploy\.git \(branch deploy\): authentication failed/,
+        );
+        assert.equal(e.message.includes('wrong'), false, 'the token is not in the message');
+        return true;
+      },
+    );
     await assert.rejects(fetchRevision({ url, branch: 'deploy', workdir: workdir(t) }), /authentication failed/);
   });
 
@@ -54,9 +60,21 @@ describe('git source', () => {
     const sha = remote.publish('deploy', { 'a.yaml': 'x' });
     const sshd = await startSshServer(t);
     const url = `${sshd.base}${remote.bare}`;
-    const r = await fetchRevision({ url, branch: 'deploy', workdir: workdir(t), auth: { sshKeyFile: sshd.clientKey, knownHostsFile: sshd.knownHosts } });
+    const r = await fetchRevision({
+      url,
+      branch: 'deploy',
+      workdir: workdir(t),
+      auth: { sshKeyFile: sshd.clientKey, knownHostsFile: sshd.knownHosts },
+    });
     assert.equal(r.sha, sha);
-    await assert.rejects(fetchRevision({ url, branch: 'deploy', workdir: workdir(t), auth: { sshKeyFile: sshd.clientKey, knownHostsFile: sshd.wrongKnownHosts } }),
-      /\(branch deploy\): host key verification failed \(is the host in the known_hosts file\?\)/);
+    await assert.rejects(
+      fetchRevision({
+        url,
+        branch: 'deploy',
+        workdir: workdir(t),
+        auth: { sshKeyFile: sshd.clientKey, knownHostsFile: sshd.wrongKnownHosts },
+      }),
+      /\(branch deploy\): host key verification failed \(is the host in the known_hosts file\?\)/,
+    );
   });
 });

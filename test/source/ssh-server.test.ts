@@ -22,15 +22,42 @@ function tempDir(t: TestContext, name: string): string {
  * Runs the real OpenSSH client against the server, as git would, with `key`. Async: the
  * server runs in this process, so a blocking spawn would stall it.
  */
-function ssh(server: SshServer, key: string, command: string, user = server.user): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn('ssh', [
-    '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${server.knownHosts}`,
-    '-o', 'IdentitiesOnly=yes', '-i', key, '-p', String(server.port), `${user}@127.0.0.1`, command,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+function ssh(
+  server: SshServer,
+  key: string,
+  command: string,
+  user = server.user,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(
+    'ssh',
+    [
+      '-F',
+      '/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `UserKnownHostsFile=${server.knownHosts}`,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-i',
+      key,
+      '-p',
+      String(server.port),
+      `${user}@127.0.0.1`,
+      command,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (c) => { stdout += c; });
-  child.stderr.on('data', (c) => { stderr += c; });
+  child.stdout.on('data', (c) => {
+    stdout += c;
+  });
+  child.stderr.on('data', (c) => {
+    stderr += c;
+  });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
@@ -39,17 +66,34 @@ function ssh(server: SshServer, key: string, command: string, user = server.user
 
 describe('git command parsing', () => {
   test('the service and path git sends, unquoted the way git quotes them', () => {
-    assert.deepEqual(parseGitSshCommand(`git-upload-pack '/srv/deploy.git'`), { service: 'git-upload-pack', repoPath: '/srv/deploy.git' });
-    assert.deepEqual(parseGitSshCommand(`git-receive-pack '/srv/a b.git'`), { service: 'git-receive-pack', repoPath: '/srv/a b.git' });
-    assert.deepEqual(parseGitSshCommand(`git-upload-pack '/srv/it'\\''s'\\!'.git'`), { service: 'git-upload-pack', repoPath: `/srv/it's!.git` });
+    assert.deepEqual(parseGitSshCommand(`git-upload-pack '/srv/deploy.git'`), {
+      service: 'git-upload-pack',
+      repoPath: '/srv/deploy.git',
+    });
+    assert.deepEqual(parseGitSshCommand(`git-receive-pack '/srv/a b.git'`), {
+      service: 'git-receive-pack',
+      repoPath: '/srv/a b.git',
+    });
+    assert.deepEqual(parseGitSshCommand(`git-upload-pack '/srv/it'\\''s'\\!'.git'`), {
+      service: 'git-upload-pack',
+      repoPath: `/srv/it's!.git`,
+    });
   });
 
   test('anything else is refused', () => {
     for (const cmd of [
-      'git-upload-pack', `git-upload-pack ''`, 'git-upload-pack /srv/deploy.git', `git-upload-pack '/srv/deploy.git' extra`,
-      `git-upload-pack '/srv/deploy.git'; id`, `git-upload-pack '/srv/deploy.git`, `git-upload-archive '/srv/deploy.git'`,
-      `git upload-pack '/srv/deploy.git'`, `sh -c 'id'`, 'id',
-    ]) assert.equal(parseGitSshCommand(cmd), undefined, cmd);
+      'git-upload-pack',
+      `git-upload-pack ''`,
+      'git-upload-pack /srv/deploy.git',
+      `git-upload-pack '/srv/deploy.git' extra`,
+      `git-upload-pack '/srv/deploy.git'; id`,
+      `git-upload-pack '/srv/deploy.git`,
+      `git-upload-archive '/srv/deploy.git'`,
+      `git upload-pack '/srv/deploy.git'`,
+      `sh -c 'id'`,
+      'id',
+    ])
+      assert.equal(parseGitSshCommand(cmd), undefined, cmd);
   });
 });
 
@@ -58,7 +102,12 @@ describe('test ssh server', () => {
     const remote = TestRemote.at(path.join(tempDir(t, 'ssh-path'), `it's a repo!`));
     const sha = remote.publish('deploy', { 'a.yaml': 'x' });
     const server = await startSshServer(t);
-    const r = await fetchRevision({ url: `${server.base}${remote.bare}`, branch: 'deploy', workdir: tempDir(t, 'src'), auth: { sshKeyFile: server.clientKey, knownHostsFile: server.knownHosts } });
+    const r = await fetchRevision({
+      url: `${server.base}${remote.bare}`,
+      branch: 'deploy',
+      workdir: tempDir(t, 'src'),
+      auth: { sshKeyFile: server.clientKey, knownHostsFile: server.knownHosts },
+    });
     assert.equal(r.sha, sha);
   });
 
@@ -87,11 +136,19 @@ describe('test ssh server', () => {
     assert.equal(wrongUser.status, 255, 'the right key for another user is refused too');
     assert.match(wrongUser.stderr, /Permission denied \(publickey\)/);
 
-    await assert.rejects(fetchRevision({ url: `${server.base}${remote.bare}`, branch: 'deploy', workdir: tempDir(t, 'src'), auth: { sshKeyFile: other, knownHostsFile: server.knownHosts } }), (e: Error) => {
-      assert.ok(e instanceof SourceError);
-      assert.match(e.message, /\(branch deploy\): authentication failed: /);
-      assert.doesNotMatch(e.message, /host key/i);
-      return true;
-    });
+    await assert.rejects(
+      fetchRevision({
+        url: `${server.base}${remote.bare}`,
+        branch: 'deploy',
+        workdir: tempDir(t, 'src'),
+        auth: { sshKeyFile: other, knownHostsFile: server.knownHosts },
+      }),
+      (e: Error) => {
+        assert.ok(e instanceof SourceError);
+        assert.match(e.message, /\(branch deploy\): authentication failed: /);
+        assert.doesNotMatch(e.message, /host key/i);
+        return true;
+      },
+    );
   });
 });

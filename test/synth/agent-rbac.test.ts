@@ -20,10 +20,19 @@ export default defineApp({ name: 'synthops-agent', namespace: 'agent-ns', build:
 `;
 
 /** An app with a ServiceAccount (or none) holding objects of the given kinds. */
-function tenant(name: string, ns: string, sa: string | undefined, kinds: Array<'ConfigMap' | 'Secret' | 'Role'>): string {
-  const objs = kinds.map((k) => (k === 'Role'
-    ? `new ApiObject(app, 'role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r' }, rules: [] } as never);`
-    : `new ApiObject(app, '${k.toLowerCase()}', { apiVersion: 'v1', kind: '${k}', metadata: { name: '${name}' } });`)).join('\n  ');
+function tenant(
+  name: string,
+  ns: string,
+  sa: string | undefined,
+  kinds: Array<'ConfigMap' | 'Secret' | 'Role'>,
+): string {
+  const objs = kinds
+    .map((k) =>
+      k === 'Role'
+        ? `new ApiObject(app, 'role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r' }, rules: [] } as never);`
+        : `new ApiObject(app, '${k.toLowerCase()}', { apiVersion: 'v1', kind: '${k}', metadata: { name: '${name}' } });`,
+    )
+    .join('\n  ');
   return `import { ApiObject } from 'cdk8s';
 import { defineApp } from 'synthops';
 export default defineApp({ name: '${name}', namespace: '${ns}', createNamespace: false, ${sa ? `serviceAccount: '${sa}', ` : ''}build: (app) => {
@@ -32,7 +41,12 @@ export default defineApp({ name: '${name}', namespace: '${ns}', createNamespace:
 `;
 }
 
-interface Rule { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  resourceNames?: string[];
+  verbs: string[];
+}
 
 function out(t: TestContext): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-rbac-'));
@@ -43,7 +57,10 @@ function out(t: TestContext): string {
 /** Every object of the agent's app. */
 function objects(dist: string): Array<Record<string, any>> {
   const dir = path.join(dist, 'dev', 'synthops-agent');
-  return fs.readdirSync(dir).sort().map((f) => YAML.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .map((f) => YAML.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
 }
 
 function find(dist: string, kind: string, namespace?: string): Record<string, any> {
@@ -52,7 +69,11 @@ function find(dist: string, kind: string, namespace?: string): Record<string, an
   return found;
 }
 
-const reads = (rules: Rule[]) => rules.filter((r) => r.verbs.join() === 'get,list,watch' && !r.resourceNames).flatMap((r) => r.resources.map((x) => `${r.apiGroups[0]}:${x}`)).sort();
+const reads = (rules: Rule[]) =>
+  rules
+    .filter((r) => r.verbs.join() === 'get,list,watch' && !r.resourceNames)
+    .flatMap((r) => r.resources.map((x) => `${r.apiGroups[0]}:${x}`))
+    .sort();
 
 describe('AgentInstall RBAC', () => {
   test('is computed from every app, before and after the agent in order: exact accounts, namespaced reads where the apps are, nothing in kube-system or for accounts of the agent namespace', (t) => {
@@ -69,28 +90,62 @@ describe('AgentInstall RBAC', () => {
     const r = synth({ root, out: dist, cache: false });
     assert.deepEqual(r.issues, []);
     // A Role and binding in each tenant namespace, none in kube-system, the agent's own or the plain app's.
-    assert.deepEqual(objects(dist).filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding').map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).sort(), [
-      'Role agent-ns/synthops-agent', 'Role probe/synthops-agent-agent-ns', 'Role tenant/synthops-agent-agent-ns',
-      'RoleBinding agent-ns/synthops-agent', 'RoleBinding probe/synthops-agent-agent-ns', 'RoleBinding tenant/synthops-agent-agent-ns',
-    ]);
+    assert.deepEqual(
+      objects(dist)
+        .filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding')
+        .map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)
+        .sort(),
+      [
+        'Role agent-ns/synthops-agent',
+        'Role probe/synthops-agent-agent-ns',
+        'Role tenant/synthops-agent-agent-ns',
+        'RoleBinding agent-ns/synthops-agent',
+        'RoleBinding probe/synthops-agent-agent-ns',
+        'RoleBinding tenant/synthops-agent-agent-ns',
+      ],
+    );
     const probe = find(dist, 'Role', 'probe');
     const inTenant = find(dist, 'Role', 'tenant');
     assert.equal(probe.metadata.namespace, 'probe');
-    assert.deepEqual(reads(probe.rules), [':secrets', 'rbac.authorization.k8s.io:rolebindings', 'rbac.authorization.k8s.io:roles'], 'the Secret of the app that sorts before the agent');
-    assert.deepEqual(reads(inTenant.rules), [':configmaps', 'rbac.authorization.k8s.io:rolebindings', 'rbac.authorization.k8s.io:roles'], 'the ConfigMap of the app that sorts after it');
-    assert.deepEqual(probe.rules.find((x: Rule) => x.verbs.includes('impersonate')), { apiGroups: [''], resources: ['serviceaccounts'], resourceNames: ['prober'], verbs: ['impersonate'] });
+    assert.deepEqual(
+      reads(probe.rules),
+      [':secrets', 'rbac.authorization.k8s.io:rolebindings', 'rbac.authorization.k8s.io:roles'],
+      'the Secret of the app that sorts before the agent',
+    );
+    assert.deepEqual(
+      reads(inTenant.rules),
+      [':configmaps', 'rbac.authorization.k8s.io:rolebindings', 'rbac.authorization.k8s.io:roles'],
+      'the ConfigMap of the app that sorts after it',
+    );
+    assert.deepEqual(
+      probe.rules.find((x: Rule) => x.verbs.includes('impersonate')),
+      { apiGroups: [''], resources: ['serviceaccounts'], resourceNames: ['prober'], verbs: ['impersonate'] },
+    );
     assert.deepEqual(inTenant.rules.find((x: Rule) => x.verbs.includes('impersonate')).resourceNames, ['deployer']);
 
     const cluster = find(dist, 'ClusterRole');
     const own = find(dist, 'Role', 'agent-ns');
     for (const role of [cluster, own, probe, inTenant]) {
       for (const rule of role.rules as Rule[]) {
-        assert.ok(!rule.verbs.some((v) => ['escalate', 'bind', '*'].includes(v)), `no escalate, bind or *: ${JSON.stringify(rule)}`);
+        assert.ok(
+          !rule.verbs.some((v) => ['escalate', 'bind', '*'].includes(v)),
+          `no escalate, bind or *: ${JSON.stringify(rule)}`,
+        );
         assert.ok(!rule.resources.includes('*') && !rule.apiGroups.includes('*'), JSON.stringify(rule));
-        if (rule.verbs.includes('impersonate')) assert.ok(role !== cluster && rule.resourceNames?.length, 'impersonation only by name, in a namespace');
+        if (rule.verbs.includes('impersonate'))
+          assert.ok(role !== cluster && rule.resourceNames?.length, 'impersonation only by name, in a namespace');
       }
     }
-    assert.deepEqual(reads(cluster.rules), [':namespaces', 'apiextensions.k8s.io:customresourcedefinitions', 'rbac.authorization.k8s.io:clusterrolebindings', 'rbac.authorization.k8s.io:clusterroles'], 'cluster-wide: cluster-scoped kinds only');
+    assert.deepEqual(
+      reads(cluster.rules),
+      [
+        ':namespaces',
+        'apiextensions.k8s.io:customresourcedefinitions',
+        'rbac.authorization.k8s.io:clusterrolebindings',
+        'rbac.authorization.k8s.io:clusterroles',
+      ],
+      'cluster-wide: cluster-scoped kinds only',
+    );
     const args: string[] = find(dist, 'Deployment', 'agent-ns').spec.template.spec.containers[0].args;
     assert.equal(args[args.indexOf('--allowed-service-accounts') + 1], 'probe/prober,tenant/deployer');
     assert.equal(args[args.indexOf('--own-app') + 1], 'synthops-agent');
@@ -104,11 +159,23 @@ describe('AgentInstall RBAC', () => {
     });
     const first = synth({ root });
     assert.deepEqual(first.issues, []);
-    assert.deepEqual(synth({ root }).stats.renderedSources, ['apps/synthops-agent.ts'], 'the agent app always renders; the others come from the cache');
-    fs.writeFileSync(path.join(root, 'apps', 'tenant.ts'), tenant('tenant', 'tenant', 'deployer', ['ConfigMap', 'Secret']));
+    assert.deepEqual(
+      synth({ root }).stats.renderedSources,
+      ['apps/synthops-agent.ts'],
+      'the agent app always renders; the others come from the cache',
+    );
+    fs.writeFileSync(
+      path.join(root, 'apps', 'tenant.ts'),
+      tenant('tenant', 'tenant', 'deployer', ['ConfigMap', 'Secret']),
+    );
     const again = synth({ root });
     assert.deepEqual([...again.stats.renderedSources].sort(), ['apps/synthops-agent.ts', 'apps/tenant.ts']);
-    assert.deepEqual(reads(find(again.outDir, 'Role', 'tenant').rules), [':configmaps', ':secrets', 'rbac.authorization.k8s.io:rolebindings', 'rbac.authorization.k8s.io:roles']);
+    assert.deepEqual(reads(find(again.outDir, 'Role', 'tenant').rules), [
+      ':configmaps',
+      ':secrets',
+      'rbac.authorization.k8s.io:rolebindings',
+      'rbac.authorization.k8s.io:roles',
+    ]);
     // The agent module re-rendered over the tenant's cached output: the same as a cold synth.
     fs.writeFileSync(path.join(root, 'apps', 'synthops-agent.ts'), `${AGENT}// touched\n`);
     const warm = synth({ root });

@@ -24,7 +24,8 @@ export default defineApp({
   build: (app) => { new WebService(app, 'web', { port: 8080, image: imageOf('${name}'), resources: ${RESOURCES} }); },
 });
 `;
-const NAMING = (tag: string) => `export function imageOf(name: string): string { return 'registry.example.com/' + name + ':${tag}'; }\n`;
+const NAMING = (tag: string) =>
+  `export function imageOf(name: string): string { return 'registry.example.com/' + name + ':${tag}'; }\n`;
 
 /** An app folder that takes in plain YAML through cdk8s Include. */
 const INCLUDE_APP = `import * as path from 'path';
@@ -35,7 +36,8 @@ export default defineApp({
   build: (app) => { new Include(app, 'cm', { url: path.join(__dirname, 'configmap.yml') }); },
 });
 `;
-const CONFIGMAP = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  MODE: ${value}\n`;
+const CONFIGMAP = (value: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  MODE: ${value}\n`;
 
 /** An app that reads a JSON file of the repo with fs (outside its folder). */
 const READER_APP = `import * as fs from 'fs';
@@ -107,7 +109,10 @@ describe('synth cache', () => {
     assertSameAsCold(t, root, first);
 
     const again = cached(root);
-    assert.deepEqual({ rendered: again.stats.rendered, cached: again.stats.cached }, { rendered: 0, cached: ALL.length });
+    assert.deepEqual(
+      { rendered: again.stats.rendered, cached: again.stats.cached },
+      { rendered: 0, cached: ALL.length },
+    );
     assert.equal(again.stats.filesWritten, 1, 'only index.json is written; every other file is reused');
     assert.equal(again.stats.filesReused, again.files.size - 1);
     assertSameAsCold(t, root, again);
@@ -122,7 +127,10 @@ describe('synth cache', () => {
     assert.equal(r.stats.cached, ALL.length - 1);
     // The Deployment of web, in dev and prod, plus index.json.
     assert.equal(r.stats.filesWritten, 3);
-    assert.match(fs.readFileSync(path.join(root, 'dist/prod/web/deployment-web.yaml'), 'utf8'), /registry\.example\.com\/web:2\.0\.0/);
+    assert.match(
+      fs.readFileSync(path.join(root, 'dist/prod/web/deployment-web.yaml'), 'utf8'),
+      /registry\.example\.com\/web:2\.0\.0/,
+    );
     assertSameAsCold(t, root, r);
   });
 
@@ -180,16 +188,25 @@ export default defineApp({ name: 'ext', environments: ['dev'], build: (app) => {
 
   test('apps/environments.ts and apps/images.yaml are inputs of every app', (t) => {
     const root = baseRepo(t);
-    const pins = (tag: string) => `dev:\n  pinned: registry.example.com/pinned:${tag}\nprod:\n  pinned: registry.example.com/pinned:${tag}\n`;
-    edit(root, 'apps/pinned.ts', `import { WebService, defineApp } from 'synthops';
+    const pins = (tag: string) =>
+      `dev:\n  pinned: registry.example.com/pinned:${tag}\nprod:\n  pinned: registry.example.com/pinned:${tag}\n`;
+    edit(
+      root,
+      'apps/pinned.ts',
+      `import { WebService, defineApp } from 'synthops';
 export default defineApp({ name: 'pinned', build: (app) => { new WebService(app, 'web', { port: 8080, resources: ${RESOURCES} }); } });
-`);
+`,
+    );
     edit(root, 'apps/images.yaml', pins('1.0.0'));
     const all = [...ALL, 'apps/pinned.ts'].sort();
     cached(root);
-    edit(root, 'apps/environments.ts', `import { defineEnvironments } from 'synthops';
+    edit(
+      root,
+      'apps/environments.ts',
+      `import { defineEnvironments } from 'synthops';
 export default defineEnvironments({ dev: { defaults: { replicas: 2 } }, prod: { production: true, defaults: { replicas: 3 } } });
-`);
+`,
+    );
     const envChanged = cached(root);
     assert.deepEqual(rendered(envChanged), all);
     assert.equal(readYamlReplicas(root, 'dev/web/deployment-web.yaml'), 2);
@@ -292,11 +309,18 @@ export default defineApp({ name: 'shell', build: (app) => {
   test('a broken app is rendered every time and reported; the others stay cached', (t) => {
     const root = baseRepo(t);
     cached(root);
-    edit(root, 'apps/web.ts', `import { defineApp } from 'synthops';\nexport default defineApp({ name: 'web', build: () => { throw new Error('nope'); } });\n`);
+    edit(
+      root,
+      'apps/web.ts',
+      `import { defineApp } from 'synthops';\nexport default defineApp({ name: 'web', build: () => { throw new Error('nope'); } });\n`,
+    );
     for (let i = 0; i < 2; i++) {
       const r = synth({ root });
       assert.equal(r.ok, false);
-      assert.deepEqual(r.issues.map((x) => `${x.rule} ${x.app}`), ['app-error web', 'app-error web']);
+      assert.deepEqual(
+        r.issues.map((x) => `${x.rule} ${x.app}`),
+        ['app-error web', 'app-error web'],
+      );
       assert.deepEqual(rendered(r), ['apps/web.ts']);
     }
   });
@@ -326,12 +350,16 @@ export default defineApp({ name: 'shell', build: (app) => {
     const bytes = fs.readFileSync(files[3]);
     bytes[bytes.length - 20] ^= 1;
     fs.writeFileSync(files[3], bytes);
-    for (const f of fs.readdirSync(dir).filter((n) => n.startsWith('out-'))) fs.writeFileSync(path.join(dir, f), 'garbage');
+    for (const f of fs.readdirSync(dir).filter((n) => n.startsWith('out-')))
+      fs.writeFileSync(path.join(dir, f), 'garbage');
     const debug: string[] = [];
     const r = synth({ root, debug: (m) => debug.push(m) });
     assert.deepEqual(r.issues, []);
     assert.equal(r.stats.rendered, 4);
-    assert.ok(debug.some((m) => /unreadable entry/.test(m)), debug.join('\n'));
+    assert.ok(
+      debug.some((m) => /unreadable entry/.test(m)),
+      debug.join('\n'),
+    );
     assertSameAsCold(t, root, r);
     assert.deepEqual(rendered(cached(root)), [], 'the entries were written again');
 
@@ -355,7 +383,10 @@ export default defineApp({ name: 'shell', build: (app) => {
 
   test('refuses a cache folder inside the output folder', (t) => {
     const root = makeRepo(t, { 'apps/web.ts': webApp('web') });
-    assert.throws(() => synth({ root, cacheDir: 'dist/.cache' }), (e: Error) => e instanceof UsageError && /must not contain one another/.test(e.message));
+    assert.throws(
+      () => synth({ root, cacheDir: 'dist/.cache' }),
+      (e: Error) => e instanceof UsageError && /must not contain one another/.test(e.message),
+    );
   });
 });
 

@@ -39,7 +39,12 @@ function tmpOut(t: TestContext): string {
 
 /** A config repo whose `.sops.yaml` names `recipients`, with the shop Secret encrypted by the real sops. */
 function sopsRepo(t: TestContext, recipients: readonly string[], files: Record<string, string> = {}): string {
-  const root = makeRepo(t, { '.sops.yaml': sopsConfig(recipients), 'apps/shop.ts': shopApp(), [SECRET_FILE]: YAML.stringify(plainSecret('db', 'shop', { password: PLAIN })), ...files });
+  const root = makeRepo(t, {
+    '.sops.yaml': sopsConfig(recipients),
+    'apps/shop.ts': shopApp(),
+    [SECRET_FILE]: YAML.stringify(plainSecret('db', 'shop', { password: PLAIN })),
+    ...files,
+  });
   runSops(root, ['encrypt', '--in-place', SECRET_FILE]);
   return root;
 }
@@ -68,7 +73,10 @@ describe('SOPS in synth', () => {
       assert.equal(stringValue(await decryptSops(written, mine.identity), 'password'), PLAIN);
     }
     // The rest of the app is labelled as usual.
-    assert.match(fs.readFileSync(path.join(out, 'dev/shop/configmap-settings.yaml'), 'utf8'), /synthops.dev\/app: shop/);
+    assert.match(
+      fs.readFileSync(path.join(out, 'dev/shop/configmap-settings.yaml'), 'utf8'),
+      /synthops.dev\/app: shop/,
+    );
   });
 
   test('the encrypted file is an input of the synth cache: editing it re-renders the app', (t) => {
@@ -77,12 +85,18 @@ describe('SOPS in synth', () => {
     assert.equal(synth({ root, out }).ok, true);
     const before = fs.readFileSync(secretFileOf(out, 'dev'), 'utf8');
     runSops(root, ['decrypt', '--in-place', SECRET_FILE], { SOPS_AGE_KEY: mine.identity });
-    fs.writeFileSync(path.join(root, SECRET_FILE), YAML.stringify(plainSecret('db', 'shop', { password: `${PLAIN}-2` })));
+    fs.writeFileSync(
+      path.join(root, SECRET_FILE),
+      YAML.stringify(plainSecret('db', 'shop', { password: `${PLAIN}-2` })),
+    );
     runSops(root, ['encrypt', '--in-place', SECRET_FILE]);
     assert.equal(synth({ root, out }).ok, true);
     const after = fs.readFileSync(secretFileOf(out, 'dev'), 'utf8');
     assert.notEqual(after, before);
-    assert.equal(after, `${YAML.stringify(YAML.parse(fs.readFileSync(path.join(root, SECRET_FILE), 'utf8')), { lineWidth: 0, minContentWidth: 0, sortMapEntries: false })}`);
+    assert.equal(
+      after,
+      `${YAML.stringify(YAML.parse(fs.readFileSync(path.join(root, SECRET_FILE), 'utf8')), { lineWidth: 0, minContentWidth: 0, sortMapEntries: false })}`,
+    );
   });
 
   test('unencrypted-secret: a plain Secret in production fails unless allowed; dev is free', (t) => {
@@ -100,11 +114,30 @@ export default defineApp({ name: 'plain', namespace: 'plain', build: (app) => {
     const allowed = (overrides: string) => `import { defineEnvironments } from 'synthops';
 export default defineEnvironments({ dev: {}, prod: { production: true, ${overrides} } });
 `;
-    for (const o of ['defaults: { allowUnencryptedSecrets: true }', 'apps: { plain: { allowUnencryptedSecrets: true } }']) {
-      assert.deepEqual(synth({ root: makeRepo(t, { 'apps/plain.ts': plainSecretApp, 'apps/environments.ts': allowed(o) }), dryRun: true }).issues, [], o);
+    for (const o of [
+      'defaults: { allowUnencryptedSecrets: true }',
+      'apps: { plain: { allowUnencryptedSecrets: true } }',
+    ]) {
+      assert.deepEqual(
+        synth({
+          root: makeRepo(t, { 'apps/plain.ts': plainSecretApp, 'apps/environments.ts': allowed(o) }),
+          dryRun: true,
+        }).issues,
+        [],
+        o,
+      );
     }
     // Allowed for another app only: still an error.
-    assert.equal(synth({ root: makeRepo(t, { 'apps/plain.ts': plainSecretApp, 'apps/environments.ts': allowed('apps: { other: { allowUnencryptedSecrets: true } }') }), dryRun: true }).ok, false);
+    assert.equal(
+      synth({
+        root: makeRepo(t, {
+          'apps/plain.ts': plainSecretApp,
+          'apps/environments.ts': allowed('apps: { other: { allowUnencryptedSecrets: true } }'),
+        }),
+        dryRun: true,
+      }).ok,
+      false,
+    );
   });
 
   test('unencrypted-secret: a half-encrypted SOPS file fails in every environment, naming the field', (t) => {
@@ -115,8 +148,13 @@ export default defineEnvironments({ dev: {}, prod: { production: true, ${overrid
     fs.writeFileSync(file, YAML.stringify(doc));
     const r = synth({ root, dryRun: true });
     const lines = r.issues.map(formatIssue);
-    assert.deepEqual(lines, ['dev', 'prod'].map((env) =>
-      `error[unencrypted-secret] ${env}/shop (apps/shop.ts) Secret shop/db stringData.extra (not encrypted): ${SECRET_FILE} is not encrypted as a whole: encrypt only data and stringData, and all of them (encrypted_regex: ^(data|stringData)$), with synthops secret encrypt`));
+    assert.deepEqual(
+      lines,
+      ['dev', 'prod'].map(
+        (env) =>
+          `error[unencrypted-secret] ${env}/shop (apps/shop.ts) Secret shop/db stringData.extra (not encrypted): ${SECRET_FILE} is not encrypted as a whole: encrypt only data and stringData, and all of them (encrypted_regex: ^(data|stringData)$), with synthops secret encrypt`,
+      ),
+    );
     assert.ok(lines.every((l) => !l.includes(PLAIN)));
   });
 
@@ -124,25 +162,59 @@ export default defineEnvironments({ dev: {}, prod: { production: true, ${overrid
     const root = sopsRepo(t, [mine.recipient]);
     fs.writeFileSync(path.join(root, '.sops.yaml'), sopsConfig([mine.recipient, other.recipient]));
     const r = synth({ root, dryRun: true });
-    assert.deepEqual(r.issues.map(formatIssue), ['dev', 'prod'].map((env) =>
-      `error[sops-recipients] ${env}/shop (apps/shop.ts) Secret shop/db sops.age: ${SECRET_FILE}: not encrypted for ${other.recipient} (creation_rules[0] of .sops.yaml); run sops updatekeys ${SECRET_FILE}`));
+    assert.deepEqual(
+      r.issues.map(formatIssue),
+      ['dev', 'prod'].map(
+        (env) =>
+          `error[sops-recipients] ${env}/shop (apps/shop.ts) Secret shop/db sops.age: ${SECRET_FILE}: not encrypted for ${other.recipient} (creation_rules[0] of .sops.yaml); run sops updatekeys ${SECRET_FILE}`,
+      ),
+    );
     fs.writeFileSync(path.join(root, '.sops.yaml'), sopsConfig([other.recipient]));
-    assert.match(formatIssue(synth({ root, dryRun: true }).issues[0]), new RegExp(`not encrypted for ${other.recipient}; encrypted for ${mine.recipient}, which the rule does not name`));
+    assert.match(
+      formatIssue(synth({ root, dryRun: true }).issues[0]),
+      new RegExp(`not encrypted for ${other.recipient}; encrypted for ${mine.recipient}, which the rule does not name`),
+    );
     // The first rule whose path_regex matches decides; one without path_regex matches all.
-    fs.writeFileSync(path.join(root, '.sops.yaml'), `creation_rules:\n  - path_regex: ^apps/other/\n    age: ${other.recipient}\n  - age: ${mine.recipient}\n`);
+    fs.writeFileSync(
+      path.join(root, '.sops.yaml'),
+      `creation_rules:\n  - path_regex: ^apps/other/\n    age: ${other.recipient}\n  - age: ${mine.recipient}\n`,
+    );
     assert.deepEqual(synth({ root, dryRun: true }).issues, []);
-    fs.writeFileSync(path.join(root, '.sops.yaml'), `creation_rules:\n  - path_regex: ^apps/other/\n    age: ${mine.recipient}\n`);
-    assert.deepEqual(synth({ root, dryRun: true }).issues.map(formatIssue), ['dev', 'prod'].map((env) =>
-      `error[sops-recipients] ${env}/shop (apps/shop.ts) Secret shop/db: no creation rule of .sops.yaml applies to ${SECRET_FILE}`));
+    fs.writeFileSync(
+      path.join(root, '.sops.yaml'),
+      `creation_rules:\n  - path_regex: ^apps/other/\n    age: ${mine.recipient}\n`,
+    );
+    assert.deepEqual(
+      synth({ root, dryRun: true }).issues.map(formatIssue),
+      ['dev', 'prod'].map(
+        (env) =>
+          `error[sops-recipients] ${env}/shop (apps/shop.ts) Secret shop/db: no creation rule of .sops.yaml applies to ${SECRET_FILE}`,
+      ),
+    );
   });
 
   test('a SopsSecret refuses a plain file and a file without a namespace, at build time', (t) => {
-    const root = makeRepo(t, { '.sops.yaml': sopsConfig([mine.recipient]), 'apps/shop.ts': shopApp(), [SECRET_FILE]: YAML.stringify(plainSecret('db', 'shop', { password: PLAIN })) });
+    const root = makeRepo(t, {
+      '.sops.yaml': sopsConfig([mine.recipient]),
+      'apps/shop.ts': shopApp(),
+      [SECRET_FILE]: YAML.stringify(plainSecret('db', 'shop', { password: PLAIN })),
+    });
     const r = synth({ root, dryRun: true });
-    assert.match(formatIssue(r.issues[0]), new RegExp(`error\\[app-error\\] dev/shop \\(apps/shop.ts\\).*SopsSecret ${SECRET_FILE}: not SOPS-encrypted .*synthops secret encrypt ${SECRET_FILE}`));
+    assert.match(
+      formatIssue(r.issues[0]),
+      new RegExp(
+        `error\\[app-error\\] dev/shop \\(apps/shop.ts\\).*SopsSecret ${SECRET_FILE}: not SOPS-encrypted .*synthops secret encrypt ${SECRET_FILE}`,
+      ),
+    );
     assert.ok(r.issues.every((i) => !formatIssue(i).includes(PLAIN)));
-    fs.writeFileSync(path.join(root, SECRET_FILE), YAML.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: PLAIN } }));
+    fs.writeFileSync(
+      path.join(root, SECRET_FILE),
+      YAML.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: PLAIN } }),
+    );
     runSops(root, ['encrypt', '--in-place', SECRET_FILE]);
-    assert.match(formatIssue(synth({ root, dryRun: true }).issues[0]), /metadata.name and metadata.namespace must be set in the file before it is encrypted/);
+    assert.match(
+      formatIssue(synth({ root, dryRun: true }).issues[0]),
+      /metadata.name and metadata.namespace must be set in the file before it is encrypted/,
+    );
   });
 });

@@ -28,7 +28,8 @@ function copyOfExampleRepo(t: TestContext): string {
   }
   fs.writeFileSync(path.join(dir, 'package.json'), '{ "name": "config-copy", "private": true }\n');
   linkNodeModules(dir);
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir });
   git('init', '-q');
   git('add', 'apps', 'imports');
   git('commit', '-qm', 'another source commit');
@@ -46,11 +47,21 @@ describe('synth', () => {
     assert.deepEqual(r.issues, []);
     const index = JSON.parse(fs.readFileSync(path.join(out, 'index.json'), 'utf8')) as SynthIndex;
     assert.deepEqual(index.environments, ['dev', 'staging', 'prod']);
-    assert.deepEqual(index.apps.map((a) => `${a.env}/${a.app}`), [
-      'dev/greetings', 'dev/seed-plain', 'dev/simple-web-app', 'dev/synthops-agent',
-      'staging/greetings', 'staging/simple-web-app', 'staging/synthops-agent',
-      'prod/greetings', 'prod/simple-web-app', 'prod/synthops-agent',
-    ]);
+    assert.deepEqual(
+      index.apps.map((a) => `${a.env}/${a.app}`),
+      [
+        'dev/greetings',
+        'dev/seed-plain',
+        'dev/simple-web-app',
+        'dev/synthops-agent',
+        'staging/greetings',
+        'staging/simple-web-app',
+        'staging/synthops-agent',
+        'prod/greetings',
+        'prod/simple-web-app',
+        'prod/synthops-agent',
+      ],
+    );
     for (const env of ['dev', 'staging', 'prod']) {
       const dep = load(out, `${env}/simple-web-app/deployment-simple-web-app.yaml`);
       const c = dep.spec.template.spec.containers[0];
@@ -64,7 +75,10 @@ describe('synth', () => {
     }
     assert.equal(load(out, 'dev/simple-web-app/deployment-simple-web-app.yaml').spec.replicas, 1);
     assert.equal(load(out, 'prod/simple-web-app/deployment-simple-web-app.yaml').spec.replicas, 3);
-    assert.equal(load(out, 'prod/simple-web-app/ingress-simple-web-app.yaml').spec.rules[0].host, 'simple-web-app.example.com');
+    assert.equal(
+      load(out, 'prod/simple-web-app/ingress-simple-web-app.yaml').spec.rules[0].host,
+      'simple-web-app.example.com',
+    );
     assert.equal(fs.existsSync(path.join(out, 'dev/simple-web-app/ingress-simple-web-app.yaml')), false);
 
     const crd = load(out, 'dev/greetings/customresourcedefinition-greetings.examples.synthops.dev.yaml');
@@ -84,7 +98,11 @@ describe('synth', () => {
     const out = tmpOut(t);
     synth({ root: REPO_ROOT, out });
     const role = load(out, 'dev/synthops-agent/clusterrole-synthops-agent-synthops-system.yaml');
-    const read = role.rules.filter((r: { verbs: string[]; resourceNames?: string[] }) => r.verbs.join() === 'get,list,watch' && !r.resourceNames).map((r: { apiGroups: string[]; resources: string[] }) => `${r.apiGroups[0]}:${r.resources.join(',')}`);
+    const read = role.rules
+      .filter(
+        (r: { verbs: string[]; resourceNames?: string[] }) => r.verbs.join() === 'get,list,watch' && !r.resourceNames,
+      )
+      .map((r: { apiGroups: string[]; resources: string[] }) => `${r.apiGroups[0]}:${r.resources.join(',')}`);
     assert.deepEqual(read, [
       ':namespaces',
       'apiextensions.k8s.io:customresourcedefinitions',
@@ -92,7 +110,12 @@ describe('synth', () => {
     ]);
     // Its own objects in its namespace it reads there, and writes by name.
     const own = load(out, 'dev/synthops-agent/role-synthops-agent.yaml');
-    assert.ok(own.rules.some((r: { resources: string[]; resourceNames?: string[] }) => r.resources.includes('deployments') && r.resourceNames?.join() === 'synthops-agent'));
+    assert.ok(
+      own.rules.some(
+        (r: { resources: string[]; resourceNames?: string[] }) =>
+          r.resources.includes('deployments') && r.resourceNames?.join() === 'synthops-agent',
+      ),
+    );
   });
 
   test('index.json lists every file with its sha256 and every object of every app', (t) => {
@@ -102,16 +125,25 @@ describe('synth', () => {
     const onDisk = [...readTree(out).keys()].filter((f) => f !== 'index.json').sort();
     assert.deepEqual(index.files.map((f) => f.path).sort(), onDisk);
     for (const f of index.files) {
-      assert.equal(createHash('sha256').update(fs.readFileSync(path.join(out, f.path))).digest('hex'), f.sha256, f.path);
+      assert.equal(
+        createHash('sha256')
+          .update(fs.readFileSync(path.join(out, f.path)))
+          .digest('hex'),
+        f.sha256,
+        f.path,
+      );
     }
     const app = index.apps.find((a) => a.env === 'dev' && a.app === 'simple-web-app')!;
     assert.equal(app.source, 'apps/simple-web-app.ts');
     assert.equal(app.namespace, 'simple-web-app');
-    assert.deepEqual(app.objects.map(({ apiVersion, kind, namespace, name }) => ({ apiVersion, kind, namespace, name })), [
-      { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'simple-web-app', name: 'simple-web-app' },
-      { apiVersion: 'v1', kind: 'Namespace', namespace: undefined, name: 'simple-web-app' },
-      { apiVersion: 'v1', kind: 'Service', namespace: 'simple-web-app', name: 'simple-web-app' },
-    ]);
+    assert.deepEqual(
+      app.objects.map(({ apiVersion, kind, namespace, name }) => ({ apiVersion, kind, namespace, name })),
+      [
+        { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'simple-web-app', name: 'simple-web-app' },
+        { apiVersion: 'v1', kind: 'Namespace', namespace: undefined, name: 'simple-web-app' },
+        { apiVersion: 'v1', kind: 'Service', namespace: 'simple-web-app', name: 'simple-web-app' },
+      ],
+    );
   });
 
   test('output is byte-identical across runs, folders and source commits', (t) => {
@@ -137,13 +169,20 @@ describe('synth', () => {
     const dist = path.join(root, 'dist');
     const before = readTree(dist);
     const mtime = fs.statSync(path.join(dist, 'index.json')).mtimeMs;
-    fs.writeFileSync(path.join(root, 'apps/broken.ts'), `import { defineApp } from 'synthops';\nexport default defineApp({ name: 'broken', build: () => { throw new Error('nope'); } });`);
+    fs.writeFileSync(
+      path.join(root, 'apps/broken.ts'),
+      `import { defineApp } from 'synthops';\nexport default defineApp({ name: 'broken', build: () => { throw new Error('nope'); } });`,
+    );
     fs.writeFileSync(path.join(root, 'apps/web.ts'), webApp('web', 'r/changed:2'));
     const r = synth({ root });
     assert.equal(r.ok, false);
     assert.deepEqual(readTree(dist), before);
     assert.equal(fs.statSync(path.join(dist, 'index.json')).mtimeMs, mtime);
-    assert.deepEqual(fs.readdirSync(root).filter((f) => f.startsWith('.dist')), [], 'no temporary folder left behind');
+    assert.deepEqual(
+      fs.readdirSync(root).filter((f) => f.startsWith('.dist')),
+      [],
+      'no temporary folder left behind',
+    );
   });
 
   test('a successful synth replaces the output: files of removed apps disappear', (t) => {
@@ -158,7 +197,12 @@ describe('synth', () => {
 
   test('refuses to replace a folder that is not synth output', (t) => {
     const root = makeRepo(t, { 'apps/web.ts': webApp('web') });
-    assert.throws(() => synth({ root, out: 'apps' }), (e: Error) => e instanceof UsageError && /is not empty and has no index\.json, so it is not synth output; refusing to replace it/.test(e.message));
+    assert.throws(
+      () => synth({ root, out: 'apps' }),
+      (e: Error) =>
+        e instanceof UsageError &&
+        /is not empty and has no index\.json, so it is not synth output; refusing to replace it/.test(e.message),
+    );
     assert.ok(fs.existsSync(path.join(root, 'apps/web.ts')));
   });
 
@@ -167,27 +211,37 @@ describe('synth', () => {
     const r = synth({ root, envs: ['prod'] });
     assert.deepEqual(r.index.environments, ['prod']);
     assert.deepEqual(fs.readdirSync(path.join(root, 'dist')).sort(), ['index.json', 'prod']);
-    assert.throws(() => synth({ root, envs: ['qa'] }), /unknown environment\(s\) qa; declared in apps\/environments\.ts: dev, prod/);
+    assert.throws(
+      () => synth({ root, envs: ['qa'] }),
+      /unknown environment\(s\) qa; declared in apps\/environments\.ts: dev, prod/,
+    );
   });
 
   test('stamps the synthops labels even when an escape hatch removed or changed them', (t) => {
-    const root = makeRepo(t, { 'apps/patched.ts': `import { k8s } from 'cdk8s-plus-28'; import { JsonPatch } from 'cdk8s'; import { defineApp } from 'synthops';
+    const root = makeRepo(t, {
+      'apps/patched.ts': `import { k8s } from 'cdk8s-plus-28'; import { JsonPatch } from 'cdk8s'; import { defineApp } from 'synthops';
 export default defineApp({ name: 'patched', build: (app) => {
   new k8s.KubeConfigMap(app, 'a', { metadata: { name: 'a' } }).addJsonPatch(JsonPatch.remove('/metadata/labels'));
   new k8s.KubeConfigMap(app, 'b', { metadata: { name: 'b' } }).addJsonPatch(JsonPatch.replace('/metadata/labels/synthops.dev~1app', 'someone-else'));
-} });` });
+} });`,
+    });
     assert.equal(synth({ root }).ok, true);
     for (const f of ['configmap-a.yaml', 'configmap-b.yaml']) {
-      assert.deepEqual(load(path.join(root, 'dist'), `dev/patched/${f}`).metadata.labels, { [APP_LABEL]: 'patched', [ENV_LABEL]: 'dev' });
+      assert.deepEqual(load(path.join(root, 'dist'), `dev/patched/${f}`).metadata.labels, {
+        [APP_LABEL]: 'patched',
+        [ENV_LABEL]: 'dev',
+      });
     }
   });
 
   test('gives objects that would share a file name distinct files', (t) => {
-    const root = makeRepo(t, { 'apps/roles.ts': `import { k8s } from 'cdk8s-plus-28'; import { defineApp } from 'synthops';
+    const root = makeRepo(t, {
+      'apps/roles.ts': `import { k8s } from 'cdk8s-plus-28'; import { defineApp } from 'synthops';
 export default defineApp({ name: 'roles', environments: ['dev'], build: (app) => {
   new k8s.KubeRole(app, 'a', { metadata: { name: 'reader' } });
   new k8s.KubeRole(app, 'b', { metadata: { name: 'reader', namespace: 'other' } });
-} });` });
+} });`,
+    });
     assert.equal(synth({ root }).ok, true);
     assert.deepEqual(fs.readdirSync(path.join(root, 'dist/dev/roles')).sort(), [
       'namespace-roles.yaml',

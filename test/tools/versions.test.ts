@@ -32,7 +32,10 @@ test('TOOL_VERSIONS matches versions.sh', () => {
 
 test('toolsBinDir uses the cache key build.sh computes', () => {
   // Evaluates build.sh's own `key=` line after versions.sh, without running the build.
-  const key = execFileSync('bash', ['-c', '. ./versions.sh; eval "$(grep "^key=" ./build.sh)"; printf %s "$key"'], { cwd: __dirname, encoding: 'utf8' });
+  const key = execFileSync('bash', ['-c', '. ./versions.sh; eval "$(grep "^key=" ./build.sh)"; printf %s "$key"'], {
+    cwd: __dirname,
+    encoding: 'utf8',
+  });
   assert.ok(key.length > 0);
   assert.equal(toolsBinDir({ SYNTHOPS_TOOLS_CACHE: '/c' }), path.join('/c', key, 'bin'));
 });
@@ -40,11 +43,14 @@ test('toolsBinDir uses the cache key build.sh computes', () => {
 test('toolsBinDir: SYNTHOPS_TOOLS_CACHE, then XDG_CACHE_HOME, then HOME; empty counts as unset', () => {
   const key = path.basename(path.dirname(toolsBinDir({ SYNTHOPS_TOOLS_CACHE: '/c' })));
   assert.equal(toolsBinDir({ SYNTHOPS_TOOLS_CACHE: '/c', XDG_CACHE_HOME: '/x' }), `/c/${key}/bin`);
-  assert.equal(toolsBinDir({ SYNTHOPS_TOOLS_CACHE: '', XDG_CACHE_HOME: '/x', HOME: '/h' }), `/x/synthops/tools/${key}/bin`);
+  assert.equal(
+    toolsBinDir({ SYNTHOPS_TOOLS_CACHE: '', XDG_CACHE_HOME: '/x', HOME: '/h' }),
+    `/x/synthops/tools/${key}/bin`,
+  );
   assert.equal(toolsBinDir({ XDG_CACHE_HOME: '', HOME: '/h' }), `/h/.cache/synthops/tools/${key}/bin`);
 });
 
-test('parseVersion reads each tool\'s version output', () => {
+test("parseVersion reads each tool's version output", () => {
   assert.equal(parseVersion('v5.8.1\n'), 'v5.8.1'); // kustomize version
   assert.equal(parseVersion('v4.3.2+gabcdef1\n'), 'v4.3.2+gabcdef1'); // helm version --short
   assert.equal(parseVersion('sops 3.13.3\n'), 'v3.13.3'); // sops --version

@@ -10,14 +10,20 @@ describe('ui: html templates', () => {
   test('every interpolated value is escaped, in text and in attributes', () => {
     const name = `<script>alert("x")</script>&'`;
     const out = html`<a title="${name}">${name}</a>`.text;
-    assert.equal(out, '<a title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;</a>');
+    assert.equal(
+      out,
+      '<a title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;</a>',
+    );
     assert.equal(escapeHtml('a<b'), 'a&lt;b');
   });
 
   test('markup passes only as Html; lists, numbers and empty values render as expected', () => {
     const inner = html`<b>${'<i>'}</b>`;
     assert.ok(inner instanceof Html);
-    assert.equal(html`<p>${inner}${[1, ' ', html`<br>`]}${undefined}${null}${false}</p>`.text, '<p><b>&lt;i&gt;</b>1 <br></p>');
+    assert.equal(
+      html`<p>${inner}${[1, ' ', html`<br>`]}${undefined}${null}${false}</p>`.text,
+      '<p><b>&lt;i&gt;</b>1 <br></p>',
+    );
     assert.equal(join(['a', trusted('<hr>'), '<'], ', ').text, 'a, <hr>, &lt;');
   });
 });
@@ -40,7 +46,8 @@ describe('ui: routes', () => {
     assert.deepEqual(parseRoute('/events'), { page: 'events' });
     assert.deepEqual(parseRoute(appUrl('ns', 'dev.shop')), { page: 'app', namespace: 'ns', name: 'dev.shop' });
     assert.deepEqual(parseRoute('/assets/ui.css'), { page: 'asset', file: 'ui.css' });
-    for (const p of ['/apps/ns', '/apps/ns/x/y', '/apps//x', '/apps/%E0%A4%A/x', '/nope']) assert.deepEqual(parseRoute(p), { page: 'not-found' }, p);
+    for (const p of ['/apps/ns', '/apps/ns/x/y', '/apps//x', '/apps/%E0%A4%A/x', '/nope'])
+      assert.deepEqual(parseRoute(p), { page: 'not-found' }, p);
     assert.equal(revisionUrl('abc'), '/sources#rev-abc');
   });
 });

@@ -16,19 +16,38 @@ import { ApiProxy, powerlessKubeconfig, startTestUi } from './support/ui';
 const BASE = '/apis/synthops.dev/v1alpha1';
 
 /** Creates an AppSync with a status directly (no agent), as the bench does at scale. */
-async function putAppSync(client: KubeClient, ns: string, name: string, app: string, status: AppSyncStatus): Promise<AppSync> {
-  const created = await client.request<AppSync>('POST', `${BASE}/namespaces/${ns}/appsyncs`, { body: { apiVersion: 'synthops.dev/v1alpha1', kind: 'AppSync', metadata: { name, namespace: ns }, spec: { app, env: 'dev' } } });
+async function putAppSync(
+  client: KubeClient,
+  ns: string,
+  name: string,
+  app: string,
+  status: AppSyncStatus,
+): Promise<AppSync> {
+  const created = await client.request<AppSync>('POST', `${BASE}/namespaces/${ns}/appsyncs`, {
+    body: {
+      apiVersion: 'synthops.dev/v1alpha1',
+      kind: 'AppSync',
+      metadata: { name, namespace: ns },
+      spec: { app, env: 'dev' },
+    },
+  });
   await setStatus(client, ns, name, status);
   return created;
 }
 
 async function setStatus(client: KubeClient, ns: string, name: string, status: AppSyncStatus): Promise<void> {
-  await client.request('PATCH', `${BASE}/namespaces/${ns}/appsyncs/${name}/status`, { body: { status }, contentType: 'application/merge-patch+json' });
+  await client.request('PATCH', `${BASE}/namespaces/${ns}/appsyncs/${name}/status`, {
+    body: { status },
+    contentType: 'application/merge-patch+json',
+  });
 }
 
 function readyStatus(reason: string, message: string, ok = false): AppSyncStatus {
   const now = new Date().toISOString();
-  return { lastSyncTime: now, conditions: [{ type: 'Ready', status: ok ? 'True' : 'False', reason, message, lastTransitionTime: now }] };
+  return {
+    lastSyncTime: now,
+    conditions: [{ type: 'Ready', status: ok ? 'True' : 'False', reason, message, lastTransitionTime: now }],
+  };
 }
 
 function clean(w: WatchedPage): void {
@@ -44,7 +63,10 @@ describe('ui: bad input', () => {
     await store.ensureCrd();
     const name = '<script>window.__pwned = "name"</script>';
     const message = '<img src="/x" onerror="window.__pwned = \'message\'">';
-    const sync = await putAppSync(admin, ns, 'dev.xss', name, { ...readyStatus('HealthCheckFailed', message), errors: ['<b>bold</b> error'] });
+    const sync = await putAppSync(admin, ns, 'dev.xss', name, {
+      ...readyStatus('HealthCheckFailed', message),
+      errors: ['<b>bold</b> error'],
+    });
     await store.event(sync, 'Warning', 'HealthCheckFailed', '<script>window.__pwned = "event"</script>');
 
     const ui = await startTestUi(t, { namespace: ns });
@@ -55,7 +77,11 @@ describe('ui: bad input', () => {
     const gets = ui.client.counts.GET;
     for (let i = 0; i < 3; i++) await w.page.reload();
     assert.equal(ui.client.counts.GET, gets, 'no API request per page view');
-    await eventually('one event stream for the one open page', async () => (ui.server.streams === 1 ? true : undefined), 5000);
+    await eventually(
+      'one event stream for the one open page',
+      async () => (ui.server.streams === 1 ? true : undefined),
+      5000,
+    );
     const row = w.page.locator('tr[data-app="dev.xss"]');
     assert.equal(await row.locator('td').first().innerText(), name);
     assert.equal(await row.locator('td.msg').innerText(), message);
@@ -84,9 +110,19 @@ describe('ui: bad input', () => {
     const alert = w.page.getByRole('alert');
     await alert.waitFor({ timeout: 10_000 });
     const text = await alert.innerText();
-    assert.match(text, new RegExp(`Permission denied: your Kubernetes user may not list appsyncs\\.synthops\\.dev in namespace ${ns}\\.`));
-    assert.match(text, new RegExp(`kubectl create role -n ${ns} synthops-viewer --verb=get,list,watch --resource=appsyncs\\.synthops\\.dev`));
-    assert.match(text, new RegExp(`system:serviceaccount:${ns}:nobody`), 'the API server\'s own words name the user');
+    assert.match(
+      text,
+      new RegExp(
+        `Permission denied: your Kubernetes user may not list appsyncs\\.synthops\\.dev in namespace ${ns}\\.`,
+      ),
+    );
+    assert.match(
+      text,
+      new RegExp(
+        `kubectl create role -n ${ns} synthops-viewer --verb=get,list,watch --resource=appsyncs\\.synthops\\.dev`,
+      ),
+    );
+    assert.match(text, new RegExp(`system:serviceaccount:${ns}:nobody`), "the API server's own words name the user");
     assert.equal(await w.page.locator('table.apps').count(), 0, 'not an empty table');
     clean(w);
   });
@@ -95,7 +131,13 @@ describe('ui: bad input', () => {
     const ns = await testNamespace(t, 'ui');
     const admin = await testClient(t);
     await new StatusStore(admin, ns).ensureCrd();
-    await putAppSync(admin, ns, 'dev.web', 'web', readyStatus('ReconciliationSucceeded', 'applied revision 0123456789ab', true));
+    await putAppSync(
+      admin,
+      ns,
+      'dev.web',
+      'web',
+      readyStatus('ReconciliationSucceeded', 'applied revision 0123456789ab', true),
+    );
     const { proxy, kubeconfig } = await ApiProxy.start(t);
     const ui = await startTestUi(t, { namespace: ns, kubeconfig });
     const browser = await TestBrowser.launch(t);
@@ -107,7 +149,10 @@ describe('ui: bad input', () => {
 
     await proxy.stop();
     await banner.waitFor({ state: 'visible', timeout: 15_000 });
-    assert.match(await banner.innerText(), /Cannot reach the Kubernetes API server .*Showing what was last read; retrying\./);
+    assert.match(
+      await banner.innerText(),
+      /Cannot reach the Kubernetes API server .*Showing what was last read; retrying\./,
+    );
     assert.equal(await w.page.locator('tr[data-app="dev.web"]').count(), 1, 'the last read state stays on the page');
 
     await setStatus(admin, ns, 'dev.web', readyStatus('HealthCheckFailed', 'Deployment web: rollout stalled'));

@@ -21,16 +21,29 @@ const CLI = path.join(REPO_ROOT, 'bin', 'synthops');
 
 function status(reason: string, ok: boolean): AppSyncStatus {
   const now = new Date().toISOString();
-  return { lastSyncTime: now, conditions: [{ type: 'Ready', status: ok ? 'True' : 'False', reason, message: `${reason} message`, lastTransitionTime: now }] };
+  return {
+    lastSyncTime: now,
+    conditions: [
+      { type: 'Ready', status: ok ? 'True' : 'False', reason, message: `${reason} message`, lastTransitionTime: now },
+    ],
+  };
 }
 
 describe('ui: the command and accessibility', () => {
   test('synthops ui serves on 127.0.0.1, prints its URL, and stops cleanly on SIGTERM', async (t) => {
     const ns = await testNamespace(t, 'ui');
     const kubeconfig = await testKubeconfig();
-    const context = (YAML.parse(fs.readFileSync(kubeconfig, 'utf8')) as { 'current-context': string })['current-context'];
-    const child = spawn(process.execPath, [CLI, 'ui', '--port', '0', '--kubeconfig', kubeconfig, '--context', context, '--agent-namespace', ns], { stdio: ['ignore', 'pipe', 'pipe'] });
-    t.after(() => { child.kill('SIGKILL'); });
+    const context = (YAML.parse(fs.readFileSync(kubeconfig, 'utf8')) as { 'current-context': string })[
+      'current-context'
+    ];
+    const child = spawn(
+      process.execPath,
+      [CLI, 'ui', '--port', '0', '--kubeconfig', kubeconfig, '--context', context, '--agent-namespace', ns],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    t.after(() => {
+      child.kill('SIGKILL');
+    });
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (c: Buffer) => {
@@ -47,7 +60,12 @@ describe('ui: the command and accessibility', () => {
     assert.equal((await fetch(url, { method: 'POST' })).status, 405, 'read-only');
     // fetch() may not set Host; a plain request can, as a rebinding page's would arrive.
     const rebound = await new Promise<number>((resolve, reject) => {
-      http.get(url, { headers: { Host: 'evil.example.com' } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+      http
+        .get(url, { headers: { Host: 'evil.example.com' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', reject);
     });
     assert.equal(rebound, 421, 'other host names are refused (DNS rebinding)');
     const code = await new Promise<number | null>((resolve) => {
@@ -59,7 +77,11 @@ describe('ui: the command and accessibility', () => {
     const bad = spawnSync(process.execPath, [CLI, 'ui', '--port', 'eighty'], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--port: "eighty" is not a port number/);
-    assert.equal(spawnSync(process.execPath, [CLI, 'ui', '--repo', 'file:///x'], { encoding: 'utf8' }).status, 2, '--repo needs --branch');
+    assert.equal(
+      spawnSync(process.execPath, [CLI, 'ui', '--repo', 'file:///x'], { encoding: 'utf8' }).status,
+      2,
+      '--repo needs --branch',
+    );
   });
 
   test('landmarks, labels and keyboard: skip link, navigation, filter by keyboard alone, visible focus; light and dark', async (t) => {
@@ -67,7 +89,10 @@ describe('ui: the command and accessibility', () => {
     const admin = await testClient(t);
     const store = new StatusStore(admin, ns);
     await store.ensureCrd();
-    for (const [app, reason, ok] of [['web', 'ReconciliationSucceeded', true], ['api', 'HealthCheckFailed', false]] as const) {
+    for (const [app, reason, ok] of [
+      ['web', 'ReconciliationSucceeded', true],
+      ['api', 'HealthCheckFailed', false],
+    ] as const) {
       await store.claim('dev', app, 'ui-test');
       await store.writeStatus('dev', app, status(reason, ok));
     }
@@ -78,8 +103,10 @@ describe('ui: the command and accessibility', () => {
       const w = await browser.page(scheme);
       const { page } = w;
       await page.goto(ui.url);
-      for (const role of ['banner', 'navigation', 'main', 'contentinfo', 'search'] as const) assert.ok(await page.getByRole(role).first().isVisible(), `landmark ${role}`);
-      for (const label of ['Search', 'State', 'Environment']) assert.equal(await page.getByLabel(label, { exact: true }).count(), 1, `labelled ${label}`);
+      for (const role of ['banner', 'navigation', 'main', 'contentinfo', 'search'] as const)
+        assert.ok(await page.getByRole(role).first().isVisible(), `landmark ${role}`);
+      for (const label of ['Search', 'State', 'Environment'])
+        assert.equal(await page.getByLabel(label, { exact: true }).count(), 1, `labelled ${label}`);
       assert.equal(await page.locator('th:not([scope])').count(), 0, 'every header cell has a scope');
 
       await page.keyboard.press('Tab');
@@ -92,7 +119,10 @@ describe('ui: the command and accessibility', () => {
       await page.keyboard.type('api');
       await page.keyboard.press('Enter');
       await page.waitForURL(/q=api/);
-      assert.deepEqual(await page.locator('table.apps tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-app'))), ['dev.api']);
+      assert.deepEqual(
+        await page.locator('table.apps tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-app'))),
+        ['dev.api'],
+      );
       backgrounds.push(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor));
       assert.deepEqual(w.problems, []);
       assert.deepEqual(foreignRequests(w), []);

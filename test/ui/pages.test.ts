@@ -31,13 +31,19 @@ function ready(s: AppSync | undefined) {
 /** A Deployment that can never roll out: its Pods fit no Node, and its progress deadline is one second. */
 function neverRollsOut(ns: string): Manifest {
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: ns },
     spec: {
-      replicas: 1, progressDeadlineSeconds: 1,
+      replicas: 1,
+      progressDeadlineSeconds: 1,
       selector: { matchLabels: { app: 'stuck-web' } },
       template: {
         metadata: { labels: { app: 'stuck-web' } },
-        spec: { nodeSelector: { 'synthops.dev/no-such-node': 'true' }, containers: [{ name: 'web', image: 'registry.invalid/synthops/does-not-exist:1.0.0' }] },
+        spec: {
+          nodeSelector: { 'synthops.dev/no-such-node': 'true' },
+          containers: [{ name: 'web', image: 'registry.invalid/synthops/does-not-exist:1.0.0' }],
+        },
       },
     },
   };
@@ -46,8 +52,14 @@ function neverRollsOut(ns: string): Manifest {
 /** A claim no provisioner will ever bind. */
 function unbindable(ns: string): Manifest {
   return {
-    apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: ns },
-    spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'synthops-test-none', resources: { requests: { storage: '1Gi' } } },
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace: ns },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'synthops-test-none',
+      resources: { requests: { storage: '1Gi' } },
+    },
   };
 }
 
@@ -77,30 +89,51 @@ describe('ui: pages in a real browser, with the real agent', () => {
   test('an app that never rolls out and drift on a suspended app: overview, app page, object diff, all live', async (t) => {
     const ns = await testNamespace(t, 'ui');
     const remote = TestRemote.create(t);
-    remote.publish('deploy', synthopsTree('dev', {
-      cfg: [configMap('settings', ns, { greeting: SCRIPT, level: 'info' })],
-      stuck: [neverRollsOut(ns), unbindable(ns)],
-    }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', {
+        cfg: [configMap('settings', ns, { greeting: SCRIPT, level: 'info' })],
+        stuck: [neverRollsOut(ns), unbindable(ns)],
+      }),
+    );
     const ui = await startTestUi(t, { namespace: ns, repo: remote.fileUrl, branch: 'deploy' });
     const browser = await TestBrowser.launch(t);
     const w = await browser.page();
     const { page } = w;
     await page.goto(ui.url);
     assert.equal(await page.title(), 'Apps · synthops');
-    await page.evaluate(() => { (window as unknown as { __sameDocument: boolean }).__sameDocument = true; });
+    await page.evaluate(() => {
+      (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
+    });
 
     await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns, retryBaseMs: 60_000 });
     const store = new StatusStore(await testClient(t), ns);
 
-    await eventually('cfg Ready in the API', async () => (ready(await store.get('dev', 'cfg'))?.status === 'True' ? true : undefined), 120_000);
+    await eventually(
+      'cfg Ready in the API',
+      async () => (ready(await store.get('dev', 'cfg'))?.status === 'True' ? true : undefined),
+      120_000,
+    );
     await shows(page, 'cfg Ready', rowState, { app: 'dev.cfg', state: 'Ready', text: 'ReconciliationSucceeded' });
-    const stuck = await eventually('stuck Degraded in the API', async () => {
-      const s = await store.get('dev', 'stuck');
-      return ready(s)?.reason === 'HealthCheckFailed' ? s : undefined;
-    }, 120_000);
+    const stuck = await eventually(
+      'stuck Degraded in the API',
+      async () => {
+        const s = await store.get('dev', 'stuck');
+        return ready(s)?.reason === 'HealthCheckFailed' ? s : undefined;
+      },
+      120_000,
+    );
     assert.match(ready(stuck)!.message, /rollout stalled/);
-    await shows(page, 'stuck Degraded with its reason', rowState, { app: 'dev.stuck', state: 'Degraded', text: 'rollout stalled' });
-    assert.equal(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument), true, 'updated without a reload');
+    await shows(page, 'stuck Degraded with its reason', rowState, {
+      app: 'dev.stuck',
+      state: 'Degraded',
+      text: 'rollout stalled',
+    });
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
+      true,
+      'updated without a reload',
+    );
     // Worst first: the degraded app leads the table.
     assert.equal(await page.locator('table.apps tbody tr').first().getAttribute('data-app'), 'dev.stuck');
     assert.match(await page.locator('ul.counts').innerText(), /1\s*Degraded/);
@@ -109,39 +142,82 @@ describe('ui: pages in a real browser, with the real agent', () => {
     const nojs = await browser.page('light', { javaScript: false });
     const plain = nojs.page;
     await plain.goto(`${ui.url}?state=Degraded&q=stalled`);
-    assert.deepEqual(await plain.locator('table.apps tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-app'))), ['dev.stuck']);
+    assert.deepEqual(
+      await plain.locator('table.apps tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-app'))),
+      ['dev.stuck'],
+    );
     await plain.getByLabel('Search', { exact: true }).fill('');
     await plain.getByLabel('State', { exact: true }).selectOption('Ready');
     await plain.getByRole('button', { name: 'Apply' }).click();
     await plain.waitForURL(/state=Ready/);
-    assert.deepEqual(await plain.locator('table.apps tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-app'))), ['dev.cfg']);
+    assert.deepEqual(
+      await plain.locator('table.apps tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-app'))),
+      ['dev.cfg'],
+    );
     assert.deepEqual(nojs.problems, []);
 
     // The app page: why it is stuck, object by object, with the owner tree.
     await page.getByRole('link', { name: 'stuck', exact: true }).click();
     await page.waitForURL(`${ui.url}apps/${ns}/dev.stuck`);
     const objects = page.locator('main');
-    await shows(page, 'the Pod under its ReplicaSet under the Deployment', () => !!document.querySelector('.tree > li > ul > li > ul > li'), undefined, 15_000);
+    await shows(
+      page,
+      'the Pod under its ReplicaSet under the Deployment',
+      () => !!document.querySelector('.tree > li > ul > li > ul > li'),
+      undefined,
+      15_000,
+    );
     const text = await objects.innerText();
     assert.match(text, new RegExp(`${ns}/web\\s+Degraded\\s+rollout stalled`));
     assert.match(text, /not scheduled: Unschedulable/);
     assert.match(text, new RegExp(`${ns}/data\\s+Progressing\\s+claim is Pending`));
     assert.match(text, /HealthCheckFailed/);
-    assert.match(await page.locator('h2:has-text("Recent events") + p, h2:has-text("Recent events") + table').innerText(), /Warning\s+HealthCheckFailed/);
+    assert.match(
+      await page.locator('h2:has-text("Recent events") + p, h2:has-text("Recent events") + table').innerText(),
+      /Warning\s+HealthCheckFailed/,
+    );
 
     // Drift: suspend cfg, change its ConfigMap by hand; the agent reports and leaves it.
     const admin = await testClient(t);
-    await admin.request('PATCH', `/apis/synthops.dev/v1alpha1/namespaces/${ns}/appsyncs/dev.cfg`, { body: { metadata: { annotations: { 'synthops.dev/suspend': 'true' } } }, contentType: 'application/merge-patch+json' });
+    await admin.request('PATCH', `/apis/synthops.dev/v1alpha1/namespaces/${ns}/appsyncs/dev.cfg`, {
+      body: { metadata: { annotations: { 'synthops.dev/suspend': 'true' } } },
+      contentType: 'application/merge-patch+json',
+    });
     await page.goto(`${ui.url}apps/${ns}/dev.cfg`);
-    await page.evaluate(() => { (window as unknown as { __sameDocument: boolean }).__sameDocument = true; });
-    await admin.request('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, { body: { data: { greeting: 'edited by hand' } }, contentType: 'application/merge-patch+json', query: { fieldManager: 'kubectl-edit' } });
-    await eventually('cfg suspended with drift in the API', async () => {
-      const s = await store.get('dev', 'cfg');
-      return ready(s)?.reason === 'Suspended' && (s?.status?.drift ?? []).length > 0 ? true : undefined;
-    }, 120_000);
-    await shows(page, 'cfg Suspended with its drift', () => /Suspended/.test(document.querySelector('[data-field="state"]')?.textContent ?? '') && !!document.querySelector('#drift-h'), undefined);
-    assert.equal(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument), true, 'updated without a reload');
-    assert.deepEqual((await (await testObjects(t)).get(refOf(configMap('settings', ns))))?.data, { greeting: 'edited by hand', level: 'info' }, 'nothing written while suspended');
+    await page.evaluate(() => {
+      (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
+    });
+    await admin.request('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, {
+      body: { data: { greeting: 'edited by hand' } },
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager: 'kubectl-edit' },
+    });
+    await eventually(
+      'cfg suspended with drift in the API',
+      async () => {
+        const s = await store.get('dev', 'cfg');
+        return ready(s)?.reason === 'Suspended' && (s?.status?.drift ?? []).length > 0 ? true : undefined;
+      },
+      120_000,
+    );
+    await shows(
+      page,
+      'cfg Suspended with its drift',
+      () =>
+        /Suspended/.test(document.querySelector('[data-field="state"]')?.textContent ?? '') &&
+        !!document.querySelector('#drift-h'),
+      undefined,
+    );
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
+      true,
+      'updated without a reload',
+    );
+    assert.deepEqual(
+      (await (await testObjects(t)).get(refOf(configMap('settings', ns))))?.data,
+      { greeting: 'edited by hand', level: 'info' },
+      'nothing written while suspended',
+    );
 
     // The object page: the owned fields, desired against live, coloured; the field owners.
     await page.getByRole('link', { name: `${ns}/settings` }).click();
@@ -149,12 +225,28 @@ describe('ui: pages in a real browser, with the real agent', () => {
     assert.match(await page.locator('h1').innerText(), new RegExp(`ConfigMap ${ns}/settings`));
     const diff = page.locator('pre.diff');
     assert.equal(await diff.locator('span.del').innerText(), '-   greeting: edited by hand');
-    assert.equal(await diff.locator('span.add').innerText(), `+   greeting: ${SCRIPT}`, 'the ConfigMap value shows as text');
+    assert.equal(
+      await diff.locator('span.add').innerText(),
+      `+   greeting: ${SCRIPT}`,
+      'the ConfigMap value shows as text',
+    );
     assert.match(await page.locator('main').innerText(), /server-side dry-run apply/);
     assert.match(await page.locator('table').innerText(), /kubectl-edit\s+Update/);
-    const colours = await diff.evaluate((el) => [getComputedStyle(el.querySelector('.add')!).backgroundColor, getComputedStyle(el.querySelector('.del')!).backgroundColor, getComputedStyle(el.querySelector('span:not(.add):not(.del)')!).backgroundColor]);
-    assert.equal(new Set(colours).size, 3, `added, removed and unchanged lines are coloured apart: ${colours.join(' ')}`);
-    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'no injected script ran');
+    const colours = await diff.evaluate((el) => [
+      getComputedStyle(el.querySelector('.add')!).backgroundColor,
+      getComputedStyle(el.querySelector('.del')!).backgroundColor,
+      getComputedStyle(el.querySelector('span:not(.add):not(.del)')!).backgroundColor,
+    ]);
+    assert.equal(
+      new Set(colours).size,
+      3,
+      `added, removed and unchanged lines are coloured apart: ${colours.join(' ')}`,
+    );
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
+      undefined,
+      'no injected script ran',
+    );
 
     clean(w);
   });
@@ -162,24 +254,47 @@ describe('ui: pages in a real browser, with the real agent', () => {
   test('a held prune, and approving it exactly as the page says', async (t) => {
     const ns = await testNamespace(t, 'ui');
     const remote = TestRemote.create(t);
-    remote.publish('deploy', synthopsTree('dev', { trim: [configMap('a', ns), configMap('b', ns), configMap('c', ns)] }));
+    remote.publish(
+      'deploy',
+      synthopsTree('dev', { trim: [configMap('a', ns), configMap('b', ns), configMap('c', ns)] }),
+    );
     await startController(t, { repo: remote.fileUrl, branch: 'deploy', ns, intervalMs: 2000 });
     const store = new StatusStore(await testClient(t), ns);
-    await eventually('trim Ready in the API', async () => (ready(await store.get('dev', 'trim'))?.status === 'True' ? true : undefined), 60_000);
+    await eventually(
+      'trim Ready in the API',
+      async () => (ready(await store.get('dev', 'trim'))?.status === 'True' ? true : undefined),
+      60_000,
+    );
 
     const ui = await startTestUi(t, { namespace: ns, repo: remote.fileUrl, branch: 'deploy' });
     const browser = await TestBrowser.launch(t);
     const w = await browser.page('dark');
     const { page } = w;
     await page.goto(`${ui.url}apps/${ns}/dev.trim`);
-    await page.evaluate(() => { (window as unknown as { __sameDocument: boolean }).__sameDocument = true; });
+    await page.evaluate(() => {
+      (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
+    });
     assert.match(await page.locator('[data-field="state"]').innerText(), /Ready/);
 
     remote.publish('deploy', synthopsTree('dev', { trim: [configMap('a', ns)] }));
-    await eventually('trim PruneHeld in the API', async () => (ready(await store.get('dev', 'trim'))?.reason === 'PruneHeld' ? true : undefined), 60_000);
-    await shows(page, 'the held prune', () => /Prune held/.test(document.querySelector('[data-field="state"]')?.textContent ?? '') && !!document.querySelector('#held-h'), undefined);
+    await eventually(
+      'trim PruneHeld in the API',
+      async () => (ready(await store.get('dev', 'trim'))?.reason === 'PruneHeld' ? true : undefined),
+      60_000,
+    );
+    await shows(
+      page,
+      'the held prune',
+      () =>
+        /Prune held/.test(document.querySelector('[data-field="state"]')?.textContent ?? '') &&
+        !!document.querySelector('#held-h'),
+      undefined,
+    );
     const panel = page.locator('section[aria-labelledby="held-h"]');
-    assert.match(await panel.innerText(), new RegExp(`ConfigMap ${ns}/b: the revision removes 2 of 3 objects of app "trim", more than half`));
+    assert.match(
+      await panel.innerText(),
+      new RegExp(`ConfigMap ${ns}/b: the revision removes 2 of 3 objects of app "trim", more than half`),
+    );
     assert.match(await panel.innerText(), /Allow-Prune: trim/);
     assert.equal(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument), true);
 
@@ -195,15 +310,42 @@ describe('ui: pages in a real browser, with the real agent', () => {
     assert.match(commands, /--trailer "Allow-Prune: trim"/);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-ui-approve-'));
     t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-    execFileSync('bash', ['-euc', commands], { cwd: dir, stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 'op', GIT_AUTHOR_EMAIL: 'op@example.com', GIT_COMMITTER_NAME: 'op', GIT_COMMITTER_EMAIL: 'op@example.com' } });
-    await page.evaluate(() => { (window as unknown as { __sameDocument: boolean }).__sameDocument = true; });
+    execFileSync('bash', ['-euc', commands], {
+      cwd: dir,
+      stdio: 'pipe',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'op',
+        GIT_AUTHOR_EMAIL: 'op@example.com',
+        GIT_COMMITTER_NAME: 'op',
+        GIT_COMMITTER_EMAIL: 'op@example.com',
+      },
+    });
+    await page.evaluate(() => {
+      (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
+    });
 
-    await eventually('trim Ready again in the API, b and c pruned', async () => {
-      const s = await store.get('dev', 'trim');
-      return ready(s)?.status === 'True' && s?.status?.inventory?.length === 1 ? true : undefined;
-    }, 60_000);
-    await shows(page, 'Ready again, nothing held', () => /Ready/.test(document.querySelector('[data-field="state"]')?.textContent ?? '') && !document.querySelector('#held-h'), undefined);
-    assert.equal(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument), true, 'updated without a reload');
+    await eventually(
+      'trim Ready again in the API, b and c pruned',
+      async () => {
+        const s = await store.get('dev', 'trim');
+        return ready(s)?.status === 'True' && s?.status?.inventory?.length === 1 ? true : undefined;
+      },
+      60_000,
+    );
+    await shows(
+      page,
+      'Ready again, nothing held',
+      () =>
+        /Ready/.test(document.querySelector('[data-field="state"]')?.textContent ?? '') &&
+        !document.querySelector('#held-h'),
+      undefined,
+    );
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
+      true,
+      'updated without a reload',
+    );
     assert.equal(await (await testObjects(t)).get(refOf(configMap('b', ns))), undefined, 'the approved prune ran');
     clean(w);
   });

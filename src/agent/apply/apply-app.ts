@@ -56,7 +56,8 @@ export interface ApplyContext {
 }
 
 /** The problem recorded when the agent stops between writes. */
-export const STOPPED_MESSAGE = 'stopped before the app was written to the end: the agent is shutting down or lost its lease';
+export const STOPPED_MESSAGE =
+  'stopped before the app was written to the end: the agent is shutting down or lost its lease';
 
 export type Change = 'created' | 'configured' | 'unchanged';
 
@@ -67,7 +68,6 @@ interface Refusal {
   readonly message: string;
   readonly cause: unknown;
 }
-
 
 /**
  * Compares a dry-run result with the live object: equal means applying would change
@@ -86,7 +86,11 @@ export function classify(dry: Manifest, live: Manifest | undefined): Change {
  * desired value are unchanged without a request: nothing would be written for them
  * (`synced`: those the caller has already found in sync).
  */
-async function validate(ctx: ApplyContext, items: readonly PreparedObject[], synced?: ReadonlySet<PreparedObject>): Promise<{ changes: Map<string, Change>; errors: Refusal[] }> {
+async function validate(
+  ctx: ApplyContext,
+  items: readonly PreparedObject[],
+  synced?: ReadonlySet<PreparedObject>,
+): Promise<{ changes: Map<string, Change>; errors: Refusal[] }> {
   const changes = new Map<string, Change>();
   const errors: Refusal[] = [];
   const results = await settleLimit(items, ctx.concurrency, async (p) => {
@@ -107,7 +111,13 @@ async function validate(ctx: ApplyContext, items: readonly PreparedObject[], syn
   results.forEach((r, i) => {
     const p = items[i];
     if (r.ok) changes.set(identityKey(refOf(p.manifest)), r.value);
-    else errors.push({ ref: refOf(p.manifest), origin: p.origin, message: refusalMessage(r.error, p.manifest), cause: r.error });
+    else
+      errors.push({
+        ref: refOf(p.manifest),
+        origin: p.origin,
+        message: refusalMessage(r.error, p.manifest),
+        cause: r.error,
+      });
   });
   return { changes, errors };
 }
@@ -117,10 +127,18 @@ async function validate(ctx: ApplyContext, items: readonly PreparedObject[], syn
  * stage. The probe (if in `items`) is written first and alone: it was not dry-run, so
  * its write is its validation, and nothing else is written if it fails.
  */
-async function write(ctx: ApplyContext, items: readonly PreparedObject[], changes: Map<string, Change>, report: ChangeSet, written: Set<string>, probe?: PreparedObject): Promise<boolean> {
+async function write(
+  ctx: ApplyContext,
+  items: readonly PreparedObject[],
+  changes: Map<string, Change>,
+  report: ChangeSet,
+  written: Set<string>,
+  probe?: PreparedObject,
+): Promise<boolean> {
   const keyOf = (p: PreparedObject) => identityKey(refOf(p.manifest));
   for (const stage of stages(items)) {
-    for (const p of stage) if (changes.get(keyOf(p)) === 'unchanged') report.record('unchanged', refOf(p.manifest), { origin: p.origin });
+    for (const p of stage)
+      if (changes.get(keyOf(p)) === 'unchanged') report.record('unchanged', refOf(p.manifest), { origin: p.origin });
     const todo = stage.filter((p) => changes.get(keyOf(p)) !== 'unchanged');
     const batches = probe && todo.includes(probe) ? [[probe], todo.filter((p) => p !== probe)] : [todo];
     for (const batch of batches) {
@@ -128,7 +146,9 @@ async function write(ctx: ApplyContext, items: readonly PreparedObject[], change
         report.fail({ kind: 'stopped', message: STOPPED_MESSAGE });
         return false;
       }
-      const results = await settleLimit(batch, ctx.concurrency, (p) => applyOrRecreate(ctx.objects, p.manifest, ctx.wait));
+      const results = await settleLimit(batch, ctx.concurrency, (p) =>
+        applyOrRecreate(ctx.objects, p.manifest, ctx.wait),
+      );
       let failed = false;
       results.forEach((r, i) => {
         const p = batch[i];
@@ -138,11 +158,28 @@ async function write(ctx: ApplyContext, items: readonly PreparedObject[], change
           written.add(keyOf(p));
           ctx.onWritten?.(report.app, r.value.object);
           // The probe's change is known only from its answer.
-          const change = r.value.recreated ? 'configured' : p === probe ? (r.value.created ? 'created' : before && before.metadata.resourceVersion === r.value.object.metadata.resourceVersion ? 'unchanged' : 'configured') : changes.get(keyOf(p));
-          report.record(change ?? 'configured', refOf(p.manifest), { origin: p.origin, ...(r.value.recreated ? { recreated: true, note: 'deleted and recreated: immutable fields changed' } : {}) });
+          const change = r.value.recreated
+            ? 'configured'
+            : p === probe
+              ? r.value.created
+                ? 'created'
+                : before && before.metadata.resourceVersion === r.value.object.metadata.resourceVersion
+                  ? 'unchanged'
+                  : 'configured'
+              : changes.get(keyOf(p));
+          report.record(change ?? 'configured', refOf(p.manifest), {
+            origin: p.origin,
+            ...(r.value.recreated ? { recreated: true, note: 'deleted and recreated: immutable fields changed' } : {}),
+          });
         } else {
           failed = true;
-          report.fail({ kind: p === probe ? 'validation' : 'apply', ref: refOf(p.manifest), origin: p.origin, message: refusalMessage(r.error, p.manifest), cause: r.error });
+          report.fail({
+            kind: p === probe ? 'validation' : 'apply',
+            ref: refOf(p.manifest),
+            origin: p.origin,
+            message: refusalMessage(r.error, p.manifest),
+            cause: r.error,
+          });
         }
       });
       if (failed) return false;
@@ -155,9 +192,16 @@ async function write(ctx: ApplyContext, items: readonly PreparedObject[], change
  * The object that goes first among those that will be written (not in sync, not
  * deferred): it is not dry-run, its own write validates it. A dry-run plan has none.
  */
-function firstWrite(ctx: ApplyContext, prepared: readonly PreparedObject[], synced: ReadonlySet<PreparedObject>): PreparedObject | undefined {
+function firstWrite(
+  ctx: ApplyContext,
+  prepared: readonly PreparedObject[],
+  synced: ReadonlySet<PreparedObject>,
+): PreparedObject | undefined {
   if (ctx.dryRun) return undefined;
-  const order = [...stages(prepared.filter((p) => isFoundation(p.manifest))), ...stages(prepared.filter((p) => !isFoundation(p.manifest)))].flat();
+  const order = [
+    ...stages(prepared.filter((p) => isFoundation(p.manifest))),
+    ...stages(prepared.filter((p) => !isFoundation(p.manifest))),
+  ].flat();
   const first = order.find((p) => !synced.has(p));
   // Only where the lists tell whether it exists: its answer then says what it changed.
   return first && !first.deferred && ctx.live.listedAll(refOf(first.manifest)) ? first : undefined;
@@ -167,17 +211,27 @@ function firstWrite(ctx: ApplyContext, prepared: readonly PreparedObject[], sync
 async function deferUntilFoundation(ctx: ApplyContext, prepared: PreparedObject[]): Promise<PreparedObject[]> {
   const missingNamespaces = new Set<string>();
   for (const p of prepared) {
-    if (isNamespace(p.manifest) && !(await ctx.objects.get(refOf(p.manifest)))) missingNamespaces.add(p.manifest.metadata.name);
+    if (isNamespace(p.manifest) && !(await ctx.objects.get(refOf(p.manifest))))
+      missingNamespaces.add(p.manifest.metadata.name);
   }
-  return prepared.map((p) => (!p.deferred && !isFoundation(p.manifest) && p.manifest.metadata.namespace && missingNamespaces.has(p.manifest.metadata.namespace)
-    ? { ...p, deferred: `Namespace ${p.manifest.metadata.namespace}` }
-    : p));
+  return prepared.map((p) =>
+    !p.deferred &&
+    !isFoundation(p.manifest) &&
+    p.manifest.metadata.namespace &&
+    missingNamespaces.has(p.manifest.metadata.namespace)
+      ? { ...p, deferred: `Namespace ${p.manifest.metadata.namespace}` }
+      : p,
+  );
 }
 
 /** HPA targets among the app's desired objects and the live HPAs of its namespaces. */
 async function autoscaled(ctx: ApplyContext, prepared: readonly PreparedObject[]): Promise<Set<string>> {
   const desired = prepared.filter((p) => p.manifest.kind === 'HorizontalPodAutoscaler').map((p) => p.manifest);
-  const namespaces = new Set(prepared.filter((p) => ['Deployment', 'StatefulSet', 'ReplicaSet'].includes(p.manifest.kind) && !p.deferred).map((p) => p.manifest.metadata.namespace!));
+  const namespaces = new Set(
+    prepared
+      .filter((p) => ['Deployment', 'StatefulSet', 'ReplicaSet'].includes(p.manifest.kind) && !p.deferred)
+      .map((p) => p.manifest.metadata.namespace!),
+  );
   const live: Manifest[] = [];
   for (const ns of namespaces) {
     let p = ctx.hpaCache?.get(ns);
@@ -188,7 +242,7 @@ async function autoscaled(ctx: ApplyContext, prepared: readonly PreparedObject[]
       });
       ctx.hpaCache?.set(ns, p);
     }
-    live.push(...await p);
+    live.push(...(await p));
   }
   return hpaTargets([...desired, ...live]);
 }
@@ -199,13 +253,21 @@ async function autoscaled(ctx: ApplyContext, prepared: readonly PreparedObject[]
  * first, then kind order), record the inventory, and prune what left Git within the
  * guards. Resolves to the report and the objects to watch for health.
  */
-export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inventory | undefined): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {
+export async function applyApp(
+  ctx: ApplyContext,
+  app: DesiredApp,
+  previous: Inventory | undefined,
+): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {
   // SOPS documents are decrypted first, in memory, and the report is made from the
   // plaintext objects (it keeps their Secret values out of its messages). One that
   // cannot be decrypted fails the app before any request.
   const decrypted = await decryptApp(app, ctx.decrypt);
   app = decrypted.app;
-  const report = new ChangeSet(app.name, app.env, app.objects.map((o) => o.manifest));
+  const report = new ChangeSet(
+    app.name,
+    app.env,
+    app.objects.map((o) => o.manifest),
+  );
   // Refusals first: nothing is read or written as an account the agent may not act as.
   const refused = ctx.admission ? serviceAccountProblems(app.serviceAccount, ctx.admission) : [];
   if (refused.length > 0) {
@@ -228,7 +290,10 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
     return { report, prepared: [] };
   }
   let prepared = await deferUntilFoundation(ctx, preparedRaw);
-  prepared = dropAutoscaledReplicas(prepared, await autoscaled(ctx, prepared)).map((p) => ({ ...p, manifest: withDigest(p.manifest, p.digest) }));
+  prepared = dropAutoscaledReplicas(prepared, await autoscaled(ctx, prepared)).map((p) => ({
+    ...p,
+    manifest: withDigest(p.manifest, p.digest),
+  }));
 
   const currentRefs = prepared.filter((p) => !p.deferred).map((p) => refOf(p.manifest));
   await Promise.all([ctx.live.refresh(currentRefs), ctx.agentLive?.refresh(currentRefs)]);
@@ -240,9 +305,15 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   const synced = new Set(current.filter((p) => inSync(p.manifest, ctx.live.get(refOf(p.manifest)))));
   // Roles and bindings that would widen their writer's rights: Kubernetes refuses them;
   // say why, before any write. First: a refused read is often the same lack.
-  const ungranted = await ungrantable(ctx.objects.client, prepared.filter((p) => p.deferred || !synced.has(p)), prepared, ctx.concurrency);
+  const ungranted = await ungrantable(
+    ctx.objects.client,
+    prepared.filter((p) => p.deferred || !synced.has(p)),
+    prepared,
+    ctx.concurrency,
+  );
   if (ungranted.length > 0) {
-    for (const u of ungranted) report.fail({ kind: 'needs-bootstrap', ref: u.ref, origin: u.origin, message: ungrantedMessage(ctx, u) });
+    for (const u of ungranted)
+      report.fail({ kind: 'needs-bootstrap', ref: u.ref, origin: u.origin, message: ungrantedMessage(ctx, u) });
     return { report, prepared: [] };
   }
   // A refused list says nothing about the objects: never take them for absent.
@@ -252,7 +323,11 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
     return { report, prepared: [] };
   }
   const probe = firstWrite(ctx, prepared, synced);
-  const first = await validate(ctx, current.filter((p) => p !== probe), synced);
+  const first = await validate(
+    ctx,
+    current.filter((p) => p !== probe),
+    synced,
+  );
   if (first.errors.length > 0) {
     // Name every invalid object at once: the probe is dry-run too on this path.
     if (probe) first.errors.push(...(await validate(ctx, [probe])).errors);
@@ -261,7 +336,9 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   }
 
   const desiredRefs: ObjectRef[] = prepared.map((p) => refOf(p.manifest));
-  const stillOurs = (previous?.objects ?? []).filter((r) => (ctx.claimedBy.get(identityKey(r)) ?? app.name) === app.name);
+  const stillOurs = (previous?.objects ?? []).filter(
+    (r) => (ctx.claimedBy.get(identityKey(r)) ?? app.name) === app.name,
+  );
   const plan = planPrune(app.name, stillOurs, desiredRefs, ctx.policy, { converged: previous?.converged });
   for (const h of plan.held) report.record('held', h.ref, { reason: h.reason });
 
@@ -269,7 +346,10 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
     report.status = 'Planned';
     for (const p of prepared) {
       const c = p.deferred ? 'created' : first.changes.get(identityKey(refOf(p.manifest)))!;
-      report.record(c, refOf(p.manifest), { origin: p.origin, note: p.deferred ? `validated once ${p.deferred} exists` : undefined });
+      report.record(c, refOf(p.manifest), {
+        origin: p.origin,
+        note: p.deferred ? `validated once ${p.deferred} exists` : undefined,
+      });
     }
     for (const r of plan.prune) report.record('pruned', r, { note: 'would be pruned' });
     return { report, prepared };
@@ -287,7 +367,14 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   const converged = awaitsApproval(plan) ? before : normalizeRefs(desiredRefs);
   let stored = previous;
   if (!previous || desiredRefs.some((r) => !known.has(identityKey(r)))) {
-    stored = await ctx.inventory.save({ app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: normalizeRefs([...stillOurs, ...desiredRefs]), converged });
+    stored = await ctx.inventory.save({
+      app: app.name,
+      env: app.env,
+      serviceAccount: app.serviceAccount,
+      revision: ctx.revision,
+      objects: normalizeRefs([...stillOurs, ...desiredRefs]),
+      converged,
+    });
   }
   // After a failed write: the record keeps what it had and what was written, not
   // objects that were never created (they would look like prunes to hold later),
@@ -328,7 +415,8 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   for (const o of outcomes) {
     if (o.result === 'deleted' || o.result === 'gone') ctx.onDeleted?.(app.name, o.ref);
     if (o.result === 'deleted') report.record('pruned', o.ref);
-    else if (o.result === 'kept-disabled' || o.result === 'kept-foreign' || o.result === 'kept-forbidden') report.record('kept', o.ref, { reason: o.detail });
+    else if (o.result === 'kept-disabled' || o.result === 'kept-foreign' || o.result === 'kept-forbidden')
+      report.record('kept', o.ref, { reason: o.detail });
   }
   // Candidates a stop left undeleted stay recorded: the next reconcile prunes them.
   const reached = new Set(outcomes.map((o) => identityKey(o.ref)));
@@ -337,9 +425,21 @@ export async function applyApp(ctx: ApplyContext, app: DesiredApp, previous: Inv
   const final = normalizeRefs([...desiredRefs, ...plan.held.map((h) => h.ref), ...left]);
   // Written only when what it records changed: a new commit that leaves an app's
   // objects alone costs that app no write.
-  const same = stored && stored.serviceAccount === app.serviceAccount && sameRefs(stored.objects, final)
-    && sameSet(stored.converged, converged) && ctx.inventory.isCurrent(stored);
-  if (!same) await ctx.inventory.save({ app: app.name, env: app.env, serviceAccount: app.serviceAccount, revision: ctx.revision, objects: final, converged });
+  const same =
+    stored &&
+    stored.serviceAccount === app.serviceAccount &&
+    sameRefs(stored.objects, final) &&
+    sameSet(stored.converged, converged) &&
+    ctx.inventory.isCurrent(stored);
+  if (!same)
+    await ctx.inventory.save({
+      app: app.name,
+      env: app.env,
+      serviceAccount: app.serviceAccount,
+      revision: ctx.revision,
+      objects: final,
+      converged,
+    });
   return { report, prepared };
 }
 
@@ -361,7 +461,11 @@ function sameSet(a: readonly ObjectRef[] | undefined, b: readonly ObjectRef[] | 
   return a === undefined || b === undefined ? a === b : sameRefs(a, b);
 }
 
-async function fail(report: ChangeSet, prepared: PreparedObject[], trim?: () => Promise<void>): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {
+async function fail(
+  report: ChangeSet,
+  prepared: PreparedObject[],
+  trim?: () => Promise<void>,
+): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> {
   await trim?.();
   return { report, prepared };
 }

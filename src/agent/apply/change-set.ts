@@ -73,11 +73,23 @@ export interface AppProblem {
 export type AppStatus = 'Applied' | 'Failed' | 'Skipped' | 'Planned';
 
 /** Problem kinds that the same revision will hit again: retrying cannot help (Flux's Stalled). */
-const STALLING: ReadonlySet<ProblemKind> = new Set(['validation', 'validation-after-foundation', 'invalid-object', 'needs-bootstrap', 'service-account-not-allowed', 'reserved-namespace', 'source-conflict']);
+const STALLING: ReadonlySet<ProblemKind> = new Set([
+  'validation',
+  'validation-after-foundation',
+  'invalid-object',
+  'needs-bootstrap',
+  'service-account-not-allowed',
+  'reserved-namespace',
+  'source-conflict',
+]);
 
 /** The message of an error, with the HTTP status for API refusals. */
 export function errorMessage(e: unknown): string {
-  return e instanceof KubeApiError ? `${e.message} (HTTP ${e.status} ${e.reason})` : e instanceof Error ? e.message : String(e);
+  return e instanceof KubeApiError
+    ? `${e.message} (HTTP ${e.status} ${e.reason})`
+    : e instanceof Error
+      ? e.message
+      : String(e);
 }
 
 /** What the agent did (or, with dry-run, would do) for one app: a typed change set. */
@@ -102,7 +114,11 @@ export class ChangeSet {
   }
 
   /** Records what happened to one object. */
-  public record(action: ObjectAction, ref: ObjectRef, detail: { origin?: string; note?: string; reason?: string; recreated?: boolean } = {}): void {
+  public record(
+    action: ObjectAction,
+    ref: ObjectRef,
+    detail: { origin?: string; note?: string; reason?: string; recreated?: boolean } = {},
+  ): void {
     this.entries.push({ action, ref, ...detail });
   }
 
@@ -111,7 +127,11 @@ export class ChangeSet {
     // The one place problem text enters: every report, log line, Event, status and
     // alert is formatted from these, so Secret values are redacted here, at birth.
     const fix = (text: string) => this.redactor.redactAbout(problem.ref, text);
-    this.problems.push({ ...problem, message: fix(problem.message), ...(problem.cause === undefined ? {} : { cause: redactError(problem.cause, fix) }) });
+    this.problems.push({
+      ...problem,
+      message: fix(problem.message),
+      ...(problem.cause === undefined ? {} : { cause: redactError(problem.cause, fix) }),
+    });
     this.status = problem.kind === 'dependency-not-ready' ? 'Skipped' : 'Failed';
   }
 
@@ -199,7 +219,10 @@ export interface AppResult {
   readonly errors: string[];
 }
 
-function outcomeOf(c: { readonly status: AppStatus; readonly entries: readonly ChangeEntry[] }, health?: HealthStatus): AppOutcome {
+function outcomeOf(
+  c: { readonly status: AppStatus; readonly entries: readonly ChangeEntry[] },
+  health?: HealthStatus,
+): AppOutcome {
   if (c.status === 'Failed') return 'Failed';
   if (c.status === 'Skipped') return 'Skipped';
   if (c.status === 'Planned') return 'Planned';
@@ -208,7 +231,13 @@ function outcomeOf(c: { readonly status: AppStatus; readonly entries: readonly C
   return 'Converged';
 }
 
-function whyOf(outcome: AppOutcome, status: AppStatus, errors: readonly string[], held: readonly string[], health?: HealthStatus): string {
+function whyOf(
+  outcome: AppOutcome,
+  status: AppStatus,
+  errors: readonly string[],
+  held: readonly string[],
+  health?: HealthStatus,
+): string {
   if (outcome === 'Failed' || outcome === 'Skipped') return errors[0] ?? status;
   if (outcome === 'PruneHeld') return `prune held: ${held[0]}`;
   if (outcome === 'Unhealthy' && health) return `${health.health}: ${health.message}`;
@@ -219,7 +248,10 @@ function whyOf(outcome: AppOutcome, status: AppStatus, errors: readonly string[]
  * The same result with a later look at its health: the long-running agent applies,
  * returns, and follows health outside the reconcile.
  */
-export function withHealth(r: AppResult, health: HealthStatus & { readonly unhealthy: readonly ObjectHealth[] }): AppResult {
+export function withHealth(
+  r: AppResult,
+  health: HealthStatus & { readonly unhealthy: readonly ObjectHealth[] },
+): AppResult {
   const outcome = outcomeOf(r, health);
   return {
     ...r,
@@ -233,7 +265,11 @@ export function withHealth(r: AppResult, health: HealthStatus & { readonly unhea
 }
 
 /** Freezes a change set and its health into the result every report is formatted from. */
-export function appResult(c: ChangeSet, durationMs: number, health?: HealthStatus & { readonly unhealthy: readonly ObjectHealth[] }): AppResult {
+export function appResult(
+  c: ChangeSet,
+  durationMs: number,
+  health?: HealthStatus & { readonly unhealthy: readonly ObjectHealth[] },
+): AppResult {
   const outcome = outcomeOf(c, health);
   const lines = (a: ObjectAction) => c.of(a).map(formatEntry);
   const errors = c.problems.map(formatProblem);

@@ -17,7 +17,10 @@ export interface DecryptProblem {
  * records on the live object, so `diff --cluster` needs no key). Any document that
  * cannot be decrypted is a problem, and the caller writes nothing of the app.
  */
-export async function decryptApp(app: DesiredApp, decrypt: ((m: Manifest) => Promise<Manifest>) | undefined): Promise<{ app: DesiredApp; problems: DecryptProblem[] }> {
+export async function decryptApp(
+  app: DesiredApp,
+  decrypt: ((m: Manifest) => Promise<Manifest>) | undefined,
+): Promise<{ app: DesiredApp; problems: DecryptProblem[] }> {
   if (!app.objects.some((o) => isSopsDocument(o.manifest))) return { app, problems: [] };
   const objects: DesiredObject[] = [];
   const problems: DecryptProblem[] = [];
@@ -27,7 +30,8 @@ export async function decryptApp(app: DesiredApp, decrypt: ((m: Manifest) => Pro
       continue;
     }
     try {
-      if (!decrypt) throw new Error('SOPS-encrypted, and the agent has no decryption key (start it with --decryption-secret)');
+      if (!decrypt)
+        throw new Error('SOPS-encrypted, and the agent has no decryption key (start it with --decryption-secret)');
       objects.push({ ...o, manifest: await decrypt(o.manifest), digest: encryptedDigest(o.manifest) });
     } catch (e) {
       problems.push({ ref: refOf(o.manifest), origin: o.origin, message: errorMessage(e), cause: e });

@@ -20,11 +20,23 @@ const RBAC = 'rbac.authorization.k8s.io';
 function attributes(a: Atom, namespace: string | undefined): AccessAttributes {
   if (a.kind === 'url') return { verb: a.verb, path: a.url };
   const [resource, subresource] = a.resource.split('/');
-  return { verb: a.verb, group: a.group, resource, ...(subresource ? { subresource } : {}), ...(namespace ? { namespace } : {}), ...(a.name ? { name: a.name } : {}) };
+  return {
+    verb: a.verb,
+    group: a.group,
+    resource,
+    ...(subresource ? { subresource } : {}),
+    ...(namespace ? { namespace } : {}),
+    ...(a.name ? { name: a.name } : {}),
+  };
 }
 
 /** The atoms of `atoms` that the client's identity does not hold in `namespace` (cluster-wide without one). */
-async function missing(client: KubeClient, atoms: readonly Atom[], namespace: string | undefined, concurrency: number): Promise<Atom[]> {
+async function missing(
+  client: KubeClient,
+  atoms: readonly Atom[],
+  namespace: string | undefined,
+  concurrency: number,
+): Promise<Atom[]> {
   const held = await mapLimit(atoms, concurrency, (a) => canI(client, attributes(a, namespace)));
   return atoms.filter((_, i) => !held[i]);
 }
@@ -36,19 +48,27 @@ async function missing(client: KubeClient, atoms: readonly Atom[], namespace: st
  * authorizer (SelfSubjectAccessReview) before anything is written. Pass only objects
  * that will be written (not in sync).
  */
-export async function ungrantable(client: KubeClient, items: readonly PreparedObject[], all: readonly PreparedObject[], concurrency: number): Promise<Ungranted[]> {
+export async function ungrantable(
+  client: KubeClient,
+  items: readonly PreparedObject[],
+  all: readonly PreparedObject[],
+  concurrency: number,
+): Promise<Ungranted[]> {
   const out: Ungranted[] = [];
-  const roles = new Map(all.flatMap((p) => {
-    const g = roleGrant(p.manifest);
-    return g ? [[`${g.kind}/${g.namespace ?? ''}/${g.name}` as string, g] as const] : [];
-  }));
+  const roles = new Map(
+    all.flatMap((p) => {
+      const g = roleGrant(p.manifest);
+      return g ? [[`${g.kind}/${g.namespace ?? ''}/${g.name}` as string, g] as const] : [];
+    }),
+  );
   for (const p of items) {
     const m = p.manifest;
     const ref = refOf(m);
     const grant = roleGrant(m);
     if (grant) {
       const resource = grant.kind === 'Role' ? 'roles' : 'clusterroles';
-      if (await canI(client, { verb: 'escalate', group: RBAC, resource, namespace: grant.namespace, name: grant.name })) continue;
+      if (await canI(client, { verb: 'escalate', group: RBAC, resource, namespace: grant.namespace, name: grant.name }))
+        continue;
       const lacks = await missing(client, atomsOf(grant.rules), grant.namespace, concurrency);
       if (lacks.length > 0) out.push({ ref, origin: p.origin, atoms: lacks });
       continue;
@@ -62,9 +82,17 @@ export async function ungrantable(client: KubeClient, items: readonly PreparedOb
     if (roles.has(`${roleRef.kind}/${roleNamespace ?? ''}/${roleRef.name}`)) continue;
     const resource = roleRef.kind === 'Role' ? 'roles' : 'clusterroles';
     if (await canI(client, { verb: 'bind', group: RBAC, resource, namespace, name: roleRef.name })) continue;
-    const path = roleRef.kind === 'Role' ? `/apis/${RBAC}/v1/namespaces/${roleNamespace}/roles/${roleRef.name}` : `/apis/${RBAC}/v1/clusterroles/${roleRef.name}`;
+    const path =
+      roleRef.kind === 'Role'
+        ? `/apis/${RBAC}/v1/namespaces/${roleNamespace}/roles/${roleRef.name}`
+        : `/apis/${RBAC}/v1/clusterroles/${roleRef.name}`;
     const live = await client.getOrUndefined<{ rules?: [] }>(path).catch(() => undefined);
-    const binds = describeObject({ apiVersion: `${RBAC}/v1`, kind: roleRef.kind, name: roleRef.name, ...(roleNamespace ? { namespace: roleNamespace } : {}) });
+    const binds = describeObject({
+      apiVersion: `${RBAC}/v1`,
+      kind: roleRef.kind,
+      name: roleRef.name,
+      ...(roleNamespace ? { namespace: roleNamespace } : {}),
+    });
     if (!live) {
       out.push({ ref, origin: p.origin, atoms: [], binds });
       continue;

@@ -3,7 +3,6 @@ import { Manifest, describeObject, refOf } from '../../model/manifest';
 
 export { Health, HealthStatus, ObjectHealth };
 
-
 const SEVERITY: Record<Health, number> = { Healthy: 0, Progressing: 1, Degraded: 2 };
 
 /** The worse of two health values. */
@@ -11,7 +10,12 @@ export function worse(a: Health, b: Health): Health {
   return SEVERITY[a] >= SEVERITY[b] ? a : b;
 }
 
-interface Condition { type: string; status: string; reason?: string; message?: string }
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
 
 function cond(obj: Manifest, type: string): Condition | undefined {
   const conditions = (obj.status as { conditions?: Condition[] } | undefined)?.conditions;
@@ -44,7 +48,8 @@ export function assess(obj: Manifest): HealthStatus {
     case 'Deployment': {
       if (!rolloutObserved(obj)) return progressing('rollout not yet observed by the controller');
       const p = cond(obj, 'Progressing');
-      if (p?.status === 'False' && p.reason === 'ProgressDeadlineExceeded') return degraded(`rollout stalled: ${p.message ?? p.reason}`);
+      if (p?.status === 'False' && p.reason === 'ProgressDeadlineExceeded')
+        return degraded(`rollout stalled: ${p.message ?? p.reason}`);
       const want = (spec.replicas as number | undefined) ?? 1;
       const updated = (status.updatedReplicas as number | undefined) ?? 0;
       const available = (status.availableReplicas as number | undefined) ?? 0;
@@ -87,12 +92,16 @@ export function assess(obj: Manifest): HealthStatus {
     case 'Service': {
       if (spec.type !== 'LoadBalancer') return healthy;
       const ingress = (status.loadBalancer as { ingress?: unknown[] } | undefined)?.ingress;
-      return ingress && ingress.length > 0 ? healthy : progressing('waiting for a load balancer address (none may exist in this cluster)');
+      return ingress && ingress.length > 0
+        ? healthy
+        : progressing('waiting for a load balancer address (none may exist in this cluster)');
     }
     case 'Pod': {
       if (status.phase === 'Succeeded') return healthy;
       if (status.phase === 'Failed') return degraded('pod failed');
-      return cond(obj, 'Ready')?.status === 'True' ? healthy : progressing(`pod is ${String(status.phase ?? 'Pending')}`);
+      return cond(obj, 'Ready')?.status === 'True'
+        ? healthy
+        : progressing(`pod is ${String(status.phase ?? 'Pending')}`);
     }
     default: {
       const ready = cond(obj, 'Ready');
@@ -105,9 +114,10 @@ export function assess(obj: Manifest): HealthStatus {
   }
 }
 
-
 /** App health = worst object health; the message names the worst object and its reason. */
-export function summarize(objects: readonly ObjectHealth[]): HealthStatus & { readonly unhealthy: readonly ObjectHealth[] } {
+export function summarize(
+  objects: readonly ObjectHealth[],
+): HealthStatus & { readonly unhealthy: readonly ObjectHealth[] } {
   const unhealthy = objects.filter((o) => o.health !== 'Healthy');
   if (unhealthy.length === 0) return { health: 'Healthy', message: `${objects.length} objects healthy`, unhealthy };
   const worst = unhealthy.reduce((a, b) => (SEVERITY[b.health] > SEVERITY[a.health] ? b : a));

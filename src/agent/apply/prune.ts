@@ -17,7 +17,12 @@ export interface PruneOutcome {
  * `synthops.dev/prune: disabled`, is left alone. Once `signal` fires, no further
  * delete starts (the rest stay in the inventory for the next reconcile).
  */
-export async function executePrune(app: string, refs: readonly ObjectRef[], objects: ObjectClient, signal?: AbortSignal): Promise<PruneOutcome[]> {
+export async function executePrune(
+  app: string,
+  refs: readonly ObjectRef[],
+  objects: ObjectClient,
+  signal?: AbortSignal,
+): Promise<PruneOutcome[]> {
   const out: PruneOutcome[] = [];
   for (const ref of refs) {
     if (signal?.aborted) break;
@@ -28,7 +33,11 @@ export async function executePrune(app: string, refs: readonly ObjectRef[], obje
     }
     const owner = live.metadata.labels?.[APP_LABEL];
     if (owner !== app) {
-      out.push({ ref, result: 'kept-foreign', detail: owner ? `now labelled for app "${owner}"` : 'no longer carries the app label' });
+      out.push({
+        ref,
+        result: 'kept-foreign',
+        detail: owner ? `now labelled for app "${owner}"` : 'no longer carries the app label',
+      });
       continue;
     }
     if (live.metadata.annotations?.[PRUNE_ANNOTATION] === PRUNE_DISABLED) {

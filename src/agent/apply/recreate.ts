@@ -58,7 +58,10 @@ export async function applyOrRecreate(objects: ObjectClient, m: Manifest, wait: 
   for (;;) {
     const live = await objects.get(ref);
     if (!live || (old && live.metadata.uid !== old.metadata.uid)) break;
-    if (Date.now() >= deadline) throw new RecreateTimeoutError(`${describeObject(ref)} was deleted to be recreated, but was still there after ${Math.round(wait.timeoutMs / 1000)}s (finalizers: ${((live.metadata.finalizers as string[] | undefined) ?? []).join(', ') || 'none'})`);
+    if (Date.now() >= deadline)
+      throw new RecreateTimeoutError(
+        `${describeObject(ref)} was deleted to be recreated, but was still there after ${Math.round(wait.timeoutMs / 1000)}s (finalizers: ${((live.metadata.finalizers as string[] | undefined) ?? []).join(', ') || 'none'})`,
+      );
     await new Promise((r) => setTimeout(r, wait.pollMs));
   }
   return { ...(await objects.applyReporting(m)), recreated: true };

@@ -30,7 +30,11 @@ export interface WaitOptions {
  * Waits until the CRDs are Established and the Namespaces exist and are Active, so
  * the objects that use them can be validated. Resolves to the ones still not ready.
  */
-export async function waitFoundation(items: readonly PreparedObject[], objects: ObjectClient, opts: WaitOptions): Promise<string[]> {
+export async function waitFoundation(
+  items: readonly PreparedObject[],
+  objects: ObjectClient,
+  opts: WaitOptions,
+): Promise<string[]> {
   const deadline = Date.now() + opts.timeoutMs;
   let pending = [...items];
   while (pending.length > 0) {
@@ -60,7 +64,10 @@ export interface HealthTarget {
  * agent's health monitor does outside the reconcile.
  */
 export async function assessHealth(targets: readonly HealthTarget[]): Promise<Map<string, ObjectHealth[]>> {
-  const views = [...new Set(targets.map((t) => t.live))].map((live) => ({ live, refs: targets.filter((t) => t.live === live).flatMap((t) => t.objects.map((o) => refOf(o.manifest))) }));
+  const views = [...new Set(targets.map((t) => t.live))].map((live) => ({
+    live,
+    refs: targets.filter((t) => t.live === live).flatMap((t) => t.objects.map((o) => refOf(o.manifest))),
+  }));
   await Promise.all(views.map((v) => v.live.refresh(v.refs, true)));
   const result = new Map<string, ObjectHealth[]>();
   for (const t of targets) {
@@ -80,7 +87,10 @@ export async function assessHealth(targets: readonly HealthTarget[]): Promise<Ma
  * the timeout passes (a timeout of 0 looks once). Degraded objects stop the wait for
  * themselves only.
  */
-export async function waitHealthy(targets: readonly HealthTarget[], opts: WaitOptions): Promise<Map<string, ObjectHealth[]>> {
+export async function waitHealthy(
+  targets: readonly HealthTarget[],
+  opts: WaitOptions,
+): Promise<Map<string, ObjectHealth[]>> {
   const deadline = Date.now() + opts.timeoutMs;
   let round = 0;
   for (;;) {

@@ -18,11 +18,25 @@ export const VERSION_FIELD_MANAGER = 'synthops-agent-version';
  * `synthops version` reads it, which works for an agent in a Deployment and for one
  * started by hand alike. Best effort: a failed stamp is tried again next cycle.
  */
-export async function stampAgentVersion(client: KubeClient, namespace: string, syncs: Iterable<AppSync | undefined>, log: Logger): Promise<void> {
+export async function stampAgentVersion(
+  client: KubeClient,
+  namespace: string,
+  syncs: Iterable<AppSync | undefined>,
+  log: Logger,
+): Promise<void> {
   for (const s of syncs) {
     if (!s || s.metadata.annotations?.[AGENT_VERSION_ANNOTATION] === AGENT_VERSION) continue;
-    const body = { apiVersion: STATUS_API_VERSION, kind: STATUS_KIND, metadata: { name: s.metadata.name, namespace, annotations: { [AGENT_VERSION_ANNOTATION]: AGENT_VERSION } } };
-    await client.apply(`/apis/${STATUS_API_VERSION}/namespaces/${namespace}/${PLURAL}/${s.metadata.name}`, body, { fieldManager: VERSION_FIELD_MANAGER })
-      .catch((e: Error) => log.debug({ appSync: s.metadata.name, err: e.message }, 'stamping the agent version failed'));
+    const body = {
+      apiVersion: STATUS_API_VERSION,
+      kind: STATUS_KIND,
+      metadata: { name: s.metadata.name, namespace, annotations: { [AGENT_VERSION_ANNOTATION]: AGENT_VERSION } },
+    };
+    await client
+      .apply(`/apis/${STATUS_API_VERSION}/namespaces/${namespace}/${PLURAL}/${s.metadata.name}`, body, {
+        fieldManager: VERSION_FIELD_MANAGER,
+      })
+      .catch((e: Error) =>
+        log.debug({ appSync: s.metadata.name, err: e.message }, 'stamping the agent version failed'),
+      );
   }
 }

@@ -16,7 +16,12 @@ export class AppSyncWatcher {
   /** The current watch; a new start after a stop gets a new one, so an old loop cannot outlive its stop. */
   private session?: { stopped: boolean; abort: () => void };
 
-  constructor(private readonly client: KubeClient, private readonly namespace: string, private readonly log: Logger, private readonly onSeen: (sync: AppSync) => void) {}
+  constructor(
+    private readonly client: KubeClient,
+    private readonly namespace: string,
+    private readonly log: Logger,
+    private readonly onSeen: (sync: AppSync) => void,
+  ) {}
 
   /** Starts watching (no-op while watching). */
   public start(): void {
@@ -31,20 +36,28 @@ export class AppSyncWatcher {
     while (!session.stopped) {
       try {
         if (!resourceVersion) {
-          const list = await this.client.request<{ metadata: { resourceVersion: string }; items: AppSync[] }>('GET', path);
+          const list = await this.client.request<{ metadata: { resourceVersion: string }; items: AppSync[] }>(
+            'GET',
+            path,
+          );
           resourceVersion = list.metadata.resourceVersion;
           if (session.stopped) return;
           for (const s of list.items) this.onSeen(s);
         }
-        const h = this.client.watch(path, { resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '300' }, (e) => {
-          if (e.type === 'ERROR') {
-            if (e.object.code === 410) resourceVersion = undefined; // too old: list again
-            return;
-          }
-          const rv = e.object.metadata?.resourceVersion;
-          if (rv) resourceVersion = rv;
-          if (!session.stopped && (e.type === 'ADDED' || e.type === 'MODIFIED')) this.onSeen(e.object as unknown as AppSync);
-        });
+        const h = this.client.watch(
+          path,
+          { resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '300' },
+          (e) => {
+            if (e.type === 'ERROR') {
+              if (e.object.code === 410) resourceVersion = undefined; // too old: list again
+              return;
+            }
+            const rv = e.object.metadata?.resourceVersion;
+            if (rv) resourceVersion = rv;
+            if (!session.stopped && (e.type === 'ADDED' || e.type === 'MODIFIED'))
+              this.onSeen(e.object as unknown as AppSync);
+          },
+        );
         session.abort = h.abort;
         if (session.stopped) h.abort();
         await h.done;

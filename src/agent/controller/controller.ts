@@ -73,7 +73,12 @@ const HISTORY_DEPTH = 50;
 async function until(p: Promise<unknown> | undefined, deadline: number): Promise<void> {
   if (!p) return;
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p.catch(() => undefined), new Promise((r) => { timer = setTimeout(r, Math.max(0, deadline - Date.now())); })]);
+  await Promise.race([
+    p.catch(() => undefined),
+    new Promise((r) => {
+      timer = setTimeout(r, Math.max(0, deadline - Date.now()));
+    }),
+  ]);
   clearTimeout(timer);
 }
 
@@ -87,7 +92,9 @@ const FULL_REASONS = new Set(['startup', 'interval', 'leader', 'retry', 'source-
 
 /** What an app asks for in a revision, as one hash: equal hashes mean nothing to apply. */
 function digest(app: DesiredApp): string {
-  return createHash('sha256').update(JSON.stringify([app.objects.map((o) => o.manifest), app.dependsOn, app.serviceAccount ?? ''])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([app.objects.map((o) => o.manifest), app.dependsOn, app.serviceAccount ?? '']))
+    .digest('hex');
 }
 
 /**
@@ -142,11 +149,20 @@ export class Controller {
 
   constructor(private readonly o: ControllerOptions) {
     this.status = new StatusStore(o.client, o.namespace);
-    this.sourceName = sourceIdentity({ url: redactUrl(o.source.url), branch: o.source.branch, path: o.load.path }, o.sourceName).name;
+    this.sourceName = sourceIdentity(
+      { url: redactUrl(o.source.url), branch: o.source.branch, path: o.load.path },
+      o.sourceName,
+    ).name;
     const discovery = new Discovery(o.client);
     this.objects = new ObjectClient(o.client, discovery);
     this.watcher = new DriftWatcher(o.client, discovery, o.log, (e) => this.onDrift(e));
-    this.requests = new ReconcileRequests(o.client, o.namespace, o.log, () => this.loaded?.env, (app) => this.request('requested', false, [app]));
+    this.requests = new ReconcileRequests(
+      o.client,
+      o.namespace,
+      o.log,
+      () => this.loaded?.env,
+      (app) => this.request('requested', false, [app]),
+    );
     this.health = new HealthMonitor({
       pollMs: o.apply.wait?.pollMs ?? 1000,
       timeoutMs: o.apply.wait?.timeoutMs ?? 120_000,
@@ -209,17 +225,24 @@ export class Controller {
     } catch (e) {
       return { ok: false, reason: `apiserver: ${(e as Error).message}` };
     }
-    if (standby) return { ok: true, reason: `standby${this.o.leader?.holder ? `: the lease is held by ${this.o.leader.holder}` : ''}` };
+    if (standby)
+      return {
+        ok: true,
+        reason: `standby${this.o.leader?.holder ? `: the lease is held by ${this.o.leader.holder}` : ''}`,
+      };
     return { ok: true, reason: `revision ${this.revision!.sha.slice(0, 12)}` };
   }
 
   private scheduleInterval(): void {
     if (this.stopped) return;
     const jitter = this.o.intervalMs * 0.1 * (Math.random() * 2 - 1);
-    this.timer = setTimeout(() => {
-      this.request('interval', true);
-      this.scheduleInterval();
-    }, Math.max(1000, this.o.intervalMs + jitter));
+    this.timer = setTimeout(
+      () => {
+        this.request('interval', true);
+        this.scheduleInterval();
+      },
+      Math.max(1000, this.o.intervalMs + jitter),
+    );
   }
 
   private kick(): void {
@@ -229,18 +252,23 @@ export class Controller {
     this.pending = { full: false, apps: new Set(), reasons: new Set(), drift: new Map() };
     const abort = new AbortController();
     this.cycleAbort = abort;
-    this.running = this.cycle(p, abort.signal).then(() => {
-      this.failures.delete('__cycle__');
-    }, (e: Error) => {
-      if (abort.signal.aborted) return; // stopped or lost the lease: nothing to retry here
-      // Typically the apiserver is unreachable: try the whole cycle again with backoff.
-      this.o.log.error({ err: e.message }, 'reconcile cycle failed; retrying');
-      this.retryLater('__cycle__', () => this.request('retry', true));
-    }).finally(() => {
-      this.running = undefined;
-      this.cycles++;
-      this.kick();
-    });
+    this.running = this.cycle(p, abort.signal)
+      .then(
+        () => {
+          this.failures.delete('__cycle__');
+        },
+        (e: Error) => {
+          if (abort.signal.aborted) return; // stopped or lost the lease: nothing to retry here
+          // Typically the apiserver is unreachable: try the whole cycle again with backoff.
+          this.o.log.error({ err: e.message }, 'reconcile cycle failed; retrying');
+          this.retryLater('__cycle__', () => this.request('retry', true));
+        },
+      )
+      .finally(() => {
+        this.running = undefined;
+        this.cycles++;
+        this.kick();
+      });
   }
 
   private onDrift(e: DriftEvent): void {
@@ -265,7 +293,10 @@ export class Controller {
     } catch (e) {
       this.o.metrics.gitFetchErrors.inc();
       const message = (e as Error).message;
-      this.o.log.error({ step: 'fetch', err: message, durationMs: Date.now() - started }, 'fetch failed; keeping the last applied revision');
+      this.o.log.error(
+        { step: 'fetch', err: message, durationMs: Date.now() - started },
+        'fetch failed; keeping the last applied revision',
+      );
       if (this.sourceError !== message) this.o.notifier.send({ kind: 'SourceFailed', message });
       this.sourceError = message;
       await this.markAll('SourceFailed', message, true);
@@ -292,7 +323,10 @@ export class Controller {
       await this.checkHistory(previous, rev);
       try {
         this.loaded = loadFetched(rev, { ...this.o.load, cache: this.parsed });
-        redactInLogs(this.o.log, this.loaded.apps.flatMap((a) => a.objects.map((o) => o.manifest)));
+        redactInLogs(
+          this.o.log,
+          this.loaded.apps.flatMap((a) => a.objects.map((o) => o.manifest)),
+        );
       } catch (e) {
         if (!(e instanceof LoadError)) throw e;
         this.o.log.error({ step: 'load', revision: rev.sha, err: e.message }, 'revision rejected');
@@ -302,8 +336,21 @@ export class Controller {
         this.loaded = undefined;
         return;
       }
-      this.o.log.info({ step: 'load', revision: rev.sha, layout: this.loaded.layout, renderedBy: this.loaded.renderedBy, apps: this.loaded.apps.length }, 'revision loaded');
-      if (this.loaded.warnings?.length) this.o.log.warn({ step: 'load', revision: rev.sha, warnings: this.loaded.warnings }, 'revision loaded with warnings');
+      this.o.log.info(
+        {
+          step: 'load',
+          revision: rev.sha,
+          layout: this.loaded.layout,
+          renderedBy: this.loaded.renderedBy,
+          apps: this.loaded.apps.length,
+        },
+        'revision loaded',
+      );
+      if (this.loaded.warnings?.length)
+        this.o.log.warn(
+          { step: 'load', revision: rev.sha, warnings: this.loaded.warnings },
+          'revision loaded with warnings',
+        );
       this.revision = rev;
     }
     if (!this.loaded) return;
@@ -316,7 +363,8 @@ export class Controller {
     // names are reconciled at once (all of them for `*` or an app no longer in Git).
     const allowed = changed ? allowedByTrailers(rev) : [];
     const allowsOther = allowed.some((a) => !digests.has(a));
-    const incremental = changed && this.digests.size > 0 && !removed && !allowsOther && ![...p.reasons].some((r) => FULL_REASONS.has(r));
+    const incremental =
+      changed && this.digests.size > 0 && !removed && !allowsOther && ![...p.reasons].some((r) => FULL_REASONS.has(r));
     if (incremental) {
       for (const [a, d] of digests) if (this.digests.get(a) !== d || allowed.includes(a)) p.apps.add(a);
       if (p.apps.size === 0) {
@@ -337,17 +385,22 @@ export class Controller {
     const elsewhere = new Map<string, string>();
     for (const s of await this.status.list()) {
       const owner = ownerOf(s);
-      if (owner === this.sourceName || (owner === undefined && s.spec.env === env && claimedApps.has(s.spec.app))) syncs.set(s.metadata.name, s);
-      else if (owner !== undefined && s.spec.env === env && claimedApps.has(s.spec.app)) elsewhere.set(s.spec.app, owner);
+      if (owner === this.sourceName || (owner === undefined && s.spec.env === env && claimedApps.has(s.spec.app)))
+        syncs.set(s.metadata.name, s);
+      else if (owner !== undefined && s.spec.env === env && claimedApps.has(s.spec.app))
+        elsewhere.set(s.spec.app, owner);
     }
-    const suspended = new Set([...this.o.suspend ?? []]);
+    const suspended = new Set([...(this.o.suspend ?? [])]);
     for (const a of this.loaded.apps) {
       const sync = syncs.get(appSyncName(env, a.name));
       if (sync?.spec.suspend || sync?.metadata.annotations?.[SUSPEND_ANNOTATION] === 'true') suspended.add(a.name);
     }
 
     const started = Date.now();
-    this.o.log.info({ step: 'reconcile', revision: rev.sha, reasons: [...p.reasons], apps: full ? 'all' : [...p.apps] }, 'reconcile started');
+    this.o.log.info(
+      { step: 'reconcile', revision: rev.sha, reasons: [...p.reasons], apps: full ? 'all' : [...p.apps] },
+      'reconcile started',
+    );
     this.watcher.hold(selected);
     const result = await reconcile({
       ...this.o.apply,
@@ -366,18 +419,31 @@ export class Controller {
       onDeleted: (_app, ref) => this.watcher.forget(ref),
     }).finally(() => this.watcher.release());
     if (signal.aborted) {
-      this.o.log.info({ step: 'reconcile', revision: rev.sha, durationMs: Date.now() - started }, 'reconcile stopped: shutting down or no longer the leader');
+      this.o.log.info(
+        { step: 'reconcile', revision: rev.sha, durationMs: Date.now() - started },
+        'reconcile stopped: shutting down or no longer the leader',
+      );
       return;
     }
-    this.o.log.info({ step: 'reconcile', revision: rev.sha, durationMs: Date.now() - started, converged: result.converged }, 'reconcile finished');
-    const inventories = new Map((await new InventoryStore(this.o.client, this.o.namespace).list(result.env)).filter((i) => i.source?.name === this.sourceName).map((i) => [i.app, i]));
+    this.o.log.info(
+      { step: 'reconcile', revision: rev.sha, durationMs: Date.now() - started, converged: result.converged },
+      'reconcile finished',
+    );
+    const inventories = new Map(
+      (await new InventoryStore(this.o.client, this.o.namespace).list(result.env))
+        .filter((i) => i.source?.name === this.sourceName)
+        .map((i) => [i.app, i]),
+    );
     // Apps that left Git and were pruned whole are gone: not "Ready", their AppSyncs go below.
     const inRevision = new Set(this.loaded.apps.map((a) => a.name));
     const gone = new Set(result.apps.filter((a) => !inRevision.has(a.app) && a.converged).map((a) => a.app));
     for (const app of result.apps) {
       if (signal.aborted) return;
       if (gone.has(app.app)) {
-        this.o.log.info({ step: 'app', app: app.app, revision: rev.sha, pruned: app.pruned.length }, 'app removed: it left Git and was pruned');
+        this.o.log.info(
+          { step: 'app', app: app.app, revision: rev.sha, pruned: app.pruned.length },
+          'app removed: it left Git and was pruned',
+        );
         this.o.metrics.forgetApp(app.app, result.env);
         continue;
       }
@@ -409,15 +475,32 @@ export class Controller {
       const app = result.apps.find((a) => a.app === target.app);
       if (app?.outcome === 'Unhealthy') this.health.follow(target, app.unhealthy);
     }
-    await this.requests.handled(requested, result.env, result.apps.map((a) => a.app));
-    await stampAgentVersion(this.o.client, this.o.namespace, result.apps.map((a) => syncs.get(appSyncName(result.env, a.app))), this.o.log);
+    await this.requests.handled(
+      requested,
+      result.env,
+      result.apps.map((a) => a.app),
+    );
+    await stampAgentVersion(
+      this.o.client,
+      this.o.namespace,
+      result.apps.map((a) => syncs.get(appSyncName(result.env, a.app))),
+      this.o.log,
+    );
     if (full) {
       // AppSyncs of apps that left Git and were pruned whole go too (or had nothing left to prune); only ours.
       for (const s of syncs.values()) {
-        if (ownerOf(s) === this.sourceName && s.spec.env === result.env && (gone.has(s.spec.app) || !result.apps.some((a) => a.app === s.spec.app))) await this.status.remove(s.spec.env, s.spec.app);
+        if (
+          ownerOf(s) === this.sourceName &&
+          s.spec.env === result.env &&
+          (gone.has(s.spec.app) || !result.apps.some((a) => a.app === s.spec.app))
+        )
+          await this.status.remove(s.spec.env, s.spec.app);
       }
     }
-    await this.updateWatches([...inventories.values()], new Set(result.apps.filter((a) => a.status === 'Applied').map((a) => a.app)));
+    await this.updateWatches(
+      [...inventories.values()],
+      new Set(result.apps.filter((a) => a.status === 'Applied').map((a) => a.app)),
+    );
   }
 
   private async checkHistory(previous: Revision | undefined, rev: Revision): Promise<void> {
@@ -428,7 +511,8 @@ export class Controller {
       this.o.log.warn({ revision: rev.sha, previous: last }, message);
       this.historyRewrite = { from: last, to: rev.sha, time: new Date().toISOString() };
       this.o.notifier.send({ kind: 'HistoryRewritten', revision: rev.sha, message });
-      for (const s of await this.ownSyncs()) await this.status.event(s, 'Warning', 'HistoryRewritten', message).catch(() => undefined);
+      for (const s of await this.ownSyncs())
+        await this.status.event(s, 'Warning', 'HistoryRewritten', message).catch(() => undefined);
     }
   }
 
@@ -449,16 +533,19 @@ export class Controller {
     for (const s of syncs) {
       const st = s.status ?? {};
       this.o.metrics.appReady.set({ app: s.spec.app, env: s.spec.env }, 0);
-      await this.status.writeStatus(s.spec.env, s.spec.app, {
-        ...st,
-        ...(revision ? { lastAttemptedRevision: revision } : {}),
-        conditions: [
-          condition(st.conditions, 'Ready', 'False', reason, message, now),
-          condition(st.conditions, 'Reconciling', 'False', reason, message, now),
-          condition(st.conditions, 'Stalled', stalled ? 'True' : 'False', reason, message, now),
-        ],
-      }).catch(() => undefined);
-      if (st.conditions?.find((c) => c.type === 'Ready')?.reason !== reason) await this.status.event(s, 'Warning', reason, message).catch(() => undefined);
+      await this.status
+        .writeStatus(s.spec.env, s.spec.app, {
+          ...st,
+          ...(revision ? { lastAttemptedRevision: revision } : {}),
+          conditions: [
+            condition(st.conditions, 'Ready', 'False', reason, message, now),
+            condition(st.conditions, 'Reconciling', 'False', reason, message, now),
+            condition(st.conditions, 'Stalled', stalled ? 'True' : 'False', reason, message, now),
+          ],
+        })
+        .catch(() => undefined);
+      if (st.conditions?.find((c) => c.type === 'Ready')?.reason !== reason)
+        await this.status.event(s, 'Warning', reason, message).catch(() => undefined);
     }
   }
 
@@ -468,19 +555,39 @@ export class Controller {
     this.failures.set(key, n);
     const delay = Math.min((this.o.retryBaseMs ?? 5000) * 2 ** (n - 1), this.o.retryMaxMs ?? 300_000);
     if (this.retryTimers.has(key)) clearTimeout(this.retryTimers.get(key)!);
-    this.retryTimers.set(key, setTimeout(() => {
-      this.retryTimers.delete(key);
-      fn();
-    }, delay));
+    this.retryTimers.set(
+      key,
+      setTimeout(() => {
+        this.retryTimers.delete(key);
+        fn();
+      }, delay),
+    );
   }
 
-  private async record(app: AppResult, result: ReconcileResult, rev: Revision, sync: AppSync | undefined, drift: string[] | undefined, suspended: boolean, inventory: Inventory | undefined): Promise<void> {
+  private async record(
+    app: AppResult,
+    result: ReconcileResult,
+    rev: Revision,
+    sync: AppSync | undefined,
+    drift: string[] | undefined,
+    suspended: boolean,
+    inventory: Inventory | undefined,
+  ): Promise<void> {
     const { env } = result;
     const m = this.o.metrics;
     const labels = { app: app.app, env };
     this.lastResults.set(app.app, { result: app, rev, sync });
     const previous = this.lastStatus(app.app, sync);
-    const update = nextAppSyncStatus({ previous, app, revision: rev, now: new Date(), suspended, drift, inventory: inventory?.objects, historyRewrite: this.historyRewrite });
+    const update = nextAppSyncStatus({
+      previous,
+      app,
+      revision: rev,
+      now: new Date(),
+      suspended,
+      drift,
+      inventory: inventory?.objects,
+      historyRewrite: this.historyRewrite,
+    });
     m.reconcileDuration.observe({ ...labels, result: update.result }, app.durationMs / 1000);
     m.reconciles.inc({ ...labels, result: update.result });
     for (const action of ['created', 'configured', 'unchanged', 'pruned', 'held'] as const) {
@@ -489,7 +596,23 @@ export class Controller {
     }
     const converged = update.ready.reason === 'ReconciliationSucceeded';
     m.appReady.set(labels, converged ? 1 : 0);
-    this.o.log.info({ step: 'app', app: app.app, revision: rev.sha, status: app.status, outcome: app.outcome, durationMs: app.durationMs, created: app.created.length, configured: app.configured.length, pruned: app.pruned.length, held: app.held.length, health: app.health, why: app.why || undefined }, 'app reconciled');
+    this.o.log.info(
+      {
+        step: 'app',
+        app: app.app,
+        revision: rev.sha,
+        status: app.status,
+        outcome: app.outcome,
+        durationMs: app.durationMs,
+        created: app.created.length,
+        configured: app.configured.length,
+        pruned: app.pruned.length,
+        held: app.held.length,
+        health: app.health,
+        why: app.why || undefined,
+      },
+      'app reconciled',
+    );
     if (update.repaired) m.driftRepairs.inc(labels);
     if (update.commitToConvergedSeconds !== undefined) m.commitToConverged.set(labels, update.commitToConvergedSeconds);
     const lastApplied = update.status.lastAppliedRevision;
@@ -497,7 +620,8 @@ export class Controller {
     if (converged) this.failures.delete(app.app);
     await this.tell(app.app, env, rev, sync, update);
     // An unhealthy app is followed by the health monitor: applying it again would not help.
-    if (!suspended && !converged && app.held.length === 0 && app.outcome !== 'Unhealthy') this.retryLater(app.app, () => this.request('retry', false, [app.app]));
+    if (!suspended && !converged && app.held.length === 0 && app.outcome !== 'Unhealthy')
+      this.retryLater(app.app, () => this.request('retry', false, [app.app]));
   }
 
   /** The app's AppSync status as this replica last wrote it (a health update may have followed the list), else as listed. */
@@ -507,12 +631,24 @@ export class Controller {
   }
 
   /** Writes an app's AppSync status and Events and sends its alerts. */
-  private async tell(app: string, env: string, rev: Revision, sync: AppSync | undefined, update: AppSyncUpdate): Promise<void> {
+  private async tell(
+    app: string,
+    env: string,
+    rev: Revision,
+    sync: AppSync | undefined,
+    update: AppSyncUpdate,
+  ): Promise<void> {
     if (sync) {
-      await this.status.writeStatus(env, app, update.status).then(() => { this.statuses.set(app, { uid: sync.metadata.uid, status: update.status }); }, (e: Error) => this.o.log.warn({ app, err: e.message }, 'status write failed'));
+      await this.status.writeStatus(env, app, update.status).then(
+        () => {
+          this.statuses.set(app, { uid: sync.metadata.uid, status: update.status });
+        },
+        (e: Error) => this.o.log.warn({ app, err: e.message }, 'status write failed'),
+      );
       for (const e of update.events) await this.status.event(sync, e.type, e.reason, e.message).catch(() => undefined);
     }
-    for (const a of update.alerts) this.o.notifier.send({ kind: a.kind, app, env, revision: rev.sha, message: a.message });
+    for (const a of update.alerts)
+      this.o.notifier.send({ kind: a.kind, app, env, revision: rev.sha, message: a.message });
   }
 
   /** The health monitor saw an applied app's health change: status, metrics, and the apps waiting for it. */
@@ -521,17 +657,35 @@ export class Controller {
     if (!last || this.stopped || !this.isLeader()) return;
     const result = withHealth(last.result, summarize(health));
     this.lastResults.set(app, { ...last, result });
-    const update = healthAppSyncStatus({ previous: this.lastStatus(app, last.sync), app: result, revision: last.rev, now: new Date() });
+    const update = healthAppSyncStatus({
+      previous: this.lastStatus(app, last.sync),
+      app: result,
+      revision: last.rev,
+      now: new Date(),
+    });
     const labels = { app, env: result.env };
     const converged = update.ready.reason === 'ReconciliationSucceeded';
     this.o.metrics.appReady.set(labels, converged ? 1 : 0);
-    if (update.commitToConvergedSeconds !== undefined) this.o.metrics.commitToConverged.set(labels, update.commitToConvergedSeconds);
-    this.o.log.info({ step: 'health', app, revision: last.rev.sha, health: result.health, outcome: result.outcome, why: result.why || undefined }, 'app health changed');
+    if (update.commitToConvergedSeconds !== undefined)
+      this.o.metrics.commitToConverged.set(labels, update.commitToConvergedSeconds);
+    this.o.log.info(
+      {
+        step: 'health',
+        app,
+        revision: last.rev.sha,
+        health: result.health,
+        outcome: result.outcome,
+        why: result.why || undefined,
+      },
+      'app health changed',
+    );
     await this.tell(app, result.env, last.rev, last.sync, update);
     if (!converged) return;
     this.failures.delete(app);
     // Apps skipped because they depend on this one go now.
-    const waiting = (this.loaded?.apps ?? []).filter((a) => a.dependsOn.includes(app) && this.lastResults.get(a.name)?.result.outcome === 'Skipped').map((a) => a.name);
+    const waiting = (this.loaded?.apps ?? [])
+      .filter((a) => a.dependsOn.includes(app) && this.lastResults.get(a.name)?.result.outcome === 'Skipped')
+      .map((a) => a.name);
     if (waiting.length > 0) this.request('dependency', false, waiting);
   }
 
@@ -562,10 +716,17 @@ export class Controller {
     const desired = new Set(this.loaded.apps.flatMap((a) => a.objects.map((o) => identityKey(refOf(o.manifest)))));
     for (const { app, ref } of refs) {
       const m = live.get(ref);
-      if (m) targets.push({ app, ref, fingerprint: fingerprint(m), resourceVersion: m.metadata.resourceVersion as string | undefined });
+      if (m)
+        targets.push({
+          app,
+          ref,
+          fingerprint: fingerprint(m),
+          resourceVersion: m.metadata.resourceVersion as string | undefined,
+        });
       // Deleted between the apply and this look: drift the watch would never see. Only
       // where the list answered: a refused list (403) says nothing about the object.
-      else if (live.listedAll(ref) && justApplied.has(app) && desired.has(identityKey(ref))) this.onDrift({ app, object: describeObject(ref), change: 'deleted' });
+      else if (live.listedAll(ref) && justApplied.has(app) && desired.has(identityKey(ref)))
+        this.onDrift({ app, object: describeObject(ref), change: 'deleted' });
     }
     this.watcher.setTargets(targets);
   }
@@ -589,4 +750,3 @@ export class Controller {
     await until(this.o.notifier.flush(), deadline);
   }
 }
-

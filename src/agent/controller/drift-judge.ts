@@ -40,7 +40,9 @@ type FieldSet = Readonly<Record<string, unknown>>;
 export function fingerprint(m: Manifest): string {
   const owned = applyEntry(m)?.fieldsV1;
   if (!owned) return wholeFingerprint(m);
-  return createHash('sha256').update(canonical({ owned, values: project(m, owned) })).digest('hex');
+  return createHash('sha256')
+    .update(canonical({ owned, values: project(m, owned) }))
+    .digest('hex');
 }
 
 /** The values of `value` at the fields of a fieldsV1 set (`f:` keys, `k:` list keys, `v:` set values, `i:` indexes). */
@@ -73,14 +75,21 @@ function select(value: unknown, k: string): unknown {
   if (tag === 'i:') return value[Number(rest)];
   const key = parseKey(rest);
   if (tag === 'v:') return value.some((item) => isDeepStrictEqual(item, key));
-  if (tag === 'k:' && isRecord(key)) return value.find((item) => isRecord(item) && Object.entries(key).every(([kk, vv]) => isDeepStrictEqual(item[kk], vv)));
+  if (tag === 'k:' && isRecord(key))
+    return value.find(
+      (item) => isRecord(item) && Object.entries(key).every(([kk, vv]) => isDeepStrictEqual(item[kk], vv)),
+    );
   return undefined;
 }
 
 /** JSON with map keys sorted, so equal values always give equal text. */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (isRecord(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  if (isRecord(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v ?? null);
 }
 
@@ -93,7 +102,9 @@ function wholeFingerprint(m: Manifest): string {
   for (const k of VOLATILE_METADATA) delete metadata[k];
   const rest: Record<string, unknown> = { ...m, metadata };
   delete rest.status;
-  return createHash('sha256').update(JSON.stringify(rest, Object.keys(flatten(rest)).sort())).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(rest, Object.keys(flatten(rest)).sort()))
+    .digest('hex');
 }
 
 function flatten(v: unknown, out: Record<string, true> = {}): Record<string, true> {
@@ -118,7 +129,12 @@ export type Verdict =
  * being written, or not newer than the state we wrote) and status-only updates are
  * not drift; a deletion or a changed fingerprint by someone else is.
  */
-export function judgeEvent(target: WatchTarget, type: string, m: Manifest, holding: ReadonlySet<string> | 'all' | undefined): Verdict {
+export function judgeEvent(
+  target: WatchTarget,
+  type: string,
+  m: Manifest,
+  holding: ReadonlySet<string> | 'all' | undefined,
+): Verdict {
   if (holding === 'all' || holding?.has(target.app)) return { action: 'hold' };
   // An event from before the agent's own write (held while it wrote): superseded.
   if (notNewer(m.metadata.resourceVersion as string | undefined, target.resourceVersion)) return { action: 'ignore' };

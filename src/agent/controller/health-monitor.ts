@@ -65,7 +65,13 @@ export class HealthMonitor {
     this.forgotten.delete(target.app);
     const same = before?.key === key;
     // A fresh view per app: looks must not see the reconcile's old lists.
-    this.apps.set(target.app, { target: { ...target, live: target.live.fresh() }, key, since: same ? before.since : now, lastLog: same ? before.lastLog : now, timedOut: same ? before.timedOut : false });
+    this.apps.set(target.app, {
+      target: { ...target, live: target.live.fresh() },
+      key,
+      since: same ? before.since : now,
+      lastLog: same ? before.lastLog : now,
+      timedOut: same ? before.timedOut : false,
+    });
     if (!same) this.o.log.info({ app: target.app, waitingFor: waiting }, 'waiting for health');
     this.schedule();
   }
@@ -99,13 +105,16 @@ export class HealthMonitor {
   private schedule(): void {
     if (this.stopped || this.timer || this.looking || this.apps.size === 0) return;
     const slow = [...this.apps.values()].every((f) => f.timedOut);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.looking = this.look().finally(() => {
-        this.looking = undefined;
-        this.schedule();
-      });
-    }, slow ? this.o.pollMs * 10 : this.o.pollMs);
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.looking = this.look().finally(() => {
+          this.looking = undefined;
+          this.schedule();
+        });
+      },
+      slow ? this.o.pollMs * 10 : this.o.pollMs,
+    );
   }
 
   private async look(): Promise<void> {
@@ -114,7 +123,10 @@ export class HealthMonitor {
     try {
       results = await assessHealth(followed.map((f) => ({ ...f.target, live: f.target.live.fresh() })));
     } catch (e) {
-      this.o.log.warn({ err: (e as Error).message, apps: followed.map((f) => f.target.app) }, 'health look failed; looking again');
+      this.o.log.warn(
+        { err: (e as Error).message, apps: followed.map((f) => f.target.app) },
+        'health look failed; looking again',
+      );
       return;
     }
     for (const f of followed) {
@@ -126,7 +138,10 @@ export class HealthMonitor {
       const now = Date.now();
       if (!f.timedOut && now - f.since >= this.o.timeoutMs) {
         f.timedOut = true;
-        this.o.log.warn({ app, waitingFor: waiting, timeoutMs: this.o.timeoutMs }, 'not healthy within the timeout; still following, less often');
+        this.o.log.warn(
+          { app, waitingFor: waiting, timeoutMs: this.o.timeoutMs },
+          'not healthy within the timeout; still following, less often',
+        );
       }
       const key = keyOf(health);
       if (key !== f.key) {
@@ -138,7 +153,9 @@ export class HealthMonitor {
         } else {
           this.o.log.info({ app, waitingFor: waiting }, 'waiting for health');
         }
-        await this.o.onChange(app, health).catch((e: Error) => this.o.log.warn({ app, err: e.message }, 'health update failed'));
+        await this.o
+          .onChange(app, health)
+          .catch((e: Error) => this.o.log.warn({ app, err: e.message }, 'health update failed'));
       } else if (now - f.lastLog >= (this.o.logEveryMs ?? 30_000)) {
         f.lastLog = now;
         this.o.log.info({ app, waitingFor: waiting, waitedMs: now - f.since }, 'still waiting for health');

@@ -14,7 +14,13 @@ export interface LeaseTiming {
 
 interface Lease {
   metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
+  spec: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
 }
 
 function microTime(d = new Date()): string {
@@ -59,7 +65,10 @@ export class LeaderElector {
   private setLeading(v: boolean): void {
     if (v === this.leading) return;
     this.leading = v;
-    this.log.info({ identity: this.identity, lease: `${this.namespace}/${this.name}` }, v ? 'became leader' : 'lost leadership');
+    this.log.info(
+      { identity: this.identity, lease: `${this.namespace}/${this.name}` },
+      v ? 'became leader' : 'lost leadership',
+    );
     this.onChange(v);
   }
 
@@ -67,23 +76,40 @@ export class LeaderElector {
   public async tryAcquireOrRenew(): Promise<boolean> {
     const now = new Date();
     const lease = await this.client.getOrUndefined<Lease>(this.path());
-    const spec = { holderIdentity: this.identity, leaseDurationSeconds: this.timing.durationSeconds, renewTime: microTime(now) };
+    const spec = {
+      holderIdentity: this.identity,
+      leaseDurationSeconds: this.timing.durationSeconds,
+      renewTime: microTime(now),
+    };
     if (!lease) {
       await this.client.request('POST', `/apis/coordination.k8s.io/v1/namespaces/${this.namespace}/leases`, {
-        body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.name, namespace: this.namespace }, spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 } },
+        body: {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: this.name, namespace: this.namespace },
+          spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
+        },
       });
       return true;
     }
     const holder = lease.spec.holderIdentity;
     this.holder = holder || undefined;
     const renewed = lease.spec.renewTime ? Date.parse(lease.spec.renewTime) : 0;
-    const expired = !holder || renewed + (lease.spec.leaseDurationSeconds ?? this.timing.durationSeconds) * 1000 < now.getTime();
+    const expired =
+      !holder || renewed + (lease.spec.leaseDurationSeconds ?? this.timing.durationSeconds) * 1000 < now.getTime();
     if (holder !== this.identity && !expired) return false;
     const transitions = (lease.spec.leaseTransitions ?? 0) + (holder === this.identity ? 0 : 1);
     await this.client.request('PUT', this.path(), {
       body: {
-        apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata,
-        spec: { ...lease.spec, ...spec, acquireTime: holder === this.identity ? lease.spec.acquireTime : microTime(now), leaseTransitions: transitions },
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: lease.metadata,
+        spec: {
+          ...lease.spec,
+          ...spec,
+          acquireTime: holder === this.identity ? lease.spec.acquireTime : microTime(now),
+          leaseTransitions: transitions,
+        },
       },
     });
     return true;
@@ -121,7 +147,14 @@ export class LeaderElector {
     try {
       const lease = await this.client.request<Lease>('GET', this.path());
       if (lease.spec.holderIdentity === this.identity) {
-        await this.client.request('PUT', this.path(), { body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec: { ...lease.spec, holderIdentity: '', renewTime: microTime(new Date(0)) } } });
+        await this.client.request('PUT', this.path(), {
+          body: {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: lease.metadata,
+            spec: { ...lease.spec, holderIdentity: '', renewTime: microTime(new Date(0)) },
+          },
+        });
       }
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'could not release the lease');

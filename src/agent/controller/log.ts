@@ -9,7 +9,20 @@ export type Logger = pino.Logger;
  * Paths never logged. Secret values do not reach log calls in the first place;
  * this is the second line of defence.
  */
-const REDACT = ['token', 'secret', 'password', '*.token', '*.secret', '*.password', 'auth.token', 'headers.authorization', 'data', '*.data', 'stringData', '*.stringData'];
+const REDACT = [
+  'token',
+  'secret',
+  'password',
+  '*.token',
+  '*.secret',
+  '*.password',
+  'auth.token',
+  'headers.authorization',
+  'data',
+  '*.data',
+  'stringData',
+  '*.stringData',
+];
 
 /** The Secret values a logger keeps out of its lines (see {@link redactInLogs}). */
 interface SecretNet {
@@ -33,12 +46,20 @@ function scrub(v: unknown, r: Redactor, seen: WeakSet<object>): unknown {
 export function createLogger(level = 'info', destination?: pino.DestinationStream): Logger {
   const net: SecretNet = { current: [], redactor: Redactor.none };
   const options: pino.LoggerOptions = {
-    level, base: { component: 'synthops-agent' }, redact: { paths: REDACT, censor: '[redacted]' }, timestamp: pino.stdTimeFunctions.isoTime,
+    level,
+    base: { component: 'synthops-agent' },
+    redact: { paths: REDACT, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
     // The last net: a log call given a Secret's value (under any key, in an error, in
     // the message or its arguments) still never writes it.
     hooks: {
       logMethod(args, method) {
-        method.apply(this, (net.redactor.empty ? args : args.map((a) => scrub(a, net.redactor, new WeakSet()))) as Parameters<typeof method>);
+        method.apply(
+          this,
+          (net.redactor.empty ? args : args.map((a) => scrub(a, net.redactor, new WeakSet()))) as Parameters<
+            typeof method
+          >,
+        );
       },
     },
   };

@@ -4,39 +4,58 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export class AgentMetrics {
   public readonly registry = new Registry();
   public readonly reconcileDuration = new Histogram({
-    name: 'synthops_reconcile_duration_seconds', help: 'Duration of one app reconcile, by result.',
-    labelNames: ['app', 'env', 'result'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers: [this.registry],
+    name: 'synthops_reconcile_duration_seconds',
+    help: 'Duration of one app reconcile, by result.',
+    labelNames: ['app', 'env', 'result'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
   });
   public readonly reconciles = new Counter({
-    name: 'synthops_reconciles_total', help: 'App reconciles, by result (applied, failed, skipped, suspended).',
-    labelNames: ['app', 'env', 'result'], registers: [this.registry],
+    name: 'synthops_reconciles_total',
+    help: 'App reconciles, by result (applied, failed, skipped, suspended).',
+    labelNames: ['app', 'env', 'result'],
+    registers: [this.registry],
   });
   public readonly objects = new Counter({
-    name: 'synthops_objects_total', help: 'Objects handled by reconciles, by action (created, configured, unchanged, pruned, held).',
-    labelNames: ['app', 'env', 'action'], registers: [this.registry],
+    name: 'synthops_objects_total',
+    help: 'Objects handled by reconciles, by action (created, configured, unchanged, pruned, held).',
+    labelNames: ['app', 'env', 'action'],
+    registers: [this.registry],
   });
   public readonly driftRepairs = new Counter({
-    name: 'synthops_drift_repairs_total', help: 'Managed objects restored to the Git state after someone else changed or deleted them.',
-    labelNames: ['app', 'env'], registers: [this.registry],
+    name: 'synthops_drift_repairs_total',
+    help: 'Managed objects restored to the Git state after someone else changed or deleted them.',
+    labelNames: ['app', 'env'],
+    registers: [this.registry],
   });
   public readonly appReady = new Gauge({
-    name: 'synthops_app_ready', help: '1 when the app is applied, healthy and nothing is held; 0 otherwise.',
-    labelNames: ['app', 'env'], registers: [this.registry],
+    name: 'synthops_app_ready',
+    help: '1 when the app is applied, healthy and nothing is held; 0 otherwise.',
+    labelNames: ['app', 'env'],
+    registers: [this.registry],
   });
   public readonly lastAppliedRevision = new Gauge({
-    name: 'synthops_last_applied_revision_info', help: 'The revision last applied to each app (value is always 1).',
-    labelNames: ['app', 'env', 'revision'], registers: [this.registry],
+    name: 'synthops_last_applied_revision_info',
+    help: 'The revision last applied to each app (value is always 1).',
+    labelNames: ['app', 'env', 'revision'],
+    registers: [this.registry],
   });
   public readonly commitToConverged = new Gauge({
-    name: 'synthops_commit_to_converged_seconds', help: 'Seconds from the deploy commit to the app being healthy, for its last revision.',
-    labelNames: ['app', 'env'], registers: [this.registry],
+    name: 'synthops_commit_to_converged_seconds',
+    help: 'Seconds from the deploy commit to the app being healthy, for its last revision.',
+    labelNames: ['app', 'env'],
+    registers: [this.registry],
   });
   public readonly gitFetchDuration = new Histogram({
-    name: 'synthops_git_fetch_duration_seconds', help: 'Duration of git fetches of the deploy branch.',
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry],
+    name: 'synthops_git_fetch_duration_seconds',
+    help: 'Duration of git fetches of the deploy branch.',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
   });
   public readonly gitFetchErrors = new Counter({
-    name: 'synthops_git_fetch_errors_total', help: 'Failed git fetches of the deploy branch.', registers: [this.registry],
+    name: 'synthops_git_fetch_errors_total',
+    help: 'Failed git fetches of the deploy branch.',
+    registers: [this.registry],
   });
 
   constructor(defaults = true) {

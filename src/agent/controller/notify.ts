@@ -3,7 +3,13 @@ import * as https from 'https';
 import { Logger } from './log';
 
 /** What the agent alerts on. */
-export type NotificationKind = 'ReconcileFailed' | 'PruneHeld' | 'HealthDegraded' | 'DriftRepaired' | 'SourceFailed' | 'HistoryRewritten';
+export type NotificationKind =
+  | 'ReconcileFailed'
+  | 'PruneHeld'
+  | 'HealthDegraded'
+  | 'DriftRepaired'
+  | 'SourceFailed'
+  | 'HistoryRewritten';
 
 /** One alert. */
 export interface Notification {
@@ -29,7 +35,12 @@ const ATTEMPTS = 4;
 export class Notifier {
   private pending = new Set<Promise<void>>();
 
-  constructor(private readonly url: string | undefined, private readonly format: NotifyFormat, private readonly log: Logger, private readonly backoffMs = 500) {}
+  constructor(
+    private readonly url: string | undefined,
+    private readonly format: NotifyFormat,
+    private readonly log: Logger,
+    private readonly backoffMs = 500,
+  ) {}
 
   /** Sends `n` (no-op without a URL). */
   public send(n: Notification): void {
@@ -45,7 +56,13 @@ export class Notifier {
 
   private body(n: Notification): string {
     if (this.format === 'slack') {
-      const where = [n.app && `app ${n.app}`, n.env && `env ${n.env}`, n.revision && `revision ${n.revision.slice(0, 12)}`].filter(Boolean).join(', ');
+      const where = [
+        n.app && `app ${n.app}`,
+        n.env && `env ${n.env}`,
+        n.revision && `revision ${n.revision.slice(0, 12)}`,
+      ]
+        .filter(Boolean)
+        .join(', ');
       return JSON.stringify({ text: `synthops ${n.kind}${where ? ` (${where})` : ''}: ${n.message}` });
     }
     return JSON.stringify({ source: 'synthops', ...n, time: new Date().toISOString() });
@@ -70,10 +87,18 @@ function post(url: string, body: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const lib = u.protocol === 'http:' ? http : https;
-    const req = lib.request(u, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }, timeout: 5000 }, (res) => {
-      res.resume();
-      res.on('end', () => ((res.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
+    const req = lib.request(
+      u,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+        timeout: 5000,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => ((res.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end(body);

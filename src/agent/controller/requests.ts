@@ -34,7 +34,13 @@ export class ReconcileRequests {
    * @param env the environment the agent applies, once known (AppSyncs of others are not its business)
    * @param onRequest asks the controller to reconcile one app
    */
-  constructor(private readonly client: KubeClient, private readonly namespace: string, private readonly log: Logger, private readonly env: () => string | undefined, private readonly onRequest: (app: string) => void) {}
+  constructor(
+    private readonly client: KubeClient,
+    private readonly namespace: string,
+    private readonly log: Logger,
+    private readonly env: () => string | undefined,
+    private readonly onRequest: (app: string) => void,
+  ) {}
 
   /** An AppSync was listed or changed. */
   public seen(sync: AppSync): void {
@@ -60,9 +66,18 @@ export class ReconcileRequests {
       const name = appSyncName(env, app);
       const token = snapshot.get(name);
       if (!token) continue;
-      const body = { apiVersion: STATUS_API_VERSION, kind: STATUS_KIND, metadata: { name, namespace: this.namespace }, status: { lastHandledReconcileAt: token } };
+      const body = {
+        apiVersion: STATUS_API_VERSION,
+        kind: STATUS_KIND,
+        metadata: { name, namespace: this.namespace },
+        status: { lastHandledReconcileAt: token },
+      };
       try {
-        await this.client.apply(`/apis/${STATUS_API_VERSION}/namespaces/${this.namespace}/${PLURAL}/${name}/status`, body, { fieldManager: REQUESTS_FIELD_MANAGER });
+        await this.client.apply(
+          `/apis/${STATUS_API_VERSION}/namespaces/${this.namespace}/${PLURAL}/${name}/status`,
+          body,
+          { fieldManager: REQUESTS_FIELD_MANAGER },
+        );
       } catch (e) {
         // Left open: the next cycle handles it again.
         this.log.warn({ app, err: (e as Error).message }, 'recording the handled reconcile request failed');

@@ -31,7 +31,12 @@ export function verifySignature(secret: string, body: Buffer, signature: string 
 export class AgentServer {
   private readonly server: http.Server;
 
-  constructor(private readonly metrics: AgentMetrics, private readonly hooks: ServerHooks, private readonly webhookSecret: string | undefined, private readonly log: Logger) {
+  constructor(
+    private readonly metrics: AgentMetrics,
+    private readonly hooks: ServerHooks,
+    private readonly webhookSecret: string | undefined,
+    private readonly log: Logger,
+  ) {
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((e: Error) => {
         this.log.error({ err: e.message, path: req.url }, 'http handler failed');
@@ -47,9 +52,13 @@ export class AgentServer {
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n');
     } else if (req.method === 'GET' && path === '/readyz') {
       const r = await this.hooks.ready();
-      res.writeHead(r.ok ? 200 : 503, { 'Content-Type': 'text/plain' }).end(`${r.ok ? 'ok' : 'not ready'}: ${r.reason}\n`);
+      res
+        .writeHead(r.ok ? 200 : 503, { 'Content-Type': 'text/plain' })
+        .end(`${r.ok ? 'ok' : 'not ready'}: ${r.reason}\n`);
     } else if (req.method === 'GET' && path === '/metrics') {
-      res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(await this.metrics.registry.metrics());
+      res
+        .writeHead(200, { 'Content-Type': this.metrics.registry.contentType })
+        .end(await this.metrics.registry.metrics());
     } else if (path === '/webhook') {
       await this.webhook(req, res);
     } else {
@@ -75,7 +84,10 @@ export class AgentServer {
     const body = Buffer.concat(chunks);
     const signature = req.headers['x-hub-signature-256'] as string | undefined;
     if (!this.webhookSecret || !verifySignature(this.webhookSecret, body, signature)) {
-      this.log.warn({ remote: req.socket.remoteAddress, signed: Boolean(signature) }, 'webhook rejected: bad or missing signature');
+      this.log.warn(
+        { remote: req.socket.remoteAddress, signed: Boolean(signature) },
+        'webhook rejected: bad or missing signature',
+      );
       res.writeHead(401, { 'Content-Type': 'text/plain' }).end('invalid signature\n');
       return;
     }

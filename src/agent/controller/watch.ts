@@ -26,7 +26,12 @@ export class DriftWatcher {
   private holding?: ReadonlySet<string> | 'all';
   private readonly held = new Map<string, { e: WatchEvent; apiVersion: string; kind: string }>();
 
-  constructor(private readonly client: KubeClient, private readonly discovery: Discovery, private readonly log: Logger, private readonly onDrift: (e: DriftEvent) => void) {}
+  constructor(
+    private readonly client: KubeClient,
+    private readonly discovery: Discovery,
+    private readonly log: Logger,
+    private readonly onDrift: (e: DriftEvent) => void,
+  ) {}
 
   /**
    * Replaces the guarded objects and starts or stops watches to match their kinds. An
@@ -42,8 +47,10 @@ export class DriftWatcher {
     for (const t of targets) {
       const key = identityKey(t.ref);
       const known = this.targets.get(key);
-      if (!known || known.app !== t.app || known.fingerprint === t.fingerprint) next.set(key, known?.app === t.app ? known : t);
-      else if (notNewer(t.resourceVersion, known.resourceVersion)) next.set(key, known); // older than what we wrote: stale
+      if (!known || known.app !== t.app || known.fingerprint === t.fingerprint)
+        next.set(key, known?.app === t.app ? known : t);
+      else if (notNewer(t.resourceVersion, known.resourceVersion))
+        next.set(key, known); // older than what we wrote: stale
       else {
         next.set(key, t); // reported once: this state is what later events are compared with
         drifted.push({ app: t.app, object: describeObject(t.ref), change: 'modified' });
@@ -68,7 +75,12 @@ export class DriftWatcher {
    */
   public expect(app: string, m: Manifest): void {
     const ref = refOf(m);
-    this.targets.set(identityKey(ref), { app, ref, fingerprint: fingerprint(m), resourceVersion: m.metadata.resourceVersion as string | undefined });
+    this.targets.set(identityKey(ref), {
+      app,
+      ref,
+      fingerprint: fingerprint(m),
+      resourceVersion: m.metadata.resourceVersion as string | undefined,
+    });
   }
 
   /** Stops guarding an object the agent itself deleted (a prune): its deletion is not drift. */
@@ -94,19 +106,32 @@ export class DriftWatcher {
           if (!resourceVersion) {
             // Start from a full list, and compare it with the targets: a change made
             // between the last reconcile and this watch is not missed.
-            const list = await this.client.request<{ metadata: { resourceVersion: string }; items: Manifest[] }>('GET', path, { query: { labelSelector: APP_LABEL } });
+            const list = await this.client.request<{ metadata: { resourceVersion: string }; items: Manifest[] }>(
+              'GET',
+              path,
+              { query: { labelSelector: APP_LABEL } },
+            );
             resourceVersion = list.metadata.resourceVersion;
-            this.compare(list.items.map((i) => ({ ...i, apiVersion, kind })), apiVersion, kind, info.namespaced ? namespace : undefined);
+            this.compare(
+              list.items.map((i) => ({ ...i, apiVersion, kind })),
+              apiVersion,
+              kind,
+              info.namespaced ? namespace : undefined,
+            );
           }
-          const h = this.client.watch(path, { labelSelector: APP_LABEL, resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '300' }, (e) => {
-            const rv = e.object.metadata?.resourceVersion;
-            if (e.type === 'ERROR') {
-              if (e.object.code === 410) resourceVersion = undefined; // too old: list again
-              return;
-            }
-            if (rv) resourceVersion = rv;
-            if (e.type !== 'BOOKMARK') this.handle(e, apiVersion, kind);
-          });
+          const h = this.client.watch(
+            path,
+            { labelSelector: APP_LABEL, resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '300' },
+            (e) => {
+              const rv = e.object.metadata?.resourceVersion;
+              if (e.type === 'ERROR') {
+                if (e.object.code === 410) resourceVersion = undefined; // too old: list again
+                return;
+              }
+              if (rv) resourceVersion = rv;
+              if (e.type !== 'BOOKMARK') this.handle(e, apiVersion, kind);
+            },
+          );
           w.abort = h.abort;
           if (w.stopped) h.abort(); // stopped while listing: the abort above found no watch yet
           await h.done;
@@ -115,7 +140,11 @@ export class DriftWatcher {
           if (isGone(e)) resourceVersion = undefined;
           // Not allowed to watch this kind: say so, and try again rarely (RBAC may be fixed).
           const forbidden = isForbidden(e);
-          if (forbidden) this.log.warn({ kind, apiVersion, err: (e as Error).message }, 'cannot watch this kind: drift in it is repaired only by the periodic reconcile');
+          if (forbidden)
+            this.log.warn(
+              { kind, apiVersion, err: (e as Error).message },
+              'cannot watch this kind: drift in it is repaired only by the periodic reconcile',
+            );
           else this.log.debug({ kind, err: (e as Error).message }, 'watch interrupted; retrying');
           // Unref'd: a watch waiting to retry keeps no stopping process alive.
           await new Promise((r) => setTimeout(r, forbidden ? 60_000 : 1000).unref());
@@ -127,10 +156,16 @@ export class DriftWatcher {
 
   private compare(items: readonly Manifest[], apiVersion: string, kind: string, namespace: string | undefined): void {
     const seen = new Set(items.map((m) => identityKey(refOf(m))));
-    for (const m of items) this.handle({ type: 'MODIFIED', object: m as unknown as WatchEvent['object'] }, apiVersion, kind);
+    for (const m of items)
+      this.handle({ type: 'MODIFIED', object: m as unknown as WatchEvent['object'] }, apiVersion, kind);
     for (const [key, t] of this.targets) {
       // Only the targets this list covers: its namespace (for a namespaced kind).
-      if (t.ref.apiVersion === apiVersion && t.ref.kind === kind && (namespace === undefined || t.ref.namespace === namespace) && !seen.has(key)) {
+      if (
+        t.ref.apiVersion === apiVersion &&
+        t.ref.kind === kind &&
+        (namespace === undefined || t.ref.namespace === namespace) &&
+        !seen.has(key)
+      ) {
         this.onDrift({ app: t.app, object: describeObject(t.ref), change: 'deleted' });
       }
     }
@@ -159,7 +194,8 @@ export class DriftWatcher {
     const target = this.targets.get(key);
     if (!target) return;
     const verdict = judgeEvent(target, e.type, m, this.holding);
-    if (verdict.action === 'hold') this.held.set(key, { e, apiVersion, kind }); // the latest event per object is enough
+    if (verdict.action === 'hold')
+      this.held.set(key, { e, apiVersion, kind }); // the latest event per object is enough
     else if (verdict.action === 'drift') {
       // Report each distinct state once; the reconcile that follows sets a new target.
       if (verdict.fingerprint) this.targets.set(key, { ...target, fingerprint: verdict.fingerprint });

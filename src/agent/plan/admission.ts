@@ -29,24 +29,38 @@ export interface AdmissionProblem {
 }
 
 /** Refusals of the app's ServiceAccount: checked before anything is read or written as it. */
-export function serviceAccountProblems(serviceAccount: string | undefined, policy: AdmissionPolicy): AdmissionProblem[] {
+export function serviceAccountProblems(
+  serviceAccount: string | undefined,
+  policy: AdmissionPolicy,
+): AdmissionProblem[] {
   if (!serviceAccount) return [];
   const [namespace] = serviceAccount.split('/');
   if (PROTECTED_NAMESPACES.has(namespace) || namespace === policy.agentNamespace) {
-    return [{ kind: 'service-account-not-allowed', message: `ServiceAccount ${serviceAccount} is in ${namespace}: the agent never acts as an account of kube-system or of its own namespace` }];
+    return [
+      {
+        kind: 'service-account-not-allowed',
+        message: `ServiceAccount ${serviceAccount} is in ${namespace}: the agent never acts as an account of kube-system or of its own namespace`,
+      },
+    ];
   }
   const allowed = policy.allowedServiceAccounts;
   if (allowed && !allowed.includes(serviceAccount)) {
-    return [{
-      kind: 'service-account-not-allowed',
-      message: `ServiceAccount ${serviceAccount} is not one the agent may act as (allowed: ${allowed.length > 0 ? allowed.join(', ') : 'none'}); publish the app, then re-run synthops bootstrap as an admin to grant it`,
-    }];
+    return [
+      {
+        kind: 'service-account-not-allowed',
+        message: `ServiceAccount ${serviceAccount} is not one the agent may act as (allowed: ${allowed.length > 0 ? allowed.join(', ') : 'none'}); publish the app, then re-run synthops bootstrap as an admin to grant it`,
+      },
+    ];
   }
   return [];
 }
 
 /** Objects of an app other than the agent's own that live in (or are) the agent's namespace. */
-export function reservedNamespaceProblems(app: string, objects: ReadonlyArray<{ readonly manifest: Manifest; readonly origin: string }>, policy: AdmissionPolicy): AdmissionProblem[] {
+export function reservedNamespaceProblems(
+  app: string,
+  objects: ReadonlyArray<{ readonly manifest: Manifest; readonly origin: string }>,
+  policy: AdmissionPolicy,
+): AdmissionProblem[] {
   if (policy.ownApp === undefined || app === policy.ownApp) return [];
   const ns = policy.agentNamespace;
   return objects

@@ -17,12 +17,17 @@ export function appliedDigest(m: Manifest): string {
     delete rest[DIGEST_ANNOTATION];
     metadata = { ...m.metadata, annotations: Object.keys(rest).length > 0 ? rest : undefined };
   }
-  return `sha256:${createHash('sha256').update(JSON.stringify({ ...m, metadata })).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(JSON.stringify({ ...m, metadata }))
+    .digest('hex')}`;
 }
 
 /** A copy of `m` carrying its {@link appliedDigest} annotation (or `digest`: a decrypted object's is of its encrypted form). */
 export function withDigest(m: Manifest, digest: string = appliedDigest(m)): Manifest {
-  const annotations = { ...(m.metadata.annotations as Record<string, string> | undefined), [DIGEST_ANNOTATION]: digest };
+  const annotations = {
+    ...(m.metadata.annotations as Record<string, string> | undefined),
+    [DIGEST_ANNOTATION]: digest,
+  };
   return { ...m, metadata: { ...m.metadata, annotations } };
 }
 
@@ -59,7 +64,12 @@ export function contains(live: unknown, desired: unknown): boolean {
 export function inSync(desired: Manifest, live: Manifest | undefined): boolean {
   if (!live) return false;
   const want = (desired.metadata.annotations as Record<string, string> | undefined)?.[DIGEST_ANNOTATION];
-  if (want === undefined || (live.metadata.annotations as Record<string, string> | undefined)?.[DIGEST_ANNOTATION] !== want || !contains(live, desired)) return false;
+  if (
+    want === undefined ||
+    (live.metadata.annotations as Record<string, string> | undefined)?.[DIGEST_ANNOTATION] !== want ||
+    !contains(live, desired)
+  )
+    return false;
   const owned = applyEntry(live)?.fieldsV1;
   if (!owned) return false;
   // Identity fields are not in field sets.
@@ -69,7 +79,6 @@ export function inSync(desired: Manifest, live: Manifest | undefined): boolean {
 }
 
 type FieldSet = Readonly<Record<string, unknown>>;
-
 
 /**
  * Whether synthops still owns every field of `desired` (down to maps; list items are
@@ -84,7 +93,13 @@ export function covers(fields: FieldSet, desired: Readonly<Record<string, unknow
     const sub = fields[`f:${k}`] as FieldSet | undefined;
     if (!sub) return false;
     // An empty set below a map means the map is owned as a whole (atomic).
-    if (typeof v === 'object' && !Array.isArray(v) && Object.keys(sub).length > 0 && !covers(sub, v as Record<string, unknown>)) return false;
+    if (
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      Object.keys(sub).length > 0 &&
+      !covers(sub, v as Record<string, unknown>)
+    )
+      return false;
   }
   return true;
 }

@@ -4,15 +4,46 @@ import { Manifest, apiGroup, isCrd, isNamespace } from '../../model/manifest';
 // go after the built-in workloads; admission webhooks go last so they cannot block
 // the objects of their own revision. Prune uses the reverse.
 const KIND_ORDER = [
-  'CustomResourceDefinition', 'Namespace',
-  'ResourceQuota', 'LimitRange', 'PriorityClass', 'RuntimeClass', 'StorageClass', 'IngressClass',
-  'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding',
-  'Secret', 'ConfigMap', 'PersistentVolume', 'PersistentVolumeClaim',
-  'Service', 'EndpointSlice', 'Endpoints',
-  'DaemonSet', 'Pod', 'ReplicationController', 'ReplicaSet', 'Deployment', 'StatefulSet', 'Job', 'CronJob',
-  'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy', 'Ingress', 'APIService',
+  'CustomResourceDefinition',
+  'Namespace',
+  'ResourceQuota',
+  'LimitRange',
+  'PriorityClass',
+  'RuntimeClass',
+  'StorageClass',
+  'IngressClass',
+  'ServiceAccount',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Role',
+  'RoleBinding',
+  'Secret',
+  'ConfigMap',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'Service',
+  'EndpointSlice',
+  'Endpoints',
+  'DaemonSet',
+  'Pod',
+  'ReplicationController',
+  'ReplicaSet',
+  'Deployment',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
+  'NetworkPolicy',
+  'Ingress',
+  'APIService',
 ];
-const LAST = ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
+const LAST = [
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+];
 const CUSTOM_RANK = KIND_ORDER.length;
 
 /** Apply rank of a kind: lower goes first; equal ranks may be applied concurrently. */
@@ -34,7 +65,13 @@ const keys = new WeakMap<Manifest, string>();
 function key(m: Manifest): string {
   let k = keys.get(m);
   if (k === undefined) {
-    k = [String(rank(m.kind)).padStart(3, '0'), apiGroup(m.apiVersion), m.kind, m.metadata.namespace ?? '', m.metadata.name].join('\u0000');
+    k = [
+      String(rank(m.kind)).padStart(3, '0'),
+      apiGroup(m.apiVersion),
+      m.kind,
+      m.metadata.namespace ?? '',
+      m.metadata.name,
+    ].join('\u0000');
     keys.set(m, k);
   }
   return k;

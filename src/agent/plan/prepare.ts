@@ -25,7 +25,9 @@ export interface Prepared {
   readonly problems: Array<{ readonly ref: ObjectRef; readonly origin: string; readonly message: string }>;
 }
 
-interface CrdKind { readonly namespaced: boolean }
+interface CrdKind {
+  readonly namespaced: boolean;
+}
 
 /** Kinds that CRDs of this revision define, by `group/kind`. */
 export function crdKinds(objects: readonly Manifest[]): Map<string, CrdKind> {
@@ -33,18 +35,23 @@ export function crdKinds(objects: readonly Manifest[]): Map<string, CrdKind> {
   for (const m of objects) {
     if (!isCrd(m)) continue;
     const spec = m.spec as { group?: string; scope?: string; names?: { kind?: string } } | undefined;
-    if (spec?.group && spec.names?.kind) out.set(`${spec.group}/${spec.names.kind}`, { namespaced: spec.scope !== 'Cluster' });
+    if (spec?.group && spec.names?.kind)
+      out.set(`${spec.group}/${spec.names.kind}`, { namespaced: spec.scope !== 'Cluster' });
   }
   return out;
 }
-
 
 /**
  * Makes an app's objects ready to apply: the synthops labels stamped where missing,
  * the namespace defaulted for namespaced kinds (removed for cluster-scoped ones), and
  * custom resources whose CRD comes with this revision marked as deferred.
  */
-export async function prepare(app: DesiredApp, objects: ObjectClient, defaultNamespace: string, revisionCrds: Map<string, CrdKind>): Promise<Prepared> {
+export async function prepare(
+  app: DesiredApp,
+  objects: ObjectClient,
+  defaultNamespace: string,
+  revisionCrds: Map<string, CrdKind>,
+): Promise<Prepared> {
   const out: PreparedObject[] = [];
   const problems: Prepared['problems'] = [];
   for (const d of app.objects) {
@@ -71,7 +78,13 @@ export async function prepare(app: DesiredApp, objects: ObjectClient, defaultNam
     }
     if (namespaced) metadata.namespace ??= defaultNamespace;
     else delete metadata.namespace;
-    out.push({ manifest: m, origin: d.origin, name: describeObject(refOf(m)), deferred, ...(d.digest ? { digest: d.digest } : {}) });
+    out.push({
+      manifest: m,
+      origin: d.origin,
+      name: describeObject(refOf(m)),
+      deferred,
+      ...(d.digest ? { digest: d.digest } : {}),
+    });
   }
   return { objects: out, problems };
 }

@@ -56,7 +56,13 @@ export function awaitsApproval(plan: Pick<PrunePlan, 'held'>): boolean {
  * app's last converged objects, more than half of them, a whole app, or any
  * Namespace. CRDs are held unless `pruneCrds`.
  */
-export function planPrune(app: string, previous: readonly ObjectRef[], desired: readonly ObjectRef[], policy: PrunePolicy, opts: PlanPruneOptions = {}): PrunePlan {
+export function planPrune(
+  app: string,
+  previous: readonly ObjectRef[],
+  desired: readonly ObjectRef[],
+  policy: PrunePolicy,
+  opts: PlanPruneOptions = {},
+): PrunePlan {
   const keep = new Set(desired.map(identityKey));
   const recorded = new Set(previous.map(identityKey));
   const base = (opts.converged ?? previous).filter((r) => recorded.has(identityKey(r)));
@@ -69,15 +75,27 @@ export function planPrune(app: string, previous: readonly ObjectRef[], desired: 
   const hint = `allow with --allow-prune ${app} or an "Allow-Prune: ${app}" trailer on the deploy commit`;
   let massReason: string | undefined;
   if (opts.wholeApp) massReason = `app "${app}" is no longer in the revision; removing a whole app is held (${hint})`;
-  else if (base.length > 0 && removed === base.length) massReason = `the revision removes all ${base.length} objects of app "${app}" (${hint})`;
-  else if (removed * 2 > base.length) massReason = `the revision removes ${removed} of ${base.length} objects of app "${app}", more than half (${hint})`;
+  else if (base.length > 0 && removed === base.length)
+    massReason = `the revision removes all ${base.length} objects of app "${app}" (${hint})`;
+  else if (removed * 2 > base.length)
+    massReason = `the revision removes ${removed} of ${base.length} objects of app "${app}", more than half (${hint})`;
 
   const prune: ObjectRef[] = [];
   const held: HeldPrune[] = [];
   for (const ref of gone) {
-    if (isCrd(ref) && !policy.pruneCrds) held.push({ ref, guard: 'crd', reason: 'CustomResourceDefinitions are never pruned by default (it would delete every custom resource of it)' });
+    if (isCrd(ref) && !policy.pruneCrds)
+      held.push({
+        ref,
+        guard: 'crd',
+        reason: 'CustomResourceDefinitions are never pruned by default (it would delete every custom resource of it)',
+      });
     else if (massReason && !allowed) held.push({ ref, guard: 'mass', reason: massReason });
-    else if (isNamespace(ref) && !allowed) held.push({ ref, guard: 'namespace', reason: `pruning Namespace ${ref.name} deletes everything in it (${hint})` });
+    else if (isNamespace(ref) && !allowed)
+      held.push({
+        ref,
+        guard: 'namespace',
+        reason: `pruning Namespace ${ref.name} deletes everything in it (${hint})`,
+      });
     else prune.push(ref);
   }
   // Reverse apply order: workloads before their ConfigMaps, Namespaces last.

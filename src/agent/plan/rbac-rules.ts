@@ -15,7 +15,13 @@ export interface Rule {
 
 /** The smallest thing a rule grants: one verb on one resource (one name, or all), or on one URL. */
 export type Atom =
-  | { readonly kind: 'resource'; readonly verb: string; readonly group: string; readonly resource: string; /** One object. @default - all objects */ readonly name?: string }
+  | {
+      readonly kind: 'resource';
+      readonly verb: string;
+      readonly group: string;
+      readonly resource: string /** One object. @default - all objects */;
+      readonly name?: string;
+    }
   | { readonly kind: 'url'; readonly verb: string; readonly url: string };
 
 /** Every atom of some rules (wildcards stay wildcards: granting `*` needs holding `*`). */
@@ -27,7 +33,8 @@ export function atomsOf(rules: readonly Rule[]): Atom[] {
       for (const url of r.nonResourceURLs ?? []) add({ kind: 'url', verb, url });
       for (const group of r.apiGroups ?? []) {
         for (const resource of r.resources ?? []) {
-          if (r.resourceNames && r.resourceNames.length > 0) for (const name of r.resourceNames) add({ kind: 'resource', verb, group, resource, name });
+          if (r.resourceNames && r.resourceNames.length > 0)
+            for (const name of r.resourceNames) add({ kind: 'resource', verb, group, resource, name });
           else add({ kind: 'resource', verb, group, resource });
         }
       }
@@ -57,8 +64,14 @@ export interface RoleGrant {
  * controller fills its rules from other roles, not the writer.
  */
 export function roleGrant(m: Manifest): RoleGrant | undefined {
-  if (apiGroup(m.apiVersion) !== 'rbac.authorization.k8s.io' || (m.kind !== 'Role' && m.kind !== 'ClusterRole')) return undefined;
+  if (apiGroup(m.apiVersion) !== 'rbac.authorization.k8s.io' || (m.kind !== 'Role' && m.kind !== 'ClusterRole'))
+    return undefined;
   if (m.kind === 'ClusterRole' && m.aggregationRule) return undefined;
   const rules = Array.isArray(m.rules) ? (m.rules as Rule[]) : [];
-  return { kind: m.kind, name: m.metadata.name, ...(m.kind === 'Role' && m.metadata.namespace ? { namespace: m.metadata.namespace } : {}), rules };
+  return {
+    kind: m.kind,
+    name: m.metadata.name,
+    ...(m.kind === 'Role' && m.metadata.namespace ? { namespace: m.metadata.namespace } : {}),
+    rules,
+  };
 }

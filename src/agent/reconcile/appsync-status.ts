@@ -5,9 +5,22 @@ import { AppResult } from '../apply/change-set';
 const HISTORY = 5;
 
 /** A condition that keeps its lastTransitionTime when its status did not change. */
-export function condition(previous: readonly Condition[] | undefined, type: Condition['type'], status: Condition['status'], reason: string, message: string, now: string): Condition {
+export function condition(
+  previous: readonly Condition[] | undefined,
+  type: Condition['type'],
+  status: Condition['status'],
+  reason: string,
+  message: string,
+  now: string,
+): Condition {
   const old = previous?.find((c) => c.type === type);
-  return { type, status, reason, message, lastTransitionTime: old && old.status === status ? old.lastTransitionTime : now };
+  return {
+    type,
+    status,
+    reason,
+    message,
+    lastTransitionTime: old && old.status === status ? old.lastTransitionTime : now,
+  };
 }
 
 /**
@@ -28,7 +41,11 @@ export function pushHistory(previous: readonly HistoryEntry[] | undefined, entry
  * `synthops_last_applied_revision_info` metric both use it; the inventory records
  * instead the revision that last changed its object list.
  */
-export function lastAppliedRevision(app: Pick<AppResult, 'status'>, revision: string, previous: string | undefined): string | undefined {
+export function lastAppliedRevision(
+  app: Pick<AppResult, 'status'>,
+  revision: string,
+  previous: string | undefined,
+): string | undefined {
   return app.status === 'Applied' ? revision : previous;
 }
 
@@ -92,7 +109,12 @@ function failureReason(app: AppResult): string {
 }
 
 function readyOf(app: AppResult, suspended: boolean, rev: string, writes: readonly string[]): AppSyncUpdate['ready'] {
-  if (suspended) return { status: 'Unknown', reason: 'Suspended', message: writes.length > 0 ? `suspended; drift from Git: ${writes.join(', ')}` : 'suspended; no drift' };
+  if (suspended)
+    return {
+      status: 'Unknown',
+      reason: 'Suspended',
+      message: writes.length > 0 ? `suspended; drift from Git: ${writes.join(', ')}` : 'suspended; no drift',
+    };
   switch (app.outcome) {
     case 'Converged':
     case 'Planned':
@@ -104,12 +126,22 @@ function readyOf(app: AppResult, suspended: boolean, rev: string, writes: readon
     case 'PruneHeld':
       return { status: 'False', reason: 'PruneHeld', message: app.why };
     case 'Unhealthy':
-      return { status: 'False', reason: app.health === 'Degraded' ? 'HealthCheckFailed' : 'Progressing', message: app.why };
+      return {
+        status: 'False',
+        reason: app.health === 'Degraded' ? 'HealthCheckFailed' : 'Progressing',
+        message: app.why,
+      };
   }
 }
 
 /** Ready, Reconciling and Stalled, each keeping its transition time while unchanged. */
-function conditions(previous: readonly Condition[] | undefined, ready: AppSyncUpdate['ready'], reconciling: boolean, stalled: boolean, now: string): Condition[] {
+function conditions(
+  previous: readonly Condition[] | undefined,
+  ready: AppSyncUpdate['ready'],
+  reconciling: boolean,
+  stalled: boolean,
+  now: string,
+): Condition[] {
   return [
     condition(previous, 'Ready', ready.status, ready.reason, ready.message, now),
     condition(previous, 'Reconciling', reconciling ? 'True' : 'False', ready.reason, ready.message, now),
@@ -141,10 +173,17 @@ export function healthAppSyncStatus(i: HealthInput): AppSyncUpdate {
   const ready = readyOf(app, false, sha, []);
   const oldReason = st.conditions?.find((c) => c.type === 'Ready')?.reason;
   const wasConverged = oldReason === 'ReconciliationSucceeded' && st.lastAttemptedRevision === sha;
-  const newC2C = converged && !wasConverged ? Math.max(0, (i.now.getTime() - i.revision.committedAt.getTime()) / 1000) : undefined;
+  const newC2C =
+    converged && !wasConverged ? Math.max(0, (i.now.getTime() - i.revision.committedAt.getTime()) / 1000) : undefined;
   const status: AppSyncStatus = {
     ...st,
-    conditions: conditions(st.conditions, ready, !converged && !app.stalled && app.status !== 'Failed', app.stalled, now),
+    conditions: conditions(
+      st.conditions,
+      ready,
+      !converged && !app.stalled && app.status !== 'Failed',
+      app.stalled,
+      now,
+    ),
     unhealthy: app.unhealthy,
     commitToConvergedSeconds: newC2C ?? st.commitToConvergedSeconds,
   };
@@ -154,7 +193,15 @@ export function healthAppSyncStatus(i: HealthInput): AppSyncUpdate {
     events.push({ type: 'Warning', reason: 'HealthCheckFailed', message: app.why });
     alerts.push({ kind: 'HealthDegraded', message: app.why });
   }
-  return { status, ready, repaired: false, result: converged ? 'applied' : app.status.toLowerCase(), commitToConvergedSeconds: newC2C, events, alerts };
+  return {
+    status,
+    ready,
+    repaired: false,
+    result: converged ? 'applied' : app.status.toLowerCase(),
+    commitToConvergedSeconds: newC2C,
+    events,
+    alerts,
+  };
 }
 
 /**
@@ -183,13 +230,25 @@ export function nextAppSyncStatus(i: AppSyncInput): AppSyncUpdate {
     lastAppliedRevisionShort: lastApplied?.slice(0, 12) || undefined,
     lastAttemptedRevision: sha,
     lastSyncTime: now,
-    conditions: conditions(st.conditions, ready, !converged && !stalled && app.status !== 'Failed' && !suspended, stalled, now),
+    conditions: conditions(
+      st.conditions,
+      ready,
+      !converged && !stalled && app.status !== 'Failed' && !suspended,
+      stalled,
+      now,
+    ),
     inventory: i.inventory ?? st.inventory ?? [],
     unhealthy: app.unhealthy,
     errors: app.errors,
     held: app.held,
     drift: suspended ? [...writes, ...app.pruned] : [],
-    history: pushHistory(st.history, { revision: sha, startTime: new Date(i.now.getTime() - app.durationMs).toISOString(), durationSeconds: app.durationMs / 1000, result, message: app.why || ready.message }),
+    history: pushHistory(st.history, {
+      revision: sha,
+      startTime: new Date(i.now.getTime() - app.durationMs).toISOString(),
+      durationSeconds: app.durationMs / 1000,
+      result,
+      message: app.why || ready.message,
+    }),
     commitToConvergedSeconds: commitToConverged,
     driftRepairs: (st.driftRepairs ?? 0) + (repaired ? 1 : 0),
     historyRewrite: i.historyRewrite ?? st.historyRewrite,
@@ -204,11 +263,20 @@ export function nextAppSyncStatus(i: AppSyncInput): AppSyncUpdate {
     alerts.push({ kind: 'DriftRepaired', message });
   }
   if (!suspended) {
-    if (writes.length > 0 && !repaired) events.push({ type: 'Normal', reason: 'Applied', message: `revision ${sha.slice(0, 12)}: created ${app.created.length}, configured ${app.configured.length}` });
-    if (app.pruned.length > 0) events.push({ type: 'Normal', reason: 'Pruned', message: `pruned ${app.pruned.join(', ')}` });
-    if (app.held.length > 0 && oldReason !== 'PruneHeld') events.push({ type: 'Warning', reason: 'PruneHeld', message: app.held.join('; ') });
-    if (app.status === 'Failed' && (oldReason !== ready.reason || st.lastAttemptedRevision !== sha)) events.push({ type: 'Warning', reason: ready.reason, message: app.why });
-    if (app.health === 'Degraded' && oldReason !== 'HealthCheckFailed') events.push({ type: 'Warning', reason: 'HealthCheckFailed', message: app.why });
+    if (writes.length > 0 && !repaired)
+      events.push({
+        type: 'Normal',
+        reason: 'Applied',
+        message: `revision ${sha.slice(0, 12)}: created ${app.created.length}, configured ${app.configured.length}`,
+      });
+    if (app.pruned.length > 0)
+      events.push({ type: 'Normal', reason: 'Pruned', message: `pruned ${app.pruned.join(', ')}` });
+    if (app.held.length > 0 && oldReason !== 'PruneHeld')
+      events.push({ type: 'Warning', reason: 'PruneHeld', message: app.held.join('; ') });
+    if (app.status === 'Failed' && (oldReason !== ready.reason || st.lastAttemptedRevision !== sha))
+      events.push({ type: 'Warning', reason: ready.reason, message: app.why });
+    if (app.health === 'Degraded' && oldReason !== 'HealthCheckFailed')
+      events.push({ type: 'Warning', reason: 'HealthCheckFailed', message: app.why });
     if (app.status === 'Failed') alerts.push({ kind: 'ReconcileFailed', message: app.why });
     if (app.held.length > 0) alerts.push({ kind: 'PruneHeld', message: app.why });
     if (app.health === 'Degraded') alerts.push({ kind: 'HealthDegraded', message: app.why });

@@ -32,17 +32,28 @@ export class Decryptor {
 
   private load(): Promise<string> {
     this.identities ??= (async () => {
-      if (!this.secret) throw new DecryptError('no-key', 'SOPS-encrypted, and the agent has no decryption key (start it with --decryption-secret)');
+      if (!this.secret)
+        throw new DecryptError(
+          'no-key',
+          'SOPS-encrypted, and the agent has no decryption key (start it with --decryption-secret)',
+        );
       let s: { data?: Record<string, string> } | undefined;
       try {
-        s = await this.client.getOrUndefined<{ data?: Record<string, string> }>(`/api/v1/namespaces/${this.secret.namespace}/secrets/${this.secret.name}`);
+        s = await this.client.getOrUndefined<{ data?: Record<string, string> }>(
+          `/api/v1/namespaces/${this.secret.namespace}/secrets/${this.secret.name}`,
+        );
       } catch (e) {
         if (isNotFound(e)) s = undefined;
-        else throw new DecryptError('no-key', `the decryption key ${this.where()} cannot be read: ${(e as Error).message}`);
+        else
+          throw new DecryptError(
+            'no-key',
+            `the decryption key ${this.where()} cannot be read: ${(e as Error).message}`,
+          );
       }
       if (!s) throw new DecryptError('no-key', `the decryption key ${this.where()} does not exist`);
       const keys = Object.entries(s.data ?? {}).filter(([k]) => k.endsWith('.agekey'));
-      if (keys.length === 0) throw new DecryptError('no-key', `the decryption key ${this.where()} has no *.agekey entry`);
+      if (keys.length === 0)
+        throw new DecryptError('no-key', `the decryption key ${this.where()} has no *.agekey entry`);
       return keys.map(([, v]) => Buffer.from(v, 'base64').toString('utf8').trim()).join('\n');
     })();
     return this.identities;
@@ -57,7 +68,10 @@ export class Decryptor {
     } catch (e) {
       if (e instanceof DecryptError && e.failure === 'no-key') {
         const recipients = sopsRecipients(m);
-        throw new DecryptError('no-key', `encrypted for ${recipients.join(', ') || 'no age recipient'}, and no key in ${this.where()} opens it`);
+        throw new DecryptError(
+          'no-key',
+          `encrypted for ${recipients.join(', ') || 'no age recipient'}, and no key in ${this.where()} opens it`,
+        );
       }
       throw e;
     }

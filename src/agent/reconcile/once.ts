@@ -45,10 +45,19 @@ export interface AgentOnceResult {
  * to the cluster, so the cluster stays at its last applied revision.
  */
 export async function agentOnce(opts: AgentOnceOptions): Promise<AgentOnceResult> {
-  const loaded = await fetchAndLoad({ url: opts.repo, branch: opts.branch, workdir: opts.workdir, auth: opts.auth, verify: opts.verify }, {
-    path: opts.path, env: opts.env, app: opts.app, serviceAccount: opts.serviceAccount, fallbackName: opts.fallbackName,
-    layout: opts.layout, render: opts.render, namespace: opts.defaultNamespace,
-  });
+  const loaded = await fetchAndLoad(
+    { url: opts.repo, branch: opts.branch, workdir: opts.workdir, auth: opts.auth, verify: opts.verify },
+    {
+      path: opts.path,
+      env: opts.env,
+      app: opts.app,
+      serviceAccount: opts.serviceAccount,
+      fallbackName: opts.fallbackName,
+      layout: opts.layout,
+      render: opts.render,
+      namespace: opts.defaultNamespace,
+    },
+  );
   const result = await reconcile({ ...opts, loaded });
   return { revision: loaded.revision, loaded, result };
 }

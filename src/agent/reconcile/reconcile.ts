@@ -143,8 +143,18 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   const objects = new ObjectClient(opts.client, new Discovery(opts.client));
   const source = sourceIdentity(opts.loaded.revision.source, opts.source);
   const inventory = new InventoryStore(opts.client, opts.inventoryNamespace ?? 'synthops-system', source);
-  const wait: WaitOptions = { timeoutMs: opts.wait?.timeoutMs ?? 120_000, pollMs: opts.wait?.pollMs ?? 1000, signal: opts.signal };
-  const decryptor = new Decryptor(opts.client, opts.decryption && { name: opts.decryption.secretName, namespace: opts.decryption.namespace ?? opts.inventoryNamespace ?? 'synthops-system' });
+  const wait: WaitOptions = {
+    timeoutMs: opts.wait?.timeoutMs ?? 120_000,
+    pollMs: opts.wait?.pollMs ?? 1000,
+    signal: opts.signal,
+  };
+  const decryptor = new Decryptor(
+    opts.client,
+    opts.decryption && {
+      name: opts.decryption.secretName,
+      namespace: opts.decryption.namespace ?? opts.inventoryNamespace ?? 'synthops-system',
+    },
+  );
   const ctx: ApplyContext = {
     objects,
     live: new LiveState(objects, opts.concurrency ?? 8),
@@ -159,14 +169,20 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     hpaCache: new Map(),
     onWritten: opts.onWritten,
     decrypt: (m) => decryptor.decrypt(m),
-    admission: { agentNamespace: inventory.namespace, ownApp: opts.ownApp, allowedServiceAccounts: opts.allowedServiceAccounts },
+    admission: {
+      agentNamespace: inventory.namespace,
+      ownApp: opts.ownApp,
+      allowedServiceAccounts: opts.allowedServiceAccounts,
+    },
     onDeleted: opts.onDeleted,
     signal: opts.signal,
   };
   const env = opts.loaded.env;
   // Independent first round trips at once: the inventory namespace and list, and the
   // discovery of every kind the revision uses (each app needs it to prepare).
-  const apiVersions = new Set(opts.loaded.apps.flatMap((a) => a.objects.map((o) => `${o.manifest.apiVersion}|${o.manifest.kind}`)));
+  const apiVersions = new Set(
+    opts.loaded.apps.flatMap((a) => a.objects.map((o) => `${o.manifest.apiVersion}|${o.manifest.kind}`)),
+  );
   for (const k of apiVersions) {
     const [apiVersion, kind] = k.split('|');
     objects.isNamespaced(apiVersion, kind).catch(() => undefined); // a miss is reported by the app that has the kind
@@ -177,7 +193,10 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   const { own: inventories, conflicts } = ownInventories(stored, source.name, claimed);
   const conflictOf = (app: string): SourceConflictError | undefined => {
     const other = opts.claimedElsewhere?.get(app);
-    return conflicts.get(app) ?? (other && other !== source.name ? new SourceConflictError(app, env, { name: other }, source.name) : undefined);
+    return (
+      conflicts.get(app) ??
+      (other && other !== source.name ? new SourceConflictError(app, env, { name: other }, source.name) : undefined)
+    );
   };
 
   const results = new Map<string, AppResult>();
@@ -217,29 +236,52 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   for (const level of levels) {
     if (opts.signal?.aborted) break;
     const started = Date.now();
-    const runs = await settleLimit(level, opts.appConcurrency ?? 16, async (app): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> => {
-      const blocking = app.dependsOn.filter((d) => {
-        if (opts.onlyApps && !opts.onlyApps.has(d) && opts.loaded.apps.some((a) => a.name === d)) return false;
-        return !results.get(d)?.converged;
-      });
-      if (blocking.length > 0) {
-        const reason = blocking.map((d) => (results.get(d) ? `${d} (${results.get(d)!.why || results.get(d)!.status})` : `${d} (not in this revision)`)).join(', ');
-        const c = new ChangeSet(app.name, env);
-        c.fail({ kind: 'dependency-not-ready', message: reason });
-        return { report: c, prepared: [] };
-      }
-      return applyApp(contextFor(app), app, inventories.get(app.name));
-    });
+    const runs = await settleLimit(
+      level,
+      opts.appConcurrency ?? 16,
+      async (app): Promise<{ report: ChangeSet; prepared: PreparedObject[] }> => {
+        const blocking = app.dependsOn.filter((d) => {
+          if (opts.onlyApps && !opts.onlyApps.has(d) && opts.loaded.apps.some((a) => a.name === d)) return false;
+          return !results.get(d)?.converged;
+        });
+        if (blocking.length > 0) {
+          const reason = blocking
+            .map((d) =>
+              results.get(d)
+                ? `${d} (${results.get(d)!.why || results.get(d)!.status})`
+                : `${d} (not in this revision)`,
+            )
+            .join(', ');
+          const c = new ChangeSet(app.name, env);
+          c.fail({ kind: 'dependency-not-ready', message: reason });
+          return { report: c, prepared: [] };
+        }
+        return applyApp(contextFor(app), app, inventories.get(app.name));
+      },
+    );
     const applied = runs.map((r, i) => {
       if (r.ok) return r.value;
-      const c = new ChangeSet(level[i].name, env, level[i].objects.map((o) => o.manifest));
+      const c = new ChangeSet(
+        level[i].name,
+        env,
+        level[i].objects.map((o) => o.manifest),
+      );
       // Another source created the app's record first (a race the listing could not see).
-      c.fail({ kind: r.error instanceof SourceConflictError ? 'source-conflict' : 'internal', message: (r.error as Error).message, cause: r.error });
+      c.fail({
+        kind: r.error instanceof SourceConflictError ? 'source-conflict' : 'internal',
+        message: (r.error as Error).message,
+        cause: r.error,
+      });
       return { report: c, prepared: [] };
     });
-    const toWatch = applied.filter((a) => a.report.status === 'Applied').map((a) => ({ app: a.report.app, objects: a.prepared, live: contexts.get(a.report.app)?.live ?? ctx.live }));
+    const toWatch = applied
+      .filter((a) => a.report.status === 'Applied')
+      .map((a) => ({ app: a.report.app, objects: a.prepared, live: contexts.get(a.report.app)?.live ?? ctx.live }));
     healthTargets.push(...toWatch);
-    const health = ctx.dryRun || toWatch.length === 0 || opts.waitForHealth === false ? new Map<string, ObjectHealth[]>() : await waitHealthy(toWatch, opts.health === 'once' ? { ...wait, timeoutMs: 0 } : wait);
+    const health =
+      ctx.dryRun || toWatch.length === 0 || opts.waitForHealth === false
+        ? new Map<string, ObjectHealth[]>()
+        : await waitHealthy(toWatch, opts.health === 'once' ? { ...wait, timeoutMs: 0 } : wait);
     for (const a of applied) {
       const h = health.get(a.report.app);
       results.set(a.report.app, appResult(a.report, Date.now() - started, h ? summarize(h) : undefined));
@@ -251,14 +293,22 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     if (opts.loaded.apps.some((a) => a.name === name)) continue;
     if (opts.signal?.aborted) break;
     const started = Date.now();
-    const plan = planPrune(name, inv.objects.filter((r) => !ctx.claimedBy.has(identityKey(r))), [], ctx.policy, { wholeApp: true, converged: inv.converged });
+    const plan = planPrune(
+      name,
+      inv.objects.filter((r) => !ctx.claimedBy.has(identityKey(r))),
+      [],
+      ctx.policy,
+      { wholeApp: true, converged: inv.converged },
+    );
     const report = new ChangeSet(name, env);
     if (ctx.dryRun) report.status = 'Planned';
     for (const h of plan.held) report.record('held', h.ref, { reason: h.reason });
     if (ctx.dryRun) {
       for (const r of plan.prune) report.record('pruned', r, { note: 'would be pruned' });
     } else if (plan.prune.length > 0 || plan.held.length === 0) {
-      const as = inv.serviceAccount ? new ObjectClient(opts.client.impersonating(inv.serviceAccount), objects.discovery) : objects;
+      const as = inv.serviceAccount
+        ? new ObjectClient(opts.client.impersonating(inv.serviceAccount), objects.discovery)
+        : objects;
       const outcomes = await executePrune(name, plan.prune, as, opts.signal);
       for (const o of outcomes) {
         if (o.result === 'deleted' || o.result === 'gone') opts.onDeleted?.(name, o.ref);
@@ -272,7 +322,8 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
       const held = normalizeRefs([...plan.held.map((h) => h.ref), ...left]);
       if (held.length === 0) await inventory.remove(env, name);
       // Like an app in Git: its record is written only when what it records changed.
-      else if (!sameRefs(inv.objects, held)) await inventory.save({ ...inv, revision: opts.loaded.revision.sha, objects: held });
+      else if (!sameRefs(inv.objects, held))
+        await inventory.save({ ...inv, revision: opts.loaded.revision.sha, objects: held });
     }
     results.set(name, appResult(report, Date.now() - started));
   }

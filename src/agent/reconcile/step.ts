@@ -29,7 +29,12 @@ export type ReadOptions = Omit<LoadOptions, 'revision'>;
 export function loadFetched(revision: Revision, opts: ReadOptions): LoadedRevision {
   // The parse cache defaults to one inside .git: the checkout is cleaned on every fetch, .git is kept.
   const cache = opts.cache ?? new ParseCache(path.join(revision.dir, '.git', 'synthops', 'parsed.json'));
-  const manifests = loadRevision(revision.dir, { ...opts, path: opts.path ?? revision.source.path, revision: revision.sha, cache });
+  const manifests = loadRevision(revision.dir, {
+    ...opts,
+    path: opts.path ?? revision.source.path,
+    revision: revision.sha,
+    cache,
+  });
   return { ...manifests, revision };
 }
 

@@ -29,7 +29,6 @@ export interface SourceOptions {
   readonly depth?: number;
 }
 
-
 /**
  * Fetches the tip of one branch (shallow, depth 1) into `workdir` and checks it out.
  * The folder is reused between runs: only new objects are fetched.
@@ -49,12 +48,26 @@ export async function fetchRevision(opts: SourceOptions): Promise<Revision> {
     } else {
       await git('remote', 'set-url', 'origin', opts.url);
     }
-    await git('fetch', '-q', '--depth', String(opts.depth ?? 1), '--no-tags', 'origin', `+refs/heads/${opts.branch}:refs/remotes/origin/${opts.branch}`);
+    await git(
+      'fetch',
+      '-q',
+      '--depth',
+      String(opts.depth ?? 1),
+      '--no-tags',
+      'origin',
+      `+refs/heads/${opts.branch}:refs/remotes/origin/${opts.branch}`,
+    );
     await git('checkout', '-q', '--force', '--detach', `refs/remotes/origin/${opts.branch}`);
     await git('clean', '-ffdxq');
     const out = await git('log', '-1', '--format=%H%n%ct%n%B');
     const [sha, ct, ...body] = out.split('\n');
-    revision = { sha: sha.trim(), dir, committedAt: new Date(Number(ct) * 1000), trailers: parseTrailers(body.join('\n')), source: { url: redactUrl(opts.url), branch: opts.branch, path: opts.path } };
+    revision = {
+      sha: sha.trim(),
+      dir,
+      committedAt: new Date(Number(ct) * 1000),
+      trailers: parseTrailers(body.join('\n')),
+      source: { url: redactUrl(opts.url), branch: opts.branch, path: opts.path },
+    };
   } catch (e) {
     throw new SourceError(redactUrl(opts.url), opts.branch, describeGitError(e, opts.branch));
   }

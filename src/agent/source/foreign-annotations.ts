@@ -21,13 +21,21 @@ export function foreignAnnotationWarning(m: Manifest, origin: string, helmHooksJ
   const a = m.metadata.annotations ?? {};
   const notes: string[] = [];
   const wave = a[ARGOCD_ANNOTATIONS.syncWave];
-  if (wave !== undefined) notes.push(`${ARGOCD_ANNOTATIONS.syncWave} "${wave}" (synthops orders by kind: namespaces and CRDs first, then the rest; order apps with dependsOn)`);
+  if (wave !== undefined)
+    notes.push(
+      `${ARGOCD_ANNOTATIONS.syncWave} "${wave}" (synthops orders by kind: namespaces and CRDs first, then the rest; order apps with dependsOn)`,
+    );
   const hook = a[ARGOCD_ANNOTATIONS.hook];
   if (hook !== undefined) {
     const policy = a[ARGOCD_ANNOTATIONS.hookDeletePolicy];
-    notes.push(`${ARGOCD_ANNOTATIONS.hook} "${hook}"${policy !== undefined ? ` and ${ARGOCD_ANNOTATIONS.hookDeletePolicy} "${policy}"` : ''} (the object is applied and kept like any other, not run as a sync hook)`);
+    notes.push(
+      `${ARGOCD_ANNOTATIONS.hook} "${hook}"${policy !== undefined ? ` and ${ARGOCD_ANNOTATIONS.hookDeletePolicy} "${policy}"` : ''} (the object is applied and kept like any other, not run as a sync hook)`,
+    );
   }
   const helmHook = a[HELM_HOOK_ANNOTATION];
-  if (!helmHooksJudged && helmHook !== undefined) notes.push(`${HELM_HOOK_ANNOTATION} "${helmHook}" (the object is applied and kept like any other, not run as a Helm hook)`);
+  if (!helmHooksJudged && helmHook !== undefined)
+    notes.push(
+      `${HELM_HOOK_ANNOTATION} "${helmHook}" (the object is applied and kept like any other, not run as a Helm hook)`,
+    );
   return notes.length > 0 ? `${origin}: ${describeObject(refOf(m))}: ignored ${notes.join('; ')}` : undefined;
 }

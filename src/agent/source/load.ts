@@ -39,7 +39,6 @@ export interface DesiredApp {
   readonly objects: readonly DesiredObject[];
 }
 
-
 /** Options of {@link loadRevision}. */
 export interface LoadOptions {
   /** Folder inside the checkout. @default '.' */
@@ -89,29 +88,52 @@ function walkYaml(root: string): string[] {
 type Rules = 'synthops' | 'plain';
 
 /** The objects of a file, from the cache when its bytes were parsed before. */
-function objectsOf(bytes: Buffer, sha: string, file: string, problems: string[], cache: ParseCache | undefined, rules: Rules): DesiredObject[] {
+function objectsOf(
+  bytes: Buffer,
+  sha: string,
+  file: string,
+  problems: string[],
+  cache: ParseCache | undefined,
+  rules: Rules,
+): DesiredObject[] {
   // The same bytes read by the other rules are another entry.
   const key = rules === 'plain' ? `plain:${sha}` : sha;
   const cached = cache?.get(key);
   if (cached) return cached.map((d) => ({ manifest: d.manifest, origin: `${file}#${d.doc}` }));
   const before = problems.length;
   const objects = parseObjects(bytes.toString('utf8'), file, problems, rules);
-  if (cache && problems.length === before) cache.set(key, objects.map((o): ParsedDocument => ({ doc: Number(o.origin.slice(o.origin.lastIndexOf('#') + 1)), manifest: o.manifest })));
+  if (cache && problems.length === before)
+    cache.set(
+      key,
+      objects.map(
+        (o): ParsedDocument => ({ doc: Number(o.origin.slice(o.origin.lastIndexOf('#') + 1)), manifest: o.manifest }),
+      ),
+    );
   return objects;
 }
 
 /** The documents of a file in order, each a value or the reason it cannot be read, with a line inside it. */
-function documentsOf(text: string, file: string, rules: Rules): { index: number; line: number; value?: unknown; malformed?: string }[] {
+function documentsOf(
+  text: string,
+  file: string,
+  rules: Rules,
+): { index: number; line: number; value?: unknown; malformed?: string }[] {
   if (rules === 'plain') {
     const { documents, errors } = parseKubeYamlDocuments(text, file);
     return [
       ...documents.map((d) => ({ index: d.index, line: d.line, value: d.value as unknown })),
-      ...errors.map((e) => ({ index: e.document, line: e.line, malformed: `${e.reason} at line ${e.line}, column ${e.column}` })),
+      ...errors.map((e) => ({
+        index: e.document,
+        line: e.line,
+        malformed: `${e.reason} at line ${e.line}, column ${e.column}`,
+      })),
     ].sort((a, b) => a.index - b.index);
   }
-  return YAML.parseAllDocuments(text).map((doc, index) => (doc.errors.length > 0
-    ? { index, line: 0, malformed: doc.errors[0].message.split('\n')[0] }
-    : { index, line: 0, value: doc.toJSON() as unknown }));
+  return YAML.parseAllDocuments(text).map((doc, index) =>
+    doc.errors.length > 0
+      ? { index, line: 0, malformed: doc.errors[0].message.split('\n')[0] }
+      : { index, line: 0, value: doc.toJSON() as unknown },
+  );
 }
 
 /** How {@link parseObjects} names a document, and which objects it leaves out before checking them. */
@@ -124,13 +146,21 @@ interface ParseHooks {
 
 /** Why an object with a generateName and no name cannot be loaded. */
 function generateNameProblem(where: string, m: Partial<Manifest>): string {
-  return `${where}: ${String(m.kind)} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${String(m.metadata?.generateName)}<generated> has metadata.generateName and no metadata.name: `
-    + 'a pull agent cannot track it, since the API server picks a new name on every create: each apply would create another object, and none could be found again to update or prune. '
-    + 'Give it a fixed metadata.name (for a one-off Job, one that changes when the Job should run again).';
+  return (
+    `${where}: ${String(m.kind)} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${String(m.metadata?.generateName)}<generated> has metadata.generateName and no metadata.name: ` +
+    'a pull agent cannot track it, since the API server picks a new name on every create: each apply would create another object, and none could be found again to update or prune. ' +
+    'Give it a fixed metadata.name (for a one-off Job, one that changes when the Job should run again).'
+  );
 }
 
 /** Parses every document of a YAML file; `v1 List` documents are expanded. */
-function parseObjects(text: string, file: string, problems: string[], rules: Rules, hooks: ParseHooks = {}): DesiredObject[] {
+function parseObjects(
+  text: string,
+  file: string,
+  problems: string[],
+  rules: Rules,
+  hooks: ParseHooks = {},
+): DesiredObject[] {
   const objects: DesiredObject[] = [];
   documentsOf(text, file, rules).forEach(({ index, line, value, malformed }) => {
     const where = hooks.originOf ? hooks.originOf(index, line) : `${file}#${index}`;
@@ -139,8 +169,12 @@ function parseObjects(text: string, file: string, problems: string[], rules: Rul
       return;
     }
     if (value === null || value === undefined) return;
-    const items = typeof value === 'object' && (value as { kind?: unknown }).kind === 'List' && Array.isArray((value as { items?: unknown }).items)
-      ? (value as { items: unknown[] }).items : [value];
+    const items =
+      typeof value === 'object' &&
+      (value as { kind?: unknown }).kind === 'List' &&
+      Array.isArray((value as { items?: unknown }).items)
+        ? (value as { items: unknown[] }).items
+        : [value];
     for (const item of items) {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) {
         problems.push(`${where}: not a Kubernetes object (expected a map)`);
@@ -179,7 +213,6 @@ function checkDuplicates(apps: readonly DesiredApp[], problems: string[]): void 
   }
 }
 
-
 function loadSynthops(root: string, opts: LoadOptions, problems: string[]): LoadedManifests {
   let index: SynthIndex;
   try {
@@ -195,12 +228,16 @@ function loadSynthops(root: string, opts: LoadOptions, problems: string[]): Load
   let env = opts.env;
   if (!env) {
     if (index.environments.length !== 1) {
-      problems.push(`${INDEX_FILE}: the output has environments ${index.environments.join(', ')}; choose one with --env`);
+      problems.push(
+        `${INDEX_FILE}: the output has environments ${index.environments.join(', ')}; choose one with --env`,
+      );
       return { layout: 'synthops', env: DEFAULT_ENV, apps: [] };
     }
     env = index.environments[0];
   } else if (!index.environments.includes(env)) {
-    problems.push(`${INDEX_FILE}: environment "${env}" is not in the output (it has ${index.environments.join(', ') || 'none'})`);
+    problems.push(
+      `${INDEX_FILE}: environment "${env}" is not in the output (it has ${index.environments.join(', ') || 'none'})`,
+    );
   }
 
   const hashes = new Map(index.files.map((f) => [f.path, f.sha256]));
@@ -231,7 +268,8 @@ function loadSynthops(root: string, opts: LoadOptions, problems: string[]): Load
       }
       const found = cache.get(ref.file)!.find((o) => identityKey(refOf(o.manifest)) === identityKey(ref));
       if (found) objects.push(found);
-      else if (cache.get(ref.file)!.length > 0) problems.push(`${ref.file}: does not hold ${describeObject(ref)} as ${INDEX_FILE} says`);
+      else if (cache.get(ref.file)!.length > 0)
+        problems.push(`${ref.file}: does not hold ${describeObject(ref)} as ${INDEX_FILE} says`);
     }
     apps.push({ name: a.app, env, dependsOn: a.dependsOn ?? [], serviceAccount: a.serviceAccount, objects });
   }
@@ -241,7 +279,7 @@ function loadSynthops(root: string, opts: LoadOptions, problems: string[]): Load
 /** The app name of a plain, kustomize or helm folder. */
 function appName(opts: LoadOptions): string {
   const rel = (opts.path ?? '.').replace(/\/+$/, '');
-  return opts.app ?? (rel === '.' || rel === '' ? opts.fallbackName ?? 'default' : path.basename(rel));
+  return opts.app ?? (rel === '.' || rel === '' ? (opts.fallbackName ?? 'default') : path.basename(rel));
 }
 
 /**
@@ -255,13 +293,16 @@ function renderedFolders(files: readonly string[], problems: string[]): string[]
     const dir = path.posix.dirname(file);
     const base = path.posix.basename(file);
     if (folders.some((f) => f === '.' || dir === f || dir.startsWith(`${f}/`))) continue;
-    const kind = base === 'Chart.yaml' ? 'a Helm chart' : /^kustomization\.ya?ml$/.test(base) ? 'a Kustomize folder' : undefined;
+    const kind =
+      base === 'Chart.yaml' ? 'a Helm chart' : /^kustomization\.ya?ml$/.test(base) ? 'a Kustomize folder' : undefined;
     if (!kind) continue;
     folders.push(dir);
     const layout = kind === 'a Helm chart' ? 'helm' : 'kustomize';
-    problems.push(dir === '.'
-      ? `${file}: the folder is ${kind}, but the layout is plain: use --layout auto or --layout ${layout} to render it`
-      : `${file}: ${dir} is ${kind} inside a plain-YAML folder: make ${dir} the source path to render it with ${layout}, or remove ${base}`);
+    problems.push(
+      dir === '.'
+        ? `${file}: the folder is ${kind}, but the layout is plain: use --layout auto or --layout ${layout} to render it`
+        : `${file}: ${dir} is ${kind} inside a plain-YAML folder: make ${dir} the source path to render it with ${layout}, or remove ${base}`,
+    );
   }
   return folders;
 }
@@ -271,47 +312,80 @@ function loadPlain(root: string, opts: LoadOptions, problems: string[]): LoadedM
   const name = appName(opts);
   const files = walkYaml(root);
   const skip = renderedFolders(files, problems);
-  const objects = files.filter((f) => !skip.some((d) => d === '.' || f.startsWith(`${d}/`))).flatMap((file) => {
-    const bytes = fs.readFileSync(path.join(root, file));
-    return objectsOf(bytes, sha256(bytes), file, problems, opts.cache, 'plain');
-  });
-  if (objects.length === 0 && problems.length === 0) problems.push(`${rel || '.'}: no Kubernetes objects in any *.yaml or *.yml file`);
-  return { layout: 'plain', env: opts.env ?? DEFAULT_ENV, apps: [{ name, env: opts.env ?? DEFAULT_ENV, dependsOn: [], serviceAccount: opts.serviceAccount, objects }] };
+  const objects = files
+    .filter((f) => !skip.some((d) => d === '.' || f.startsWith(`${d}/`)))
+    .flatMap((file) => {
+      const bytes = fs.readFileSync(path.join(root, file));
+      return objectsOf(bytes, sha256(bytes), file, problems, opts.cache, 'plain');
+    });
+  if (objects.length === 0 && problems.length === 0)
+    problems.push(`${rel || '.'}: no Kubernetes objects in any *.yaml or *.yml file`);
+  return {
+    layout: 'plain',
+    env: opts.env ?? DEFAULT_ENV,
+    apps: [{ name, env: opts.env ?? DEFAULT_ENV, dependsOn: [], serviceAccount: opts.serviceAccount, objects }],
+  };
 }
 
 /**
  * A Kustomize folder or Helm chart: rendered by the tool, then read as plain YAML is, as
  * one app. A render failure is thrown at once (a LoadError carrying the RenderError).
  */
-function loadRendered(checkout: string, layout: 'kustomize' | 'helm', opts: LoadOptions, problems: string[]): LoadedManifests {
+function loadRendered(
+  checkout: string,
+  layout: 'kustomize' | 'helm',
+  opts: LoadOptions,
+  problems: string[],
+): LoadedManifests {
   const rel = (opts.path ?? '.').replace(/\/+$/, '') || '.';
   const name = appName(opts);
   const env = opts.env ?? DEFAULT_ENV;
   const settings = opts.render ?? {};
   let rendered: RenderedSource;
   try {
-    rendered = renderSource({ checkout, path: rel, layout, settings, app: name, namespace: opts.namespace ?? 'default' });
+    rendered = renderSource({
+      checkout,
+      path: rel,
+      layout,
+      settings,
+      app: name,
+      namespace: opts.namespace ?? 'default',
+    });
   } catch (e) {
     if (e instanceof RenderError) throw new LoadError(opts.revision, [e.message], e);
     // The binary is missing or unusable: the revision cannot be read here.
-    if (e instanceof SynthopsError) throw new LoadError(opts.revision, [`${rel}: cannot render with ${layout}: ${e.message}`]);
+    if (e instanceof SynthopsError)
+      throw new LoadError(opts.revision, [`${rel}: cannot render with ${layout}: ${e.message}`]);
     throw e;
   }
   const hooks = layout === 'helm' ? new HookFilter(settings.helm?.hooks) : undefined;
-  const objects = parseObjects(rendered.text, `${layout === 'helm' ? 'helm template' : 'kustomize build'} ${rel}`, problems, 'plain', { originOf: rendered.originOf, keep: hooks?.keep });
+  const objects = parseObjects(
+    rendered.text,
+    `${layout === 'helm' ? 'helm template' : 'kustomize build'} ${rel}`,
+    problems,
+    'plain',
+    { originOf: rendered.originOf, keep: hooks?.keep },
+  );
   const refused = hooks?.error(rendered.renderedBy, rel);
   if (refused) throw new LoadError(opts.revision, [refused.message, ...problems], refused);
   if (objects.length === 0 && problems.length === 0) problems.push(`${rel}: ${layout} rendered no Kubernetes objects`);
   return {
-    layout, env, renderedBy: rendered.renderedBy,
-    warnings: [...rendered.warnings.map((w) => `${rel}: ${rendered.renderedBy.tool}: ${w}`), ...hooks?.warnings ?? []],
+    layout,
+    env,
+    renderedBy: rendered.renderedBy,
+    warnings: [
+      ...rendered.warnings.map((w) => `${rel}: ${rendered.renderedBy.tool}: ${w}`),
+      ...(hooks?.warnings ?? []),
+    ],
     apps: [{ name, env, dependsOn: [], serviceAccount: opts.serviceAccount, objects }],
   };
 }
 
 /** One warning per object that carries annotations of other tools synthops ignores. */
 function foreignWarnings(loaded: LoadedManifests): string[] {
-  return loaded.apps.flatMap((a) => a.objects.flatMap((o) => foreignAnnotationWarning(o.manifest, o.origin, loaded.layout === 'helm') ?? []));
+  return loaded.apps.flatMap((a) =>
+    a.objects.flatMap((o) => foreignAnnotationWarning(o.manifest, o.origin, loaded.layout === 'helm') ?? []),
+  );
 }
 
 /**
@@ -332,13 +406,16 @@ export function loadRevision(checkout: string, opts: LoadOptions): LoadedManifes
   if ('problem' in detected) throw new LoadError(opts.revision, [`${opts.path ?? '.'}: ${detected.problem}`]);
   const problems: string[] = [];
   const { layout } = detected;
-  const loaded = layout === 'synthops' ? loadSynthops(root, opts, problems)
-    : layout === 'plain' ? loadPlain(root, opts, problems)
-      : loadRendered(checkout, layout, opts, problems);
+  const loaded =
+    layout === 'synthops'
+      ? loadSynthops(root, opts, problems)
+      : layout === 'plain'
+        ? loadPlain(root, opts, problems)
+        : loadRendered(checkout, layout, opts, problems);
   checkDuplicates(loaded.apps, problems);
   if (problems.length > 0) throw new LoadError(opts.revision, problems);
   opts.cache?.commit();
   const { warnings: own, ...rest } = loaded;
-  const warnings = [...own ?? [], ...foreignWarnings(loaded)];
+  const warnings = [...(own ?? []), ...foreignWarnings(loaded)];
   return warnings.length > 0 ? { ...rest, warnings } : rest;
 }

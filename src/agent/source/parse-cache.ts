@@ -32,7 +32,8 @@ export class ParseCache {
     if (!file) return;
     try {
       const data = JSON.parse(fs.readFileSync(file, 'utf8')) as CacheFile;
-      if (data.format === FORMAT && data.entries && typeof data.entries === 'object') this.entries = new Map(Object.entries(data.entries));
+      if (data.format === FORMAT && data.entries && typeof data.entries === 'object')
+        this.entries = new Map(Object.entries(data.entries));
     } catch {
       // no cache yet, or a damaged one: start empty
     }

@@ -39,17 +39,27 @@ export interface RenderSettings {
 export const CHART_FILE = 'Chart.yaml';
 
 /** The layout of `root` for `choice`, or why it cannot be read that way. */
-export function detectLayout(root: string, choice: LayoutChoice = 'auto'): { readonly layout: Layout } | { readonly problem: string } {
+export function detectLayout(
+  root: string,
+  choice: LayoutChoice = 'auto',
+): { readonly layout: Layout } | { readonly problem: string } {
   const has = (f: string) => fs.existsSync(path.join(root, f));
   const kustomization = kustomizationFile(root);
   const chart = has(CHART_FILE);
   if (choice === 'plain') return { layout: 'plain' };
-  if (choice === 'synthops') return has(INDEX_FILE) ? { layout: 'synthops' } : { problem: `${INDEX_FILE}: missing, but the layout is synthops` };
-  if (choice === 'kustomize') return kustomization ? { layout: 'kustomize' } : { problem: `${KUSTOMIZATION_FILES.join(', ')}: none in the folder, but the layout is kustomize` };
-  if (choice === 'helm') return chart ? { layout: 'helm' } : { problem: `${CHART_FILE}: missing, but the layout is helm` };
+  if (choice === 'synthops')
+    return has(INDEX_FILE) ? { layout: 'synthops' } : { problem: `${INDEX_FILE}: missing, but the layout is synthops` };
+  if (choice === 'kustomize')
+    return kustomization
+      ? { layout: 'kustomize' }
+      : { problem: `${KUSTOMIZATION_FILES.join(', ')}: none in the folder, but the layout is kustomize` };
+  if (choice === 'helm')
+    return chart ? { layout: 'helm' } : { problem: `${CHART_FILE}: missing, but the layout is helm` };
   if (has(INDEX_FILE)) return { layout: 'synthops' };
   if (kustomization && chart) {
-    return { problem: `${path.basename(kustomization)} and ${CHART_FILE}: the folder is both a Kustomize folder and a Helm chart; choose one with --layout kustomize or --layout helm` };
+    return {
+      problem: `${path.basename(kustomization)} and ${CHART_FILE}: the folder is both a Kustomize folder and a Helm chart; choose one with --layout kustomize or --layout helm`,
+    };
   }
   if (kustomization) return { layout: 'kustomize' };
   if (chart) return { layout: 'helm' };
@@ -82,9 +92,15 @@ export interface RenderSourceOptions {
 
 /** Renders a Kustomize or Helm folder; a failure is a {@link RenderError} (or a tool error when the binary is missing). */
 export function renderSource(o: RenderSourceOptions): RenderedSource {
-  const rel = (o.path.replace(/\/+$/, '') || '.');
+  const rel = o.path.replace(/\/+$/, '') || '.';
   if (o.layout === 'kustomize') {
-    const out = kustomizeBuild({ repoRoot: o.checkout, path: rel, allowRemoteBases: o.settings.kustomize?.allowRemoteBases, limits: o.settings.limits, tool: findTool('kustomize') });
+    const out = kustomizeBuild({
+      repoRoot: o.checkout,
+      path: rel,
+      allowRemoteBases: o.settings.kustomize?.allowRemoteBases,
+      limits: o.settings.limits,
+      tool: findTool('kustomize'),
+    });
     return { ...out, originOf: (index) => `kustomize build ${rel}#${index}` };
   }
   const helm = o.settings.helm ?? {};
@@ -128,6 +144,13 @@ export class HookFilter {
   public error(renderedBy: RenderedBy, subject: string): RenderError | undefined {
     if (this.refused.length === 0) return undefined;
     const first = this.refused[0].slice(0, this.refused[0].indexOf('#'));
-    return new RenderError({ name: 'helm', version: renderedBy.version, path: renderedBy.path }, 'refused', subject, this.refused.join('\n'), { file: first }, 'helm-hook');
+    return new RenderError(
+      { name: 'helm', version: renderedBy.version, path: renderedBy.path },
+      'refused',
+      subject,
+      this.refused.join('\n'),
+      { file: first },
+      'helm-hook',
+    );
   }
 }

@@ -51,5 +51,8 @@ export interface LoadedRevision extends LoadedManifests {
 
 /** Apps a commit allows past the prune guards through `Allow-Prune: app[, app]` trailers. */
 export function allowedByTrailers(revision: Pick<Revision, 'trailers'>): string[] {
-  return (revision.trailers[TRAILERS.allowPrune] ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  return (revision.trailers[TRAILERS.allowPrune] ?? [])
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

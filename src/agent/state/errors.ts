@@ -15,9 +15,11 @@ export class SourceConflictError extends SynthopsError {
   public readonly claimant: string;
 
   constructor(app: string, env: string, owner: InventorySource, claimant: string) {
-    super(`app "${app}" (environment ${env}) belongs to source ${describeSource(owner)}, and source "${claimant}" claims it too: nothing of it was written or pruned. `
-      + `Rename the app in one of them; or, if ${JSON.stringify(owner.name)} no longer runs, run this one with --source ${owner.name}, `
-      + `or hand its records over: synthops inventory adopt --from ${owner.name} --source ${claimant} (or release them: synthops inventory release --source ${owner.name} --app ${app})`);
+    super(
+      `app "${app}" (environment ${env}) belongs to source ${describeSource(owner)}, and source "${claimant}" claims it too: nothing of it was written or pruned. ` +
+        `Rename the app in one of them; or, if ${JSON.stringify(owner.name)} no longer runs, run this one with --source ${owner.name}, ` +
+        `or hand its records over: synthops inventory adopt --from ${owner.name} --source ${claimant} (or release them: synthops inventory release --source ${owner.name} --app ${app})`,
+    );
     this.app = app;
     this.env = env;
     this.owner = owner;
@@ -31,7 +33,9 @@ export class RecordChangedError extends SynthopsError {
   public readonly record: string;
 
   constructor(record: string) {
-    super(`${record} was changed by someone else since it was read; nothing was overwritten (it is read again on the next try)`);
+    super(
+      `${record} was changed by someone else since it was read; nothing was overwritten (it is read again on the next try)`,
+    );
     this.record = record;
   }
 }

@@ -27,7 +27,8 @@ export interface HandoverResult {
  * touched, nothing is deleted, and each record changes only at the version read.
  */
 export async function handOver(client: KubeClient, namespace: string, o: HandoverOptions): Promise<HandoverResult> {
-  const matches = (owner: string | undefined, env: string, app: string) => owner === o.from && (!o.env || env === o.env) && (!o.apps || o.apps.includes(app));
+  const matches = (owner: string | undefined, env: string, app: string) =>
+    owner === o.from && (!o.env || env === o.env) && (!o.apps || o.apps.includes(app));
   const inventories = new InventoryStore(client, namespace);
   const statuses = new StatusStore(client, namespace);
   const movedInventories = (await inventories.listAll()).filter((i) => matches(i.source?.name, i.env, i.app));

@@ -1,4 +1,11 @@
-import { INVENTORY_DATA_KEY, Inventory, InventorySource, inventoryName, normalizeRefs, sameRefs } from '../../model/inventory';
+import {
+  INVENTORY_DATA_KEY,
+  Inventory,
+  InventorySource,
+  inventoryName,
+  normalizeRefs,
+  sameRefs,
+} from '../../model/inventory';
 import { FIELD_MANAGER, INVENTORY_ENV_LABEL, INVENTORY_LABEL, SOURCE_LABEL } from '../../model/keys';
 import { SourceIdentity } from '../../model/source';
 import { KubeClient } from '../../kube/client';
@@ -25,7 +32,11 @@ export class InventoryStore {
   private readonly versions = new Map<string, string>();
 
   /** `source`: who writes; a store without one only reads and relabels. @default - none */
-  constructor(private readonly client: KubeClient, public readonly namespace: string, public readonly source?: SourceIdentity) {}
+  constructor(
+    private readonly client: KubeClient,
+    public readonly namespace: string,
+    public readonly source?: SourceIdentity,
+  ) {}
 
   private base(): string {
     return `/api/v1/namespaces/${this.namespace}/configmaps`;
@@ -34,7 +45,11 @@ export class InventoryStore {
   /** Creates the inventory namespace if it is missing (an in-cluster agent may only read it). */
   public async ensureNamespace(): Promise<void> {
     if (await this.client.getOrUndefined(`/api/v1/namespaces/${this.namespace}`)) return;
-    await this.client.apply(`/api/v1/namespaces/${this.namespace}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } }, { fieldManager: FIELD_MANAGER });
+    await this.client.apply(
+      `/api/v1/namespaces/${this.namespace}`,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } },
+      { fieldManager: FIELD_MANAGER },
+    );
   }
 
   /** Every inventory of an environment, of every source (each with its owner). */
@@ -65,7 +80,14 @@ export class InventoryStore {
   /** Whether `inv` is recorded under this store's source exactly as it reads now (same URL, branch, folder). */
   public isCurrent(inv: Inventory): boolean {
     const s = inv.source;
-    return Boolean(this.source && s && s.name === this.source.name && s.url === this.source.url && s.branch === this.source.branch && s.path === this.source.path);
+    return Boolean(
+      this.source &&
+        s &&
+        s.name === this.source.name &&
+        s.url === this.source.url &&
+        s.branch === this.source.branch &&
+        s.path === this.source.path,
+    );
   }
 
   /** Stores an inventory as this store's source (create if no one has it, else update at the version last read); resolves to the record as stored. */
@@ -82,13 +104,20 @@ export class InventoryStore {
     const body: ConfigMap = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name, namespace: this.namespace, labels: { [INVENTORY_LABEL]: 'true', [INVENTORY_ENV_LABEL]: inv.env, [SOURCE_LABEL]: me.name } },
+      metadata: {
+        name,
+        namespace: this.namespace,
+        labels: { [INVENTORY_LABEL]: 'true', [INVENTORY_ENV_LABEL]: inv.env, [SOURCE_LABEL]: me.name },
+      },
       data: { [INVENTORY_DATA_KEY]: `${JSON.stringify(record, null, 1)}\n` },
     };
     const version = this.versions.get(name);
     try {
       const written = version
-        ? await this.client.request<ConfigMap>('PUT', `${this.base()}/${name}`, { body: { ...body, metadata: { ...body.metadata, resourceVersion: version } }, query: { fieldManager: FIELD_MANAGER } })
+        ? await this.client.request<ConfigMap>('PUT', `${this.base()}/${name}`, {
+            body: { ...body, metadata: { ...body.metadata, resourceVersion: version } },
+            query: { fieldManager: FIELD_MANAGER },
+          })
         : await this.client.request<ConfigMap>('POST', this.base(), { body, query: { fieldManager: FIELD_MANAGER } });
       this.versions.set(name, written.metadata.resourceVersion!);
     } catch (e) {
@@ -107,7 +136,8 @@ export class InventoryStore {
       return;
     }
     const theirs = live && this.read(live);
-    if (theirs?.source && owner !== this.source!.name) throw new SourceConflictError(theirs.app, theirs.env, theirs.source, this.source!.name);
+    if (theirs?.source && owner !== this.source!.name)
+      throw new SourceConflictError(theirs.app, theirs.env, theirs.source, this.source!.name);
     throw new RecordChangedError(`ConfigMap ${this.namespace}/${name}`);
   }
 
@@ -116,7 +146,12 @@ export class InventoryStore {
     const name = inventoryName(env, app);
     const version = this.versions.get(name);
     try {
-      await this.client.deleteIfExists(`${this.base()}/${name}`, version ? { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion: version } } } : {});
+      await this.client.deleteIfExists(
+        `${this.base()}/${name}`,
+        version
+          ? { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion: version } } }
+          : {},
+      );
       this.versions.delete(name);
     } catch (e) {
       if (isConflict(e)) throw new RecordChangedError(`ConfigMap ${this.namespace}/${name}`);

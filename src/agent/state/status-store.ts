@@ -1,6 +1,16 @@
 import { isDeepStrictEqual } from 'util';
 import { BOOTSTRAP_FIELD_MANAGER, FIELD_MANAGER, SOURCE_LABEL, STATUS_FIELD_MANAGER } from '../../model/keys';
-import { AppSync, AppSyncStatus, Condition, HistoryEntry, PLURAL, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND, appSyncName } from '../../model/appsync';
+import {
+  AppSync,
+  AppSyncStatus,
+  Condition,
+  HistoryEntry,
+  PLURAL,
+  STATUS_API_VERSION,
+  STATUS_CRD,
+  STATUS_KIND,
+  appSyncName,
+} from '../../model/appsync';
 import { Manifest } from '../../model/manifest';
 import { KubeClient } from '../../kube/client';
 import { isConflict } from '../../kube/errors';
@@ -18,7 +28,10 @@ export type Claim = { readonly ok: true; readonly sync: AppSync } | { readonly o
 
 /** Reads and writes AppSync objects and their Events in the agent's namespace. */
 export class StatusStore {
-  constructor(private readonly client: KubeClient, public readonly namespace: string) {}
+  constructor(
+    private readonly client: KubeClient,
+    public readonly namespace: string,
+  ) {}
 
   private base(): string {
     return `/apis/${STATUS_API_VERSION}/namespaces/${this.namespace}/${PLURAL}`;
@@ -36,15 +49,24 @@ export class StatusStore {
     const live = await this.client.getOrUndefined<Manifest>(path);
     if (!live) await this.client.apply(path, STATUS_CRD, { fieldManager: FIELD_MANAGER });
     else {
-      const dry = await this.client.apply<Manifest>(path, STATUS_CRD, { fieldManager: BOOTSTRAP_FIELD_MANAGER, dryRun: true });
-      if (!isDeepStrictEqual(dry.body.spec, live.spec)) await this.client.apply(path, STATUS_CRD, { fieldManager: BOOTSTRAP_FIELD_MANAGER });
+      const dry = await this.client.apply<Manifest>(path, STATUS_CRD, {
+        fieldManager: BOOTSTRAP_FIELD_MANAGER,
+        dryRun: true,
+      });
+      if (!isDeepStrictEqual(dry.body.spec, live.spec))
+        await this.client.apply(path, STATUS_CRD, { fieldManager: BOOTSTRAP_FIELD_MANAGER });
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const crd = await this.client.request<Manifest>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${STATUS_CRD.metadata.name}`);
-      const conditions = (crd.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions;
+      const crd = await this.client.request<Manifest>(
+        'GET',
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${STATUS_CRD.metadata.name}`,
+      );
+      const conditions = (crd.status as { conditions?: Array<{ type: string; status: string }> } | undefined)
+        ?.conditions;
       if (conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
-      if (Date.now() > deadline) throw new Error(`CRD ${STATUS_CRD.metadata.name} not Established after ${timeoutMs / 1000}s`);
+      if (Date.now() > deadline)
+        throw new Error(`CRD ${STATUS_CRD.metadata.name} not Established after ${timeoutMs / 1000}s`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -77,9 +99,17 @@ export class StatusStore {
         return this.claim(env, app, source, await this.get(env, app));
       }
     }
-    const body = { apiVersion: STATUS_API_VERSION, kind: STATUS_KIND, metadata: { name, namespace: this.namespace, labels: { [SOURCE_LABEL]: source } }, spec: { app, env } };
+    const body = {
+      apiVersion: STATUS_API_VERSION,
+      kind: STATUS_KIND,
+      metadata: { name, namespace: this.namespace, labels: { [SOURCE_LABEL]: source } },
+      spec: { app, env },
+    };
     try {
-      return { ok: true, sync: await this.client.request<AppSync>('POST', this.base(), { body, query: { fieldManager: FIELD_MANAGER } }) };
+      return {
+        ok: true,
+        sync: await this.client.request<AppSync>('POST', this.base(), { body, query: { fieldManager: FIELD_MANAGER } }),
+      };
     } catch (e) {
       if (!isConflict(e)) throw e;
       // Created meanwhile (by another source, or by our own retried request).
@@ -105,8 +135,15 @@ export class StatusStore {
 
   /** Replaces the status of an AppSync. */
   public async writeStatus(env: string, app: string, status: AppSyncStatus): Promise<void> {
-    const body = { apiVersion: STATUS_API_VERSION, kind: STATUS_KIND, metadata: { name: appSyncName(env, app), namespace: this.namespace }, status };
-    await this.client.apply(`${this.base()}/${appSyncName(env, app)}/status`, body, { fieldManager: STATUS_FIELD_MANAGER });
+    const body = {
+      apiVersion: STATUS_API_VERSION,
+      kind: STATUS_KIND,
+      metadata: { name: appSyncName(env, app), namespace: this.namespace },
+      status,
+    };
+    await this.client.apply(`${this.base()}/${appSyncName(env, app)}/status`, body, {
+      fieldManager: STATUS_FIELD_MANAGER,
+    });
   }
 
   /** Deletes the AppSync of an app that left Git. */
@@ -119,19 +156,36 @@ export class StatusStore {
     const now = new Date().toISOString();
     await this.client.request('POST', `/api/v1/namespaces/${this.namespace}/events`, {
       body: {
-        apiVersion: 'v1', kind: 'Event',
+        apiVersion: 'v1',
+        kind: 'Event',
         metadata: { generateName: `${sync.metadata.name}.`, namespace: this.namespace },
-        involvedObject: { apiVersion: STATUS_API_VERSION, kind: STATUS_KIND, name: sync.metadata.name, namespace: this.namespace, uid: sync.metadata.uid },
-        type, reason, message: message.slice(0, 1024),
-        source: { component: 'synthops-agent' }, reportingComponent: 'synthops-agent', reportingInstance: 'synthops-agent',
-        firstTimestamp: now, lastTimestamp: now, count: 1,
+        involvedObject: {
+          apiVersion: STATUS_API_VERSION,
+          kind: STATUS_KIND,
+          name: sync.metadata.name,
+          namespace: this.namespace,
+          uid: sync.metadata.uid,
+        },
+        type,
+        reason,
+        message: message.slice(0, 1024),
+        source: { component: 'synthops-agent' },
+        reportingComponent: 'synthops-agent',
+        reportingInstance: 'synthops-agent',
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
       },
     });
   }
 
   /** Events of one AppSync, oldest first. */
-  public async events(sync: AppSync): Promise<Array<{ type: string; reason: string; message: string; lastTimestamp?: string }>> {
-    const list = await this.client.request<{ items: Array<{ type: string; reason: string; message: string; lastTimestamp?: string }> }>('GET', `/api/v1/namespaces/${this.namespace}/events`, {
+  public async events(
+    sync: AppSync,
+  ): Promise<Array<{ type: string; reason: string; message: string; lastTimestamp?: string }>> {
+    const list = await this.client.request<{
+      items: Array<{ type: string; reason: string; message: string; lastTimestamp?: string }>;
+    }>('GET', `/api/v1/namespaces/${this.namespace}/events`, {
       query: { fieldSelector: `involvedObject.name=${sync.metadata.name},involvedObject.kind=${STATUS_KIND}` },
     });
     return list.items;

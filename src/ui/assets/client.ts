@@ -36,7 +36,10 @@ export interface ClientWindow {
   readonly location: { readonly href: string };
   readonly EventSource: new (url: string) => ClientEventSource;
   readonly CSS: { escape(value: string): string };
-  fetch(url: string, init: { headers: Record<string, string>; cache: string }): Promise<{ readonly status: number; text(): Promise<string> }>;
+  fetch(
+    url: string,
+    init: { headers: Record<string, string>; cache: string },
+  ): Promise<{ readonly status: number; text(): Promise<string> }>;
   setInterval(fn: () => void, ms: number): unknown;
   setTimeout(fn: () => void, ms: number): unknown;
 }
@@ -50,7 +53,7 @@ export function liveClient(win: ClientWindow): void {
   // "all", or "app:<AppSync name>" on an app's own pages.
   const scope = live.dataset.scope ?? 'all';
   const every = Number(live.dataset.refreshSeconds ?? '0');
-  let apiProblem: string | undefined = banner && !banner.hidden ? banner.textContent ?? undefined : undefined;
+  let apiProblem: string | undefined = banner && !banner.hidden ? (banner.textContent ?? undefined) : undefined;
   let lost = false;
   let busy = false;
   let again = false;
@@ -102,7 +105,8 @@ export function liveClient(win: ClientWindow): void {
     }
   };
 
-  const concerns = (names: readonly string[]): boolean => scope === 'all' || names.includes('*') || names.includes(scope.slice('app:'.length));
+  const concerns = (names: readonly string[]): boolean =>
+    scope === 'all' || names.includes('*') || names.includes(scope.slice('app:'.length));
 
   const events = new win.EventSource('/events');
   events.addEventListener('appsyncs', (e) => {

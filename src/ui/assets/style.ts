@@ -2,12 +2,31 @@ import { DARK, LIGHT, Scheme } from './palette';
 
 function vars(s: Scheme): string {
   return [
-    `--bg:${s.bg}`, `--surface:${s.surface}`, `--text:${s.text}`, `--muted:${s.muted}`, `--border:${s.border}`,
-    `--link:${s.link}`, `--focus:${s.focus}`, `--header-bg:${s.headerBg}`, `--header-text:${s.headerText}`,
-    `--ready-fg:${s.ready[0]}`, `--ready-bg:${s.ready[1]}`, `--progressing-fg:${s.progressing[0]}`, `--progressing-bg:${s.progressing[1]}`,
-    `--degraded-fg:${s.degraded[0]}`, `--degraded-bg:${s.degraded[1]}`, `--held-fg:${s.held[0]}`, `--held-bg:${s.held[1]}`,
-    `--suspended-fg:${s.suspended[0]}`, `--suspended-bg:${s.suspended[1]}`, `--add-fg:${s.add[0]}`, `--add-bg:${s.add[1]}`,
-    `--del-fg:${s.del[0]}`, `--del-bg:${s.del[1]}`, `--banner-fg:${s.bannerFg}`, `--banner-bg:${s.bannerBg}`,
+    `--bg:${s.bg}`,
+    `--surface:${s.surface}`,
+    `--text:${s.text}`,
+    `--muted:${s.muted}`,
+    `--border:${s.border}`,
+    `--link:${s.link}`,
+    `--focus:${s.focus}`,
+    `--header-bg:${s.headerBg}`,
+    `--header-text:${s.headerText}`,
+    `--ready-fg:${s.ready[0]}`,
+    `--ready-bg:${s.ready[1]}`,
+    `--progressing-fg:${s.progressing[0]}`,
+    `--progressing-bg:${s.progressing[1]}`,
+    `--degraded-fg:${s.degraded[0]}`,
+    `--degraded-bg:${s.degraded[1]}`,
+    `--held-fg:${s.held[0]}`,
+    `--held-bg:${s.held[1]}`,
+    `--suspended-fg:${s.suspended[0]}`,
+    `--suspended-bg:${s.suspended[1]}`,
+    `--add-fg:${s.add[0]}`,
+    `--add-bg:${s.add[1]}`,
+    `--del-fg:${s.del[0]}`,
+    `--del-bg:${s.del[1]}`,
+    `--banner-fg:${s.bannerFg}`,
+    `--banner-bg:${s.bannerBg}`,
   ].join(';');
 }
 

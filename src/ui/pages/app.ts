@@ -31,18 +31,24 @@ function healthBadge(h: LiveNode['health']): Html {
 
 function node(sync: AppSync, n: LiveNode, linked: boolean): Html {
   const label = n.ref.namespace ? `${n.ref.namespace}/${n.ref.name}` : n.ref.name;
-  const name = linked ? html`<a href="${objectUrl(sync.metadata.namespace, sync.metadata.name, n.ref)}">${label}</a>` : html`<span class="mono">${n.ref.kind} ${label}</span>`;
+  const name = linked
+    ? html`<a href="${objectUrl(sync.metadata.namespace, sync.metadata.name, n.ref)}">${label}</a>`
+    : html`<span class="mono">${n.ref.kind} ${label}</span>`;
   const reason = n.health === 'Healthy' ? html`<span class="muted">${n.reason}</span>` : html`<span>${n.reason}</span>`;
   return html`<li>${name} ${healthBadge(n.health)} ${reason}${n.children.length > 0 ? html`<ul>${n.children.map((c) => node(sync, c, false))}</ul>` : ''}</li>`;
 }
 
 function inventory(d: AppPageData): Html {
   const refs = d.sync.status?.inventory ?? [];
-  if (refs.length === 0) return html`<p class="muted">The inventory is empty: the agent has applied nothing for this app.</p>`;
-  if (!d.inventory) return html`<p class="problem" role="alert">${d.inventoryError ?? 'The live objects could not be read.'}</p>`;
+  if (refs.length === 0)
+    return html`<p class="muted">The inventory is empty: the agent has applied nothing for this app.</p>`;
+  if (!d.inventory)
+    return html`<p class="problem" role="alert">${d.inventoryError ?? 'The live objects could not be read.'}</p>`;
   return html`${d.inventory.problems.map((p) => renderProblem(p, 'Showing these objects'))}
-${d.inventory.groups.map((g) => html`<h3>${g.kind} <span class="muted">(${g.nodes.length})</span></h3>
-<ul class="tree">${g.nodes.map((n) => node(d.sync, n, true))}</ul>`)}`;
+${d.inventory.groups.map(
+  (g) => html`<h3>${g.kind} <span class="muted">(${g.nodes.length})</span></h3>
+<ul class="tree">${g.nodes.map((n) => node(d.sync, n, true))}</ul>`,
+)}`;
 }
 
 function held(d: AppPageData): Html {
@@ -92,24 +98,32 @@ export function renderAppLive(d: AppPageData): Html {
 </dl>
 ${held(d)}
 <h2>Conditions</h2>
-${st.conditions && st.conditions.length > 0
+${
+  st.conditions && st.conditions.length > 0
     ? html`<table><thead><tr><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Message</th><th scope="col">Since</th></tr></thead>
 <tbody>${st.conditions.map((c) => html`<tr><td>${c.type}</td><td>${c.status}</td><td>${c.reason}</td><td class="msg">${c.message}</td><td>${timeAgo(c.lastTransitionTime, now)}</td></tr>`)}</tbody></table>`
-    : html`<p class="muted">No conditions yet.</p>`}
+    : html`<p class="muted">No conditions yet.</p>`
+}
 ${list('errors-h', 'Errors', st.errors)}
 <h2>Objects</h2>
 ${inventory(d)}
 ${list('drift-h', 'Drift', st.drift, 'Live objects that differ from Git while the app is suspended (nothing is written).')}
 ${st.historyRewrite ? html`<p class="panel warn">The deploy branch was rewritten ${timeAgo(st.historyRewrite.time, now)}: from <span class="mono">${shortSha(st.historyRewrite.from)}</span> to <span class="mono">${shortSha(st.historyRewrite.to)}</span>.</p>` : ''}
 <h2>Last reconciles</h2>
-${st.history && st.history.length > 0
+${
+  st.history && st.history.length > 0
     ? html`<table><thead><tr><th scope="col">Revision</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Result</th><th scope="col">Message</th></tr></thead>
 <tbody>${[...st.history].reverse().map((h) => html`<tr><td class="mono"><a href="${revisionUrl(h.revision)}">${shortSha(h.revision)}</a></td><td>${timeAgo(h.startTime, now)}</td><td class="num">${seconds(h.durationSeconds)}</td><td>${h.result}</td><td class="msg">${h.message}</td></tr>`)}</tbody></table>`
-    : html`<p class="muted">No reconcile recorded yet.</p>`}
+    : html`<p class="muted">No reconcile recorded yet.</p>`
+}
 <h2>Recent events</h2>
 ${d.eventsProblem ? html`<p class="problem" role="alert">${describeProblem(d.eventsProblem)}</p>` : ''}
-${events.length > 0
+${
+  events.length > 0
     ? html`<table><thead><tr><th scope="col">When</th><th scope="col">Type</th><th scope="col">Reason</th><th scope="col">Message</th><th scope="col">Count</th></tr></thead>
 <tbody>${events.map((e) => html`<tr><td>${timeAgo(eventTime(e), now)}</td><td>${e.type ?? ''}</td><td>${e.reason ?? ''}</td><td class="msg">${e.message ?? ''}</td><td class="num">${e.count ?? 1}</td></tr>`)}</tbody></table>`
-    : d.eventsProblem ? '' : html`<p class="muted">No recent Events (Kubernetes keeps them for an hour by default).</p>`}`;
+    : d.eventsProblem
+      ? ''
+      : html`<p class="muted">No recent Events (Kubernetes keeps them for an hour by default).</p>`
+}`;
 }

@@ -25,7 +25,8 @@ function source(v: ObjectView): Html {
 function diff(v: ObjectView): Html {
   const c = v.comparison;
   if (!c) return html``;
-  if (c.added === 0 && c.removed === 0 && v.source.kind !== 'last-applied') return html`<p class="badge h-Healthy" data-field="diff-result">In sync: no difference in the fields synthops owns.</p>`;
+  if (c.added === 0 && c.removed === 0 && v.source.kind !== 'last-applied')
+    return html`<p class="badge h-Healthy" data-field="diff-result">In sync: no difference in the fields synthops owns.</p>`;
   return html`<p class="legend" data-field="diff-result"><span class="del">- live</span><span class="add">+ desired</span> ${c.removed} line(s) removed, ${c.added} added</p>
 <pre class="diff" aria-label="Desired against live">${foldUnchanged(c.lines).map(line)}</pre>`;
 }
@@ -38,7 +39,11 @@ function line(l: ShownLine): Html {
 /** The live part of an object page. */
 export function renderObjectLive(sync: AppSync, v: ObjectView, now = Date.now()): Html {
   const live = v.live;
-  const shown = live ? (live.kind === 'Secret' ? hideSecretValues(withoutServerFields(live), undefined)[0] : withoutServerFields(live)) : undefined;
+  const shown = live
+    ? live.kind === 'Secret'
+      ? hideSecretValues(withoutServerFields(live), undefined)[0]
+      : withoutServerFields(live)
+    : undefined;
   return html`<dl class="summary">
 <dt>App</dt><dd>${sync.spec.app} (${sync.spec.env})</dd>
 <dt>Object</dt><dd class="mono">${describeObject(v.ref)} <span class="muted">${v.ref.apiVersion}</span></dd>
@@ -49,9 +54,11 @@ ${v.liveProblem ? renderProblem(v.liveProblem, 'Reading this object') : ''}
 ${source(v)}
 ${diff(v)}
 <h2>Field owners</h2>
-${v.owners.length > 0
+${
+  v.owners.length > 0
     ? html`<table><thead><tr><th scope="col">Manager</th><th scope="col">Operation</th><th scope="col">Updated</th><th scope="col">Fields</th></tr></thead>
 <tbody>${v.owners.map((o) => html`<tr><td>${o.manager}${o.subresource ? html` <span class="muted">(${o.subresource})</span>` : ''}</td><td>${o.operation}</td><td>${timeAgo(o.time, now)}</td><td class="msg mono">${o.fields.join(', ')}</td></tr>`)}</tbody></table>`
-    : html`<p class="muted">No managed fields (the object is missing or was never applied server-side).</p>`}
+    : html`<p class="muted">No managed fields (the object is missing or was never applied server-side).</p>`
+}
 ${shown ? html`<details><summary>Live object (YAML, without status and server metadata)</summary><pre><code>${YAML.stringify(shown, { lineWidth: 0 })}</code></pre></details>` : ''}`;
 }

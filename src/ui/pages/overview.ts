@@ -14,7 +14,8 @@ export function stateBadge(state: UiState): Html {
 
 /** The filter form: a plain GET form, so filtering and search work without JavaScript. */
 export function renderFilterForm(filter: OverviewFilter, envs: readonly string[]): Html {
-  const opt = (value: string, label: string, selected: boolean) => html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
+  const opt = (value: string, label: string, selected: boolean) =>
+    html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
   return html`<form class="filter" method="get" action="/" role="search" aria-label="Filter apps">
 <div class="field"><label for="f-q">Search</label><input id="f-q" type="search" name="q" value="${filter.q}" placeholder="app, message, revision"></div>
 <div class="field"><label for="f-state">State</label><select id="f-state" name="state">${opt('', 'All states', !filter.state)}${STATES.map((s) => opt(s, STATE_LABELS[s], filter.state === s))}</select></div>
@@ -46,7 +47,14 @@ function sources(syncs: readonly AppSync[]): Html {
 }
 
 /** The live part of the overview. */
-export function renderOverviewLive(o: Overview, all: readonly AppSync[], filter: OverviewFilter, problem: ReadProblem | undefined, synced: boolean, now = Date.now()): Html {
+export function renderOverviewLive(
+  o: Overview,
+  all: readonly AppSync[],
+  filter: OverviewFilter,
+  problem: ReadProblem | undefined,
+  synced: boolean,
+  now = Date.now(),
+): Html {
   if (problem && (!synced || problem.kind !== 'unreachable')) return renderProblem(problem, 'The overview');
   if (!synced) return html`<p>Reading AppSyncs…</p>`;
   const count = (s: UiState) => {
@@ -55,21 +63,27 @@ export function renderOverviewLive(o: Overview, all: readonly AppSync[], filter:
   };
   const shown = pageOf(o.rows, filter.page);
   const body = shown.rows.map((r) => row(r, now));
-  const range = shown.rows.length === o.rows.length ? `${o.rows.length}` : `${shown.first + 1}-${shown.first + shown.rows.length} of ${o.rows.length}`;
+  const range =
+    shown.rows.length === o.rows.length
+      ? `${o.rows.length}`
+      : `${shown.first + 1}-${shown.first + shown.rows.length} of ${o.rows.length}`;
   const current = filter.page === 'all' ? 'all' : Math.min(filter.page ?? 1, shown.pages);
-  const pager = shown.pages > 1
-    ? html`<nav class="pager" aria-label="Pages">${current !== 'all' && current > 1 ? html`<a href="/${filterQuery({ ...filter, page: current - 1 })}" rel="prev">Previous</a>` : ''}
+  const pager =
+    shown.pages > 1
+      ? html`<nav class="pager" aria-label="Pages">${current !== 'all' && current > 1 ? html`<a href="/${filterQuery({ ...filter, page: current - 1 })}" rel="prev">Previous</a>` : ''}
 ${current !== 'all' && current < shown.pages ? html`<a href="/${filterQuery({ ...filter, page: current + 1 })}" rel="next">Next ${Math.min(PAGE_SIZE, o.rows.length - shown.first - shown.rows.length)}</a>` : ''}
 ${current === 'all' ? html`<a href="/${filterQuery({ ...filter, page: undefined })}">Show pages</a>` : html`<a href="/${filterQuery({ ...filter, page: 'all' })}">Show all ${o.rows.length}</a>`}</nav>`
-    : '';
+      : '';
   return html`<h2 class="visually-hidden">Counts per state</h2>
 <ul class="counts" aria-label="Apps per state">${STATES.map(count)}</ul>
 ${sources(all)}
-${o.total === 0
+${
+  o.total === 0
     ? html`<p>No apps yet: the agent has not written any AppSync in this namespace.</p>`
     : html`<table class="apps">
 <caption>${o.rows.length === o.total ? `${range} apps` : `${range} matching apps (of ${o.total})`}, worst first</caption>
 <thead><tr><th scope="col">App</th><th scope="col">Env</th><th scope="col">State</th><th scope="col">Reason</th><th scope="col">Message</th><th scope="col">Revision</th><th scope="col">Last sync</th><th scope="col">Commit to converged</th></tr></thead>
 <tbody>${body}</tbody>
-</table>${pager}${o.rows.length === 0 ? html`<p>No app matches the filter. <a href="/">Show all</a></p>` : ''}`}`;
+</table>${pager}${o.rows.length === 0 ? html`<p>No app matches the filter. <a href="/">Show all</a></p>` : ''}`
+}`;
 }

@@ -33,11 +33,15 @@ export function ensureChromium(): string {
     return CHROMIUM;
   }
   if (process.getuid?.() === 0 && hasAptGet() && !process.env.SYNTHOPS_CHROMIUM) {
-    process.stderr.write('ui tests: installing Debian\'s chromium package (apt-get)\n');
-    execFileSync('sh', ['-c', 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    process.stderr.write("ui tests: installing Debian's chromium package (apt-get)\n");
+    execFileSync('sh', ['-c', 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`ui tests need Chromium at ${CHROMIUM}: install Debian's package (apt-get install chromium) or set SYNTHOPS_CHROMIUM to a Chromium binary`);
+    throw new Error(
+      `ui tests need Chromium at ${CHROMIUM}: install Debian's package (apt-get install chromium) or set SYNTHOPS_CHROMIUM to a Chromium binary`,
+    );
   }
   ensured = true;
   return CHROMIUM;
@@ -67,8 +71,15 @@ export class TestBrowser {
   }
 
   /** A new page in a fresh context, in a colour scheme, with or without JavaScript. */
-  public async page(colorScheme: 'light' | 'dark' = 'light', o: { readonly javaScript?: boolean; readonly viewport?: { width: number; height: number } } = {}): Promise<WatchedPage> {
-    const context = await this.browser.newContext({ colorScheme, viewport: o.viewport ?? { width: 1280, height: 900 }, javaScriptEnabled: o.javaScript ?? true });
+  public async page(
+    colorScheme: 'light' | 'dark' = 'light',
+    o: { readonly javaScript?: boolean; readonly viewport?: { width: number; height: number } } = {},
+  ): Promise<WatchedPage> {
+    const context = await this.browser.newContext({
+      colorScheme,
+      viewport: o.viewport ?? { width: 1280, height: 900 },
+      javaScriptEnabled: o.javaScript ?? true,
+    });
     const page = await context.newPage();
     const w: WatchedPage = { page, problems: [], requests: [] };
     page.on('console', (m: ConsoleMessage) => {

@@ -32,7 +32,14 @@ export interface TestUiOptions {
 
 /** Starts the UI on a free port of 127.0.0.1, as `synthops ui --port 0` does; stopped when the test ends. */
 export async function startTestUi(t: TestContext, o: TestUiOptions): Promise<TestUi> {
-  const ui = await startUi({ port: '0', kubeconfig: o.kubeconfig ?? await testKubeconfig(), agentNamespace: o.namespace, repo: o.repo, branch: o.branch, path: '.' });
+  const ui = await startUi({
+    port: '0',
+    kubeconfig: o.kubeconfig ?? (await testKubeconfig()),
+    agentNamespace: o.namespace,
+    repo: o.repo,
+    branch: o.branch,
+    path: '.',
+  });
   t.after(() => ui.close());
   return { server: ui.server, client: ui.client, url: ui.server.url };
 }
@@ -63,11 +70,22 @@ async function derivedKubeconfig(t: TestContext, change: (doc: KubeconfigDoc) =>
  * A kubeconfig of a new ServiceAccount with no permissions at all: its token comes
  * from the TokenRequest API, the cluster entry from the admin kubeconfig.
  */
-export async function powerlessKubeconfig(t: TestContext, admin: KubeClient, namespace: string, name: string): Promise<string> {
-  await admin.request('POST', `/api/v1/namespaces/${namespace}/serviceaccounts`, { body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } } });
-  const tr = await admin.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, {
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+export async function powerlessKubeconfig(
+  t: TestContext,
+  admin: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<string> {
+  await admin.request('POST', `/api/v1/namespaces/${namespace}/serviceaccounts`, {
+    body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } },
   });
+  const tr = await admin.request<{ status: { token: string } }>(
+    'POST',
+    `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
+    {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+    },
+  );
   return derivedKubeconfig(t, (doc) => {
     doc.users = [{ name, user: { token: tr.status.token } }];
     doc.contexts = [{ name, context: { cluster: doc.clusters[0].name, user: name } }];
@@ -84,7 +102,10 @@ export class ApiProxy {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
 
-  private constructor(private readonly target: URL, public port: number) {}
+  private constructor(
+    private readonly target: URL,
+    public port: number,
+  ) {}
 
   /** Starts the proxy in front of the server of the admin kubeconfig; stopped when the test ends. */
   public static async start(t: TestContext): Promise<{ proxy: ApiProxy; kubeconfig: string }> {
