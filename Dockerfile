@@ -3,9 +3,9 @@
 # Build: docker build -t ghcr.io/example/synthops:0.1.0 .
 #
 # The base images. A release build pins them by digest, so the same Dockerfile always
-# builds on the same bytes: `scripts/base-image.sh pin` resolves each tag's current
+# builds on the same bytes: `test/tools/base-image.sh pin` resolves each tag's current
 # digest (`docker buildx imagetools inspect node:22-bookworm-slim`) and rewrites the
-# lines below to `node:22-bookworm-slim@sha256:<digest>`; `scripts/base-image.sh check`
+# lines below to `node:22-bookworm-slim@sha256:<digest>`; `test/tools/base-image.sh check`
 # fails while one is not pinned (run it before building a release). Bump: run `pin`
 # again and commit the new digests; `--build-arg NODE_IMAGE=...` overrides one build.
 ARG NODE_IMAGE=node:22-bookworm-slim
@@ -40,7 +40,7 @@ WORKDIR /app
 # Production dependencies minus those only synth, authoring and the other commands
 # load (cdk8s, TypeScript, ...): the same script builds the tree the tests run.
 COPY package.json package-lock.json ./
-COPY scripts/agent-runtime-deps.sh /tmp/agent-runtime-deps.sh
+COPY test/tools/agent-runtime-deps.sh /tmp/agent-runtime-deps.sh
 RUN sh /tmp/agent-runtime-deps.sh && rm /tmp/agent-runtime-deps.sh && npm cache clean --force
 COPY --from=build /src/lib ./lib
 COPY bin ./bin

@@ -26,7 +26,7 @@ describe('production tree (the Dockerfile runtime stage)', () => {
     tree = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-prod-'));
     for (const entry of ['package.json', 'package-lock.json', 'lib', 'bin'])
       fs.cpSync(path.join(REPO_ROOT, entry), path.join(tree, entry), { recursive: true });
-    execFileSync('sh', [path.join(REPO_ROOT, 'scripts', 'agent-runtime-deps.sh')], { cwd: tree, stdio: 'pipe' });
+    execFileSync('sh', [path.join(REPO_ROOT, 'test', 'tools', 'agent-runtime-deps.sh')], { cwd: tree, stdio: 'pipe' });
   });
 
   test('holds compiled JavaScript and the dependencies the agent loads only', () => {

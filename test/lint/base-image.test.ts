@@ -1,5 +1,5 @@
 /**
- * scripts/base-image.sh, which pins the Dockerfile's base images by digest, run on a
+ * test/tools/base-image.sh, which pins the Dockerfile's base images by digest, run on a
  * copy of the Dockerfile with a stand-in `docker` (no Docker engine or registry here):
  * every FROM goes through a pinnable ARG, `pin` writes digests, and `check` tells a
  * pinned Dockerfile from one that is not.
@@ -12,7 +12,7 @@ import * as path from 'path';
 import { describe, test, TestContext } from 'node:test';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const SCRIPT = path.join(ROOT, 'scripts', 'base-image.sh');
+const SCRIPT = path.join(ROOT, 'test', 'tools', 'base-image.sh');
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
 function copy(t: TestContext): { dir: string; file: string } {

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import { describe, test } from 'node:test';
-import { README, sampleEnvironment, withTable } from '../../scripts/rbac-table';
+import { README, sampleEnvironment, withTable } from '../tools/rbac-table';
 
 describe('README: what the agent may do', () => {
   test('the table is up to date (npm run docs:rbac)', () => {

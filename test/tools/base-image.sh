@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The Dockerfile's base images (the ARG <NAME>_IMAGE lines before the first FROM), pinned by digest.
-#   scripts/base-image.sh check [Dockerfile]  exit 1 unless every FROM uses such an ARG whose value is
+#   test/tools/base-image.sh check [Dockerfile]  exit 1 unless every FROM uses such an ARG whose value is
 #                                             <name>:<tag>@sha256:<digest> (or names a digest itself);
 #                                             run it before a release build
-#   scripts/base-image.sh pin [Dockerfile]    resolve each tag's current digest with
+#   test/tools/base-image.sh pin [Dockerfile]    resolve each tag's current digest with
 #                                             `docker buildx imagetools inspect` (needs Docker and the
 #                                             registry) and write <name>:<tag>@sha256:<digest>
 set -euo pipefail
@@ -24,7 +24,7 @@ case "$cmd" in
         name="${BASH_REMATCH[1]}"
         v="${value[$name]:-}"
         if [ -z "$v" ]; then echo "$file: FROM \${$name}: no ARG $name=... before the first FROM" >&2; bad=1
-        elif ! [[ "$v" =~ $pinned ]]; then echo "$file: $name=$v is not pinned by digest; run: scripts/base-image.sh pin" >&2; bad=1
+        elif ! [[ "$v" =~ $pinned ]]; then echo "$file: $name=$v is not pinned by digest; run: test/tools/base-image.sh pin" >&2; bad=1
         else echo "$file: $name=$v"; fi
       elif ! [[ "$ref" =~ $pinned ]] && ! [[ "$ref" =~ ^[a-z]+$ ]]; then
         echo "$file: FROM $ref is not pinned by digest" >&2; bad=1
