@@ -86,6 +86,14 @@ export interface AgentInstallProps {
   /** Size limit of the `/tmp` emptyDir (the checkout of the deploy branch lives there). @default '1Gi' */
   readonly tmpSizeLimit?: string;
   /**
+   * Apply only deploy commits signed by a trusted SSH key (`--verify-signatures`): the
+   * Secret (in the agent's namespace) holding `allowed_signers`, and `revoked_keys`
+   * when `revokedKeys` is set, mounted into the Pod as files (public keys only; the
+   * agent needs no right to read it).
+   * @default - none: tips are applied unchecked
+   */
+  readonly verifySignatures?: { readonly secretName: string; readonly revokedKeys?: boolean };
+  /**
    * Name of the agent's source (`--source`): what owns its inventories and AppSyncs.
    * A fixed name keeps them when the repo moves to another URL.
    * @default - derived by the agent from repo, branch and path
@@ -97,6 +105,7 @@ const NAME = 'synthops-agent';
 const PORT = 8080;
 /** Where the credentials Secret is mounted in the agent's container. */
 const SECRET_DIR = '/var/run/secrets/synthops';
+const SIGNERS_DIR = '/var/run/secrets/synthops-signers';
 const READ = ['get', 'list', 'watch'];
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
@@ -269,6 +278,14 @@ export class AgentInstall extends Construct {
       ...(props.notifyUrl ? ['--notify-url', props.notifyUrl] : []),
       ...(props.decryptionSecret ? ['--decryption-secret', props.decryptionSecret] : []),
       ...(props.source ? ['--source', props.source] : []),
+      ...(props.verifySignatures
+        ? [
+            '--verify-signatures',
+            '--allowed-signers',
+            `${SIGNERS_DIR}/allowed_signers`,
+            ...(props.verifySignatures.revokedKeys ? ['--revoked-keys', `${SIGNERS_DIR}/revoked_keys`] : []),
+          ]
+        : []),
     ];
     obj('deployment', {
       apiVersion: 'apps/v1',
@@ -312,6 +329,7 @@ export class AgentInstall extends Construct {
                 volumeMounts: [
                   { name: 'tmp', mountPath: '/tmp' },
                   { name: 'webhook-secret', mountPath: SECRET_DIR, readOnly: true },
+                  ...(props.verifySignatures ? [{ name: 'signers', mountPath: SIGNERS_DIR, readOnly: true }] : []),
                 ],
               },
             ],
@@ -327,6 +345,24 @@ export class AgentInstall extends Construct {
                   items: [{ key: 'webhook-secret', path: 'webhook-secret' }],
                 },
               },
+              // Who may sign the deploy branch: public keys, as files the agent reads on each fetch.
+              ...(props.verifySignatures
+                ? [
+                    {
+                      name: 'signers',
+                      secret: {
+                        secretName: props.verifySignatures.secretName,
+                        defaultMode: 0o440,
+                        items: [
+                          { key: 'allowed_signers', path: 'allowed_signers' },
+                          ...(props.verifySignatures.revokedKeys
+                            ? [{ key: 'revoked_keys', path: 'revoked_keys' }]
+                            : []),
+                        ],
+                      },
+                    },
+                  ]
+                : []),
             ],
           },
         },

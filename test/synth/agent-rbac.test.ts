@@ -185,3 +185,40 @@ describe('AgentInstall RBAC', () => {
     assert.deepEqual(readTree(warm.outDir), readTree(cold));
   });
 });
+
+describe('AgentInstall: signed deploy commits', () => {
+  test('verifySignatures mounts the allowed signers from a Secret and turns the check on, with no right to read the Secret', (t) => {
+    const agent = AGENT.replace(
+      "image: 'ghcr.io/example/synthops:0.1.0' }",
+      "image: 'ghcr.io/example/synthops:0.1.0', verifySignatures: { secretName: 'deploy-signers', revokedKeys: true } }",
+    );
+    const root = makeRepo(t, { 'apps/environments.ts': ENVS, 'apps/synthops-agent.ts': agent });
+    const dist = out(t);
+    const r = synth({ root, out: dist, cache: false });
+    assert.deepEqual(r.issues, []);
+    const pod = find(dist, 'Deployment', 'agent-ns').spec.template.spec;
+    const args: string[] = pod.containers[0].args;
+    const at = (flag: string) => args[args.indexOf(flag) + 1];
+    assert.ok(args.includes('--verify-signatures'));
+    assert.equal(at('--allowed-signers'), '/var/run/secrets/synthops-signers/allowed_signers');
+    assert.equal(at('--revoked-keys'), '/var/run/secrets/synthops-signers/revoked_keys');
+    assert.deepEqual(
+      pod.containers[0].volumeMounts.find((m: { name: string }) => m.name === 'signers'),
+      { name: 'signers', mountPath: '/var/run/secrets/synthops-signers', readOnly: true },
+    );
+    const volume = pod.volumes.find((v: { name: string }) => v.name === 'signers');
+    assert.equal(volume.secret.secretName, 'deploy-signers');
+    assert.deepEqual(
+      volume.secret.items.map((i: { key: string }) => i.key),
+      ['allowed_signers', 'revoked_keys'],
+    );
+    const rules: Rule[] = objects(dist)
+      .filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole')
+      .flatMap((o) => o.rules);
+    assert.equal(
+      rules.some((x) => x.resources.includes('secrets') && (x.resourceNames ?? []).includes('deploy-signers')),
+      false,
+      'the kubelet mounts it; the agent reads no Secret for it',
+    );
+  });
+});
