@@ -78,6 +78,8 @@ export interface HistoryEntry {
   readonly durationSeconds: number;
   readonly result: string;
   readonly message: string;
+  /** Objects the reconcile created, configured and pruned. @default - not recorded (older agents) */
+  readonly objects?: { readonly created: number; readonly configured: number; readonly pruned: number };
 }
 
 /** The status subresource of an AppSync. */

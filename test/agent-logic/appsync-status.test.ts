@@ -206,4 +206,18 @@ describe('AppSync status', () => {
       'told once',
     );
   });
+
+  test("history records what each reconcile changed; a repeat that changed nothing keeps the first run's counts", () => {
+    const first = nextAppSyncStatus({ app: applied('a', 'b'), revision: rev, now, suspended: false });
+    assert.deepEqual(first.status.history?.at(-1)?.objects, { created: 2, configured: 0, pruned: 0 });
+    const again = nextAppSyncStatus({
+      previous: first.status,
+      app: applied(),
+      revision: rev,
+      now: new Date(now.getTime() + 60_000),
+      suspended: false,
+    });
+    assert.equal(again.status.history?.length, 1);
+    assert.deepEqual(again.status.history?.[0].objects, { created: 2, configured: 0, pruned: 0 });
+  });
 });

@@ -31,7 +31,12 @@ export function condition(
 export function pushHistory(previous: readonly HistoryEntry[] | undefined, entry: HistoryEntry): HistoryEntry[] {
   const list = [...(previous ?? [])];
   const last = list[list.length - 1];
-  if (last && last.revision === entry.revision && last.result === entry.result) list.pop();
+  if (last && last.revision === entry.revision && last.result === entry.result) {
+    list.pop();
+    // A repeat that changed nothing keeps what the first run of this revision changed.
+    const changed = (o: HistoryEntry['objects']) => o !== undefined && o.created + o.configured + o.pruned > 0;
+    if (!changed(entry.objects) && changed(last.objects)) entry = { ...entry, objects: last.objects };
+  }
   return [...list, entry].slice(-HISTORY);
 }
 
@@ -248,6 +253,7 @@ export function nextAppSyncStatus(i: AppSyncInput): AppSyncUpdate {
       durationSeconds: app.durationMs / 1000,
       result,
       message: app.why || ready.message,
+      objects: { created: app.created.length, configured: app.configured.length, pruned: app.pruned.length },
     }),
     commitToConvergedSeconds: commitToConverged,
     driftRepairs: (st.driftRepairs ?? 0) + (repaired ? 1 : 0),

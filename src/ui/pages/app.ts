@@ -112,8 +112,8 @@ ${st.historyRewrite ? html`<p class="panel warn">The deploy branch was rewritten
 <h2>Last reconciles</h2>
 ${
   st.history && st.history.length > 0
-    ? html`<table><thead><tr><th scope="col">Revision</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Result</th><th scope="col">Message</th></tr></thead>
-<tbody>${[...st.history].reverse().map((h) => html`<tr><td class="mono"><a href="${revisionUrl(h.revision)}">${shortSha(h.revision)}</a></td><td>${timeAgo(h.startTime, now)}</td><td class="num">${seconds(h.durationSeconds)}</td><td>${h.result}</td><td class="msg">${h.message}</td></tr>`)}</tbody></table>`
+    ? html`<table><thead><tr><th scope="col">Revision</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Result</th><th scope="col">Objects</th><th scope="col">Message</th></tr></thead>
+<tbody>${[...st.history].reverse().map((h) => html`<tr><td class="mono"><a href="${revisionUrl(h.revision)}">${shortSha(h.revision)}</a></td><td>${timeAgo(h.startTime, now)}</td><td class="num">${seconds(h.durationSeconds)}</td><td>${h.result}</td><td>${h.objects ? `${h.objects.created} created, ${h.objects.configured} configured, ${h.objects.pruned} pruned` : '-'}</td><td class="msg">${h.message}</td></tr>`)}</tbody></table>`
     : html`<p class="muted">No reconcile recorded yet.</p>`
 }
 <h2>Recent events</h2>
