@@ -10,7 +10,8 @@ export const DEFAULT_AGENT_NAMESPACE = 'synthops-system';
 /** Values of `-o, --output`. */
 export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 
-function repeatable(value: string, previous: string[] = []): string[] {
+/** A repeatable flag whose values may also be comma separated. */
+export function repeatable(value: string, previous: string[] = []): string[] {
   return [
     ...previous,
     ...value

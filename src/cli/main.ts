@@ -2,7 +2,14 @@ import { Command, CommanderError } from 'commander';
 import { describeFailure } from './failure';
 import { Output, exitQuietlyWhenOutputCloses, processOutput } from './output';
 import { addRenderFlags } from './render-flags';
-import { agentNamespaceOf, agentNamespaceOptions, clusterOptions, outDir, outputOption } from './cluster-options';
+import {
+  agentNamespaceOf,
+  agentNamespaceOptions,
+  clusterOptions,
+  outDir,
+  outputOption,
+  repeatable,
+} from './cluster-options';
 import { registerOperatorCommands } from './operator';
 
 // Commands are loaded when they run: `synth` must not pay for the Kubernetes client,
@@ -20,15 +27,7 @@ const secretCmd = () => import('./secret');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .split(',')
-      .map((v) => v.trim())
-      .filter(Boolean),
-  ];
-}
+const collect = repeatable;
 
 /** Builds the `synthops` command line. Each action stores its exit code in `result.code`. */
 export function buildProgram(io: Output, result: { code: number }): Command {

@@ -87,33 +87,27 @@ export class ObjectViewer {
     const owners = live ? fieldOwners(live) : [];
     const health = live ? liveHealth(live) : undefined;
     const revision = sync.status?.lastAppliedRevision ?? sync.status?.lastAttemptedRevision;
+    // Without the deploy branch: the live object against what synthops last applied to it.
+    const lastApplied = (why: string): ObjectView => ({
+      ref,
+      live,
+      liveProblem,
+      health,
+      owners,
+      source: { kind: 'last-applied', why },
+      comparison: live ? compareValues(withoutServerFields(live), ownedFields(live), ref.kind) : undefined,
+    });
     if (!this.repo || !revision) {
       const why = !this.repo
         ? 'no deploy repo was given (start synthops ui with --repo and --branch to compare with Git)'
         : 'the agent has not recorded a revision for this app yet';
-      return {
-        ref,
-        live,
-        liveProblem,
-        health,
-        owners,
-        source: { kind: 'last-applied', why },
-        comparison: live ? compareValues(withoutServerFields(live), ownedFields(live), ref.kind) : undefined,
-      };
+      return lastApplied(why);
     }
     let desired: Manifest | undefined;
     try {
       desired = await this.repo.desired(revision, sync.spec.env, sync.spec.app, ref);
     } catch (e) {
-      return {
-        ref,
-        live,
-        liveProblem,
-        health,
-        owners,
-        source: { kind: 'last-applied', why: (e as Error).message },
-        comparison: live ? compareValues(withoutServerFields(live), ownedFields(live), ref.kind) : undefined,
-      };
+      return lastApplied((e as Error).message);
     }
     if (!desired) return { ref, live, liveProblem, health, owners, source: { kind: 'not-in-revision', revision } };
     try {
