@@ -33,7 +33,7 @@ const AGENT = 'synthops-agent';
 function agentApp(ns: string, extra = ''): string {
   return `import { AgentInstall, defineApp } from 'synthops';
 export default defineApp({ name: '${AGENT}', namespace: '${ns}', build: (app) => {
-  new AgentInstall(app, 'agent', { repo: 'file:///deploy.git', branch: 'deploy', image: 'ghcr.io/example/synthops:0.1.0'${extra} });
+  new AgentInstall(app, 'agent', { repo: 'file:///deploy.git', branch: 'deploy', source: 'self', image: 'ghcr.io/example/synthops:0.1.0'${extra} });
 } });
 `;
 }
