@@ -249,6 +249,16 @@ export class Redactor {
   }
 }
 
+/** Strings anywhere in plain data (an API Status's `details.causes` quote values too). */
+function redactValue(v: unknown, fix: (s: string) => string): unknown {
+  if (typeof v === 'string') return fix(v);
+  if (Array.isArray(v)) return v.map((x) => redactValue(x, fix));
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactValue(x, fix)]));
+  }
+  return v;
+}
+
 /**
  * A copy of an error with `fix` applied to its strings (message, stack, own string
  * properties, its cause), keeping its class and typed fields: decisions taken on
@@ -262,7 +272,12 @@ export function redactError<T>(e: T, fix: (s: string) => string): T {
   for (const key of Object.getOwnPropertyNames(e)) {
     const d = Object.getOwnPropertyDescriptor(e, key)!;
     if ('value' in d)
-      d.value = typeof d.value === 'string' ? fix(d.value) : key === 'cause' ? redactError(d.value, fix) : d.value;
+      d.value =
+        typeof d.value === 'string'
+          ? fix(d.value)
+          : key === 'cause'
+            ? redactError(d.value, fix)
+            : redactValue(d.value, fix);
     Object.defineProperty(copy, key, d);
   }
   return copy as T;

@@ -277,7 +277,13 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     const toWatch = applied
       .filter((a) => a.report.status === 'Applied')
       .map((a) => ({ app: a.report.app, objects: a.prepared, live: contexts.get(a.report.app)?.live ?? ctx.live }));
-    healthTargets.push(...toWatch);
+    // Followed after the reconcile: Secrets have no health, and their values stay out of what is kept.
+    healthTargets.push(
+      ...toWatch.map((w) => ({
+        ...w,
+        objects: w.objects.filter((p) => !(p.manifest.kind === 'Secret' && p.manifest.apiVersion === 'v1')),
+      })),
+    );
     const health =
       ctx.dryRun || toWatch.length === 0 || opts.waitForHealth === false
         ? new Map<string, ObjectHealth[]>()
