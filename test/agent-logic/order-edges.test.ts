@@ -71,6 +71,42 @@ describe('apply order: every kind', () => {
     assert.deepEqual(sortForApply([m('ConfigMap', 'b'), m('ConfigMap', 'b')]).length, 2, 'equal keys are both kept');
   });
 
+  test('sort keys compare whole fields: ranks above 9, and names that run into each other', () => {
+    // Ranks 8 and 14: as text without padding, "14" would sort before "8".
+    assert.deepEqual(
+      sortForApply([m('ConfigMap', 'a', 'v1', 'n'), m('ServiceAccount', 'a', 'v1', 'n')]).map((i) => i.manifest.kind),
+      ['ServiceAccount', 'ConfigMap'],
+    );
+    // Namespace "a" with name "bc" against namespace "ab" with name "c": the fields, not their concatenation.
+    const joined = [m('ConfigMap', 'c', 'v1', 'ab'), m('ConfigMap', 'bc', 'v1', 'a')];
+    for (const input of [joined, [...joined].reverse()])
+      assert.deepEqual(
+        sortForApply(input).map((i) => `${i.manifest.metadata.namespace}/${i.manifest.metadata.name}`),
+        ['a/bc', 'ab/c'],
+      );
+  });
+
+  test('a large revision sorts into the same order whatever order it is given in', () => {
+    const kinds = GROUPS.flat();
+    const items = kinds.flatMap((kind, k) =>
+      Array.from({ length: 6 }, (_, i) =>
+        m(kind, `o${(i * 7 + k) % 10}-${i}`, kind === 'Widget' ? 'example.dev/v1' : 'v1', `ns${i % 3}`),
+      ),
+    );
+    const expected = sortForApply(items).map((i) => i.manifest);
+    // A deterministic shuffle (no randomness in tests): every third item first, and so on.
+    const shuffled = [0, 1, 2].flatMap((r) => items.filter((_, i) => i % 3 === r)).reverse();
+    assert.deepEqual(
+      sortForApply(shuffled).map((i) => i.manifest),
+      expected,
+    );
+    for (let i = 0; i + 1 < expected.length; i++)
+      assert.ok(
+        rank(expected[i].kind) <= rank(expected[i + 1].kind),
+        `${expected[i].kind} before ${expected[i + 1].kind}`,
+      );
+  });
+
   test('stages: one per rank present, in order; none for nothing', () => {
     assert.deepEqual(stages([]), []);
     const s = stages([
@@ -83,6 +119,16 @@ describe('apply order: every kind', () => {
     assert.deepEqual(
       s.map((st) => st.map((i) => i.manifest.metadata.name)),
       [['n'], ['s'], ['b', 'c'], ['w']],
+    );
+    const crossing = stages([
+      m('Deployment', 'w', 'apps/v1', 'n'),
+      m('ConfigMap', 'c', 'v1', 'n'),
+      m('ServiceAccount', 'sa', 'v1', 'n'),
+      m('PriorityClass', 'p', 'scheduling.k8s.io/v1'),
+    ]);
+    assert.deepEqual(
+      crossing.map((st) => st.map((i) => i.manifest.kind)),
+      [['PriorityClass'], ['ServiceAccount'], ['ConfigMap'], ['Deployment']],
     );
   });
 

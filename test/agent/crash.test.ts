@@ -17,6 +17,7 @@ import { TestRemote } from '../harness/git';
 
 // Enough objects that the writes take far longer than noticing the first one.
 const COUNT = 400;
+const CUE = 10;
 
 describe('agent: a crash between writes', () => {
   test('SIGKILL after the first writes of a reconcile that adds objects: every created object is in the inventory, and a later run prunes them', async (t) => {
@@ -26,20 +27,22 @@ describe('agent: a crash between writes', () => {
     remote.publish('deploy', synthopsTree('dev', { shop: many }));
     const client = await testClient(t);
 
-    // Watch the namespace from now on: the first object of the app appearing is the cue.
+    // Watch the namespace from now on: the app's objects appearing is the cue (a few
+    // past the first write, which goes alone, so the kill lands inside a batch).
     const list = await client.request<{ metadata: { resourceVersion: string } }>(
       'GET',
       `/api/v1/namespaces/${ns}/configmaps`,
     );
-    let firstWrite!: () => void;
+    let cue!: () => void;
     const written = new Promise<void>((resolve) => {
-      firstWrite = resolve;
+      cue = resolve;
     });
+    let added = 0;
     const watch = client.watch(
       `/api/v1/namespaces/${ns}/configmaps`,
       { resourceVersion: list.metadata.resourceVersion, labelSelector: `${APP_LABEL}=shop` },
       (e) => {
-        if (e.type === 'ADDED') firstWrite();
+        if (e.type === 'ADDED' && ++added >= CUE) cue();
       },
     );
     watch.done.catch(() => undefined); // a failed watch shows as a missed cue: the race ends with the exit instead

@@ -1,6 +1,9 @@
 /**
  * What `npm run test:mutations` mutates, one pure decision module at a time, and the
- * unit tests that judge each one's mutants (only those: a run per mutant stays short).
+ * unit tests that judge each one's mutants: only those, and only light ones (a file
+ * importing little), since one test process runs per mutant. The *-edges tests hold
+ * the module's cases of the broader unit tests too (order-health.test.ts loads the
+ * whole reconcile for one helper).
  */
 export interface MutationGroup {
   /** The module whose mutants are tested. */
@@ -14,16 +17,23 @@ export const GROUPS: Readonly<Record<string, MutationGroup>> = {
     module: 'src/agent/plan/prune.ts',
     tests: ['test/agent-logic/prune-plan.test.ts', 'test/agent-logic/prune-plan-edges.test.ts'],
   },
-  'in-sync': { module: 'src/agent/plan/in-sync.ts', tests: ['test/agent-logic/in-sync.test.ts'] },
-  health: { module: 'src/agent/apply/health.ts', tests: ['test/agent-logic/order-health.test.ts'] },
-  order: {
-    module: 'src/agent/plan/order.ts',
-    tests: ['test/agent-logic/order-health.test.ts', 'test/agent-logic/order-edges.test.ts'],
+  'in-sync': {
+    module: 'src/agent/plan/in-sync.ts',
+    tests: ['test/agent-logic/in-sync.test.ts', 'test/agent-logic/in-sync-edges.test.ts'],
   },
+  health: { module: 'src/agent/apply/health.ts', tests: ['test/agent-logic/health-edges.test.ts'] },
+  order: { module: 'src/agent/plan/order.ts', tests: ['test/agent-logic/order-edges.test.ts'] },
   validate: { module: 'src/synth/validate.ts', tests: ['test/synth/validate-objects.test.ts'] },
   'change-set': {
     module: 'src/agent/apply/change-set.ts',
-    tests: ['test/agent-logic/change-set.test.ts', 'test/agent-logic/appsync-status.test.ts'],
+    tests: [
+      'test/agent-logic/change-set.test.ts',
+      'test/agent-logic/change-set-edges.test.ts',
+      'test/agent-logic/appsync-status.test.ts',
+    ],
   },
-  'drift-judge': { module: 'src/agent/controller/drift-judge.ts', tests: ['test/agent-logic/drift-judge.test.ts'] },
+  'drift-judge': {
+    module: 'src/agent/controller/drift-judge.ts',
+    tests: ['test/agent-logic/drift-judge.test.ts', 'test/agent-logic/drift-judge-edges.test.ts'],
+  },
 };

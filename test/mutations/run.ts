@@ -13,17 +13,24 @@ import { GROUPS } from './groups';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const OUT = path.join(ROOT, 'reports', 'mutation');
+const reportOf = (group: string) => path.join(OUT, `${group}.json`);
+
+interface Position {
+  readonly line: number;
+  readonly column: number;
+}
 
 /** The part of Stryker's JSON report (mutation-testing-report-schema) read here. */
 interface Report {
   readonly files: Record<
     string,
     {
+      readonly source: string;
       readonly mutants: ReadonlyArray<{
         readonly status: string;
         readonly mutatorName: string;
         readonly replacement?: string;
-        readonly location: { readonly start: { readonly line: number } };
+        readonly location: { readonly start: Position; readonly end: Position };
       }>;
     }
   >;
@@ -36,8 +43,14 @@ function score(report: Report): { counts: Record<string, number>; score: number;
   for (const [file, f] of Object.entries(report.files)) {
     for (const m of f.mutants) {
       counts[m.status] = (counts[m.status] ?? 0) + 1;
-      if (m.status === 'Survived' || m.status === 'NoCoverage')
-        survivors.push(`${file}:${m.location.start.line} ${m.mutatorName} -> ${JSON.stringify(m.replacement ?? '')}`);
+      if (m.status !== 'Survived' && m.status !== 'NoCoverage') continue;
+      const { start, end } = m.location;
+      const line = f.source.split('\n')[start.line - 1];
+      const original =
+        start.line === end.line ? line.slice(start.column - 1, end.column - 1) : `${line.slice(start.column - 1)}...`;
+      survivors.push(
+        `${file}:${start.line} ${m.mutatorName}: ${JSON.stringify(original)} -> ${JSON.stringify(m.replacement ?? '')}`,
+      );
     }
   }
   const detected = (counts.Killed ?? 0) + (counts.Timeout ?? 0);
@@ -54,11 +67,9 @@ function main(): number {
   }
   fs.mkdirSync(OUT, { recursive: true });
   const base = JSON.parse(fs.readFileSync(path.join(ROOT, 'stryker.config.json'), 'utf8')) as Record<string, unknown>;
-  const rows: string[] = [];
   for (const name of names.length > 0 ? names : Object.keys(GROUPS)) {
     const g = GROUPS[name];
     const config = path.join(OUT, `${name}.config.json`);
-    const report = path.join(OUT, `${name}.json`);
     fs.writeFileSync(
       config,
       JSON.stringify(
@@ -67,7 +78,7 @@ function main(): number {
           $schema: undefined,
           mutate: [g.module],
           commandRunner: { command: `node -r ts-node/register/transpile-only test/mutations/suite.ts ${name}` },
-          jsonReporter: { fileName: path.relative(ROOT, report) },
+          jsonReporter: { fileName: path.relative(ROOT, reportOf(name)) },
           tempDirName: `.stryker-tmp/${name}`,
         },
         null,
@@ -84,7 +95,12 @@ function main(): number {
       process.stderr.write(`stryker failed for ${name} (exit ${r.status})\n`);
       return 1;
     }
-    const s = score(JSON.parse(fs.readFileSync(report, 'utf8')) as Report);
+  }
+  // The table covers every group with a report: the ones just run and earlier runs of the others.
+  const rows: string[] = [];
+  for (const [name, g] of Object.entries(GROUPS)) {
+    if (!fs.existsSync(reportOf(name))) continue;
+    const s = score(JSON.parse(fs.readFileSync(reportOf(name), 'utf8')) as Report);
     const c = (k: string) => s.counts[k] ?? 0;
     rows.push(
       `| ${g.module} | ${c('Killed')} | ${c('Timeout')} | ${c('Survived')} | ${c('NoCoverage')} | ${c('CompileError') + c('RuntimeError')} | ${s.score.toFixed(1)}% |`,

@@ -101,8 +101,20 @@ describe('validation rules on rendered objects', () => {
       nameProblem('v1', 'ConfigMap', 'a'.repeat(254)),
       `"${'a'.repeat(254)}" is not a valid DNS subdomain (at most 253 lowercase letters, digits, "-" and ".", starting and ending alphanumeric)`,
     );
-    for (const bad of ['Bad', '-a', 'a-', 'a..b', 'a_b', ''])
+    for (const bad of ['Bad', 'aB', '-a', 'a-', 'a..b', 'a_b', '', '.a', 'a.', 'a.-b', 'a-.b', 'a b'])
       assert.match(nameProblem('v1', 'ConfigMap', bad) ?? '', /is not a valid DNS subdomain/, bad);
+    for (const good of ['a', '0', 'a-b', 'a--b', '0a.b-c.d9', 'a.b.c'])
+      assert.equal(nameProblem('v1', 'ConfigMap', good), undefined, good);
+    for (const bad of ['A', 'aB', '-a', 'a-', 'a_b', '', 'a.b', 'a b']) {
+      assert.match(nameProblem('v1', 'Namespace', bad) ?? '', /is not a valid DNS label/, bad);
+      assert.deepEqual(
+        validate([checked(cm('x', bad || 'Z'))]).map((l) => l.replace(/^.* metadata\.namespace: /, '')),
+        [`"${bad || 'Z'}" is not a valid DNS label`],
+        `namespace ${bad}`,
+      );
+    }
+    for (const good of ['a', '0', 'a-b', 'a--b', 'a1-b2'])
+      assert.equal(nameProblem('v1', 'Service', good), undefined, good);
     assert.equal(nameProblem('v1', 'Service', 'a'.repeat(63)), undefined);
     assert.equal(
       nameProblem('v1', 'Service', 'a'.repeat(64)),
