@@ -60,7 +60,15 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .description('scaffold a new config repo that synths out of the box')
     .argument('[dir]', 'folder to create (must be empty or missing)', '.')
     .option('--name <name>', 'package name of the config repo (default: the folder name)')
-    .option('--synthops-version <range>', 'synthops version range for package.json', `^${version}`)
+    .option(
+      '--synthops-version <range>',
+      'depend on this registry version range of synthops (default: ^version when synthops was installed from a registry)',
+    )
+    .option(
+      '--from <dir>',
+      'pack synthops from this checkout or installed copy into vendor/ (the default when synthops was not installed from a registry)',
+    )
+    .option('--no-lockfile', 'do not write package-lock.json (it needs npm and its registry or cache)')
     .action(async (dir, opts) => {
       result.code = (await initCmd()).runInit(dir, opts, io);
     });
