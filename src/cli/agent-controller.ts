@@ -11,6 +11,7 @@ import { AgentCommandOptions, decryptionOf, defaultWorkdir, repoName } from './a
 import { duration, gitAuth, signerTrust, webhookSecret } from './flags';
 import { renderOptions } from './render-flags';
 import { clusterClient, objectNamespace } from './kube-flags';
+import { notifySettings } from './notify-flags';
 
 function listenAddress(value: string): { host: string; port: number } {
   const m = /^(?:(.*):)?(\d+)$/.exec(value);
@@ -22,15 +23,14 @@ function listenAddress(value: string): { host: string; port: number } {
 export async function runController(opts: AgentCommandOptions, timeoutMs: number): Promise<number> {
   const intervalMs = duration('--interval', opts.interval);
   const leaseMs = duration('--lease-duration', opts.leaseDuration);
-  if (opts.notifyFormat !== 'json' && opts.notifyFormat !== 'slack')
-    throw new UsageError(`--notify-format: "${opts.notifyFormat}" is not json or slack`);
+  const notify = notifySettings(opts, opts.repo);
   const listen = listenAddress(opts.listen);
   // The Deployment mounts the file only when its Secret has the key: absent, every webhook is refused.
   const secret = webhookSecret(opts.webhookSecretFile, { optional: true });
   const log = createLogger(opts.logLevel);
   const client = clusterClient(opts);
   const metrics = new AgentMetrics();
-  const notifier = new Notifier(opts.notifyUrl, opts.notifyFormat, log);
+  const notifier = new Notifier(opts.notifyUrl, notify.format, log, undefined, notify.options);
   let controller: Controller | undefined;
   const identity = opts.identity ?? `${os.hostname()}-${process.pid}`;
   const leader = opts.leaderElect

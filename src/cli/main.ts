@@ -60,7 +60,15 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .description('scaffold a new config repo that synths out of the box')
     .argument('[dir]', 'folder to create (must be empty or missing)', '.')
     .option('--name <name>', 'package name of the config repo (default: the folder name)')
-    .option('--synthops-version <range>', 'synthops version range for package.json', `^${version}`)
+    .option(
+      '--synthops-version <range>',
+      'depend on this registry version range of synthops (default: ^version when synthops was installed from a registry)',
+    )
+    .option(
+      '--from <dir>',
+      'pack synthops from this checkout or installed copy into vendor/ (the default when synthops was not installed from a registry)',
+    )
+    .option('--no-lockfile', 'do not write package-lock.json (it needs npm and its registry or cache)')
     .action(async (dir, opts) => {
       result.code = (await initCmd()).runInit(dir, opts, io);
     });
@@ -93,8 +101,24 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       '--webhook-secret-file <file>',
       'HMAC secret of POST /webhook (or SYNTHOPS_WEBHOOK_SECRET); without one every webhook is refused',
     )
-    .option('--notify-url <url>', 'POST a JSON alert here on failures, held prunes, degraded health, drift repairs')
-    .option('--notify-format <format>', 'json, or slack for a Slack-compatible { text } payload', 'json')
+    .option(
+      '--notify-url <url>',
+      'POST an alert here on failures, held prunes, degraded health, drift repairs; for github/gitlab the API base URL (commit statuses)',
+    )
+    .option(
+      '--notify-format <format>',
+      'json, slack ({ text }), msteams (Adaptive Card), discord, github or gitlab (commit status synthops/<app> on the source commit)',
+      'json',
+    )
+    .option(
+      '--notify-template <text>',
+      'wording of alerts and status descriptions; placeholders {{app}} {{env}} {{revision}} {{reason}} {{message}}',
+    )
+    .option('--notify-token-file <file>', 'file with the API token for github/gitlab commit statuses (never logged)')
+    .option(
+      '--notify-repo <path>',
+      'forge repo of the commit statuses, owner/name (default: from the Source-Repo trailer, else from --repo)',
+    )
     .option('--suspend <apps>', 'apps whose writes are suspended (drift still reported); comma separated', collect)
     .option('--leader-elect', 'run several replicas: only the holder of the Lease reconciles')
     .option(

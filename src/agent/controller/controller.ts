@@ -24,7 +24,7 @@ import { DriftEvent, DriftWatcher, WatchTarget, fingerprint } from './watch';
 import { notNewer } from './drift-judge';
 import { LiveState } from '../../kube/live';
 import { ObjectClient } from '../../kube/objects';
-import { SUSPEND_ANNOTATION } from '../../model/keys';
+import { SUSPEND_ANNOTATION, TRAILERS } from '../../model/keys';
 import { AppSyncWatcher } from './appsync-watch';
 import { ReconcileRequests } from './requests';
 import { stampAgentVersion } from './agent-version';
@@ -85,6 +85,14 @@ async function until(p: Promise<unknown> | undefined, deadline: number): Promise
 /** The resourceVersion the API server gave an AppSync. */
 function resourceVersionOf(sync: AppSync | undefined): string | undefined {
   return (sync?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+}
+
+/** The source commit and repo a deploy commit's trailers name (commit statuses go there). */
+function sourceOf(rev: Revision): { sourceCommit?: string; sourceRepo?: string } {
+  return {
+    sourceCommit: rev.trailers[TRAILERS.sourceCommit]?.[0],
+    sourceRepo: rev.trailers[TRAILERS.sourceRepo]?.[0],
+  };
 }
 
 /** Triggers that reconcile every app even when a new revision changed only some. */
@@ -330,7 +338,7 @@ export class Controller {
       } catch (e) {
         if (!(e instanceof LoadError)) throw e;
         this.o.log.error({ step: 'load', revision: rev.sha, err: e.message }, 'revision rejected');
-        this.o.notifier.send({ kind: 'ReconcileFailed', revision: rev.sha, message: e.message });
+        this.o.notifier.send({ kind: 'ReconcileFailed', revision: rev.sha, ...sourceOf(rev), message: e.message });
         await this.markAll('BuildFailed', e.message, true, rev.sha);
         this.revision = rev; // do not retry the same broken commit until the branch moves
         this.loaded = undefined;
@@ -401,6 +409,18 @@ export class Controller {
       { step: 'reconcile', revision: rev.sha, reasons: [...p.reasons], apps: full ? 'all' : [...p.apps] },
       'reconcile started',
     );
+    // A new commit: its apps' commit statuses say pending until their results are in.
+    if (changed)
+      for (const a of this.loaded.apps)
+        if ((full || p.apps.has(a.name)) && !suspended.has(a.name))
+          this.o.notifier.sync({
+            app: a.name,
+            env,
+            revision: rev.sha,
+            ...sourceOf(rev),
+            reason: 'Progressing',
+            message: `applying revision ${rev.sha.slice(0, 12)}`,
+          });
     this.watcher.hold(selected);
     const result = await reconcile({
       ...this.o.apply,
@@ -649,6 +669,14 @@ export class Controller {
     }
     for (const a of update.alerts)
       this.o.notifier.send({ kind: a.kind, app, env, revision: rev.sha, message: a.message });
+    this.o.notifier.sync({
+      app,
+      env,
+      revision: rev.sha,
+      ...sourceOf(rev),
+      reason: update.ready.reason,
+      message: update.ready.message,
+    });
   }
 
   /** The health monitor saw an applied app's health change: status, metrics, and the apps waiting for it. */
