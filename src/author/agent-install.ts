@@ -74,8 +74,19 @@ export interface AgentInstallProps {
    * @default true
    */
   readonly impersonate?: boolean;
-  /** Alerts go here. @default - none */
+  /** Alerts go here (`--notify-url`): a webhook URL, or the forge API base for commit statuses. @default - none */
   readonly notifyUrl?: string;
+  /**
+   * How alerts are sent (`--notify-format`): `json`, `slack`, `msteams`, `discord`, or
+   * commit statuses with `github` / `gitlab`, whose API token is read from the key
+   * `notify-token` of the credentials Secret, mounted as a file.
+   * @default 'json'
+   */
+  readonly notifyFormat?: 'json' | 'slack' | 'msteams' | 'discord' | 'github' | 'gitlab';
+  /** Message wording with `{{app}} {{env}} {{revision}} {{reason}} {{message}}` (`--notify-template`). @default - the built-in wording */
+  readonly notifyTemplate?: string;
+  /** Forge repo path (`owner/name`) of commit statuses (`--notify-repo`). @default - from the Source-Repo trailer, else the deploy repo */
+  readonly notifyRepo?: string;
   /**
    * Secret (in the agent's namespace) whose `*.agekey` entries hold the age identities
    * that decrypt SOPS-encrypted objects (`--decryption-secret`). The agent may `get`
@@ -179,6 +190,7 @@ export class AgentInstall extends Construct {
     const app = Application.of(this);
     const ns = app.appNamespace;
     const replicas = props.replicas ?? 1;
+    const forge = props.notifyUrl !== undefined && (props.notifyFormat === 'github' || props.notifyFormat === 'gitlab');
     const secret = props.credentialsSecret ?? 'synthops-git';
     const obj = (kid: string, body: Record<string, unknown>) => new ApiObject(this, kid, body as never);
     // Cluster-scoped names (and Roles outside its namespace) carry the namespace, so several agents can share a cluster.
@@ -276,6 +288,10 @@ export class AgentInstall extends Construct {
       `${SECRET_DIR}/webhook-secret`,
       ...(replicas > 1 ? ['--leader-elect'] : []),
       ...(props.notifyUrl ? ['--notify-url', props.notifyUrl] : []),
+      ...(props.notifyFormat ? ['--notify-format', props.notifyFormat] : []),
+      ...(props.notifyTemplate !== undefined ? ['--notify-template', props.notifyTemplate] : []),
+      ...(props.notifyRepo ? ['--notify-repo', props.notifyRepo] : []),
+      ...(forge ? ['--notify-token-file', `${SECRET_DIR}/notify-token`] : []),
       ...(props.decryptionSecret ? ['--decryption-secret', props.decryptionSecret] : []),
       ...(props.source ? ['--source', props.source] : []),
       ...(props.verifySignatures
@@ -342,7 +358,11 @@ export class AgentInstall extends Construct {
                   secretName: secret,
                   optional: true,
                   defaultMode: 0o440,
-                  items: [{ key: 'webhook-secret', path: 'webhook-secret' }],
+                  items: [
+                    { key: 'webhook-secret', path: 'webhook-secret' },
+                    // The forge token of commit statuses, a file like the webhook secret.
+                    ...(forge ? [{ key: 'notify-token', path: 'notify-token' }] : []),
+                  ],
                 },
               },
               // Who may sign the deploy branch: public keys, as files the agent reads on each fetch.

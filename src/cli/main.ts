@@ -107,7 +107,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     )
     .option(
       '--notify-format <format>',
-      'json, slack ({ text }), msteams (Adaptive Card), discord, github or gitlab (commit status synthops/<app> on the source commit)',
+      'json, slack ({ text }), msteams (Adaptive Card), discord, github or gitlab (commit status synthops/<env>/<app> on the source commit)',
       'json',
     )
     .option(

@@ -126,7 +126,7 @@ describe('chat formats', () => {
 });
 
 describe('commit statuses', () => {
-  test('GitHub: Bearer token, context synthops/<app> on the source commit, states in order, repeats skipped', async (t) => {
+  test('GitHub: Bearer token, context synthops/<env>/<app> on the source commit, states in order, repeats skipped', async (t) => {
     const forge = await startReceiver(t, 0, github);
     const base = forge.url.replace(/\/hook$/, '');
     const n = new Notifier(base, 'github', silentLogger(), 10, {
@@ -149,10 +149,10 @@ describe('commit statuses', () => {
     assert.ok(forge.requests.every((r) => r.headers['user-agent'] === 'synthops'));
     assert.equal(forge.received.length, 4, 'every request had the shape the forge wants');
     const byContext = (c: string) => forge.received.filter((b) => b.context === c).map((b) => b.state);
-    assert.deepEqual(byContext('synthops/shop'), ['pending', 'success']);
-    assert.deepEqual(byContext('synthops/cart'), ['failure']);
-    assert.deepEqual(byContext('synthops/auth'), ['error']);
-    assert.equal(String(forge.received.find((b) => b.context === 'synthops/cart')!.description).length, 140);
+    assert.deepEqual(byContext('synthops/prod/shop'), ['pending', 'success']);
+    assert.deepEqual(byContext('synthops/prod/cart'), ['failure']);
+    assert.deepEqual(byContext('synthops/prod/auth'), ['error']);
+    assert.equal(String(forge.received.find((b) => b.context === 'synthops/prod/cart')!.description).length, 140);
 
     // No Source-Commit trailer: the deploy commit, in the deploy repo (--repo).
     const deploy = await startReceiver(t, 0, (r) =>
@@ -164,7 +164,7 @@ describe('commit statuses', () => {
     });
     m.sync({ app: 'shop', env: 'prod', revision: DEPLOY, reason: 'ReconciliationSucceeded', message: 'ok' });
     await m.flush();
-    assert.deepEqual(deploy.received, [{ state: 'success', context: 'synthops/shop', description: 'ok' }]);
+    assert.deepEqual(deploy.received, [{ state: 'success', context: 'synthops/prod/shop', description: 'ok' }]);
   });
 
   test('GitLab: PRIVATE-TOKEN, URL-encoded project path, running/success/failed, a template for descriptions', async (t) => {
@@ -185,16 +185,16 @@ describe('commit statuses', () => {
     assert.equal(forge.received.length, 5, JSON.stringify(forge.requests.map((r) => r.path)));
     assert.ok(forge.requests.every((r) => r.path === `/api/v4/projects/group%2Fsub%2Fconfig/statuses/${SOURCE}`));
     // In order per status; statuses of different apps go independently.
-    const order = ['synthops/shop', 'synthops/cart', 'synthops'];
+    const order = ['synthops/prod/shop', 'synthops/prod/cart', 'synthops'];
     assert.deepEqual(
       forge.received
         .map((b) => `${b.name} ${b.state} ${b.description}`)
         .sort((a, b) => order.indexOf(a.split(' ')[0]) - order.indexOf(b.split(' ')[0])),
       [
-        'synthops/shop pending prod: DependencyNotReady',
-        'synthops/shop running prod: Progressing',
-        'synthops/shop success prod: ReconciliationSucceeded',
-        'synthops/cart failed prod: PruneHeld',
+        'synthops/prod/shop pending prod: DependencyNotReady',
+        'synthops/prod/shop running prod: Progressing',
+        'synthops/prod/shop success prod: ReconciliationSucceeded',
+        'synthops/prod/cart failed prod: PruneHeld',
         'synthops failed : BuildFailed',
       ],
     );

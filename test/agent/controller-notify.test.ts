@@ -40,8 +40,8 @@ describe('agent: commit statuses on the forge', () => {
       forge.requests
         .filter((r) => r.path.endsWith(`/statuses/${sha}`) && r.body.context === context)
         .map((r) => r.body.state);
-    await eventually('shop success', async () => states(first, 'synthops/shop').includes('success') || undefined);
-    assert.deepEqual(states(first, 'synthops/shop'), ['pending', 'success']);
+    await eventually('shop success', async () => states(first, 'synthops/dev/shop').includes('success') || undefined);
+    assert.deepEqual(states(first, 'synthops/dev/shop'), ['pending', 'success']);
 
     // The next source commit: a broken app fails to apply (error), the good one succeeds.
     const second = 'b'.repeat(40);
@@ -55,10 +55,11 @@ describe('agent: commit statuses on the forge', () => {
     await eventually(
       'second commit statuses',
       async () =>
-        (states(second, 'synthops/broken').includes('error') && states(second, 'synthops/shop').includes('success')) ||
+        (states(second, 'synthops/dev/broken').includes('error') &&
+          states(second, 'synthops/dev/shop').includes('success')) ||
         undefined,
     );
-    assert.deepEqual(states(second, 'synthops/broken'), ['pending', 'error']);
+    assert.deepEqual(states(second, 'synthops/dev/broken'), ['pending', 'error']);
     assert.equal(forge.received.length, forge.requests.length, 'every status had the right path and token');
     await agent.notifier.flush();
     assert.ok(!JSON.stringify(agent.logs).includes(TOKEN), 'the token is never logged');

@@ -279,8 +279,9 @@ export function statusTarget(
 }
 
 /**
- * The commit status request of an app's sync state (context `synthops/<app>`), or of
- * a revision that could not be loaded at all (`app` absent: context `synthops`).
+ * The commit status request of an app's sync state (context `synthops/<env>/<app>`:
+ * agents of several environments report on one source commit side by side), or of a
+ * revision that could not be loaded at all (`app` absent: context `synthops/<env>`).
  * @default - undefined: not a forge format, a suspended app, or no repo to post to
  */
 export function statusRequest(
@@ -291,7 +292,7 @@ export function statusRequest(
   const state = commitStateOf(r.reason);
   const target = statusTarget(r, s);
   if (!state || !target) return undefined;
-  const context = r.app ? `synthops/${r.app}` : 'synthops';
+  const context = ['synthops', r.env, r.app].filter((p) => p).join('/');
   const description = clip(
     s.template === undefined ? r.message : renderTemplate(s.template, valuesOf(r)),
     DESCRIPTION_MAX,
