@@ -1,0 +1,123 @@
+/**
+ * Several sources in one agent (issue 13, item 4): GitSources in the agent's namespace,
+ * each run by its own controller under one supervisor. They share a namespace without
+ * interfering (each prune touches its own objects only), a source whose remote is
+ * unreachable or whose revision is broken says so in its own status while the others
+ * keep converging, and a source that depends on another waits, with a visible reason,
+ * until every app of the other is Ready.
+ */
+import * as assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { KubeClient } from '../../src/kube/client';
+import { Discovery } from '../../src/kube/discovery';
+import { ObjectClient } from '../../src/kube/objects';
+import { SOURCE_LABEL } from '../../src/model/keys';
+import { StatusStore } from '../../src/agent/state/status-store';
+import { toYaml } from '../../src/synth/serialize';
+import { configMap, testClient } from '../harness/agent';
+import { eventually, testNamespace } from '../harness/cluster';
+import { TestRemote } from '../harness/git';
+import { putGitSource, readyOf, startSupervisor } from '../harness/supervisor';
+import { metricValue } from '../harness/controller';
+
+/** Plain-YAML files, one ConfigMap each, under `folder`. */
+function yamlOf(ns: string, names: readonly string[], folder: string): Record<string, string> {
+  return Object.fromEntries(names.map((n) => [`${folder}/${n}.yaml`, toYaml(configMap(n, ns))]));
+}
+
+async function liveNames(objects: ObjectClient, ns: string, app: string): Promise<string[]> {
+  return (await objects.list('v1', 'ConfigMap', ns, `synthops.dev/app=${app}`)).map((m) => m.metadata.name).sort();
+}
+
+function waitReady(client: KubeClient, ns: string, name: string, reason = 'Succeeded', match?: RegExp) {
+  return eventually(
+    `GitSource ${name} ${reason}`,
+    async () => {
+      const r = await readyOf(client, ns, name);
+      return r?.reason === reason && (!match || match.test(r.message)) ? r : undefined;
+    },
+    90_000,
+  );
+}
+
+describe('agent: several sources in one agent', () => {
+  test('GitSources sharing a namespace: each prunes only its own objects; an unreachable remote and a broken revision are reported in their own status while the others converge', async (t) => {
+    const ns = await testNamespace(t);
+    const client = await testClient(t);
+    const objects = new ObjectClient(client, new Discovery(client));
+    const alpha = TestRemote.create(t);
+    const beta = TestRemote.create(t);
+    const broken = TestRemote.create(t);
+    alpha.publish('main', yamlOf(ns, ['a1', 'a2', 'a3', 'a4'], 'alpha'));
+    beta.publish('main', yamlOf(ns, ['b1', 'b2', 'b3', 'b4'], 'beta'));
+    broken.publish('main', { 'gamma/bad.yaml': 'kind: [unclosed\n' });
+    await putGitSource(client, ns, 'alpha', { url: alpha.fileUrl, branch: 'main', path: 'alpha' });
+    await putGitSource(client, ns, 'beta', { url: beta.fileUrl, branch: 'main', path: 'beta', layout: 'plain' });
+    await putGitSource(client, ns, 'gone', { url: `file://${alpha.root}/no-such-repo.git`, branch: 'main' });
+    await putGitSource(client, ns, 'gamma', { url: broken.fileUrl, branch: 'main', path: 'gamma' });
+    const agent = await startSupervisor(t, { ns, intervalMs: 1000 });
+
+    await waitReady(client, ns, 'alpha');
+    await waitReady(client, ns, 'beta');
+    const gone = await waitReady(client, ns, 'gone', 'SourceFailed');
+    assert.match(gone.message, /no-such-repo/);
+    await waitReady(client, ns, 'gamma', 'BuildFailed');
+    assert.deepEqual(await liveNames(objects, ns, 'alpha'), ['a1', 'a2', 'a3', 'a4']);
+    assert.deepEqual(await liveNames(objects, ns, 'beta'), ['b1', 'b2', 'b3', 'b4']);
+
+    // Each source owns its AppSync and says which revision it is Ready at.
+    const syncs = await new StatusStore(client, ns).list();
+    assert.deepEqual(syncs.map((s) => [s.spec.app, s.metadata.labels?.[SOURCE_LABEL]]).sort(), [
+      ['alpha', 'alpha'],
+      ['beta', 'beta'],
+    ]);
+    assert.equal(await metricValue(agent.metrics, 'synthops_source_ready', { source: 'alpha' }), 1);
+    assert.equal(await metricValue(agent.metrics, 'synthops_source_ready', { source: 'gone' }), 0);
+
+    // alpha drops a1, beta gains b5: each source changes only its own, the failing ones still fail.
+    const alphaRev = alpha.publish('main', yamlOf(ns, ['a2', 'a3', 'a4'], 'alpha'));
+    const betaRev = beta.publish('main', yamlOf(ns, ['b1', 'b2', 'b3', 'b4', 'b5'], 'beta'));
+    await waitReady(client, ns, 'alpha', 'Succeeded', new RegExp(alphaRev.slice(0, 12)));
+    await waitReady(client, ns, 'beta', 'Succeeded', new RegExp(betaRev.slice(0, 12)));
+    assert.deepEqual(await liveNames(objects, ns, 'alpha'), ['a2', 'a3', 'a4']);
+    assert.deepEqual(await liveNames(objects, ns, 'beta'), ['b1', 'b2', 'b3', 'b4', 'b5']);
+    assert.equal((await readyOf(client, ns, 'gone'))?.reason, 'SourceFailed');
+    assert.equal((await readyOf(client, ns, 'gamma'))?.reason, 'BuildFailed');
+
+    // The broken revision is fixed: that source converges too, the others are not touched.
+    broken.publish('main', yamlOf(ns, ['g1'], 'gamma'));
+    await waitReady(client, ns, 'gamma');
+    assert.deepEqual(await liveNames(objects, ns, 'gamma'), ['g1']);
+    assert.deepEqual(await liveNames(objects, ns, 'alpha'), ['a2', 'a3', 'a4']);
+    assert.deepEqual(await liveNames(objects, ns, 'beta'), ['b1', 'b2', 'b3', 'b4', 'b5']);
+    assert.ok(
+      !agent.logs.some((l) => l.source === 'beta' && l.msg === 'app reconciled' && l.app !== 'beta'),
+      'beta reconciles only its own app',
+    );
+  });
+
+  test('dependsOn across sources: the dependent waits, with DependencyNotReady naming the source, until its apps are Ready', async (t) => {
+    const ns = await testNamespace(t);
+    const client = await testClient(t);
+    const objects = new ObjectClient(client, new Discovery(client));
+    const base = TestRemote.create(t);
+    const apps = TestRemote.create(t);
+    apps.publish('main', yamlOf(ns, ['w1', 'w2'], 'web'));
+    // base's branch does not exist yet: it cannot be Ready.
+    await putGitSource(client, ns, 'base', { url: base.fileUrl, branch: 'main', path: 'base' });
+    await putGitSource(client, ns, 'web', { url: apps.fileUrl, branch: 'main', path: 'web', dependsOn: ['base'] });
+    await startSupervisor(t, { ns, intervalMs: 1000 });
+
+    const waiting = await waitReady(client, ns, 'web', 'DependencyNotReady', /"base": SourceFailed/);
+    assert.match(waiting.message, /^waiting for source "base": SourceFailed: .*branch main/);
+    assert.equal((await readyOf(client, ns, 'base'))?.reason, 'SourceFailed');
+    assert.deepEqual(await liveNames(objects, ns, 'web'), [], 'nothing of the dependent is applied');
+    assert.equal(await new StatusStore(client, ns).get('default', 'web'), undefined);
+
+    base.publish('main', yamlOf(ns, ['b1'], 'base'));
+    await waitReady(client, ns, 'base');
+    await waitReady(client, ns, 'web');
+    assert.deepEqual(await liveNames(objects, ns, 'web'), ['w1', 'w2']);
+    assert.deepEqual(await liveNames(objects, ns, 'base'), ['b1']);
+  });
+});
