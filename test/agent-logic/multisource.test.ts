@@ -212,7 +212,7 @@ describe('GitSource construct', () => {
       ),
     );
     const args = (
-      objects.find((m) => m.kind === 'Deployment')?.spec as {
+      objects.find((m) => m.kind === 'Deployment')!.spec as {
         template: { spec: { containers: Array<{ args: string[] }> } };
       }
     ).template.spec.containers[0].args;
