@@ -7,6 +7,7 @@
  * until every app of the other is Ready.
  */
 import * as assert from 'node:assert/strict';
+import { createHmac } from 'crypto';
 import { describe, test } from 'node:test';
 import { KubeClient } from '../../src/kube/client';
 import { Discovery } from '../../src/kube/discovery';
@@ -17,8 +18,9 @@ import { toYaml } from '../../src/synth/serialize';
 import { configMap, testClient } from '../harness/agent';
 import { eventually, testNamespace } from '../harness/cluster';
 import { TestRemote } from '../harness/git';
-import { putGitSource, readyOf, startSupervisor } from '../harness/supervisor';
+import { getGitSource, putGitSource, readyOf, startSupervisor } from '../harness/supervisor';
 import { metricValue } from '../harness/controller';
+import { serveGitHttp } from '../harness/git-http';
 
 /** Plain-YAML files, one ConfigMap each, under `folder`. */
 function yamlOf(ns: string, names: readonly string[], folder: string): Record<string, string> {
@@ -119,5 +121,54 @@ describe('agent: several sources in one agent', () => {
     await waitReady(client, ns, 'web');
     assert.deepEqual(await liveNames(objects, ns, 'web'), ['w1', 'w2']);
     assert.deepEqual(await liveNames(objects, ns, 'base'), ['b1']);
+  });
+
+  test('credentials from the Secret a GitSource names (missing: CredentialsNotFound; created: the source starts); a webhook reconciles only the source of its repository', async (t) => {
+    const ns = await testNamespace(t);
+    const client = await testClient(t);
+    const objects = new ObjectClient(client, new Discovery(client));
+    const priv = TestRemote.create(t);
+    const pub = TestRemote.create(t);
+    const http = await serveGitHttp(t, priv.root, 'tok-123');
+    priv.publish('main', yamlOf(ns, ['p1'], 'priv'));
+    pub.publish('main', yamlOf(ns, ['q1'], 'pub'));
+    await putGitSource(client, ns, 'priv', {
+      url: http.url('deploy.git'),
+      branch: 'main',
+      path: 'priv',
+      secretRef: { name: 'priv-git' },
+    });
+    await putGitSource(client, ns, 'pub', { url: pub.fileUrl, branch: 'main', path: 'pub' });
+    const secret = 'hook-secret';
+    const agent = await startSupervisor(t, { ns, webhookSecret: secret });
+    const missing = await waitReady(client, ns, 'priv', 'CredentialsNotFound');
+    assert.match(missing.message, /Secret "priv-git" not found/);
+    await waitReady(client, ns, 'pub');
+
+    await client.request('POST', `/api/v1/namespaces/${ns}/secrets`, {
+      body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'priv-git' }, stringData: { token: 'tok-123' } },
+    });
+    const first = await waitReady(client, ns, 'priv');
+    assert.deepEqual(await liveNames(objects, ns, 'priv'), ['p1']);
+    assert.ok(http.requests.every((r) => r.endsWith('auth=ok') || r.endsWith('auth=none')));
+    assert.ok(!JSON.stringify(agent.logs).includes('tok-123'), 'the token is never logged');
+
+    // New commits on both; the webhook names pub's repository: only pub fetches.
+    const privBefore = (await getGitSource(client, ns, 'priv'))?.status?.lastFetchedRevision;
+    priv.publish('main', yamlOf(ns, ['p1', 'p2'], 'priv'));
+    const pubRev = pub.publish('main', yamlOf(ns, ['q1', 'q2'], 'pub'));
+    const body = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: `${pub.fileUrl}/` } }));
+    const res = await fetch(`${agent.url}/webhook`, {
+      method: 'POST',
+      body,
+      headers: { 'X-Hub-Signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` },
+    });
+    assert.equal(res.status, 202);
+    await waitReady(client, ns, 'pub', 'Succeeded', new RegExp(pubRev.slice(0, 12)));
+    assert.deepEqual(await liveNames(objects, ns, 'pub'), ['q1', 'q2']);
+    assert.equal((await getGitSource(client, ns, 'priv'))?.status?.lastFetchedRevision, privBefore);
+    assert.deepEqual(await liveNames(objects, ns, 'priv'), ['p1'], 'priv waits for its own trigger');
+    assert.ok(agent.logs.some((l) => l.msg === 'webhook routed' && JSON.stringify(l.sources) === '["pub"]'));
+    assert.equal(first.status, 'True');
   });
 });
