@@ -7,7 +7,9 @@
  * until every app of the other is Ready.
  */
 import * as assert from 'node:assert/strict';
+import { spawn } from 'child_process';
 import { createHmac } from 'crypto';
+import * as path from 'path';
 import { describe, test } from 'node:test';
 import { KubeClient } from '../../src/kube/client';
 import { Discovery } from '../../src/kube/discovery';
@@ -16,7 +18,8 @@ import { SOURCE_LABEL } from '../../src/model/keys';
 import { StatusStore } from '../../src/agent/state/status-store';
 import { toYaml } from '../../src/synth/serialize';
 import { configMap, testClient } from '../harness/agent';
-import { eventually, testNamespace } from '../harness/cluster';
+import { eventually, testKubeconfig, testNamespace } from '../harness/cluster';
+import { REPO_ROOT } from '../harness/config-repo';
 import { TestRemote } from '../harness/git';
 import { getGitSource, putGitSource, readyOf, startSupervisor } from '../harness/supervisor';
 import { metricValue } from '../harness/controller';
@@ -170,5 +173,56 @@ describe('agent: several sources in one agent', () => {
     assert.deepEqual(await liveNames(objects, ns, 'priv'), ['p1'], 'priv waits for its own trigger');
     assert.ok(agent.logs.some((l) => l.msg === 'webhook routed' && JSON.stringify(l.sources) === '["pub"]'));
     assert.equal(first.status, 'True');
+  });
+
+  test('`synthops agent` without --repo runs the GitSources of its namespace, is ready, and stops on SIGTERM', async (t) => {
+    const ns = await testNamespace(t);
+    const client = await testClient(t);
+    const objects = new ObjectClient(client, new Discovery(client));
+    const remote = TestRemote.create(t);
+    remote.publish('main', yamlOf(ns, ['c1'], 'cli'));
+    await putGitSource(client, ns, 'cli', { url: remote.fileUrl, branch: 'main', path: 'cli' });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'bin', 'synthops'),
+        'agent',
+        '--kubeconfig',
+        await testKubeconfig(),
+        '--listen',
+        '127.0.0.1:0',
+        '--agent-namespace',
+        ns,
+        '--namespace',
+        ns,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    t.after(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    const logs: Array<Record<string, unknown>> = [];
+    let buf = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString();
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.startsWith('{')) logs.push(JSON.parse(line) as Record<string, unknown>);
+      }
+    });
+    child.stderr!.resume();
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waitReady(client, ns, 'cli');
+    assert.deepEqual(await liveNames(objects, ns, 'cli'), ['c1']);
+    const port = logs.find((l) => l.msg === 'agent started')?.port;
+    const ready = await fetch(`http://127.0.0.1:${String(port)}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.match(await ready.text(), /1 GitSource/);
+    const metrics = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
+    assert.match(metrics, /synthops_source_ready\{source="cli"\} 1/);
+    child.kill('SIGTERM');
+    assert.equal(await exit, 0);
+    assert.ok(logs.some((l) => l.msg === 'stopped'));
   });
 });

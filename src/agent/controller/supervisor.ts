@@ -252,9 +252,9 @@ export class Supervisor {
       }
       seen.add(name);
       try {
-        const run = await this.desired(gs, defaults);
-        if (existing && existing.key === run.key) {
-          this.runs.set(name, { ...existing, gitSource: gs });
+        const run = await this.desired(gs, defaults, existing?.key);
+        if (!run) {
+          this.runs.set(name, { ...existing!, gitSource: gs });
           continue;
         }
         if (existing?.controller) {
@@ -280,29 +280,31 @@ export class Supervisor {
     }
   }
 
-  /** The run a GitSource asks for: its controller (not started), or why there is none. */
-  private async desired(gs: GitSource, defaults: SourceDefaults): Promise<Run> {
+  /** The run a GitSource asks for: its controller (not started), or why there is none; undefined when that is `runningKey`'s. */
+  private async desired(gs: GitSource, defaults: SourceDefaults, runningKey?: string): Promise<Run | undefined> {
     const name = gs.metadata.name;
     const settings = sourceSettings(gs);
+    const same = (run: Run): Run | undefined => (run.key === runningKey ? undefined : run);
     if (isSpecProblem(settings))
-      return { name, key: JSON.stringify(['invalid', gs.spec]), dependsOn: [], gitSource: gs, problem: settings };
+      return same({ name, key: JSON.stringify(['invalid', gs.spec]), dependsOn: [], gitSource: gs, problem: settings });
     const base = { name, url: settings.url, dependsOn: settings.dependsOn, gitSource: gs };
-    if (settings.suspend) return { ...base, key: JSON.stringify(['suspended', gs.spec]), suspended: true };
+    if (settings.suspend) return same({ ...base, key: JSON.stringify(['suspended', gs.spec]), suspended: true });
     const workdir = defaults.workdir(settings);
     let auth: GitAuth | undefined;
     let secretVersion: string | undefined;
     if (settings.secretName) {
       const creds = await this.gitSources.credentials(settings.secretName);
       if (!creds)
-        return {
+        return same({
           ...base,
           key: JSON.stringify(['no-secret', gs.spec]),
           problem: {
             reason: 'CredentialsNotFound',
             message: `Secret "${settings.secretName}" not found in namespace ${this.o.namespace}`,
           },
-        };
+        });
       secretVersion = creds.resourceVersion;
+      if (JSON.stringify([gs.spec, secretVersion ?? null]) === runningKey) return undefined;
       // Key files for git and ssh, readable by the agent only, beside the checkout.
       const dir = `${workdir}.auth`;
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -318,6 +320,8 @@ export class Supervisor {
         knownHostsFile: file('known_hosts', creds.knownHosts),
       };
     }
+    const key = JSON.stringify([gs.spec, secretVersion ?? null]);
+    if (key === runningKey) return undefined;
     const namespace = settings.targetNamespace ?? defaults.load.namespace;
     const controller = new Controller({
       ...this.shared(name, settings.dependsOn),
@@ -342,7 +346,7 @@ export class Supervisor {
       retryBaseMs: defaults.retryBaseMs,
       driftDebounceMs: defaults.driftDebounceMs,
     });
-    return { ...base, key: JSON.stringify([gs.spec, secretVersion ?? null]), controller };
+    return { ...base, key, controller };
   }
 
   /** Works out each source's readiness, writes the GitSource statuses that changed, and releases dependents. */
