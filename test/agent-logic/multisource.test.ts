@@ -14,6 +14,7 @@ import { dependencyWait, nextGitSourceStatus, readinessOf } from '../../src/agen
 import { SourceState } from '../../src/agent/controller/controller';
 import { AgentInstall } from '../../src/author/agent-install';
 import { GitSource } from '../../src/author/git-source';
+import { childLogger, createLogger, redactInLogs } from '../../src/agent/controller/log';
 import { defineApp } from '../../src/author/define-app';
 import { defineEnvironments } from '../../src/author/environments';
 import { renderApps } from '../../src/synth/render';
@@ -235,5 +236,32 @@ describe('GitSource construct', () => {
       {},
     );
     assert.match(bad.failures.map((f) => f.message).join('\n'), /cannot name a source/);
+  });
+});
+
+describe('one logger, several sources', () => {
+  test("a Secret one source applies is kept out of every source's lines, and a source's new revision replaces only its own", () => {
+    const lines: string[] = [];
+    const log = createLogger('info', { write: (l: string) => void lines.push(l) });
+    const a = childLogger(log, { source: 'a' });
+    const b = childLogger(log, { source: 'b' });
+    const secret = (value: string) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'n' },
+      stringData: { password: value },
+    });
+    redactInLogs(a, [secret('alpha-secret-value-1')]);
+    redactInLogs(b, [secret('Zq9WmX4kTr7pLb2N')]);
+    b.info({ err: 'failed near alpha-secret-value-1' }, 'x');
+    a.info({ err: 'failed near Zq9WmX4kTr7pLb2N' }, 'y');
+    // b moves on twice: its old value leaves, a's stays.
+    redactInLogs(b, []);
+    redactInLogs(b, []);
+    log.info({ err: 'alpha-secret-value-1 Zq9WmX4kTr7pLb2N' }, 'z');
+    const text = lines.join('');
+    assert.ok(!text.includes('alpha-secret-value-1'), text);
+    assert.equal((text.match(/Zq9WmX4kTr7pLb2N/g) ?? []).length, 1, 'only after b dropped it');
+    assert.match(lines[0], /"source":"b"/);
   });
 });
