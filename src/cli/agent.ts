@@ -16,21 +16,30 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
   const timeoutMs = duration('--timeout', opts.timeout);
   const badSource = opts.source === undefined ? undefined : sourceNameProblem(opts.source);
   if (badSource) throw new UsageError(`--source: ${badSource}`);
+  if (Boolean(opts.repo) !== Boolean(opts.branch)) throw new UsageError('--repo and --branch go together');
   // The long-running agent's modules (metrics, logging, HTTP server) load only when it runs.
-  if (!opts.once) return (await import('./agent-controller')).runController(opts, timeoutMs);
+  if (!opts.once) {
+    if (!opts.repo && opts.gitSources === false)
+      throw new UsageError('nothing to run: give --repo and --branch, or leave out --no-git-sources');
+    return (await import('./agent-controller')).runController(opts, timeoutMs);
+  }
+  // One source per run: the GitSources of the cluster are the long-running agent's.
+  if (!opts.repo || !opts.branch) throw new UsageError('--once needs --repo and --branch');
+  if (opts.dependsOn?.length) throw new UsageError('--depends-on is for the long-running agent, not --once');
+  const { repo, branch } = opts;
   const client = clusterClient(opts);
   try {
     const { revision, loaded, result } = await agentOnce({
-      repo: opts.repo,
-      branch: opts.branch,
-      workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch, opts.path, opts.source),
+      repo: repo,
+      branch: branch,
+      workdir: opts.workdir ?? defaultWorkdir(repo, branch, opts.path, opts.source),
       auth: gitAuth(opts),
       verify: signerTrust(opts),
       path: opts.path,
       env: opts.env,
       app: opts.app,
       serviceAccount: opts.serviceAccount,
-      fallbackName: repoName(opts.repo),
+      fallbackName: repoName(repo),
       ...renderOptions(opts),
       client,
       dryRun: opts.dryRun,
@@ -45,11 +54,8 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
       waitForHealth: opts.wait !== false,
       decryption: decryptionOf(opts),
     });
-    const source = sourceIdentity(
-      { url: redactUrl(opts.repo), branch: opts.branch, path: opts.path },
-      opts.source,
-    ).name;
-    io.out(`fetched ${redactUrl(opts.repo)} ${opts.branch} at ${revision.sha.slice(0, 12)} (source ${source})`);
+    const source = sourceIdentity({ url: redactUrl(repo), branch: branch, path: opts.path }, opts.source).name;
+    io.out(`fetched ${redactUrl(repo)} ${branch} at ${revision.sha.slice(0, 12)} (source ${source})`);
     for (const line of formatLoad(loaded)) io.out(line);
     for (const line of formatResult(result, opts.dryRun ?? false)) io.out(line);
     io.out(

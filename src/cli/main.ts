@@ -78,11 +78,11 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .description(
       'the pull agent: make the cluster equal to a branch of synthops output, plain YAML, a Kustomize folder or a Helm chart',
     )
-    .requiredOption(
+    .option(
       '--repo <url>',
-      'Git remote: file://, https:// (token: SYNTHOPS_GIT_TOKEN or --git-token-file), ssh:// or git@host:path',
+      'Git remote: file://, https:// (token: SYNTHOPS_GIT_TOKEN or --git-token-file), ssh:// or git@host:path (required with --once; without it, only the GitSources of the agent namespace run)',
     )
-    .requiredOption('--branch <name>', 'deploy branch')
+    .option('--branch <name>', 'deploy branch (required with --repo)')
     .option(
       '--path <dir>',
       'folder in the branch: synthops output (with index.json), plain YAML, a Kustomize folder or a Helm chart (see --layout)',
@@ -156,6 +156,15 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option(
       '--source <name>',
       'name of this source: it owns, lists and prunes only its own inventories and AppSyncs (default: derived from --repo, --branch and --path)',
+    )
+    .option(
+      '--no-git-sources',
+      'run only the --repo source: do not run the GitSources of the agent namespace (--once never runs them)',
+    )
+    .option(
+      '--depends-on <sources>',
+      'sources (GitSource names) whose apps must all be Ready before the --repo source reconciles; comma separated',
+      collect,
     )
     .option('--workdir <dir>', 'where the checkout is kept between runs')
     .option('--git-token-file <file>', 'file with a token for https remotes')

@@ -20,7 +20,7 @@ export interface NotifyFlags {
 /** The checked notification settings: every mistake is a usage error at start, not a failed delivery later. */
 export function notifySettings(
   opts: NotifyFlags,
-  deployRepo: string,
+  deployRepo: string | undefined,
 ): { format: NotifyFormat; options: NotifierOptions } {
   const format = opts.notifyFormat as NotifyFormat;
   if (!NOTIFY_FORMATS.includes(format))

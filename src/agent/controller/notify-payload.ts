@@ -26,6 +26,8 @@ export interface Notification {
   readonly sourceCommit?: string;
   /** The deploy commit's `Source-Repo` trailer. @default - none: not recorded */
   readonly sourceRepo?: string;
+  /** The deploy repo of the source that fetched it (an agent runs several). @default - the notifier's `deployRepo` */
+  readonly deployRepo?: string;
   readonly message: string;
 }
 
@@ -42,6 +44,8 @@ export interface SyncReport {
   readonly sourceCommit?: string;
   /** The deploy commit's `Source-Repo` trailer. @default - none */
   readonly sourceRepo?: string;
+  /** The deploy repo of the source that fetched it (an agent runs several). @default - the notifier's `deployRepo` */
+  readonly deployRepo?: string;
 }
 
 /**
@@ -269,12 +273,12 @@ const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /** The commit a status goes on and its repo: the source commit when the trailers name it, else the deploy commit. */
 export function statusTarget(
-  r: Pick<SyncReport, 'revision' | 'sourceCommit' | 'sourceRepo'>,
+  r: Pick<SyncReport, 'revision' | 'sourceCommit' | 'sourceRepo' | 'deployRepo'>,
   s: Pick<NotifySettings, 'repo' | 'deployRepo'>,
 ): { sha: string; repo: string } | undefined {
   const onSource = r.sourceCommit !== undefined && SHA.test(r.sourceCommit);
   const sha = onSource ? r.sourceCommit! : r.revision;
-  const repo = s.repo ?? forgeRepoPath(onSource ? r.sourceRepo : s.deployRepo);
+  const repo = s.repo ?? forgeRepoPath(onSource ? r.sourceRepo : (r.deployRepo ?? s.deployRepo));
   return repo ? { sha, repo } : undefined;
 }
 
