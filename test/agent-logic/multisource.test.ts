@@ -10,7 +10,12 @@ import {
   sourceSettings,
   webhookRepositories,
 } from '../../src/agent/controller/source-spec';
-import { dependencyWait, nextGitSourceStatus, readinessOf } from '../../src/agent/controller/source-readiness';
+import {
+  dependencyCycle,
+  dependencyWait,
+  nextGitSourceStatus,
+  readinessOf,
+} from '../../src/agent/controller/source-readiness';
 import { SourceState } from '../../src/agent/controller/controller';
 import { AgentInstall } from '../../src/author/agent-install';
 import { GitSource } from '../../src/author/git-source';
@@ -113,6 +118,29 @@ describe('source readiness', () => {
     assert.equal(dependencyWait(['a'], ready), undefined);
     assert.equal(dependencyWait(['a', 'b'], ready), 'waiting for source "b": SourceFailed: unreachable');
     assert.match(dependencyWait(['c'], ready)!, /"c": no such source/);
+  });
+
+  test('dependencyCycle finds the cycle a source is in, and only one through it', () => {
+    const g = new Map<string, string[]>([
+      ['a', ['b']],
+      ['b', ['c', 'x']],
+      ['c', ['a']],
+      ['x', []],
+      ['self', ['self']],
+      ['d', ['e']],
+      ['e', ['f']],
+      ['f', ['e']],
+      ['lone', ['missing']],
+    ]);
+    assert.deepEqual(dependencyCycle('a', g), ['a', 'b', 'c', 'a']);
+    assert.deepEqual(dependencyCycle('c', g), ['c', 'a', 'b', 'c']);
+    assert.deepEqual(dependencyCycle('self', g), ['self', 'self']);
+    assert.equal(dependencyCycle('x', g), undefined);
+    // d waits on a cycle it is not part of: e and f report theirs, d just waits.
+    assert.equal(dependencyCycle('d', g), undefined);
+    assert.deepEqual(dependencyCycle('e', g), ['e', 'f', 'e']);
+    assert.equal(dependencyCycle('lone', g), undefined);
+    assert.equal(dependencyCycle('unknown', g), undefined);
   });
 
   test('the status keeps its transition time while Ready does not change, and the last Ready revision', () => {

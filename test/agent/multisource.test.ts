@@ -14,7 +14,8 @@ import { describe, test } from 'node:test';
 import { KubeClient } from '../../src/kube/client';
 import { Discovery } from '../../src/kube/discovery';
 import { ObjectClient } from '../../src/kube/objects';
-import { SOURCE_LABEL } from '../../src/model/keys';
+import { RECONCILE_REQUEST_ANNOTATION, SOURCE_LABEL } from '../../src/model/keys';
+import { patchAppSync, requestToken } from '../../src/cli/reconcile';
 import { StatusStore } from '../../src/agent/state/status-store';
 import { toYaml } from '../../src/synth/serialize';
 import { configMap, testClient } from '../harness/agent';
@@ -99,6 +100,21 @@ describe('agent: several sources in one agent', () => {
       !agent.logs.some((l) => l.source === 'beta' && l.msg === 'app reconciled' && l.app !== 'beta'),
       'beta reconciles only its own app',
     );
+
+    // `synthops reconcile alpha`: the annotation on alpha's AppSync is handled by alpha's
+    // controller alone (the other sources watch the same AppSyncs and leave it be).
+    const store = new StatusStore(client, ns);
+    const sync = await store.get('default', 'alpha');
+    assert.ok(sync);
+    const token = requestToken();
+    await patchAppSync(client, sync, { metadata: { annotations: { [RECONCILE_REQUEST_ANNOTATION]: token } } });
+    await eventually(
+      'alpha handled the request',
+      async () => (await store.get('default', 'alpha'))?.status?.lastHandledReconcileAt === token || undefined,
+      60_000,
+    );
+    const askedBy = agent.logs.filter((l) => l.msg === 'reconcile requested').map((l) => l.source);
+    assert.deepEqual([...new Set(askedBy)], ['alpha']);
   });
 
   test('dependsOn across sources: the dependent waits, with DependencyNotReady naming the source, until its apps are Ready', async (t) => {
@@ -124,6 +140,16 @@ describe('agent: several sources in one agent', () => {
     await waitReady(client, ns, 'web');
     assert.deepEqual(await liveNames(objects, ns, 'web'), ['w1', 'w2']);
     assert.deepEqual(await liveNames(objects, ns, 'base'), ['b1']);
+
+    // Two sources that wait for each other are told so, and apply nothing.
+    const loop = TestRemote.create(t);
+    loop.publish('main', { ...yamlOf(ns, ['p1'], 'ping'), ...yamlOf(ns, ['q1'], 'pong') });
+    await putGitSource(client, ns, 'ping', { url: loop.fileUrl, branch: 'main', path: 'ping', dependsOn: ['pong'] });
+    await putGitSource(client, ns, 'pong', { url: loop.fileUrl, branch: 'main', path: 'pong', dependsOn: ['ping'] });
+    await waitReady(client, ns, 'ping', 'DependencyNotReady', /dependsOn cycle: ping -> pong -> ping/);
+    await waitReady(client, ns, 'pong', 'DependencyNotReady', /dependsOn cycle: pong -> ping -> pong/);
+    assert.deepEqual(await liveNames(objects, ns, 'ping'), []);
+    assert.deepEqual(await liveNames(objects, ns, 'pong'), []);
   });
 
   test('credentials from the Secret a GitSource names (missing: CredentialsNotFound; created: the source starts); a webhook reconciles only the source of its repository', async (t) => {

@@ -782,6 +782,9 @@ export class Controller {
 
   /** An AppSync was seen (listed or changed): a suspend lifted there reconciles its app at once. */
   private onAppSync(sync: AppSync): void {
+    // Another source's AppSync (one agent runs several sources): its requests and suspends are not ours.
+    const owner = ownerOf(sync);
+    if (owner !== undefined && owner !== this.sourceName) return;
     this.requests.seen(sync);
     const app = sync.spec?.app;
     if (!app || sync.spec.env !== this.loaded?.env) return;

@@ -71,6 +71,35 @@ export function readinessOf(
 }
 
 /**
+ * The dependency cycle `name` is part of, as the path from `name` back to it
+ * (`['a', 'b', 'a']`), or undefined. A source in a cycle would wait for ever: it is
+ * told so instead of "waiting for".
+ */
+export function dependencyCycle(
+  name: string,
+  dependsOn: ReadonlyMap<string, readonly string[]>,
+): readonly string[] | undefined {
+  const path: string[] = [name];
+  const onPath = new Set<string>();
+  const search = (at: string): boolean => {
+    onPath.add(at);
+    for (const d of dependsOn.get(at) ?? []) {
+      if (d === name) {
+        path.push(d);
+        return true;
+      }
+      if (onPath.has(d)) continue; // a cycle that does not pass through `name`: its members report it
+      path.push(d);
+      if (search(d)) return true;
+      path.pop();
+    }
+    onPath.delete(at);
+    return false;
+  };
+  return search(name) ? path : undefined;
+}
+
+/**
  * Why a source that depends on `deps` waits, or undefined when every one is Ready
  * (`readiness` holds each known source's; an unknown name waits too).
  */

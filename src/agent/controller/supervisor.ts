@@ -14,7 +14,7 @@ import { LeaderElector } from './leader';
 import { Logger, childLogger } from './log';
 import { AgentMetrics } from './metrics';
 import { Notifier } from './notify';
-import { Readiness, dependencyWait, nextGitSourceStatus, readinessOf } from './source-readiness';
+import { Readiness, dependencyCycle, dependencyWait, nextGitSourceStatus, readinessOf } from './source-readiness';
 import { SourceSettings, isSpecProblem, repositoryKey, sourceSettings, webhookRepositories } from './source-spec';
 
 /** What a controller of the supervisor gets from it rather than from its source. */
@@ -111,6 +111,14 @@ export class Supervisor {
     return this.readiness;
   }
 
+  /** Why source `name` waits for its dependencies (a cycle among them, or one not Ready), or undefined. */
+  private waitReason(name: string, dependsOn: readonly string[]): string | undefined {
+    const graph = new Map([...this.runs.values()].map((r) => [r.name, r.dependsOn]));
+    const cycle = dependencyCycle(name, graph);
+    if (cycle) return `dependsOn cycle: ${cycle.join(' -> ')}; nothing is applied until it is broken`;
+    return dependencyWait(dependsOn, this.readiness);
+  }
+
   private isLeader(): boolean {
     return !this.o.leader || this.o.leader.isLeader();
   }
@@ -125,7 +133,7 @@ export class Supervisor {
       leader: this.o.leader,
       leaderOwned: false,
       gate: () => {
-        const why = dependencyWait(dependsOn, this.readiness);
+        const why = this.waitReason(name, dependsOn);
         return why ? { ready: false, message: why } : { ready: true };
       },
     };
@@ -363,7 +371,7 @@ export class Supervisor {
       const controllerState = run.controller?.state();
       // What the dependencies say now (the controller recorded what they said at its last cycle).
       const state = controllerState?.blocked
-        ? { ...controllerState, blocked: dependencyWait(run.dependsOn, this.readiness) ?? controllerState.blocked }
+        ? { ...controllerState, blocked: this.waitReason(run.name, run.dependsOn) ?? controllerState.blocked }
         : controllerState;
       const r = readinessOf(state, syncs, { problem: run.problem, suspended: run.suspended });
       if (r.ready && !this.readiness.get(run.name)?.ready) becameReady.push(run.name);
