@@ -30,13 +30,17 @@ import { clientAs, kubeconfigFileAs } from '../harness/service-account';
 const ENVS = `import { defineEnvironments } from 'synthops';\nexport default defineEnvironments({ dev: {} });\n`;
 const AGENT = 'synthops-agent';
 
-function agentApp(ns: string, extra = ''): string {
-  return `import { AgentInstall, defineApp } from 'synthops';
+function agentApp(ns: string, extra = '', more = ''): string {
+  return `import { AgentInstall, GitSource, defineApp } from 'synthops';
 export default defineApp({ name: '${AGENT}', namespace: '${ns}', build: (app) => {
-  new AgentInstall(app, 'agent', { repo: 'file:///deploy.git', branch: 'deploy', source: 'self', image: 'ghcr.io/example/synthops:0.1.0'${extra} });
+  new AgentInstall(app, 'agent', { repo: 'file:///deploy.git', branch: 'deploy', source: 'self', image: 'ghcr.io/example/synthops:0.1.0'${extra} });${more}
 } });
 `;
 }
+
+/** A GitSource declared in the agent's own app, with its credentials Secret. */
+const GIT_SOURCE = `
+  new GitSource(app, 'payments', { url: 'https://git.example.com/payments.git', branch: 'deploy', secretName: 'payments-git' });`;
 
 /** An app applied as `deployer` of its namespace (or as the agent, without one), with one ConfigMap. */
 function app(name: string, ns: string, sa: string | undefined): string {
@@ -175,7 +179,7 @@ describe("least privilege, with the agent's own token", () => {
     const { agentNs, ns } = await setup(t, 'ra', ['a']);
     const src = SourceRepo.create(t, {
       'apps/environments.ts': ENVS,
-      [`apps/${AGENT}.ts`]: agentApp(agentNs),
+      [`apps/${AGENT}.ts`]: agentApp(agentNs, '', GIT_SOURCE),
       'apps/tenant-a.ts': app('tenant-a', ns.a, 'deployer'),
     });
     const remote = TestRemote.create(t);
@@ -348,6 +352,30 @@ describe("least privilege, with the agent's own token", () => {
       await can({ verb: 'create', group: '', resource: 'configmaps', namespace: ns.a }),
       false,
       'it writes tenants only as their accounts',
+    );
+
+    // Its GitSources: read them and write their status in its namespace, get exactly
+    // the Secret they name; no other namespace's GitSources, no other Secret.
+    const gs = { group: 'synthops.dev', resource: 'gitsources' };
+    for (const verb of ['get', 'list', 'watch'])
+      assert.equal(await can({ verb, ...gs, namespace: agentNs }), true, `${verb} gitsources`);
+    assert.equal(await can({ verb: 'patch', ...gs, subresource: 'status', namespace: agentNs, name: 'other' }), true);
+    assert.equal(await can({ verb: 'list', ...gs, namespace: ns.a }), false, 'GitSources of another namespace');
+    assert.equal(await can({ verb: 'list', ...gs }), false, 'GitSources cluster-wide');
+    assert.equal(
+      await can({ verb: 'create', ...gs, namespace: agentNs, name: 'sneaky' }),
+      false,
+      'a GitSource not in Git',
+    );
+    assert.equal(
+      await can({ verb: 'get', group: '', resource: 'secrets', namespace: agentNs, name: 'payments-git' }),
+      true,
+    );
+    assert.equal(await can({ verb: 'list', group: '', resource: 'secrets', namespace: agentNs }), false);
+    assert.equal(
+      await can({ verb: 'get', group: '', resource: 'secrets', namespace: ns.a, name: 'payments-git' }),
+      false,
+      'the same name in another namespace',
     );
   });
 
