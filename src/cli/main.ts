@@ -17,6 +17,7 @@ import { registerOperatorCommands } from './operator';
 const agentCmd = () => import('./agent');
 const gitSideCmd = () => import('./git-side');
 const statusCmd = () => import('./status');
+const sourcesCmd = () => import('./sources');
 const synthCmd = () => import('./synth');
 const initCmd = () => import('./init');
 const bootstrapCmd = () => import('./bootstrap');
@@ -331,6 +332,20 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     ),
   ).action(async (app, opts) => {
     result.code = await (await statusCmd()).runStatus(app, opts, io);
+  });
+
+  outputOption(
+    agentNamespaceOptions(
+      clusterOptions(
+        program
+          .command('sources')
+          .description(
+            "the GitSources of the agent's namespace: revision, readiness and why (like flux get sources git)",
+          ),
+      ),
+    ),
+  ).action(async (opts) => {
+    result.code = await (await sourcesCmd()).runSources(opts, io);
   });
 
   gitFlags(

@@ -7,7 +7,7 @@
  * until every app of the other is Ready.
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { createHmac } from 'crypto';
 import * as path from 'path';
 import { describe, test } from 'node:test';
@@ -150,6 +150,32 @@ describe('agent: several sources in one agent', () => {
     await waitReady(client, ns, 'pong', 'DependencyNotReady', /dependsOn cycle: pong -> ping -> pong/);
     assert.deepEqual(await liveNames(objects, ns, 'ping'), []);
     assert.deepEqual(await liveNames(objects, ns, 'pong'), []);
+
+    // `synthops sources`: every GitSource with its readiness, as a table and as JSON; exit 1 while one is not Ready.
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'synthops'), 'sources', '-n', ns, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, KUBECONFIG: kubeconfig },
+      });
+    const kubeconfig = await testKubeconfig();
+    const json = cli('-o', 'json');
+    assert.equal(json.status, 1, json.stderr);
+    const doc = JSON.parse(json.stdout);
+    assert.equal(doc.kind, 'SourceStatusList');
+    assert.deepEqual(
+      doc.items.map((i: { name: string; ready: string; reason: string }) => [i.name, i.ready, i.reason]),
+      [
+        ['base', 'True', 'Succeeded'],
+        ['ping', 'False', 'DependencyNotReady'],
+        ['pong', 'False', 'DependencyNotReady'],
+        ['web', 'True', 'Succeeded'],
+      ],
+    );
+    assert.deepEqual(doc.items.find((i: { name: string }) => i.name === 'web').dependsOn, ['base']);
+    const tableOut = cli().stdout.trimEnd().split('\n');
+    assert.match(tableOut[0], /^NAME\s+REVISION\s+SUSPENDED\s+READY\s+MESSAGE\s+SINCE$/);
+    assert.equal(tableOut.length, 5);
+    assert.match(tableOut.find((l) => l.startsWith('ping'))!, /False\s+DependencyNotReady: dependsOn cycle/);
   });
 
   test('credentials from the Secret a GitSource names (missing: CredentialsNotFound; created: the source starts); a webhook reconciles only the source of its repository', async (t) => {
