@@ -3,9 +3,10 @@ import { createHash } from 'crypto';
 import * as os from 'os';
 import * as path from 'path';
 import { RenderCommandOptions } from './render-flags';
+import { ProgressFlags } from './progress';
 
 /** Flags of `synthops agent` (the render flags are in render-flags.ts). */
-export interface AgentCommandOptions extends VerifyFlags, RenderCommandOptions {
+export interface AgentCommandOptions extends VerifyFlags, RenderCommandOptions, ProgressFlags {
   readonly repo: string;
   readonly branch: string;
   readonly path: string;
