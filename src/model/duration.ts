@@ -51,7 +51,7 @@ export function parseDuration(text: string): number {
     rest = rest.slice(m[0].length);
   }
   // Go's limit: an int64 of nanoseconds (about 290 years).
-  if (total * 1e6 > 9_223_372_036_854) throw new DurationSyntaxError(text, 'out of range');
+  if (total > 9_223_372_036_854.775) throw new DurationSyntaxError(text, 'out of range');
   return sign * total;
 }
 
