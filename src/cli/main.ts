@@ -232,6 +232,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       .option('-o, --out <dir>', 'synth output folder', outDir, 'dist')
       .option('-C, --root <dir>', 'config repo root', process.cwd())
       .option('--skip-synth', 'compare the existing dist/ without running synth')
+      .option('--no-color', 'plain text even on a terminal (also NO_COLOR; FORCE_COLOR colours a pipe)')
       .option('--no-cache', 'synth without the synth cache (the output is the same)')
       .option(
         '--cache-dir <dir>',
