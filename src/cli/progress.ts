@@ -108,7 +108,7 @@ export interface ProgressOptions {
   /** ANSI escapes allowed (see {@link colorEnabled}); without them the line is redrawn with `\r` and spaces. */
   readonly color: boolean;
   readonly verbosity: Verbosity;
-  /** Longest silence while a status is pending: piped, a reminder line comes after it. @default 2000 */
+  /** Silence while a status is pending after which, piped, a reminder line comes (with the 500 ms tick: never 2 s silent). @default 1500 */
   readonly remindMs?: number;
   /** The clock. @default Date.now */
   readonly now?: () => number;
@@ -176,7 +176,7 @@ export class Progress {
     if (this.o.live) {
       this.erase();
       this.draw();
-    } else if (this.now() - this.lastWrite >= (this.o.remindMs ?? 2000)) {
+    } else if (this.now() - this.lastWrite >= (this.o.remindMs ?? 1500)) {
       this.write(`${this.current} (still, after ${this.elapsed()})\n`);
     }
   }
