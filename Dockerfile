@@ -2,15 +2,16 @@
 # tools, then ship only what `synthops agent` loads at run time, on a current LTS.
 # Build: docker build -t ghcr.io/example/synthops:0.1.0 .
 #
-# The base images. A release build pins them by digest, so the same Dockerfile always
-# builds on the same bytes: `test/tools/base-image.sh pin` resolves each tag's current
-# digest (`docker buildx imagetools inspect node:22-bookworm-slim`) and rewrites the
-# lines below to `node:22-bookworm-slim@sha256:<digest>`; `test/tools/base-image.sh check`
-# fails while one is not pinned (run it before building a release). Bump: run `pin`
-# again and commit the new digests; `--build-arg NODE_IMAGE=...` overrides one build.
-ARG NODE_IMAGE=node:22-bookworm-slim
+# The base images, pinned by digest so the same Dockerfile always builds on the same
+# bytes (the tag stays for people; the digest decides). These are the multi-platform
+# index digests that docker-library/repo-info records for the tags (node 22.23.2 of
+# 2026-09-19; go 1.26.5 of 2026-07-14). Bump: `test/tools/base-image.sh pin` resolves
+# each tag's current digest (`docker buildx imagetools inspect`) and rewrites these lines;
+# commit the result. `test/tools/base-image.sh check` (run by `npm test`) fails while one
+# is not pinned; `--build-arg NODE_IMAGE=...` overrides one build.
+ARG NODE_IMAGE=node:22-bookworm-slim@sha256:48e4b67d85f87bd551df43704e24d252f56cc5f8e9718841aace50f19948f0f9
 # The tools stage's Go toolchain (not shipped: only its static binaries are).
-ARG GO_IMAGE=golang:1.26-bookworm
+ARG GO_IMAGE=golang:1.26-bookworm@sha256:551752d3ad9de9923190bf5280500617ed8fee287ffb4b0220e770ef89346258
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src

@@ -2,6 +2,8 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { parseDuration } from '../model/duration';
 import { Construct } from 'constructs';
 import { STATUS_CRD } from '../model/appsync';
+import { GITSOURCE_CRD, GITSOURCE_KIND } from '../model/gitsource';
+import { GitSource } from './git-source';
 import { Application } from './application';
 import { CatalogApp, CatalogObject, whenEnvironmentComplete } from './environment-catalog';
 import { byteOrder, isCrd } from '../model/manifest';
@@ -75,8 +77,19 @@ export interface AgentInstallProps {
    * @default true
    */
   readonly impersonate?: boolean;
-  /** Alerts go here. @default - none */
+  /** Alerts go here (`--notify-url`): a webhook URL, or the forge API base for commit statuses. @default - none */
   readonly notifyUrl?: string;
+  /**
+   * How alerts are sent (`--notify-format`): `json`, `slack`, `msteams`, `discord`, or
+   * commit statuses with `github` / `gitlab`, whose API token is read from the key
+   * `notify-token` of the credentials Secret, mounted as a file.
+   * @default 'json'
+   */
+  readonly notifyFormat?: 'json' | 'slack' | 'msteams' | 'discord' | 'github' | 'gitlab';
+  /** Message wording with `{{app}} {{env}} {{revision}} {{reason}} {{message}}` (`--notify-template`). @default - the built-in wording */
+  readonly notifyTemplate?: string;
+  /** Forge repo path (`owner/name`) of commit statuses (`--notify-repo`). @default - from the Source-Repo trailer, else the deploy repo */
+  readonly notifyRepo?: string;
   /**
    * Secret (in the agent's namespace) whose `*.agekey` entries hold the age identities
    * that decrypt SOPS-encrypted objects (`--decryption-secret`). The agent may `get`
@@ -100,6 +113,13 @@ export interface AgentInstallProps {
    * @default - derived by the agent from repo, branch and path
    */
   readonly source?: string;
+  /**
+   * Secrets (in the agent's namespace) with the credentials of GitSources created
+   * outside Git (kubectl): the agent may `get` exactly these, by name, besides those
+   * the {@link GitSource}s of this app name.
+   * @default - only the Secrets of the GitSources of this app
+   */
+  readonly sourceSecrets?: readonly string[];
 }
 
 const NAME = 'synthops-agent';
@@ -188,6 +208,7 @@ export class AgentInstall extends Construct {
         throw new Error(`${this.node.path}: interval: ${(e as Error).message}`);
       }
     }
+    const forge = props.notifyUrl !== undefined && (props.notifyFormat === 'github' || props.notifyFormat === 'gitlab');
     const secret = props.credentialsSecret ?? 'synthops-git';
     const obj = (kid: string, body: Record<string, unknown>) => new ApiObject(this, kid, body as never);
     // Cluster-scoped names (and Roles outside its namespace) carry the namespace, so several agents can share a cluster.
@@ -210,6 +231,7 @@ export class AgentInstall extends Construct {
 
     obj('service-account', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: NAME } });
     obj('appsync-crd', { ...STATUS_CRD, metadata: { ...STATUS_CRD.metadata } });
+    obj('gitsource-crd', { ...GITSOURCE_CRD, metadata: { ...GITSOURCE_CRD.metadata } });
     obj('cluster-role', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
@@ -244,7 +266,15 @@ export class AgentInstall extends Construct {
     bindTo('role-binding', 'RoleBinding', NAME, 'Role', NAME);
 
     whenEnvironmentComplete(this, app.appName, (apps) => {
-      this.computed = computeGrants({ ns, appName: app.appName, clusterName, adminBinding, props, apps });
+      this.computed = computeGrants({
+        ns,
+        appName: app.appName,
+        clusterName,
+        adminBinding,
+        props,
+        apps,
+        gitSources: GitSource.allIn(app),
+      });
       // A Role and its binding in each namespace where the agent holds rights.
       for (const where of sorted(
         this.computed.grants.flatMap((g) => (g.namespace && g.namespace !== ns ? [g.namespace] : [])),
@@ -285,6 +315,10 @@ export class AgentInstall extends Construct {
       `${SECRET_DIR}/webhook-secret`,
       ...(replicas > 1 ? ['--leader-elect'] : []),
       ...(props.notifyUrl ? ['--notify-url', props.notifyUrl] : []),
+      ...(props.notifyFormat ? ['--notify-format', props.notifyFormat] : []),
+      ...(props.notifyTemplate !== undefined ? ['--notify-template', props.notifyTemplate] : []),
+      ...(props.notifyRepo ? ['--notify-repo', props.notifyRepo] : []),
+      ...(forge ? ['--notify-token-file', `${SECRET_DIR}/notify-token`] : []),
       ...(props.decryptionSecret ? ['--decryption-secret', props.decryptionSecret] : []),
       ...(props.source ? ['--source', props.source] : []),
       ...(props.verifySignatures
@@ -351,7 +385,11 @@ export class AgentInstall extends Construct {
                   secretName: secret,
                   optional: true,
                   defaultMode: 0o440,
-                  items: [{ key: 'webhook-secret', path: 'webhook-secret' }],
+                  items: [
+                    { key: 'webhook-secret', path: 'webhook-secret' },
+                    // The forge token of commit statuses, a file like the webhook secret.
+                    ...(forge ? [{ key: 'notify-token', path: 'notify-token' }] : []),
+                  ],
                 },
               },
               // Who may sign the deploy branch: public keys, as files the agent reads on each fetch.
@@ -404,6 +442,8 @@ interface GrantInputs {
   readonly adminBinding: string;
   readonly props: AgentInstallProps;
   readonly apps: readonly CatalogApp[];
+  /** The GitSources of the agent's own app. */
+  readonly gitSources: readonly GitSource[];
 }
 
 /** The agent's rights, from every app of its environment. */
@@ -447,6 +487,7 @@ function computeGrants(i: GrantInputs): Computed {
 
   const crds = sorted([
     STATUS_CRD.metadata.name,
+    GITSOURCE_CRD.metadata.name,
     ...(writesItself || props.permissions === 'cluster-admin' ? asItself : []).flatMap((a) =>
       a.objects.filter(isCrd).map((o) => o.name),
     ),
@@ -459,7 +500,7 @@ function computeGrants(i: GrantInputs): Computed {
       resourceNames: crds,
       verbs: ['create', 'get', 'patch', 'update'],
     },
-    'install the AppSync CRD (and the CRDs of the apps it writes itself), by name, and see it Established',
+    'install the AppSync and GitSource CRDs (and the CRDs of the apps it writes itself), by name, and see them Established',
   );
   grant(
     undefined,
@@ -511,13 +552,46 @@ function computeGrants(i: GrantInputs): Computed {
     { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ownNames, verbs: ['get', 'update'] },
     'leader election',
   );
+  grant(
+    ns,
+    { apiGroups: ['synthops.dev'], resources: ['gitsources'], verbs: READ },
+    'the GitSources of its namespace: one more source each',
+  );
+  grant(
+    ns,
+    { apiGroups: ['synthops.dev'], resources: ['gitsources/status'], verbs: ['get', 'patch', 'update'] },
+    'the status of each GitSource',
+  );
+  const sourceNames = sorted(i.gitSources.map((g) => g.sourceName));
+  if (sourceNames.length > 0)
+    grant(
+      ns,
+      {
+        apiGroups: ['synthops.dev'],
+        resources: ['gitsources'],
+        resourceNames: sourceNames,
+        verbs: ['create', 'delete', 'patch', 'update'],
+      },
+      'apply the GitSources of its own app, by name, and prune one that leaves Git',
+    );
+  const sourceSecrets = sorted([
+    ...(props.sourceSecrets ?? []),
+    ...i.gitSources.flatMap((g) => (g.secretName ? [g.secretName] : [])),
+  ]);
+  if (sourceSecrets.length > 0)
+    grant(
+      ns,
+      { apiGroups: [''], resources: ['secrets'], resourceNames: sourceSecrets, verbs: ['get'] },
+      'the Git credentials of its GitSources: these Secrets, by name',
+    );
   if (props.decryptionSecret)
     grant(
       ns,
       { apiGroups: [''], resources: ['secrets'], resourceNames: [props.decryptionSecret], verbs: ['get'] },
       'its age identities for SOPS-encrypted objects: this one Secret, by name',
     );
-  const ownNamespaced = readRules((own?.objects ?? []).filter((o) => o.namespace === ns));
+  // Its GitSources have their own rules above.
+  const ownNamespaced = readRules((own?.objects ?? []).filter((o) => o.namespace === ns && o.kind !== GITSOURCE_KIND));
   for (const r of ownNamespaced) grant(ns, r, 'read and watch its own objects (drift)');
   for (const r of ownNamespaced) {
     const resources = r.resources.filter((x) => x !== 'configmaps');
@@ -532,7 +606,11 @@ function computeGrants(i: GrantInputs): Computed {
   // Every other namespace it has a reason to be in: reads, impersonation, and its Role there.
   const allowed =
     (props.impersonate ?? true)
-      ? sorted(asAccount.map((a) => a.serviceAccount!).filter((sa) => usable(sa.split('/')[0])))
+      ? sorted(
+          [...asAccount.map((a) => a.serviceAccount!), ...i.gitSources.flatMap((g) => g.serviceAccount ?? [])].filter(
+            (sa) => usable(sa.split('/')[0]),
+          ),
+        )
       : [];
   const reads = new Map<string, CatalogObject[]>();
   const accounts = new Map<string, string[]>();

@@ -6,3 +6,4 @@ export * from './image-ref';
 export * from './web-service';
 export * from './agent-install';
 export * from './sops-secret';
+export * from './git-source';

@@ -1,16 +1,17 @@
 import * as os from 'os';
-import { Controller } from '../agent/controller/controller';
 import { LeaderElector } from '../agent/controller/leader';
 import { createLogger } from '../agent/controller/log';
 import { AgentMetrics } from '../agent/controller/metrics';
 import { Notifier } from '../agent/controller/notify';
 import { AgentServer } from '../agent/controller/server';
+import { Supervisor } from '../agent/controller/supervisor';
 import { redactUrl } from '../agent/source/fetch';
 import { UsageError } from '../model/errors';
 import { AgentCommandOptions, decryptionOf, defaultWorkdir, repoName } from './agent-options';
 import { duration, gitAuth, signerTrust, webhookSecret } from './flags';
 import { renderOptions } from './render-flags';
 import { clusterClient, objectNamespace } from './kube-flags';
+import { notifySettings } from './notify-flags';
 
 function listenAddress(value: string): { host: string; port: number } {
   const m = /^(?:(.*):)?(\d+)$/.exec(value);
@@ -22,16 +23,15 @@ function listenAddress(value: string): { host: string; port: number } {
 export async function runController(opts: AgentCommandOptions, timeoutMs: number): Promise<number> {
   const intervalMs = duration('--interval', opts.interval);
   const leaseMs = duration('--lease-duration', opts.leaseDuration);
-  if (opts.notifyFormat !== 'json' && opts.notifyFormat !== 'slack')
-    throw new UsageError(`--notify-format: "${opts.notifyFormat}" is not json or slack`);
+  const notify = notifySettings(opts, opts.repo);
   const listen = listenAddress(opts.listen);
   // The Deployment mounts the file only when its Secret has the key: absent, every webhook is refused.
   const secret = webhookSecret(opts.webhookSecretFile, { optional: true });
   const log = createLogger(opts.logLevel);
   const client = clusterClient(opts);
   const metrics = new AgentMetrics();
-  const notifier = new Notifier(opts.notifyUrl, opts.notifyFormat, log);
-  let controller: Controller | undefined;
+  const notifier = new Notifier(opts.notifyUrl, notify.format, log, undefined, notify.options);
+  let supervisor: Supervisor | undefined;
   const identity = opts.identity ?? `${os.hostname()}-${process.pid}`;
   const leader = opts.leaderElect
     ? new LeaderElector(
@@ -45,49 +45,71 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
           retrySeconds: Math.max(1, leaseMs / 7500),
         },
         log,
-        (leading) => controller?.onLeadership(leading),
+        (leading) => supervisor?.onLeadership(leading),
       )
     : undefined;
-  controller = new Controller({
+  const render = renderOptions(opts);
+  const apply = {
+    allowPrune: opts.allowPrune,
+    pruneCrds: opts.pruneCrds,
+    defaultNamespace: objectNamespace(opts.namespace, client),
+    wait: { timeoutMs },
+    waitForHealth: opts.wait !== false,
+    decryption: decryptionOf(opts),
+    ownApp: opts.ownApp,
+    allowedServiceAccounts: opts.allowedServiceAccounts,
+  };
+  const suspend = new Set(opts.suspend ?? []);
+  const { repo, branch } = opts;
+  supervisor = new Supervisor({
     client,
-    source: {
-      url: opts.repo,
-      branch: opts.branch,
-      workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch, opts.path, opts.source),
-      auth: gitAuth(opts),
-      verify: signerTrust(opts),
-    },
-    sourceName: opts.source,
-    load: {
-      path: opts.path,
-      env: opts.env,
-      app: opts.app,
-      serviceAccount: opts.serviceAccount,
-      fallbackName: repoName(opts.repo),
-      namespace: objectNamespace(opts.namespace, client),
-      ...renderOptions(opts),
-    },
-    apply: {
-      allowPrune: opts.allowPrune,
-      pruneCrds: opts.pruneCrds,
-      defaultNamespace: objectNamespace(opts.namespace, client),
-      wait: { timeoutMs },
-      waitForHealth: opts.wait !== false,
-      decryption: decryptionOf(opts),
-      ownApp: opts.ownApp,
-      allowedServiceAccounts: opts.allowedServiceAccounts,
-    },
     namespace: opts.agentNamespace,
-    intervalMs,
-    suspend: new Set(opts.suspend ?? []),
     metrics,
     log,
     notifier,
     leader,
+    flagSource:
+      repo && branch
+        ? {
+            source: {
+              url: repo,
+              branch,
+              workdir: opts.workdir ?? defaultWorkdir(repo, branch, opts.path, opts.source),
+              auth: gitAuth(opts),
+              verify: signerTrust(opts),
+            },
+            sourceName: opts.source,
+            dependsOn: opts.dependsOn,
+            load: {
+              path: opts.path,
+              env: opts.env,
+              app: opts.app,
+              serviceAccount: opts.serviceAccount,
+              fallbackName: repoName(repo),
+              namespace: objectNamespace(opts.namespace, client),
+              ...render,
+            },
+            apply,
+            intervalMs,
+            suspend,
+          }
+        : undefined,
+    // GitSources share the agent's settings; their spec sets the source, layout, namespace and interval.
+    sources:
+      opts.gitSources === false
+        ? undefined
+        : {
+            load: { namespace: objectNamespace(opts.namespace, client), ...render },
+            apply,
+            intervalMs,
+            suspend,
+            workdir: (s) => defaultWorkdir(s.url, s.branch, s.path, s.name),
+            fallbackName: repoName,
+          },
   });
   const server = new AgentServer(
     metrics,
-    { ready: () => controller!.ready(), onWebhook: () => controller!.request('webhook', true) },
+    { ready: () => supervisor!.ready(), onWebhook: (body) => supervisor!.onWebhook(body) },
     secret,
     log,
   );
@@ -97,15 +119,16 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
   log.info(
     {
       port,
-      repo: redactUrl(opts.repo),
-      branch: opts.branch,
+      repo: repo ? redactUrl(repo) : undefined,
+      branch,
+      gitSources: opts.gitSources !== false,
       interval: opts.interval,
       identity,
       leaderElection: Boolean(leader),
     },
     'agent started',
   );
-  await controller.start();
+  await supervisor.start();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down');
@@ -115,7 +138,7 @@ export async function runController(opts: AgentCommandOptions, timeoutMs: number
     process.once('SIGINT', () => stop('SIGINT'));
   });
   // Within Kubernetes' default 30 s grace: the cycle gets 20 s to reach its next step.
-  await controller.stop(20_000);
+  await supervisor.stop(20_000);
   await server.close();
   client.shutdown();
   log.info('stopped');

@@ -4,12 +4,19 @@ import * as os from 'os';
 import * as path from 'path';
 import { RenderCommandOptions } from './render-flags';
 import { ProgressFlags } from './progress';
+import { NotifyFlags } from './notify-flags';
 
 /** Flags of `synthops agent` (the render flags are in render-flags.ts). */
-export interface AgentCommandOptions extends VerifyFlags, RenderCommandOptions, ProgressFlags {
-  readonly repo: string;
-  readonly branch: string;
+export interface AgentCommandOptions extends VerifyFlags, RenderCommandOptions, NotifyFlags, ProgressFlags {
+  /** `--repo`: the command line's source. @default - none: only the GitSources of the agent's namespace (not with --once) */
+  readonly repo?: string;
+  /** `--branch`: its deploy branch (required with --repo). @default - none */
+  readonly branch?: string;
   readonly path: string;
+  /** false with `--no-git-sources`: do not run the GitSources of the agent's namespace. @default true */
+  readonly gitSources?: boolean;
+  /** `--depends-on`: sources whose apps must all be Ready before the command line's source reconciles. @default - none */
+  readonly dependsOn?: string[];
   /** `--env`: environment to apply from synthops output. @default - the output's only environment */
   readonly env?: string;
   /** `--app`: app name for plain YAML. @default - the folder name; the repo's name at its root */

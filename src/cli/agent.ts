@@ -22,27 +22,36 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
   if (opts.renderTimeout !== undefined) duration('--render-timeout', opts.renderTimeout);
   const badSource = opts.source === undefined ? undefined : sourceNameProblem(opts.source);
   if (badSource) throw new UsageError(`--source: ${badSource}`);
+  if (Boolean(opts.repo) !== Boolean(opts.branch)) throw new UsageError('--repo and --branch go together');
   // The long-running agent's modules (metrics, logging, HTTP server) load only when it runs.
-  if (!opts.once) return (await import('./agent-controller')).runController(opts, timeoutMs);
+  if (!opts.once) {
+    if (!opts.repo && opts.gitSources === false)
+      throw new UsageError('nothing to run: give --repo and --branch, or leave out --no-git-sources');
+    return (await import('./agent-controller')).runController(opts, timeoutMs);
+  }
+  // One source per run: the GitSources of the cluster are the long-running agent's.
+  if (!opts.repo || !opts.branch) throw new UsageError('--once needs --repo and --branch');
+  if (opts.dependsOn?.length) throw new UsageError('--depends-on is for the long-running agent, not --once');
+  const { repo, branch } = opts;
   // Progress is for the person watching (stderr); stdout keeps the report alone.
   const progress = openProgress(progressStream(io), opts);
   const quiet = verbosityOf(opts) === 'quiet';
   const client = clusterClient(opts);
   progress.start();
   try {
-    progress.status(`fetching ${redactUrl(opts.repo)} ${opts.branch}`);
+    progress.status(`fetching ${redactUrl(repo)} ${branch}`);
     const seen = new Map<string, string>();
     const { revision, loaded, result } = await agentOnce({
-      repo: opts.repo,
-      branch: opts.branch,
-      workdir: opts.workdir ?? defaultWorkdir(opts.repo, opts.branch, opts.path, opts.source),
+      repo: repo,
+      branch: branch,
+      workdir: opts.workdir ?? defaultWorkdir(repo, branch, opts.path, opts.source),
       auth: gitAuth(opts),
       verify: signerTrust(opts),
       path: opts.path,
       env: opts.env,
       app: opts.app,
       serviceAccount: opts.serviceAccount,
-      fallbackName: repoName(opts.repo),
+      fallbackName: repoName(repo),
       ...renderOptions(opts),
       client,
       dryRun: opts.dryRun,
@@ -73,11 +82,8 @@ export async function runAgent(opts: AgentCommandOptions, io: Output): Promise<n
       io.out(report[report.length - 1]);
       return result.converged ? 0 : 1;
     }
-    const source = sourceIdentity(
-      { url: redactUrl(opts.repo), branch: opts.branch, path: opts.path },
-      opts.source,
-    ).name;
-    io.out(`fetched ${redactUrl(opts.repo)} ${opts.branch} at ${revision.sha.slice(0, 12)} (source ${source})`);
+    const source = sourceIdentity({ url: redactUrl(repo), branch: branch, path: opts.path }, opts.source).name;
+    io.out(`fetched ${redactUrl(repo)} ${branch} at ${revision.sha.slice(0, 12)} (source ${source})`);
     for (const line of formatLoad(loaded)) io.out(line);
     for (const line of report) io.out(line);
     io.out(

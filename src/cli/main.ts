@@ -63,7 +63,15 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .description('scaffold a new config repo that synths out of the box')
     .argument('[dir]', 'folder to create (must be empty or missing)', '.')
     .option('--name <name>', 'package name of the config repo (default: the folder name)')
-    .option('--synthops-version <range>', 'synthops version range for package.json', `^${version}`)
+    .option(
+      '--synthops-version <range>',
+      'depend on this registry version range of synthops (default: ^version when synthops was installed from a registry)',
+    )
+    .option(
+      '--from <dir>',
+      'pack synthops from this checkout or installed copy into vendor/ (the default when synthops was not installed from a registry)',
+    )
+    .option('--no-lockfile', 'do not write package-lock.json (it needs npm and its registry or cache)')
     .action(async (dir, opts) => {
       result.code = (await initCmd()).runInit(dir, opts, io);
     });
@@ -73,11 +81,11 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .description(
       'the pull agent: make the cluster equal to a branch of synthops output, plain YAML, a Kustomize folder or a Helm chart',
     )
-    .requiredOption(
+    .option(
       '--repo <url>',
-      'Git remote: file://, https:// (token: SYNTHOPS_GIT_TOKEN or --git-token-file), ssh:// or git@host:path',
+      'Git remote: file://, https:// (token: SYNTHOPS_GIT_TOKEN or --git-token-file), ssh:// or git@host:path (required with --once; without it, only the GitSources of the agent namespace run)',
     )
-    .requiredOption('--branch <name>', 'deploy branch')
+    .option('--branch <name>', 'deploy branch (required with --repo)')
     .option(
       '--path <dir>',
       'folder in the branch: synthops output (with index.json), plain YAML, a Kustomize folder or a Helm chart (see --layout)',
@@ -96,8 +104,24 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       '--webhook-secret-file <file>',
       'HMAC secret of POST /webhook (or SYNTHOPS_WEBHOOK_SECRET); without one every webhook is refused',
     )
-    .option('--notify-url <url>', 'POST a JSON alert here on failures, held prunes, degraded health, drift repairs')
-    .option('--notify-format <format>', 'json, or slack for a Slack-compatible { text } payload', 'json')
+    .option(
+      '--notify-url <url>',
+      'POST an alert here on failures, held prunes, degraded health, drift repairs; for github/gitlab the API base URL (commit statuses)',
+    )
+    .option(
+      '--notify-format <format>',
+      'json, slack ({ text }), msteams (Adaptive Card), discord, github or gitlab (commit status synthops/<env>/<app> on the source commit)',
+      'json',
+    )
+    .option(
+      '--notify-template <text>',
+      'wording of alerts and status descriptions; placeholders {{app}} {{env}} {{revision}} {{reason}} {{message}}',
+    )
+    .option('--notify-token-file <file>', 'file with the API token for github/gitlab commit statuses (never logged)')
+    .option(
+      '--notify-repo <path>',
+      'forge repo of the commit statuses, owner/name (default: from the Source-Repo trailer, else from --repo)',
+    )
     .option('--suspend <apps>', 'apps whose writes are suspended (drift still reported); comma separated', collect)
     .option('--leader-elect', 'run several replicas: only the holder of the Lease reconciles')
     .option(
@@ -135,6 +159,15 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option(
       '--source <name>',
       'name of this source: it owns, lists and prunes only its own inventories and AppSyncs (default: derived from --repo, --branch and --path)',
+    )
+    .option(
+      '--no-git-sources',
+      'run only the --repo source: do not run the GitSources of the agent namespace (--once never runs them)',
+    )
+    .option(
+      '--depends-on <sources>',
+      'sources (GitSource names) whose apps must all be Ready before the --repo source reconciles; comma separated',
+      collect,
     )
     .option('--workdir <dir>', 'where the checkout is kept between runs')
     .option('--git-token-file <file>', 'file with a token for https remotes')

@@ -1,12 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { UsageError } from '../model/errors';
+import { SynthopsError, UsageError } from '../model/errors';
+import { readPackageJson, usedVersion } from './synthops-source';
 
 /** Options of {@link scaffold}. */
 export interface ScaffoldOptions {
   /** package.json name. @default - the folder name */
   readonly name?: string;
-  /** Version range of synthops in package.json. */
+  /** synthops in package.json: a version range, or `file:vendor/synthops-<version>.tgz`. */
   readonly synthopsVersion: string;
 }
 
@@ -19,10 +20,18 @@ const RENAMES: Record<string, string> = {
   'gitlab-ci.yml': '.gitlab-ci.yml',
 };
 
+const OWN_ROOT = path.join(__dirname, '..', '..');
+
+/**
+ * The version synthops itself uses of `pkg`, read at run time: the config repo lists
+ * cdk8s and friends as its own dependencies, whether synthops depends on them or
+ * expects them as peers.
+ */
 function ownVersion(pkg: string): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const own = require('../../package.json') as { dependencies: Record<string, string> };
-  return own.dependencies[pkg];
+  const own = readPackageJson(OWN_ROOT);
+  const v = own && usedVersion(own, pkg);
+  if (!v) throw new SynthopsError(`the synthops package.json at ${OWN_ROOT} names no version of ${pkg}`);
+  return v;
 }
 
 function listFiles(dir: string, prefix = ''): string[] {

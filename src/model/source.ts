@@ -39,8 +39,8 @@ export function normalizeSourcePath(p: string | undefined): string {
   return parts.length === 0 ? '.' : parts.join('/');
 }
 
-// Credentials (or their redaction), a trailing slash or `.git` do not change the repository.
-function normalizeUrl(url: string): string {
+/** The URL without what does not change the repository: credentials (or their redaction), a trailing slash, `.git`. */
+export function normalizeUrl(url: string): string {
   return url
     .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1')
     .replace(/\/+$/, '')

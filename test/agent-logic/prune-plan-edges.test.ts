@@ -37,4 +37,34 @@ describe('prune plan: edges', () => {
       `pruning Namespace team deletes everything in it (${hint})`,
     );
   });
+
+  test('each hold names its guard: crd, mass, namespace', () => {
+    const ns: ObjectRef = { apiVersion: 'v1', kind: 'Namespace', name: 'team' };
+    const crd: ObjectRef = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'x.y.z' };
+    const keep = [cm('a'), cm('b'), cm('c'), cm('d')];
+    const plan = planPrune('shop', [...keep, ns, crd], keep, none);
+    assert.deepEqual(
+      plan.held.map((h) => [h.ref.kind, h.guard]),
+      [
+        ['Namespace', 'namespace'],
+        ['CustomResourceDefinition', 'crd'],
+      ],
+    );
+    assert.deepEqual(
+      planPrune('shop', [cm('a')], [], none).held.map((h) => h.guard),
+      ['mass'],
+    );
+  });
+
+  test('nothing ever converged: objects added while a hold lasted go again without a mass hold', () => {
+    // The last converged set is empty (the app's first revision was held): the two
+    // objects recorded since were never converged, so removing them is no mass removal.
+    const plan = planPrune('shop', [cm('a'), cm('b')], [], none, { converged: [] });
+    assert.deepEqual(plan.held, []);
+    assert.deepEqual(
+      plan.prune.map((r) => r.name),
+      ['a', 'b'],
+    );
+    assert.deepEqual(plan.base, []);
+  });
 });

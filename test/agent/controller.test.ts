@@ -270,10 +270,10 @@ describe('agent: the long-running controller', () => {
     }
     assert.match(
       metrics,
-      new RegExp(`synthops_last_applied_revision_info\\{app="good",env="dev",revision="${sha}"\\} 1`),
+      new RegExp(`synthops_last_applied_revision_info\\{app="good",env="dev",source="[^"]+",revision="${sha}"\\} 1`),
     );
-    assert.match(metrics, /synthops_app_ready\{app="broken",env="dev"\} 0/);
-    assert.match(metrics, /synthops_reconciles_total\{app="broken",env="dev",result="failed"\} 1/);
+    assert.match(metrics, /synthops_app_ready\{app="broken",env="dev",source="[^"]+"\} 0/);
+    assert.match(metrics, /synthops_reconciles_total\{app="broken",env="dev",source="[^"]+",result="failed"\} 1/);
     const http = await (await fetch(`${agent.url}/metrics`)).text();
     assert.ok(http.includes('synthops_app_ready'));
     assert.equal((await fetch(`${agent.url}/healthz`)).status, 200);

@@ -139,7 +139,11 @@ describe('synthops CLI', () => {
   });
 
   test('agent flags are checked before anything starts', () => {
-    assert.equal(run(REPO_ROOT, 'agent', '--once').code, 2, 'missing --repo/--branch');
+    const once = run(REPO_ROOT, 'agent', '--once');
+    assert.equal(once.code, 2, 'missing --repo/--branch');
+    assert.match(once.stderr, /--once needs --repo and --branch/);
+    assert.match(run(REPO_ROOT, 'agent', '--repo', 'file:///x').stderr, /--repo and --branch go together/);
+    assert.match(run(REPO_ROOT, 'agent', '--no-git-sources').stderr, /nothing to run/);
     const r = run(REPO_ROOT, 'agent', '--repo', 'file:///x', '--branch', 'b', '--interval', 'soon');
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--interval: "soon" is not a duration/);

@@ -41,6 +41,8 @@ export interface TestControllerOptions {
   readonly waitTimeoutMs?: number;
   /** How often what a health wait waits for is logged again. @default 30000 */
   readonly healthLogEveryMs?: number;
+  /** Builds the notifier from the agent's logger (other formats, a forge). @default - JSON to `notifyUrl` */
+  readonly notifier?: (log: Logger) => Notifier;
 }
 
 /** A running in-process agent. */
@@ -65,7 +67,7 @@ export async function startController(t: TestContext, o: TestControllerOptions):
     },
   });
   const metrics = new AgentMetrics(false);
-  const notifier = new Notifier(o.notifyUrl, 'json', log, 50);
+  const notifier = o.notifier?.(log) ?? new Notifier(o.notifyUrl, 'json', log, 50);
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-ctl-'));
   const controller = new Controller({
     client,

@@ -3,12 +3,32 @@ import * as http from 'http';
 import * as net from 'net';
 import type { TestContext } from 'node:test';
 
-/** Starts the receiver; `failFirst` answers 500 to that many posts first (retry tests). */
+/** One request as the receiver saw it. */
+export interface ReceivedRequest {
+  readonly method: string;
+  /** Path and query, as sent (percent-encoding kept). */
+  readonly path: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Record<string, unknown>;
+}
+
+/**
+ * Starts the receiver; `failFirst` answers 500 to that many posts first (retry tests).
+ * `answer` decides the status of every other request (a fake forge checks path and
+ * auth there); only requests answered 2xx land in `received`. @default - 204 to all
+ */
 export async function startReceiver(
   t: TestContext,
   failFirst = 0,
-): Promise<{ url: string; received: Array<Record<string, unknown>>; attempts: () => number }> {
+  answer: (r: ReceivedRequest) => number = () => 204,
+): Promise<{
+  url: string;
+  received: Array<Record<string, unknown>>;
+  requests: ReceivedRequest[];
+  attempts: () => number;
+}> {
   const received: Array<Record<string, unknown>> = [];
+  const requests: ReceivedRequest[] = [];
   let attempts = 0;
   const server = http.createServer((req, res) => {
     let body = '';
@@ -21,8 +41,16 @@ export async function startReceiver(
         res.writeHead(500).end();
         return;
       }
-      received.push(JSON.parse(body) as Record<string, unknown>);
-      res.writeHead(204).end();
+      const r: ReceivedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: JSON.parse(body) as Record<string, unknown>,
+      };
+      requests.push(r);
+      const status = answer(r);
+      if (status < 300) received.push(r.body);
+      res.writeHead(status).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -30,6 +58,7 @@ export async function startReceiver(
   return {
     url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/hook`,
     received,
+    requests,
     attempts: () => attempts,
   };
 }

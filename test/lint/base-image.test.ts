@@ -19,7 +19,13 @@ function copy(t: TestContext): { dir: string; file: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-image-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'Dockerfile');
-  fs.copyFileSync(path.join(ROOT, 'Dockerfile'), file);
+  // As the Dockerfile was before it was pinned: the tags alone.
+  fs.writeFileSync(
+    file,
+    fs
+      .readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')
+      .replace(/^(ARG [A-Z_]+_IMAGE=[^@\n]+)@sha256:[0-9a-f]{64}$/gm, '$1'),
+  );
   // `docker buildx imagetools inspect <tag> --format '{{json .Manifest}}'`, as the real one answers for an index.
   fs.writeFileSync(
     path.join(dir, 'docker'),
@@ -37,6 +43,13 @@ function run(dir: string, ...args: string[]) {
 }
 
 describe('base image pinning', () => {
+  test("the repository's Dockerfile is pinned: every base image by a digest", () => {
+    const r = spawnSync('bash', [SCRIPT, 'check', path.join(ROOT, 'Dockerfile')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /NODE_IMAGE=node:22-bookworm-slim@sha256:[0-9a-f]{64}/);
+    assert.match(r.stdout, /GO_IMAGE=golang:1\.26-bookworm@sha256:[0-9a-f]{64}/);
+  });
+
   test('check refuses an unpinned base image and names it; pin writes the digest, after which check passes and nothing else changed', (t) => {
     const { dir, file } = copy(t);
     const before = fs.readFileSync(file, 'utf8');

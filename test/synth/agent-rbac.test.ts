@@ -222,3 +222,42 @@ describe('AgentInstall: signed deploy commits', () => {
     );
   });
 });
+
+describe('AgentInstall: notifications', () => {
+  const install = (t: TestContext, extra: string) => {
+    const agent = AGENT.replace(
+      "image: 'ghcr.io/example/synthops:0.1.0' }",
+      `image: 'ghcr.io/example/synthops:0.1.0', ${extra} }`,
+    );
+    const root = makeRepo(t, { 'apps/environments.ts': ENVS, 'apps/synthops-agent.ts': agent });
+    const dist = out(t);
+    const r = synth({ root, out: dist, cache: false });
+    assert.deepEqual(r.issues, []);
+    const pod = find(dist, 'Deployment', 'agent-ns').spec.template.spec;
+    const args: string[] = pod.containers[0].args;
+    const items = pod.volumes
+      .find((v: { name: string }) => v.name === 'webhook-secret')
+      .secret.items.map((i: { key: string }) => i.key);
+    return { args, at: (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined), items };
+  };
+
+  test('commit statuses: format, template and repo reach the flags; the forge token is a file from the credentials Secret', (t) => {
+    const { at, items } = install(
+      t,
+      "notifyUrl: 'https://api.github.example', notifyFormat: 'github', notifyRepo: 'shop/web', notifyTemplate: '{{app}} {{reason}}'",
+    );
+    assert.equal(at('--notify-url'), 'https://api.github.example');
+    assert.equal(at('--notify-format'), 'github');
+    assert.equal(at('--notify-repo'), 'shop/web');
+    assert.equal(at('--notify-template'), '{{app}} {{reason}}');
+    assert.equal(at('--notify-token-file'), '/var/run/secrets/synthops/notify-token');
+    assert.deepEqual(items, ['webhook-secret', 'notify-token']);
+  });
+
+  test('a chat webhook needs no token: none is mounted or passed', (t) => {
+    const { at, args, items } = install(t, "notifyUrl: 'https://chat.example/hook', notifyFormat: 'msteams'");
+    assert.equal(at('--notify-format'), 'msteams');
+    assert.equal(args.includes('--notify-token-file'), false);
+    assert.deepEqual(items, ['webhook-secret']);
+  });
+});

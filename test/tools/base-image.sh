@@ -8,7 +8,7 @@
 #                                             registry) and write <name>:<tag>@sha256:<digest>
 set -euo pipefail
 cmd="${1:-check}"
-file="${2:-$(dirname "$0")/../Dockerfile}"
+file="${2:-$(dirname "$0")/../../Dockerfile}"
 pinned='^[^@[:space:]]+:[^@[:space:]]+@sha256:[0-9a-f]{64}$'
 
 # NAME=value of the ARG *_IMAGE lines before the first FROM (the only ones FROM can use).

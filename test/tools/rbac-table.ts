@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { k8s } from 'cdk8s-plus-28';
 import { AgentGrant, AgentInstall } from '../../src/author/agent-install';
+import { GitSource } from '../../src/author/git-source';
 import { defineApp } from '../../src/author/define-app';
 import { defineEnvironments } from '../../src/author/environments';
 import { RenderedApp, renderApps } from '../../src/synth/render';
@@ -16,7 +17,7 @@ export const README = path.resolve(__dirname, '..', '..', 'README.md');
 const START = '<!-- rbac-table:start (npm run docs:rbac) -->';
 const END = '<!-- rbac-table:end -->';
 
-/** The sample: the agent in synthops-system and one app, `shop`, applied as its ServiceAccount `shop/deployer`. */
+/** The sample: the agent in synthops-system with one GitSource (`payments`, credentials in Secret `payments-git`) and one app, `shop`, applied as its ServiceAccount `shop/deployer`. */
 export function sampleEnvironment(): { grants: readonly AgentGrant[]; agentApp: RenderedApp } {
   let agent: AgentInstall | undefined;
   const agentDef = defineApp({
@@ -27,6 +28,12 @@ export function sampleEnvironment(): { grants: readonly AgentGrant[]; agentApp: 
         repo: 'https://git.example.com/org/config.git',
         branch: 'deploy',
         image: 'ghcr.io/example/synthops:0.1.0',
+      });
+      // A second source, read with the token of its own Secret.
+      new GitSource(app, 'payments', {
+        url: 'https://git.example.com/org/payments-deploy.git',
+        branch: 'deploy',
+        secretName: 'payments-git',
       });
     },
   });

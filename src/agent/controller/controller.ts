@@ -24,7 +24,7 @@ import { DriftEvent, DriftWatcher, WatchTarget, fingerprint } from './watch';
 import { notNewer } from './drift-judge';
 import { LiveState } from '../../kube/live';
 import { ObjectClient } from '../../kube/objects';
-import { SUSPEND_ANNOTATION } from '../../model/keys';
+import { SUSPEND_ANNOTATION, TRAILERS } from '../../model/keys';
 import { AppSyncWatcher } from './appsync-watch';
 import { ReconcileRequests } from './requests';
 import { stampAgentVersion } from './agent-version';
@@ -59,6 +59,39 @@ export interface ControllerOptions {
   readonly leader?: LeaderElector;
   /** How often to repeat in the log what a health wait still waits for. @default 30000 */
   readonly healthLogEveryMs?: number;
+  /**
+   * Whether this controller starts and releases `leader` itself; false when a
+   * supervisor shares one elector among the controllers of several sources.
+   * @default true
+   */
+  readonly leaderOwned?: boolean;
+  /**
+   * Asked before each reconcile of a loaded revision: not ready holds the reconcile
+   * (sources that depend on others). Ask again with `request('dependency', true)`.
+   * @default - always ready
+   */
+  readonly gate?: () => GateAnswer;
+}
+
+/** Whether a source may reconcile now. */
+export type GateAnswer = { readonly ready: true } | { readonly ready: false; readonly message: string };
+
+/** Where a controller's source stands, for the supervisor's GitSource status. */
+export interface SourceState {
+  /** The source's name. */
+  readonly name: string;
+  /** The revision last fetched. @default - none (never fetched) */
+  readonly revision?: string;
+  /** Environment of the loaded revision. @default - none (not loaded) */
+  readonly env?: string;
+  /** Apps of the loaded revision. @default - none (not loaded) */
+  readonly apps?: readonly string[];
+  /** The last fetch failed with this. @default - none */
+  readonly sourceError?: string;
+  /** The fetched revision was rejected with this. @default - none */
+  readonly buildError?: string;
+  /** The reconcile waits: {@link ControllerOptions.gate} said this. @default - none */
+  readonly blocked?: string;
 }
 
 interface Pending {
@@ -85,6 +118,15 @@ async function until(p: Promise<unknown> | undefined, deadline: number): Promise
 /** The resourceVersion the API server gave an AppSync. */
 function resourceVersionOf(sync: AppSync | undefined): string | undefined {
   return (sync?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+}
+
+/** The source commit and repo a deploy commit's trailers name (commit statuses go there). */
+function sourceOf(rev: Revision): { sourceCommit?: string; sourceRepo?: string; deployRepo: string } {
+  return {
+    sourceCommit: rev.trailers[TRAILERS.sourceCommit]?.[0],
+    sourceRepo: rev.trailers[TRAILERS.sourceRepo]?.[0],
+    deployRepo: rev.source.url,
+  };
 }
 
 /** Triggers that reconcile every app even when a new revision changed only some. */
@@ -120,6 +162,10 @@ export class Controller {
   /** Parsed files of the last revision: a new commit parses only the files it changed. */
   private readonly parsed = new ParseCache();
   private sourceError?: string;
+  /** Why the last fetched revision was rejected. */
+  private buildError?: string;
+  /** Why the gate holds the reconcile. */
+  private blocked?: string;
   private historyRewrite?: { from: string; to: string; time: string };
   /** Per app, the hash of what it asked for in the last reconciled revision. */
   private digests = new Map<string, string>();
@@ -179,8 +225,21 @@ export class Controller {
    */
   public async start(): Promise<void> {
     this.scheduleInterval();
-    if (this.o.leader) this.o.leader.start();
+    if (this.o.leader && this.o.leaderOwned !== false) this.o.leader.start();
     else this.kick();
+  }
+
+  /** Where the source stands (read by the supervisor for status and dependencies). */
+  public state(): SourceState {
+    return {
+      name: this.sourceName,
+      revision: this.revision?.sha,
+      env: this.loaded?.env,
+      apps: this.loaded?.apps.map((a) => a.name),
+      sourceError: this.sourceError,
+      buildError: this.buildError,
+      blocked: this.blocked,
+    };
   }
 
   /** Called by the leader elector. */
@@ -286,12 +345,12 @@ export class Controller {
     const started = Date.now();
     try {
       const rev = await fetchRevision({ ...this.o.source, path: this.o.load.path, depth: HISTORY_DEPTH });
-      this.o.metrics.gitFetchDuration.observe((Date.now() - started) / 1000);
+      this.o.metrics.gitFetchDuration.observe({ source: this.sourceName }, (Date.now() - started) / 1000);
       this.o.log.info({ step: 'fetch', revision: rev.sha, durationMs: Date.now() - started }, 'fetched');
       this.sourceError = undefined;
       return rev;
     } catch (e) {
-      this.o.metrics.gitFetchErrors.inc();
+      this.o.metrics.gitFetchErrors.inc({ source: this.sourceName });
       const message = (e as Error).message;
       this.o.log.error(
         { step: 'fetch', err: message, durationMs: Date.now() - started },
@@ -330,12 +389,14 @@ export class Controller {
       } catch (e) {
         if (!(e instanceof LoadError)) throw e;
         this.o.log.error({ step: 'load', revision: rev.sha, err: e.message }, 'revision rejected');
-        this.o.notifier.send({ kind: 'ReconcileFailed', revision: rev.sha, message: e.message });
+        this.o.notifier.send({ kind: 'ReconcileFailed', revision: rev.sha, ...sourceOf(rev), message: e.message });
         await this.markAll('BuildFailed', e.message, true, rev.sha);
         this.revision = rev; // do not retry the same broken commit until the branch moves
         this.loaded = undefined;
+        this.buildError = e.message;
         return;
       }
+      this.buildError = undefined;
       this.o.log.info(
         {
           step: 'load',
@@ -354,6 +415,16 @@ export class Controller {
       this.revision = rev;
     }
     if (!this.loaded) return;
+    const gate = this.o.gate?.() ?? { ready: true };
+    if (!gate.ready) {
+      if (this.blocked !== gate.message)
+        this.o.log.info({ step: 'dependency', revision: rev.sha, why: gate.message }, 'reconcile waits');
+      this.blocked = gate.message;
+      // Asked again when a dependency becomes ready; a full reconcile then.
+      this.digests = new Map();
+      return;
+    }
+    this.blocked = undefined;
     // A new commit usually changes a few apps: reconcile those at once and leave the rest
     // (whose objects are byte-for-byte the same) to the next full reconcile. Keeps the
     // webhook's commit-to-converged time independent of the size of the branch.
@@ -401,6 +472,18 @@ export class Controller {
       { step: 'reconcile', revision: rev.sha, reasons: [...p.reasons], apps: full ? 'all' : [...p.apps] },
       'reconcile started',
     );
+    // A new commit: its apps' commit statuses say pending until their results are in.
+    if (changed)
+      for (const a of this.loaded.apps)
+        if ((full || p.apps.has(a.name)) && !suspended.has(a.name))
+          this.o.notifier.sync({
+            app: a.name,
+            env,
+            revision: rev.sha,
+            ...sourceOf(rev),
+            reason: 'Progressing',
+            message: `applying revision ${rev.sha.slice(0, 12)}`,
+          });
     this.watcher.hold(selected);
     const result = await reconcile({
       ...this.o.apply,
@@ -444,7 +527,7 @@ export class Controller {
           { step: 'app', app: app.app, revision: rev.sha, pruned: app.pruned.length },
           'app removed: it left Git and was pruned',
         );
-        this.o.metrics.forgetApp(app.app, result.env);
+        this.o.metrics.forgetApp(app.app, result.env, this.sourceName);
         continue;
       }
       // An app another source owns gets no AppSync of ours: its owner's stays as it is.
@@ -532,7 +615,7 @@ export class Controller {
     const now = new Date().toISOString();
     for (const s of syncs) {
       const st = s.status ?? {};
-      this.o.metrics.appReady.set({ app: s.spec.app, env: s.spec.env }, 0);
+      this.o.metrics.appReady.set({ app: s.spec.app, env: s.spec.env, source: this.sourceName }, 0);
       await this.status
         .writeStatus(s.spec.env, s.spec.app, {
           ...st,
@@ -575,7 +658,7 @@ export class Controller {
   ): Promise<void> {
     const { env } = result;
     const m = this.o.metrics;
-    const labels = { app: app.app, env };
+    const labels = { app: app.app, env, source: this.sourceName };
     this.lastResults.set(app.app, { result: app, rev, sync });
     const previous = this.lastStatus(app.app, sync);
     const update = nextAppSyncStatus({
@@ -616,7 +699,7 @@ export class Controller {
     if (update.repaired) m.driftRepairs.inc(labels);
     if (update.commitToConvergedSeconds !== undefined) m.commitToConverged.set(labels, update.commitToConvergedSeconds);
     const lastApplied = update.status.lastAppliedRevision;
-    if (lastApplied) m.setRevision(app.app, env, lastApplied);
+    if (lastApplied) m.setRevision(app.app, env, lastApplied, this.sourceName);
     if (converged) this.failures.delete(app.app);
     await this.tell(app.app, env, rev, sync, update);
     // An unhealthy app is followed by the health monitor: applying it again would not help.
@@ -649,6 +732,14 @@ export class Controller {
     }
     for (const a of update.alerts)
       this.o.notifier.send({ kind: a.kind, app, env, revision: rev.sha, message: a.message });
+    this.o.notifier.sync({
+      app,
+      env,
+      revision: rev.sha,
+      ...sourceOf(rev),
+      reason: update.ready.reason,
+      message: update.ready.message,
+    });
   }
 
   /** The health monitor saw an applied app's health change: status, metrics, and the apps waiting for it. */
@@ -663,7 +754,7 @@ export class Controller {
       revision: last.rev,
       now: new Date(),
     });
-    const labels = { app, env: result.env };
+    const labels = { app, env: result.env, source: this.sourceName };
     const converged = update.ready.reason === 'ReconciliationSucceeded';
     this.o.metrics.appReady.set(labels, converged ? 1 : 0);
     if (update.commitToConvergedSeconds !== undefined)
@@ -691,6 +782,9 @@ export class Controller {
 
   /** An AppSync was seen (listed or changed): a suspend lifted there reconciles its app at once. */
   private onAppSync(sync: AppSync): void {
+    // Another source's AppSync (one agent runs several sources): its requests and suspends are not ours.
+    const owner = ownerOf(sync);
+    if (owner !== undefined && owner !== this.sourceName) return;
     this.requests.seen(sync);
     const app = sync.spec?.app;
     if (!app || sync.spec.env !== this.loaded?.env) return;
@@ -746,7 +840,7 @@ export class Controller {
     this.watcher.stop();
     this.appSyncs.stop();
     await until(Promise.all([this.running, this.health.stop()]), deadline);
-    if (this.o.leader) await until(this.o.leader.stop(), deadline);
+    if (this.o.leader && this.o.leaderOwned !== false) await until(this.o.leader.stop(), deadline);
     await until(this.o.notifier.flush(), deadline);
   }
 }

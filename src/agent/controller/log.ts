@@ -26,7 +26,10 @@ const REDACT = [
 
 /** The Secret values a logger keeps out of its lines (see {@link redactInLogs}). */
 interface SecretNet {
-  current: readonly Manifest[];
+  /** Per logger sharing the net (a source's child logger), the Secrets of its current revision. */
+  current: Map<Logger, readonly Manifest[]>;
+  /** Per logger, the Secrets still live: its current and previous revisions'. */
+  live: Map<Logger, readonly Manifest[]>;
   redactor: Redactor;
 }
 
@@ -44,7 +47,7 @@ function scrub(v: unknown, r: Redactor, seen: WeakSet<object>): unknown {
 
 /** A JSON logger at `level` (default info) writing to `destination` (default stdout). */
 export function createLogger(level = 'info', destination?: pino.DestinationStream): Logger {
-  const net: SecretNet = { current: [], redactor: Redactor.none };
+  const net: SecretNet = { current: new Map(), live: new Map(), redactor: Redactor.none };
   const options: pino.LoggerOptions = {
     level,
     base: { component: 'synthops-agent' },
@@ -76,8 +79,23 @@ export function createLogger(level = 'info', destination?: pino.DestinationStrea
 export function redactInLogs(log: Logger, manifests: readonly Manifest[]): void {
   const net = nets.get(log);
   if (!net) return;
-  net.redactor = Redactor.of([...net.current, ...manifests]);
-  net.current = manifests.filter(isSecret);
+  net.live.set(log, [...(net.current.get(log) ?? []), ...manifests]);
+  net.current.set(log, manifests.filter(isSecret));
+  // One net for the parent and its children: a line of any source hides every source's Secrets.
+  net.redactor = Redactor.of([...net.live.values()].flat());
+}
+
+/**
+ * A child of a logger of {@link createLogger} (a source's: `{ source }` on each line)
+ * that shares its Secret net: what {@link redactInLogs} tells the child is kept out
+ * of every line of the parent and its other children, and each child's revisions
+ * replace only its own Secrets.
+ */
+export function childLogger(log: Logger, bindings: Record<string, unknown>): Logger {
+  const child = log.child(bindings);
+  const net = nets.get(log);
+  if (net) nets.set(child, net);
+  return child;
 }
 
 /** A logger that drops everything (library use, tests). */

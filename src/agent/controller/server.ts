@@ -8,8 +8,8 @@ import { AgentMetrics } from './metrics';
 export interface ServerHooks {
   /** Has a source and a working apiserver connection. */
   readonly ready: () => Promise<{ ok: boolean; reason: string }>;
-  /** A verified webhook arrived: reconcile now. */
-  readonly onWebhook: () => void;
+  /** A verified webhook arrived (its body): reconcile now. */
+  readonly onWebhook: (body: Buffer) => void;
 }
 
 /** Maximum webhook body size; GitHub's push payloads stay well below it. */
@@ -92,7 +92,7 @@ export class AgentServer {
       return;
     }
     this.log.info({ event: req.headers['x-github-event'] ?? 'push' }, 'webhook accepted');
-    this.hooks.onWebhook();
+    this.hooks.onWebhook(body);
     res.writeHead(202, { 'Content-Type': 'text/plain' }).end('reconcile requested\n');
   }
 

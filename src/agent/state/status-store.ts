@@ -1,5 +1,4 @@
-import { isDeepStrictEqual } from 'util';
-import { BOOTSTRAP_FIELD_MANAGER, FIELD_MANAGER, SOURCE_LABEL, STATUS_FIELD_MANAGER } from '../../model/keys';
+import { FIELD_MANAGER, SOURCE_LABEL, STATUS_FIELD_MANAGER } from '../../model/keys';
 import {
   AppSync,
   AppSyncStatus,
@@ -11,10 +10,10 @@ import {
   STATUS_KIND,
   appSyncName,
 } from '../../model/appsync';
-import { Manifest } from '../../model/manifest';
 import { KubeClient } from '../../kube/client';
 import { isConflict } from '../../kube/errors';
 import { RecordChangedError } from './errors';
+import { ensureCrd } from './crd';
 
 export { AppSync, AppSyncStatus, Condition, HistoryEntry, STATUS_API_VERSION, STATUS_CRD, STATUS_KIND, appSyncName };
 
@@ -37,38 +36,9 @@ export class StatusStore {
     return `/apis/${STATUS_API_VERSION}/namespaces/${this.namespace}/${PLURAL}`;
   }
 
-  /**
-   * Installs (or updates) the AppSync CRD and waits until it is Established. A CRD
-   * already there is written only when its spec lacks something of this version's
-   * (a server-side dry-run tells), and then under a manager of its own: it is often
-   * applied from Git too (AgentInstall), and applying this copy as synthops would drop
-   * the labels Git gave it, which the drift watch would see as a deletion to repair.
-   */
+  /** Installs (or updates) the AppSync CRD and waits until it is Established (see {@link ensureCrd}). */
   public async ensureCrd(timeoutMs = 30_000): Promise<void> {
-    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${STATUS_CRD.metadata.name}`;
-    const live = await this.client.getOrUndefined<Manifest>(path);
-    if (!live) await this.client.apply(path, STATUS_CRD, { fieldManager: FIELD_MANAGER });
-    else {
-      const dry = await this.client.apply<Manifest>(path, STATUS_CRD, {
-        fieldManager: BOOTSTRAP_FIELD_MANAGER,
-        dryRun: true,
-      });
-      if (!isDeepStrictEqual(dry.body.spec, live.spec))
-        await this.client.apply(path, STATUS_CRD, { fieldManager: BOOTSTRAP_FIELD_MANAGER });
-    }
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const crd = await this.client.request<Manifest>(
-        'GET',
-        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${STATUS_CRD.metadata.name}`,
-      );
-      const conditions = (crd.status as { conditions?: Array<{ type: string; status: string }> } | undefined)
-        ?.conditions;
-      if (conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
-      if (Date.now() > deadline)
-        throw new Error(`CRD ${STATUS_CRD.metadata.name} not Established after ${timeoutMs / 1000}s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await ensureCrd(this.client, STATUS_CRD, timeoutMs);
   }
 
   /** Every AppSync in the namespace. */
