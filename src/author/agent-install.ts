@@ -1,4 +1,5 @@
 import { ApiObject, Lazy } from 'cdk8s';
+import { parseDuration } from '../model/duration';
 import { Construct } from 'constructs';
 import { STATUS_CRD } from '../model/appsync';
 import { GITSOURCE_CRD, GITSOURCE_KIND } from '../model/gitsource';
@@ -199,6 +200,14 @@ export class AgentInstall extends Construct {
     const app = Application.of(this);
     const ns = app.appNamespace;
     const replicas = props.replicas ?? 1;
+    // The agent would refuse it at start (crash-looping): say so at synth.
+    if (props.interval !== undefined) {
+      try {
+        if (parseDuration(props.interval) <= 0) throw new Error('it must be positive');
+      } catch (e) {
+        throw new Error(`${this.node.path}: interval: ${(e as Error).message}`);
+      }
+    }
     const forge = props.notifyUrl !== undefined && (props.notifyFormat === 'github' || props.notifyFormat === 'gitlab');
     const secret = props.credentialsSecret ?? 'synthops-git';
     const obj = (kid: string, body: Record<string, unknown>) => new ApiObject(this, kid, body as never);

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Application } from './application';
 import { ResourceSpec } from './environments';
-import { parseCpu, parseMemory } from './quantity';
+import { memorySize, parseCpu, parseMemory } from './quantity';
 
 /** A quantity that may be absent: parsed when set, left out when not. */
 function quantity<T>(value: string | undefined, parse: (v: string, f: string) => T, field: string): T | undefined {
@@ -108,6 +108,10 @@ export class WebService extends Construct {
     const resources = overrides.resources ?? props.resources;
     const selector = props.selectorLabels ?? { 'app.kubernetes.io/name': name };
     const healthPath = props.healthPath ?? '/';
+    const memory = {
+      request: quantity(resources?.memory?.request, parseMemory, field('resources.memory.request')),
+      limit: quantity(resources?.memory?.limit, parseMemory, field('resources.memory.limit')),
+    };
 
     if (props.config) {
       this.configMap = new kplus.ConfigMap(this, 'config', {
@@ -139,9 +143,10 @@ export class WebService extends Construct {
               request: quantity(resources?.cpu?.request, parseCpu, field('resources.cpu.request')),
               limit: quantity(resources?.cpu?.limit, parseCpu, field('resources.cpu.limit')),
             },
+            // cdk8s-plus writes whole mebibytes only; other quantities are patched in below.
             memory: {
-              request: quantity(resources?.memory?.request, parseMemory, field('resources.memory.request')),
-              limit: quantity(resources?.memory?.limit, parseMemory, field('resources.memory.limit')),
+              request: memory.request === undefined ? undefined : memorySize(memory.request),
+              limit: memory.limit === undefined ? undefined : memorySize(memory.limit),
             },
           },
           securityContext: {
@@ -162,6 +167,7 @@ export class WebService extends Construct {
       ],
     });
     this.deployment.select(kplus.LabelSelector.of({ labels: { ...selector } }));
+    this.patchMemory(resources, memory);
     // cdk8s-plus adds a Pod label derived from the construct path; renaming the
     // construct would then roll every Pod. Selection uses `selector` only.
     ApiObject.of(this.deployment).addJsonPatch(
@@ -194,5 +200,30 @@ export class WebService extends Construct {
         ],
       });
     }
+  }
+
+  /** Memory quantities cdk8s-plus cannot write (not whole mebibytes: `500M`, `1.5`), added to the container as they are. */
+  private patchMemory(
+    resources: ResourceSpec | undefined,
+    memory: { readonly request?: string; readonly limit?: string },
+  ): void {
+    const base = '/spec/template/spec/containers/0/resources';
+    const raw = (q: string | undefined) => q !== undefined && memorySize(q) === undefined;
+    const sections = [
+      { key: 'requests', value: memory.request, cpu: resources?.cpu?.request != null },
+      { key: 'limits', value: memory.limit, cpu: resources?.cpu?.limit != null },
+    ].map((s) => ({ ...s, rendered: s.cpu || (s.value !== undefined && !raw(s.value)) }));
+    // JSON Patch adds only into objects that exist: create what cdk8s-plus left out.
+    let hasResources = sections.some((s) => s.rendered);
+    const patches: JsonPatch[] = [];
+    for (const s of sections) {
+      if (!raw(s.value)) continue;
+      if (!hasResources) patches.push(JsonPatch.add(base, {}));
+      hasResources = true;
+      if (!s.rendered) patches.push(JsonPatch.add(`${base}/${s.key}`, {}));
+      // Patches apply to the props shape, before the L1 object maps each Quantity to its value.
+      patches.push(JsonPatch.add(`${base}/${s.key}/memory`, kplus.k8s.Quantity.fromString(s.value!)));
+    }
+    if (patches.length > 0) ApiObject.of(this.deployment).addJsonPatch(...patches);
   }
 }

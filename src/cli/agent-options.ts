@@ -3,10 +3,11 @@ import { createHash } from 'crypto';
 import * as os from 'os';
 import * as path from 'path';
 import { RenderCommandOptions } from './render-flags';
+import { ProgressFlags } from './progress';
 import { NotifyFlags } from './notify-flags';
 
 /** Flags of `synthops agent` (the render flags are in render-flags.ts). */
-export interface AgentCommandOptions extends VerifyFlags, RenderCommandOptions, NotifyFlags {
+export interface AgentCommandOptions extends VerifyFlags, RenderCommandOptions, NotifyFlags, ProgressFlags {
   /** `--repo`: the command line's source. @default - none: only the GitSources of the agent's namespace (not with --once) */
   readonly repo?: string;
   /** `--branch`: its deploy branch (required with --repo). @default - none */

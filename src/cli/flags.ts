@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { parseDuration } from '../model/duration';
+import { DurationSyntaxError, parseDuration } from '../model/duration';
 import { GitAuth } from '../agent/source/fetch';
 import { UsageError } from '../model/errors';
 import { SignerTrust, SigningKey } from '../git/signing';
@@ -23,13 +23,17 @@ export function gitAuth(opts: {
   return { token: token || undefined, sshKeyFile: opts.sshKey, knownHostsFile: opts.knownHosts };
 }
 
-/** A duration flag in milliseconds. */
+/** A duration flag in Go's form (`1m30s`), in milliseconds; negative durations are refused. */
 export function duration(flag: string, value: string): number {
+  let ms: number;
   try {
-    return parseDuration(value);
+    ms = parseDuration(value);
   } catch (e) {
-    throw new UsageError(`${flag}: ${(e as Error).message}`);
+    if (e instanceof DurationSyntaxError) throw new UsageError(`${flag}: ${e.message}`);
+    throw e;
   }
+  if (ms < 0) throw new UsageError(`${flag}: "${value}" is negative`);
+  return ms;
 }
 
 /** The webhook secret: from the file flag, else SYNTHOPS_WEBHOOK_SECRET. With `optional`, a missing file means none. */

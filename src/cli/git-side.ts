@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { colorEnabled } from './progress';
 import { diffAgainstBranch, diffAgainstCluster, formatDiff } from '../publish/diff';
 import { publish } from '../publish/publish';
 import { rollback } from '../publish/rollback';
@@ -64,6 +65,8 @@ export async function runDiff(
       kubeconfig?: string;
       context?: string;
       agentNamespace: string;
+      /** False with `--no-color`. @default true */
+      color?: boolean;
     },
   io: Output,
 ): Promise<number> {
@@ -94,7 +97,7 @@ export async function runDiff(
       throw new UsageError('diff needs --repo and --branch (the deploy branch), or --cluster');
     diffs = await diffAgainstBranch(dist, opts.repo, opts.branch, gitAuth(opts));
   }
-  const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  const color = colorEnabled({ flag: opts.color, env: process.env, isTTY: Boolean(process.stdout.isTTY) });
   for (const l of formatDiff(diffs, color)) io.out(l);
   return diffs.length === 0 ? 0 : 1;
 }

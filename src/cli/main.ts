@@ -52,6 +52,9 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       '--cache-dir <dir>',
       'synth cache folder, relative to the root like --out (default: node_modules/.cache/synthops/synth)',
     )
+    .option('-q, --quiet', 'only errors and the final summary line')
+    .option('-v, --verbose', 'also a line per object file written')
+    .option('--no-color', 'no ANSI escapes in the progress on a terminal (also NO_COLOR; FORCE_COLOR forces them)')
     .action(async (opts) => {
       result.code = (await synthCmd()).runSynth(opts, io);
     });
@@ -181,6 +184,9 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       '--trusted-gnupg-home <dir>',
       'GnuPG home whose public keyring holds the trusted OpenPGP keys, for --verify-signatures',
     )
+    .option('-q, --quiet', 'with --once: only errors and the final summary line, no progress')
+    .option('-v, --verbose', 'with --once: also a progress line per object written and per health change')
+    .option('--no-color', 'no ANSI colours or line erasing in the progress (also NO_COLOR; FORCE_COLOR forces them)')
     .option(
       '--decryption-secret <name>',
       "Secret in the agent's namespace whose *.agekey entries (age identities) decrypt SOPS-encrypted objects, in memory",
@@ -260,6 +266,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       .option('-o, --out <dir>', 'synth output folder', outDir, 'dist')
       .option('-C, --root <dir>', 'config repo root', process.cwd())
       .option('--skip-synth', 'compare the existing dist/ without running synth')
+      .option('--no-color', 'plain text even on a terminal (also NO_COLOR; FORCE_COLOR colours a pipe)')
       .option('--no-cache', 'synth without the synth cache (the output is the same)')
       .option(
         '--cache-dir <dir>',

@@ -1,14 +1,33 @@
+import type { ProgressStream } from './progress';
+
 /** Where commands print; tests pass their own to capture output. */
 export interface Output {
   out(line: string): void;
   err(line: string): void;
+  /** Where progress goes (see progress.ts). @default - `err`, a line at a time, never redrawn in place */
+  readonly progress?: ProgressStream;
 }
 
-/** Prints to the process's stdout and stderr. */
+/** Prints to the process's stdout and stderr; progress goes to stderr. */
 export const processOutput: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  progress: process.stderr,
 };
+
+/** The stream progress of `io` is written to: its own, else its `err` lines. */
+export function progressStream(io: Output): ProgressStream {
+  if (io.progress) return io.progress;
+  let pending = '';
+  return {
+    write: (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const l of lines) io.err(l);
+    },
+  };
+}
 
 let watching = false;
 

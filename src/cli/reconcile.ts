@@ -6,6 +6,7 @@ import { UsageError } from '../model/errors';
 import { appLabel, isSuspended, selectAppSyncs } from './app-select';
 import { agentNamespaceOf } from './cluster-options';
 import { duration } from './flags';
+import { formatDuration } from '../model/duration';
 import { ClusterFlags, clusterClient } from './kube-flags';
 import { Output } from './output';
 import { oneLine } from './output-format';
@@ -109,12 +110,14 @@ export async function waitForRequest(
     if (open.size === 0) break;
     if (Date.now() > deadline) {
       io.err(
-        `error: timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${[...open].join(', ')}: is the agent running and watching namespace ${store.namespace}?`,
+        `error: timed out after ${formatDuration(timeoutMs)} waiting for ${[...open].join(', ')}: is the agent running and watching namespace ${store.namespace}?`,
       );
       return false;
     }
     if (Date.now() - quietSince >= 5000) {
-      io.out(`still waiting for ${[...open].join(', ')} (${Math.round((deadline - Date.now()) / 1000)}s left)`);
+      io.out(
+        `still waiting for ${[...open].join(', ')} (${formatDuration(Math.max(0, Math.round((deadline - Date.now()) / 1000)) * 1000)} left)`,
+      );
       quietSince = Date.now();
     }
     await new Promise((r) => setTimeout(r, 500));

@@ -1,10 +1,11 @@
 import * as path from 'path';
 import { synth } from '../synth/synth';
 import { formatIssue } from '../synth/validate';
-import { Output } from './output';
+import { Output, progressStream } from './output';
+import { ProgressFlags, openProgress, verbosityOf } from './progress';
 
 /** Flags of `synthops synth`. */
-export interface SynthCommandOptions {
+export interface SynthCommandOptions extends ProgressFlags {
   /** `--env`: render only these environments. @default - every environment */
   readonly env?: string[];
   /** `--out`: output folder, relative to the root unless absolute. @default 'dist' */
@@ -21,16 +22,26 @@ export interface SynthCommandOptions {
 
 /** `synthops synth`: render, validate, write dist/ atomically. Returns the exit code. */
 export function runSynth(opts: SynthCommandOptions, io: Output): number {
-  const result = synth({
-    root: opts.root,
-    out: opts.out,
-    envs: opts.env,
-    typecheck: opts.typecheck,
-    cache: opts.cache !== false,
-    cacheDir: opts.cacheDir,
-    // SYNTHOPS_DEBUG=1 says why the cache missed; never needed for correct output.
-    debug: process.env.SYNTHOPS_DEBUG ? (m) => io.err(m) : undefined,
-  });
+  const verbosity = verbosityOf(opts);
+  const progress = openProgress(progressStream(io), opts);
+  const STEP = { load: 'loading app modules', build: 'building apps', render: 'rendering apps' } as const;
+  let result: ReturnType<typeof synth>;
+  try {
+    result = synth({
+      root: opts.root,
+      out: opts.out,
+      envs: opts.env,
+      typecheck: opts.typecheck,
+      cache: opts.cache !== false,
+      cacheDir: opts.cacheDir,
+      // SYNTHOPS_DEBUG=1 says why the cache missed; never needed for correct output.
+      debug: process.env.SYNTHOPS_DEBUG ? (m) => io.err(m) : undefined,
+      // N/M on a terminal only: piped, a line per app would bury the summary.
+      onProgress: progress.live ? (p) => progress.status(`synth: ${STEP[p.step]} ${p.done}/${p.total}`) : undefined,
+    });
+  } finally {
+    progress.stop();
+  }
   if (!result.ok) {
     for (const issue of result.issues) io.err(formatIssue(issue));
     io.err(
@@ -39,11 +50,19 @@ export function runSynth(opts: SynthCommandOptions, io: Output): number {
     return 1;
   }
   const objects = result.index.apps.reduce((n, a) => n + a.objects.length, 0);
+  const summary = `wrote ${objects} objects of ${result.index.apps.length} app(s) to ${result.outDir}`;
+  if (verbosity === 'quiet') {
+    io.out(summary);
+    return 0;
+  }
   for (const env of result.index.environments) {
     const apps = result.index.apps.filter((a) => a.env === env);
     io.out(`${env}: ${apps.map((a) => `${a.app} (${a.objects.length})`).join(', ') || 'no apps'}`);
+    if (verbosity === 'verbose')
+      for (const a of apps)
+        for (const o of a.objects) io.out(`  ${o.file}: ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`);
   }
-  io.out(`wrote ${objects} objects of ${result.index.apps.length} app(s) to ${result.outDir}`);
+  io.out(summary);
   const { rendered, cached, filesWritten, filesReused } = result.stats;
   if (opts.cache !== false)
     io.out(

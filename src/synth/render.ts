@@ -161,6 +161,7 @@ export function renderApps(
   around: AroundBuild = (_s, build) => build(),
   known: readonly CachedApp[] = [],
   root = process.cwd(),
+  onStep?: (step: 'built' | 'rendered') => void,
 ): RenderResult {
   const failures: RenderFailure[] = [];
   const envs = new Map<string, { env: Environment; cdkApp: App }>();
@@ -194,6 +195,7 @@ export function renderApps(
         failures.push({ env: envName, app: definition.name, source, message: `threw while building: ${errorText(e)}` });
       }
     });
+    onStep?.('built');
   });
 
   const rendered = new Map<number, RenderedApp>();
@@ -202,6 +204,7 @@ export function renderApps(
     dependsOnEnvironment: boolean,
   ): void => {
     const fail = (message: string) => failures.push({ env: envName, app: definition.name, source, message });
+    onStep?.('rendered');
     around(source, () => {
       const objects: RenderedObject[] = [];
       try {

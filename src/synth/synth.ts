@@ -46,6 +46,15 @@ export interface SynthOptions {
   readonly cacheDir?: string;
   /** Receives debug messages (why the cache missed, or could not be used). @default - none */
   readonly debug?: DebugLog;
+  /** Told after each app module loaded (or taken from the cache) and each app built and rendered. @default - none */
+  readonly onProgress?: (p: SynthProgress) => void;
+}
+
+/** How far a synth is: `done` of `total` in one step. */
+export interface SynthProgress {
+  readonly step: 'load' | 'build' | 'render';
+  readonly done: number;
+  readonly total: number;
 }
 
 /** How much work a synth did. */
@@ -272,7 +281,8 @@ function synthLoaded(
   }
 
   // Load (or take from the cache) every app module, in discovery order.
-  const units: ModuleUnit[] = moduleFiles.map((file) => {
+  const units: ModuleUnit[] = moduleFiles.map((file, i) => {
+    options.onProgress?.({ step: 'load', done: i, total: moduleFiles.length });
     const source = sourceOf(root, file);
     const entry = session?.cache.lookup(source, envNames, (d) => session!.deps.matches(d));
     if (entry) return { kind: 'cached', source, entry };
@@ -318,10 +328,12 @@ function synthLoaded(
     if (app.unit.kind !== 'cached') return [];
     return app.unit.entry.outputs.filter((o) => o.env === env && o.app === app.name);
   });
+  const targets = plan
+    .filter((p) => p.app.definition)
+    .map(({ env, app }) => ({ env, definition: app.definition!, source: app.source }));
+  const steps = { build: 0, render: 0 };
   const rendered = renderApps(
-    plan
-      .filter((p) => p.app.definition)
-      .map(({ env, app }) => ({ env, definition: app.definition!, source: app.source })),
+    targets,
     environments,
     pins,
     (source, build) => during(tracedOf.get(source) ?? newTracedReads(), build),
@@ -334,6 +346,11 @@ function synthLoaded(
       manifests: o.objects.map((x) => x.manifest),
     })),
     root,
+    options.onProgress &&
+      ((step) => {
+        const p = step === 'built' ? 'build' : 'render';
+        options.onProgress?.({ step: p, done: ++steps[p], total: targets.length });
+      }),
   );
   for (const f of rendered.failures)
     issues.push({ rule: 'app-error', env: f.env, app: f.app, source: f.source, message: f.message });

@@ -165,7 +165,9 @@ describe('dependencies and durations', () => {
     assert.equal(parseDuration('500ms'), 500);
     assert.equal(parseDuration('30s'), 30_000);
     assert.equal(parseDuration('2m'), 120_000);
-    assert.equal(parseDuration('90'), 90_000);
+    assert.equal(parseDuration('1m30s'), 90_000);
+    // Go's form: a bare number other than 0 has no unit (see duration.test.ts).
+    assert.throws(() => parseDuration('90'), /a number without a unit/);
     assert.throws(() => parseDuration('soon'), /"soon" is not a duration/);
   });
 });

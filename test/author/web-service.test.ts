@@ -160,3 +160,23 @@ describe('WebService', () => {
     );
   });
 });
+
+describe('WebService memory quantities', () => {
+  test('any Kubernetes memory quantity is written in the canonical form; whole mebibytes stay <n>Mi', () => {
+    const containerResources = (r: WebServiceProps['resources']) =>
+      only(web({ resources: r }), 'Deployment').spec.template.spec.containers[0].resources;
+    assert.deepEqual(containerResources({ cpu: { limit: '1' }, memory: { request: '500M', limit: '0.5Gi' } }), {
+      limits: { cpu: '1000m', memory: '512Mi' },
+      requests: { memory: '500M' },
+    });
+    // Nothing cdk8s-plus would write: the patch creates resources and both lists.
+    assert.deepEqual(containerResources({ memory: { request: '1e9', limit: '1.5G' } }), {
+      limits: { memory: '1500M' },
+      requests: { memory: '1e9' },
+    });
+    assert.throws(
+      () => web({ resources: { memory: { limit: '-1Gi' } } }),
+      /resources\.memory\.limit: "-1Gi" is negative/,
+    );
+  });
+});

@@ -40,23 +40,20 @@ describe('diff against the cluster', () => {
     assert.deepEqual(await diffAgainstCluster(dist, 'dev', client, ns), [], 'not our field: no difference');
 
     src.write({ 'apps/images.yaml': 'dev:\n  web: docker.io/kostiscodefresh/simple-web-app:4e5f6a7\n' });
-    const cli = spawnSync(
-      process.execPath,
-      [
-        path.join(REPO_ROOT, 'bin', 'synthops'),
-        'diff',
-        '--cluster',
-        '--env',
-        'dev',
-        '--kubeconfig',
-        await testKubeconfig(),
-        '--agent-namespace',
-        ns,
-        '--root',
-        src.root,
-      ],
-      { encoding: 'utf8' },
-    );
+    const argv = [
+      path.join(REPO_ROOT, 'bin', 'synthops'),
+      'diff',
+      '--cluster',
+      '--env',
+      'dev',
+      '--kubeconfig',
+      await testKubeconfig(),
+      '--agent-namespace',
+      ns,
+      '--root',
+      src.root,
+    ];
+    const cli = spawnSync(process.execPath, argv, { encoding: 'utf8' });
     assert.equal(cli.status, 1, cli.stderr);
     assert.match(cli.stdout, new RegExp(`^dev/web:\\n  ~ Deployment ${ns}/web \\(changed\\)`, 'm'));
     assert.match(cli.stdout, /^\s+-\s+- image: docker\.io\/kostiscodefresh\/simple-web-app:3d9b390$/m);
@@ -66,6 +63,14 @@ describe('diff against the cluster', () => {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is what the assertion looks for
     assert.doesNotMatch(cli.stdout, /\u001b\[/, 'plain text when not a TTY');
     assert.match(cli.stdout, /^1 object\(s\) differ in 1 app\(s\)$/m);
+    // FORCE_COLOR colours a pipe; --no-color wins over it.
+    const again = (extra: string[]) =>
+      spawnSync(process.execPath, [...argv, ...extra], {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: '1' },
+      }).stdout;
+    assert.ok(again([]).includes('\u001b['), 'coloured with FORCE_COLOR');
+    assert.ok(!again(['--no-color']).includes('\u001b['), 'plain with --no-color');
   });
 
   test('the CLI: diff against the branch exits 0 when equal and 1 when different; publish prints "unchanged"', async (t) => {

@@ -5,6 +5,7 @@ import { immutableFields } from '../../kube/errors';
 import { ObjectClient } from '../../kube/objects';
 import { errorMessage } from './change-set';
 import { WaitOptions } from './wait';
+import { formatDuration } from '../../model/duration';
 
 /** An object deleted for recreation was still there when the wait ended. */
 export class RecreateTimeoutError extends SynthopsError {}
@@ -60,7 +61,7 @@ export async function applyOrRecreate(objects: ObjectClient, m: Manifest, wait: 
     if (!live || (old && live.metadata.uid !== old.metadata.uid)) break;
     if (Date.now() >= deadline)
       throw new RecreateTimeoutError(
-        `${describeObject(ref)} was deleted to be recreated, but was still there after ${Math.round(wait.timeoutMs / 1000)}s (finalizers: ${((live.metadata.finalizers as string[] | undefined) ?? []).join(', ') || 'none'})`,
+        `${describeObject(ref)} was deleted to be recreated, but was still there after ${formatDuration(wait.timeoutMs)} (finalizers: ${((live.metadata.finalizers as string[] | undefined) ?? []).join(', ') || 'none'})`,
       );
     await new Promise((r) => setTimeout(r, wait.pollMs));
   }

@@ -24,6 +24,8 @@ export interface WaitOptions {
   readonly pollMs: number;
   /** Ends the wait early (shutdown, lost leadership); the result is then what was seen last. @default - none: waits up to the timeout */
   readonly signal?: AbortSignal;
+  /** Told of each look {@link waitHealthy} takes, so a caller can show what it waits for. @default - none */
+  readonly onLook?: (health: ReadonlyMap<string, readonly ObjectHealth[]>) => void;
 }
 
 /**
@@ -95,6 +97,7 @@ export async function waitHealthy(
   let round = 0;
   for (;;) {
     const result = await assessHealth(targets);
+    opts.onLook?.(result);
     const progressing = [...result.values()].some((hs) => hs.some((h) => h.health === 'Progressing'));
     if (!progressing || Date.now() >= deadline || opts.signal?.aborted) return result;
     // Controllers usually catch up within a moment: look again soon, then at the poll interval.

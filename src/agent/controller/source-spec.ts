@@ -48,6 +48,7 @@ export function sourceSettings(gs: GitSource): SourceSettings | SpecProblem {
   if (spec.interval !== undefined) {
     try {
       intervalMs = parseDuration(spec.interval);
+      if (intervalMs <= 0) return bad(`spec.interval: "${spec.interval}" must be positive`);
     } catch (e) {
       return bad(`spec.interval: ${(e as Error).message}`);
     }

@@ -84,9 +84,21 @@ export interface ReconcileOptions {
    * @default - any other account
    */
   readonly allowedServiceAccounts?: readonly string[];
+  /** Told as the reconcile goes (`agent --once` shows it). @default - none */
+  readonly progress?: ReconcileProgress;
 }
 
 export { AppResult };
+
+/** What a reconcile tells as it goes; every method is optional. */
+export interface ReconcileProgress {
+  /** A level of apps starts applying. @default - none */
+  readonly applying?: (apps: readonly string[]) => void;
+  /** One look at the health of the applied apps not yet settled. @default - none */
+  readonly waiting?: (health: ReadonlyMap<string, readonly ObjectHealth[]>) => void;
+  /** An app has its final result (some apps settle before others of their level). @default - none */
+  readonly done?: (result: AppResult) => void;
+}
 
 /** The outcome of one reconcile. */
 export interface ReconcileResult {
@@ -200,6 +212,10 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   };
 
   const results = new Map<string, AppResult>();
+  const settle = (r: AppResult): void => {
+    results.set(r.app, r);
+    opts.progress?.done?.(r);
+  };
   // Apps with a ServiceAccount are applied (and read) as that account, by impersonation.
   const contexts = new Map<string, ApplyContext>();
   const contextFor = (app: DesiredApp): ApplyContext => {
@@ -221,7 +237,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     if (!conflict) continue;
     const c = new ChangeSet(a.name, env);
     c.fail({ kind: 'source-conflict', message: conflict.message, cause: conflict });
-    results.set(a.name, appResult(c, 0));
+    settle(appResult(c, 0));
   }
   const selected = requested.filter((a) => !results.has(a.name));
   const { levels, cyclic } = dependencyLevels(selected);
@@ -229,13 +245,14 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     const started = Date.now();
     const c = new ChangeSet(a.name, env);
     c.fail({ kind: 'dependency-cycle', message: cyclic.map((x) => x.name).join(', ') });
-    results.set(a.name, appResult(c, Date.now() - started));
+    settle(appResult(c, Date.now() - started));
   }
 
   const healthTargets: HealthTarget[] = [];
   for (const level of levels) {
     if (opts.signal?.aborted) break;
     const started = Date.now();
+    opts.progress?.applying?.(level.map((a) => a.name));
     const runs = await settleLimit(
       level,
       opts.appConcurrency ?? 16,
@@ -284,13 +301,29 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
         objects: w.objects.filter((p) => !(p.manifest.kind === 'Secret' && p.manifest.apiVersion === 'v1')),
       })),
     );
-    const health =
-      ctx.dryRun || toWatch.length === 0 || opts.waitForHealth === false
-        ? new Map<string, ObjectHealth[]>()
-        : await waitHealthy(toWatch, opts.health === 'once' ? { ...wait, timeoutMs: 0 } : wait);
+    const waits = !(ctx.dryRun || toWatch.length === 0 || opts.waitForHealth === false);
+    const watched = new Set(waits ? toWatch.map((w) => w.app) : []);
+    // Apps with nothing to wait for are done now; the others as soon as none of their objects is Progressing.
+    for (const a of applied) if (!watched.has(a.report.app)) settle(appResult(a.report, Date.now() - started));
+    const onLook = opts.progress
+      ? (looked: ReadonlyMap<string, readonly ObjectHealth[]>) => {
+          // The apps not settled before this look: told first, then those it settles are done.
+          const open = new Map([...looked].filter(([app]) => watched.has(app)));
+          opts.progress?.waiting?.(open);
+          for (const a of applied) {
+            const h = open.get(a.report.app);
+            if (!h || h.some((x) => x.health === 'Progressing')) continue;
+            watched.delete(a.report.app);
+            settle(appResult(a.report, Date.now() - started, summarize(h)));
+          }
+        }
+      : undefined;
+    const base = opts.health === 'once' ? { ...wait, timeoutMs: 0 } : wait;
+    const health = waits ? await waitHealthy(toWatch, { ...base, onLook }) : new Map<string, ObjectHealth[]>();
     for (const a of applied) {
+      if (!watched.has(a.report.app)) continue;
       const h = health.get(a.report.app);
-      results.set(a.report.app, appResult(a.report, Date.now() - started, h ? summarize(h) : undefined));
+      settle(appResult(a.report, Date.now() - started, h ? summarize(h) : undefined));
     }
   }
 
@@ -331,7 +364,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
       else if (!sameRefs(inv.objects, held))
         await inventory.save({ ...inv, revision: opts.loaded.revision.sha, objects: held });
     }
-    results.set(name, appResult(report, Date.now() - started));
+    settle(appResult(report, Date.now() - started));
   }
 
   // Byte order: stable everywhere, and much cheaper than locale comparison for many apps.
