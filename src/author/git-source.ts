@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { GITSOURCE_API_VERSION, GITSOURCE_KIND, GitSourceSpec } from '../model/gitsource';
+import { parseDuration } from '../model/duration';
 import { sourceNameProblem } from '../model/source';
 import { Application } from './application';
 
@@ -82,6 +83,16 @@ export class GitSource extends ApiObject {
     const sa = props.serviceAccountName;
     if (sa && !sa.includes('/') && !props.targetNamespace)
       throw new Error(`GitSource ${name}: serviceAccountName: give namespace/name, or set targetNamespace`);
+    // The agent would report the GitSource InvalidSpec: say so at synth.
+    if (props.interval !== undefined) {
+      let ms: number;
+      try {
+        ms = parseDuration(props.interval);
+      } catch (e) {
+        throw new Error(`GitSource ${name}: interval: ${(e as Error).message}`);
+      }
+      if (ms <= 0) throw new Error(`GitSource ${name}: interval: it must be positive`);
+    }
     const dependsOn = (props.dependsOn ?? []).map((d) => (typeof d === 'string' ? d : d.sourceName));
     const spec: GitSourceSpec = {
       url: props.url,

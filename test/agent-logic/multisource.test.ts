@@ -264,6 +264,27 @@ describe('GitSource construct', () => {
       {},
     );
     assert.match(bad.failures.map((f) => f.message).join('\n'), /cannot name a source/);
+    const withInterval = (interval: string) =>
+      renderApps(
+        [
+          {
+            env: 'prod',
+            definition: defineApp({
+              name: 'synthops-agent',
+              namespace: 'synthops-system',
+              build: (app) => {
+                new GitSource(app, 'web', { url: 'u', branch: 'b', interval });
+              },
+            }),
+            source: 'apps/agent.ts',
+          },
+        ],
+        defineEnvironments({ prod: {} }),
+        {},
+      ).failures.map((f) => f.message);
+    assert.match(withInterval('90').join('\n'), /GitSource web: interval: /);
+    assert.match(withInterval('0s').join('\n'), /GitSource web: interval: it must be positive/);
+    assert.deepEqual(withInterval('1m30s'), []);
   });
 });
 
