@@ -6,3 +6,5 @@ export * from './image-ref';
 export * from './web-service';
 export * from './agent-install';
 export * from './sops-secret';
+export * from './kustomization';
+export * from './helm-chart';
