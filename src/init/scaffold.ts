@@ -21,8 +21,12 @@ const RENAMES: Record<string, string> = {
 
 function ownVersion(pkg: string): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const own = require('../../package.json') as { dependencies: Record<string, string> };
-  return own.dependencies[pkg];
+  // cdk8s, cdk8s-plus and constructs are peer dependencies: the exact pins are the dev ones this repo builds with.
+  const own = require('../../package.json') as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  return own.dependencies[pkg] ?? own.devDependencies[pkg];
 }
 
 function listFiles(dir: string, prefix = ''): string[] {
