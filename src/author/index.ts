@@ -7,3 +7,5 @@ export * from './web-service';
 export * from './agent-install';
 export * from './sops-secret';
 export * from './git-source';
+export * from './kustomization';
+export * from './helm-chart';

@@ -93,7 +93,24 @@ export function checkKustomization(
   dir: string,
   options: KustomizeCheckOptions = {},
 ): KustomizeRefusal[] {
+  return walkKustomizations(root, dir, options).refusals;
+}
+
+/** What {@link walkKustomizations} found. */
+export interface KustomizationWalk {
+  readonly refusals: KustomizeRefusal[];
+  /** Every folder with a kustomization the build reaches in the repo (`dir` first), symlinks resolved. */
+  readonly folders: string[];
+}
+
+/** Checks the kustomization in `dir` and the bases it reaches in the repo, and lists their folders. */
+export function walkKustomizations(
+  root: RepoRoot,
+  dir: string,
+  options: KustomizeCheckOptions = {},
+): KustomizationWalk {
   const refusals: KustomizeRefusal[] = [];
+  const folders: string[] = [];
   const seen = new Set<string>();
   // Breadth first: a kustomization's own refusals come before those of its bases.
   const queue = [dir];
@@ -107,9 +124,12 @@ export function checkKustomization(
     if (seen.has(real)) continue;
     seen.add(real);
     const file = kustomizationFile(folder);
-    if (file) checkFile(root, folder, file, options, refusals, (f) => queue.push(f));
+    if (file) {
+      folders.push(real);
+      checkFile(root, folder, file, options, refusals, (f) => queue.push(f));
+    }
   }
-  return refusals;
+  return { refusals, folders };
 }
 
 type Visit = (folder: string) => void;

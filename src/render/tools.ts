@@ -114,6 +114,16 @@ const VERSION_ARGS: Record<ToolName, readonly string[]> = {
   'age-keygen': ['--version'],
 };
 
+/**
+ * True when `file args` is how {@link findTool} asks a tool for its version: the synth
+ * cache lets that run through, as the version is an input it records.
+ */
+export function isVersionQuery(file: string, args: readonly unknown[]): boolean {
+  const name = path.basename(file) as ToolName;
+  const expected = Object.hasOwn(VERSION_ARGS, name) ? VERSION_ARGS[name] : undefined;
+  return expected !== undefined && args.length === expected.length && expected.every((a, i) => args[i] === a);
+}
+
 // Binary path -> its version: each binary is run once per process.
 const versions = new Map<string, string>();
 

@@ -12,15 +12,21 @@
  *   the content of those that are not modules (YAML, JSON, ...). `<dir>/**` covers the
  *   whole subtree (an app's own folder `apps/<name>/`).
  * - `l:<dir>`   a folder listed while building: the names in it.
+ * - `t:<dir>`   a folder a render at synth time read (a Kustomization's, a HelmChart's):
+ *   the names and content of every file below it.
+ * - `x:<tool>`  a tool such a render ran: its version.
  *
  * Paths are relative to the config repo root when inside it ("/" separated), absolute
  * otherwise. Values are computed at most once per synth.
  */
+import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { APPS_DIR, ENVIRONMENTS_MODULE, LOADER_MODULE } from './discover';
 import { TracedReads } from './trace';
 import { sha256 } from '../model/hash';
+import { treeDigest } from '../render/inputs';
+import { ToolName, findTool } from '../render/tools';
 
 /** Dependency key -> value at render time. */
 export type DepRecord = Readonly<Record<string, string>>;
@@ -169,6 +175,8 @@ export class DepResolver {
       else if (path.basename(f) !== 'package.json') keys.push(`f:${this.keyPath(f)}`);
     }
     for (const d of traced?.dirs ?? []) keys.push(`l:${this.keyPath(d)}`);
+    for (const d of traced?.trees ?? []) keys.push(`t:${this.keyPath(d)}`);
+    for (const tool of traced?.tools ?? []) keys.push(`x:${tool}`);
     return keys;
   }
 
@@ -186,6 +194,11 @@ export class DepResolver {
           : this.folderValue(this.absPath(target), false);
       case 'l:':
         return this.listingValue(this.absPath(target));
+      case 't:':
+        // A folder that cannot be digested (a symlink to a folder) never matches.
+        return treeDigest(this.absPath(target)) ?? `undigestable:${randomUUID()}`;
+      case 'x:':
+        return this.toolValue(target as ToolName);
       default:
         return `unknown:${key}`; // an unknown kind never matches a recorded value
     }
@@ -206,6 +219,14 @@ export class DepResolver {
         version?: unknown;
       };
       return `${String(pkg.name)}@${String(pkg.version)}`;
+    } catch {
+      return MISSING;
+    }
+  }
+
+  private toolValue(name: ToolName): string {
+    try {
+      return findTool(name).version;
     } catch {
       return MISSING;
     }

@@ -1,4 +1,4 @@
-import { ApiObject, App } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Application } from '../author/application';
 import { SopsSecret } from '../author/sops-secret';
@@ -58,6 +58,17 @@ export interface RenderResult {
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * An object of a cdk8s Chart nested in the Application (a chart brought from plain
+ * cdk8s) takes its namespace from that chart, which usually has none: it gets the
+ * app's, as the Application's own objects do. Cluster-scoped kinds lose it again in
+ * normalize.
+ */
+function inNestedChart(m: Manifest, obj: ApiObject, application: Application): Manifest {
+  if (m.metadata?.namespace !== undefined || Chart.of(obj) === application || SopsSecret.isSopsSecret(obj)) return m;
+  return { ...m, metadata: { ...m.metadata, namespace: application.appNamespace } };
 }
 
 function apiObjectsOf(scope: IConstruct): ApiObject[] {
@@ -221,7 +232,7 @@ export function renderApps(
             app: definition.name,
             source,
             constructPath: obj.node.path,
-            manifest: obj.toJson() as Manifest,
+            manifest: inNestedChart(obj.toJson() as Manifest, obj, application),
             ...(SopsSecret.isSopsSecret(obj) ? { sopsFile: obj.file } : {}),
           });
         }

@@ -20,6 +20,8 @@ import { Manifest, byteOrder } from '../model/manifest';
 import { planRenders, renderApps } from './render';
 import { ScopeResolver } from './scope';
 import { ReadTracer, TracedReads, newTracedReads } from './trace';
+import { guardAppSynth } from './app-synth-guard';
+import { checkPeers } from './peers';
 import { CheckedObject, ValidationIssue, imageKey, validateObjects } from './validate';
 import { loadSopsRules } from './sops-rules';
 import { writeTreeAtomically } from './write';
@@ -227,6 +229,7 @@ export function synth(options: SynthOptions = {}): SynthResult {
   if (useCache && (isInside(cacheDir, outDir) || isInside(outDir, cacheDir))) {
     throw new UsageError(`the synth cache ${cacheDir} and the output folder ${outDir} must not contain one another`);
   }
+  checkPeers(root);
   prepareLoading(root, { typecheck: options.typecheck });
   // The default place is the repo's node_modules (git-ignored); never create one just for the cache.
   const cacheUsable = useCache && (options.cacheDir !== undefined || fs.existsSync(path.join(root, 'node_modules')));
@@ -234,9 +237,11 @@ export function synth(options: SynthOptions = {}): SynthResult {
     debug(`cache: off: ${root} has no node_modules folder (pass cacheDir to use one elsewhere)`);
   const tracer = cacheUsable ? new ReadTracer() : undefined;
   tracer?.install();
+  const unguard = guardAppSynth(root);
   try {
     return synthLoaded(root, outDir, options, tracer ? { tracer, cacheDir, debug } : undefined);
   } finally {
+    unguard();
     tracer?.uninstall();
   }
 }

@@ -14,6 +14,9 @@ import * as path from 'path';
 import fs = require('fs');
 import childProcess = require('child_process');
 import { sha256 } from '../model/hash';
+import { RenderInputs } from '../render/inputs';
+import { onRenderInputs } from '../render/report';
+import { ToolName, isVersionQuery } from '../render/tools';
 
 /** What one app module read while it was loaded and built. */
 export interface TracedReads {
@@ -21,13 +24,19 @@ export interface TracedReads {
   readonly files: Set<string>;
   /** Absolute paths of folders listed. */
   readonly dirs: Set<string>;
+  /** Folders whose whole content a render at synth time read (a Kustomization's, a HelmChart's). */
+  readonly trees: Set<string>;
+  /** The tools those renders ran: their version is an input. */
+  readonly tools: Set<ToolName>;
+  /** Binaries of reported renders: running them does not make the module uncacheable. */
+  readonly renders: Set<string>;
   /** Why the module's output must not be cached, if it read something untraceable. @default - none: the output may be cached */
   uncacheable?: string;
 }
 
 /** An empty record, to pass to {@link ReadTracer.during}. */
 export function newTracedReads(): TracedReads {
-  return { files: new Set(), dirs: new Set() };
+  return { files: new Set(), dirs: new Set(), trees: new Set(), tools: new Set(), renders: new Set() };
 }
 
 // cdk8s's Yaml.load runs `node <cdk8s>/lib/_loadurl.mjs <url-or-file>` to read synchronously.
@@ -63,6 +72,10 @@ export class ReadTracer {
   /** Installs the hooks (idempotent). Always pair with {@link uninstall}. */
   public install(): void {
     if (this.restores.length > 0) return;
+    const stop = onRenderInputs((inputs) => this.onRender(inputs));
+    this.restores.push(() => {
+      stop();
+    });
     this.hook(fs, 'readFileSync', (args) => {
       const file = pathArg(args[0]);
       if (!file) return undefined;
@@ -109,8 +122,22 @@ export class ReadTracer {
     if (this.current && !this.current.uncacheable) this.current.uncacheable = reason;
   }
 
+  /** A render at synth time: its folders, files and tool are inputs, and its run is traced. */
+  private onRender(inputs: RenderInputs): void {
+    const current = this.current;
+    if (!current) return;
+    if (inputs.uncacheable) this.markUncacheable(`renders with ${inputs.tool.name}: ${inputs.uncacheable}`);
+    for (const t of inputs.trees) current.trees.add(t);
+    for (const f of inputs.files) current.files.add(f);
+    current.tools.add(inputs.tool.name);
+    current.renders.add(inputs.tool.path);
+  }
+
   private onChildProcess(file: unknown, args: unknown): void {
     if (!this.current) return;
+    if (typeof file === 'string' && this.current.renders.has(file)) return;
+    // A Kustomization or HelmChart reads its tool's version first; the version is recorded as an input.
+    if (typeof file === 'string' && Array.isArray(args) && isVersionQuery(file, args)) return;
     const argv = Array.isArray(args) ? args : [];
     if (typeof argv[0] === 'string' && CDK8S_LOADURL.test(argv[0]) && typeof argv[1] === 'string') {
       // Include / Yaml.load of a local file: the child reads it only if it is a regular file.

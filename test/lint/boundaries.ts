@@ -39,7 +39,8 @@ export const LAYERS: Readonly<Record<Layer, readonly Layer[] | typeof ANY>> = {
   model: [],
   kube: ['model'],
   git: ['model'],
-  author: ['model'],
+  // Kustomization and HelmChart render at synth time with the agent's runners.
+  author: ['model', 'render'],
   // Charts and kustomizations render at synth and at load (the rendered-manifests pattern).
   render: ['model'],
   synth: ['model', 'author', 'render'],

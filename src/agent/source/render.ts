@@ -7,11 +7,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { INDEX_FILE } from '../../model/index-file';
+import { RenderCache } from '../../render/cache';
 import { HelmSettings, helmTemplate, judgeHook } from '../../render/helm';
+import { HelmRenderSettings, helmInputs, inputsDigest, kustomizeInputs } from '../../render/inputs';
 import { KustomizeSettings, kustomizeBuild } from '../../render/kustomize';
 import { KUSTOMIZATION_FILES, kustomizationFile } from '../../render/kustomize-check';
 import { RenderError, RenderLimits, RenderedBy } from '../../render/run';
-import { findTool } from '../../render/tools';
+import { Tool, findTool } from '../../render/tools';
 
 /**
  * How a folder is read: `synthops` output (index.json), `plain` YAML, a `kustomize`
@@ -88,33 +90,69 @@ export interface RenderSourceOptions {
   readonly app: string;
   /** Helm's default release namespace. */
   readonly namespace: string;
+  /**
+   * Where renders are kept by the digest of their inputs (folder content, tool version,
+   * settings); `false` renders every time.
+   * @default - {@link SHARED_RENDER_CACHE}
+   */
+  readonly cache?: RenderCache<RenderedSource> | false;
 }
+
+/**
+ * The agent's renders of this process: a controller that polls many revisions renders
+ * again only the folders whose inputs changed.
+ */
+export const SHARED_RENDER_CACHE = new RenderCache<RenderedSource>();
 
 /** Renders a Kustomize or Helm folder; a failure is a {@link RenderError} (or a tool error when the binary is missing). */
 export function renderSource(o: RenderSourceOptions): RenderedSource {
   const rel = o.path.replace(/\/+$/, '') || '.';
+  const cache = o.cache ?? SHARED_RENDER_CACHE;
+  const sizeOf = (r: RenderedSource) => r.text.length;
+  // The limits are part of the key: a render kept under looser limits must not pass tighter ones.
+  const keyOf = (digest: string | undefined) => digest && `${digest} ${JSON.stringify(o.settings.limits ?? {})}`;
   if (o.layout === 'kustomize') {
-    const out = kustomizeBuild({
-      repoRoot: o.checkout,
-      path: rel,
-      allowRemoteBases: o.settings.kustomize?.allowRemoteBases,
-      limits: o.settings.limits,
-      tool: findTool('kustomize'),
-    });
-    return { ...out, originOf: (index) => `kustomize build ${rel}#${index}` };
+    const tool = findTool('kustomize');
+    const kustomize = o.settings.kustomize ?? {};
+    const render = (): RenderedSource => {
+      const out = kustomizeBuild({
+        repoRoot: o.checkout,
+        path: rel,
+        allowRemoteBases: kustomize.allowRemoteBases,
+        limits: o.settings.limits,
+        tool,
+      });
+      return { ...out, originOf: (index) => `kustomize build ${rel}#${index}` };
+    };
+    if (cache === false) return render();
+    return cache.through(
+      keyOf(inputsDigest(o.checkout, kustomizeInputs(o.checkout, rel, kustomize, tool))),
+      render,
+      sizeOf,
+    );
   }
   const helm = o.settings.helm ?? {};
-  const out = helmTemplate({
-    repoRoot: o.checkout,
-    path: rel,
+  const tool = findTool('helm');
+  const settings = {
     releaseName: helm.releaseName ?? o.app,
     namespace: helm.namespace ?? o.namespace,
     valuesFiles: helm.valuesFiles,
     values: helm.values,
     set: helm.set,
-    limits: o.settings.limits,
-    tool: findTool('helm'),
-  });
+  };
+  const render = (): RenderedSource => renderHelm(o.checkout, rel, settings, o.settings.limits, tool);
+  if (cache === false) return render();
+  return cache.through(keyOf(inputsDigest(o.checkout, helmInputs(o.checkout, rel, settings, tool))), render, sizeOf);
+}
+
+function renderHelm(
+  checkout: string,
+  rel: string,
+  settings: HelmRenderSettings,
+  limits: RenderLimits | undefined,
+  tool: Tool,
+): RenderedSource {
+  const out = helmTemplate({ repoRoot: checkout, path: rel, ...settings, limits, tool });
   return {
     ...out,
     // Documents are numbered per template file, as those of plain files are.
