@@ -85,6 +85,14 @@ describe('agent: the long-running controller never waits behind health', () => {
     );
     assert.notEqual(first, bumped);
 
+    // The reconcile of the bump ended without the address (under load it may still be
+    // looking when the image is already applied): what follows is the health monitor's.
+    const finished = await eventually(
+      'the reconcile of the bump finished',
+      async () => logged(agent, 'reconcile finished', from).find((l) => l.revision === bumped),
+      30_000,
+    );
+    assert.equal(finished.converged, false, 'it ended with the load balancer still awaited');
     // Health is still followed: once an address is there (as a cloud's controller sets it), the AppSync turns Ready.
     await core.patchNamespacedServiceStatus(
       {

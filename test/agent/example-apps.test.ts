@@ -36,11 +36,11 @@ describe('agent: the example apps', () => {
     const byApp = Object.fromEntries(first.result.apps.map((a) => [a.app, a]));
     assert.equal(first.result.converged, true, JSON.stringify(first.result.apps.map((a) => [a.app, a.why])));
     assert.deepEqual(Object.keys(byApp).sort(), ['greetings', 'seed-plain', 'simple-web-app', 'synthops-agent']);
-    // 9 objects; cluster-scoped ones (its CRD, ClusterRole) may exist from an earlier agent.
+    // 10 objects; cluster-scoped ones (its CRDs, ClusterRole) may exist from an earlier agent.
     const agentApp = byApp['synthops-agent'];
     assert.equal(
       agentApp.created.length + agentApp.configured.length + agentApp.unchanged.length,
-      9,
+      10,
       'the agent installs itself like any app',
     );
     assert.ok(agentApp.created.includes('Deployment synthops-system/synthops-agent'));
