@@ -14,10 +14,10 @@ import * as path from 'path';
 import { ensureBinaries, up } from '../test/cluster/plane';
 import { synthopsTree } from '../test/harness/agent';
 import { TestRemote } from '../test/harness/git';
+import { SYNTHOPS_BIN, agentOnceArgs } from '../test/harness/once-args';
 import { Manifest } from '../src/model/manifest';
 import { toYaml } from '../src/synth/serialize';
 
-const REPO_ROOT = path.resolve(__dirname, '..');
 const RSS = path.join(__dirname, 'rss.js');
 const SIZES = (process.env.BENCH_OBJECTS ?? '100,1000,4000').split(',').map(Number);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
@@ -248,22 +248,15 @@ async function main(): Promise<void> {
                 ...NODE_FLAGS,
                 '--require',
                 RSS,
-                path.join(REPO_ROOT, 'bin', 'synthops'),
-                'agent',
-                '--once',
-                '--repo',
-                remote.fileUrl,
-                '--branch',
-                'deploy',
-                '--kubeconfig',
-                toolKubeconfig,
-                '--agent-namespace',
-                ns,
-                '--timeout',
-                '10m',
-                '--workdir',
-                path.join(dir, 'checkout'),
-                ...(WAIT ? [] : ['--no-wait']),
+                SYNTHOPS_BIN,
+                ...agentOnceArgs({
+                  repo: remote.fileUrl,
+                  kubeconfig: toolKubeconfig,
+                  agentNamespace: ns,
+                  timeout: '10m',
+                  workdir: path.join(dir, 'checkout'),
+                  extra: WAIT ? [] : ['--no-wait'],
+                }),
               ]),
             );
           } else {

@@ -25,6 +25,7 @@ import { toYaml } from '../src/synth/serialize';
 import { ensureBinaries, up } from '../test/cluster/plane';
 import { linkNodeModules } from '../test/harness/config-repo';
 import { TestRemote } from '../test/harness/git';
+import { agentOnceArgs } from '../test/harness/once-args';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(REPO_ROOT, 'bin', 'synthops');
@@ -124,23 +125,15 @@ async function reconcileBench(work: string): Promise<string[]> {
         once = () =>
           run(process.execPath, [
             BIN,
-            'agent',
-            '--once',
-            '--repo',
-            remote.fileUrl,
-            '--branch',
-            'deploy',
-            '--app',
-            'bench',
-            '--kubeconfig',
-            kubeconfig,
-            '--agent-namespace',
-            ns,
-            '--timeout',
-            '10m',
-            '--workdir',
-            path.join(dir, 'checkout'),
-            '--no-wait',
+            ...agentOnceArgs({
+              repo: remote.fileUrl,
+              app: 'bench',
+              kubeconfig,
+              agentNamespace: ns,
+              timeout: '10m',
+              workdir: path.join(dir, 'checkout'),
+              extra: ['--no-wait'],
+            }),
           ]);
       } else {
         const src = path.join(dir, 'src');
