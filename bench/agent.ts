@@ -14,6 +14,7 @@ import * as path from 'path';
 import { ensureBinaries, up } from '../test/cluster/plane';
 import { synthopsTree } from '../test/harness/agent';
 import { TestRemote } from '../test/harness/git';
+import { benchApp } from './app-objects';
 import { SYNTHOPS_BIN, agentOnceArgs } from '../test/harness/once-args';
 import { Manifest } from '../src/model/manifest';
 import { toYaml } from '../src/synth/serialize';
@@ -30,34 +31,7 @@ const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 0);
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 function app(i: number, ns: string, bench: string, configValue = 'v1'): Manifest[] {
-  const name = `app-${i}`;
-  const labels = { bench, 'synthops.dev/app': name };
-  return [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns, labels } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels }, data: { value: configValue } },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name, namespace: ns, labels },
-      spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
-    },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, namespace: ns, labels },
-      spec: {
-        replicas: 0,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: {
-            serviceAccountName: name,
-            containers: [{ name: 'web', image: 'docker.io/kostiscodefresh/simple-web-app:3d9b390' }],
-          },
-        },
-      },
-    },
-  ];
+  return benchApp(i, ns, { bench, 'synthops.dev/app': `app-${i}` }, configValue);
 }
 
 function median(xs: number[]): number {
