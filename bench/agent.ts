@@ -14,10 +14,11 @@ import * as path from 'path';
 import { ensureBinaries, up } from '../test/cluster/plane';
 import { synthopsTree } from '../test/harness/agent';
 import { TestRemote } from '../test/harness/git';
+import { benchApp } from './app-objects';
+import { SYNTHOPS_BIN, agentOnceArgs } from '../test/harness/once-args';
 import { Manifest } from '../src/model/manifest';
 import { toYaml } from '../src/synth/serialize';
 
-const REPO_ROOT = path.resolve(__dirname, '..');
 const RSS = path.join(__dirname, 'rss.js');
 const SIZES = (process.env.BENCH_OBJECTS ?? '100,1000,4000').split(',').map(Number);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
@@ -30,34 +31,7 @@ const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 0);
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 function app(i: number, ns: string, bench: string, configValue = 'v1'): Manifest[] {
-  const name = `app-${i}`;
-  const labels = { bench, 'synthops.dev/app': name };
-  return [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns, labels } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels }, data: { value: configValue } },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name, namespace: ns, labels },
-      spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
-    },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, namespace: ns, labels },
-      spec: {
-        replicas: 0,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: {
-            serviceAccountName: name,
-            containers: [{ name: 'web', image: 'docker.io/kostiscodefresh/simple-web-app:3d9b390' }],
-          },
-        },
-      },
-    },
-  ];
+  return benchApp(i, ns, { bench, 'synthops.dev/app': `app-${i}` }, configValue);
 }
 
 function median(xs: number[]): number {
@@ -248,22 +222,15 @@ async function main(): Promise<void> {
                 ...NODE_FLAGS,
                 '--require',
                 RSS,
-                path.join(REPO_ROOT, 'bin', 'synthops'),
-                'agent',
-                '--once',
-                '--repo',
-                remote.fileUrl,
-                '--branch',
-                'deploy',
-                '--kubeconfig',
-                toolKubeconfig,
-                '--agent-namespace',
-                ns,
-                '--timeout',
-                '10m',
-                '--workdir',
-                path.join(dir, 'checkout'),
-                ...(WAIT ? [] : ['--no-wait']),
+                SYNTHOPS_BIN,
+                ...agentOnceArgs({
+                  repo: remote.fileUrl,
+                  kubeconfig: toolKubeconfig,
+                  agentNamespace: ns,
+                  timeout: '10m',
+                  workdir: path.join(dir, 'checkout'),
+                  extra: WAIT ? [] : ['--no-wait'],
+                }),
               ]),
             );
           } else {

@@ -25,6 +25,8 @@ import { toYaml } from '../src/synth/serialize';
 import { ensureBinaries, up } from '../test/cluster/plane';
 import { linkNodeModules } from '../test/harness/config-repo';
 import { TestRemote } from '../test/harness/git';
+import { benchApp } from './app-objects';
+import { agentOnceArgs } from '../test/harness/once-args';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(REPO_ROOT, 'bin', 'synthops');
@@ -53,34 +55,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
 
 /** Four objects of one app, as bench:agent has them. */
 function app(i: number, ns: string, bench: string): Manifest[] {
-  const name = `app-${i}`;
-  const labels = { bench };
-  return [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns, labels } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels }, data: { value: 'v1' } },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name, namespace: ns, labels },
-      spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
-    },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, namespace: ns, labels },
-      spec: {
-        replicas: 0,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: {
-            serviceAccountName: name,
-            containers: [{ name: 'web', image: 'docker.io/kostiscodefresh/simple-web-app:3d9b390' }],
-          },
-        },
-      },
-    },
-  ];
+  return benchApp(i, ns, { bench });
 }
 
 /** A kustomization with one resource file per app: `files` of a tree. */
@@ -124,23 +99,15 @@ async function reconcileBench(work: string): Promise<string[]> {
         once = () =>
           run(process.execPath, [
             BIN,
-            'agent',
-            '--once',
-            '--repo',
-            remote.fileUrl,
-            '--branch',
-            'deploy',
-            '--app',
-            'bench',
-            '--kubeconfig',
-            kubeconfig,
-            '--agent-namespace',
-            ns,
-            '--timeout',
-            '10m',
-            '--workdir',
-            path.join(dir, 'checkout'),
-            '--no-wait',
+            ...agentOnceArgs({
+              repo: remote.fileUrl,
+              app: 'bench',
+              kubeconfig,
+              agentNamespace: ns,
+              timeout: '10m',
+              workdir: path.join(dir, 'checkout'),
+              extra: ['--no-wait'],
+            }),
           ]);
       } else {
         const src = path.join(dir, 'src');

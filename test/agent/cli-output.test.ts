@@ -15,6 +15,7 @@ import { configMap, synthopsTree } from '../harness/agent';
 import { testKubeconfig, testNamespace } from '../harness/cluster';
 import { REPO_ROOT } from '../harness/config-repo';
 import { TestRemote } from '../harness/git';
+import { agentOnceArgs } from '../harness/once-args';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'synthops');
 
@@ -61,25 +62,9 @@ describe('CLI output', () => {
     remote.publish('deploy', synthopsTree('dev', { shop: [configMap('a', ns)] }));
     const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-pipe-'));
     t.after(() => fs.rmSync(workdir, { recursive: true, force: true }));
-    const once = await synthops(
-      [
-        'agent',
-        '--once',
-        '--repo',
-        remote.fileUrl,
-        '--branch',
-        'deploy',
-        '--kubeconfig',
-        kubeconfig,
-        '--namespace',
-        ns,
-        '--agent-namespace',
-        ns,
-        '--workdir',
-        workdir,
-      ],
-      { closeStdout: true },
-    );
+    const once = await synthops(agentOnceArgs({ repo: remote.fileUrl, kubeconfig, namespace: ns, workdir }), {
+      closeStdout: true,
+    });
     // stderr carries the progress lines only (no error, no stack).
     assert.equal(once.code, 0, once.stderr);
     assert.doesNotMatch(once.stderr, /error|^\s+at /m);
@@ -120,18 +105,7 @@ describe('CLI output', () => {
     remote.publish('deploy', { 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n' });
     const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-404-'));
     t.after(() => fs.rmSync(workdir, { recursive: true, force: true }));
-    const missing = await synthops([
-      'agent',
-      '--once',
-      '--repo',
-      remote.fileUrl,
-      '--branch',
-      'deploy',
-      '--kubeconfig',
-      wrongPath,
-      '--workdir',
-      workdir,
-    ]);
+    const missing = await synthops(agentOnceArgs({ repo: remote.fileUrl, kubeconfig: wrongPath, workdir }));
     assert.equal(missing.code, 1);
     assert.match(
       missing.stderr,

@@ -16,6 +16,7 @@ import { configMap, deployment, synthopsTree } from '../harness/agent';
 import { testKubeconfig, testNamespace } from '../harness/cluster';
 import { REPO_ROOT } from '../harness/config-repo';
 import { TestRemote } from '../harness/git';
+import { agentOnceArgs } from '../harness/once-args';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'synthops');
 // Escapes as regular expressions built from text (a control character in a regex literal is a lint error).
@@ -87,24 +88,7 @@ async function setUp(t: TestContext) {
     template.metadata.annotations = { 'example.com/version': String(++version) };
     remote.publish('deploy', synthopsTree('dev', { shop: [configMap('settings', ns), d] }));
   };
-  const args = [
-    'agent',
-    '--once',
-    '--repo',
-    remote.fileUrl,
-    '--branch',
-    'deploy',
-    '--kubeconfig',
-    kubeconfig,
-    '--namespace',
-    ns,
-    '--agent-namespace',
-    ns,
-    '--workdir',
-    workdir,
-    '--timeout',
-    '2m',
-  ];
+  const args = agentOnceArgs({ repo: remote.fileUrl, kubeconfig, namespace: ns, workdir, timeout: '2m' });
   return { ns, publish, args };
 }
 
@@ -205,16 +189,7 @@ describe('agent --once progress', () => {
 
   test('duration flags take Go durations and refuse anything else with --once too, before anything runs (exit 2, one line)', async () => {
     // No cluster and no remote: a bad value must be refused before either is touched.
-    const base = [
-      'agent',
-      '--once',
-      '--repo',
-      'file:///no/such/repo',
-      '--branch',
-      'deploy',
-      '--kubeconfig',
-      '/no/such',
-    ];
+    const base = agentOnceArgs({ repo: 'file:///no/such/repo', kubeconfig: '/no/such' });
     for (const [flag, value] of [
       ['--interval', 'bogus'],
       ['--timeout', '5x'],

@@ -2,13 +2,12 @@
 import * as k8s from '@kubernetes/client-node';
 import { spawnSync } from 'child_process';
 import * as assert from 'node:assert/strict';
-import * as path from 'path';
 import { describe, test } from 'node:test';
 import { Manifest, refOf } from '../../src/model/manifest';
 import { configMap, deployment, runOnce, synthopsTree, testObjects } from '../harness/agent';
 import { deleteNamespaces, testKubeConfig, testKubeconfig, testNamespace } from '../harness/cluster';
-import { REPO_ROOT } from '../harness/config-repo';
 import { TestRemote } from '../harness/git';
+import { SYNTHOPS_BIN, agentOnceArgs } from '../harness/once-args';
 
 function hpa(name: string, ns: string): Manifest {
   return {
@@ -76,23 +75,7 @@ describe('agent: other controllers and restarts', () => {
     const cli = () =>
       spawnSync(
         process.execPath,
-        [
-          path.join(REPO_ROOT, 'bin', 'synthops'),
-          'agent',
-          '--once',
-          '--repo',
-          remote.fileUrl,
-          '--branch',
-          'deploy',
-          '--namespace',
-          ns,
-          '--agent-namespace',
-          ns,
-          '--timeout',
-          '60s',
-          '--kubeconfig',
-          kubeconfig,
-        ],
+        [SYNTHOPS_BIN, ...agentOnceArgs({ repo: remote.fileUrl, namespace: ns, timeout: '60s', kubeconfig })],
         { encoding: 'utf8' },
       );
     remote.publish(

@@ -12,8 +12,8 @@ import { APP_LABEL } from '../../src/model/keys';
 import { Manifest, identityKey, refOf } from '../../src/model/manifest';
 import { configMap, runOnce, synthopsTree, testClient } from '../harness/agent';
 import { testKubeconfig, testNamespace } from '../harness/cluster';
-import { REPO_ROOT } from '../harness/config-repo';
 import { TestRemote } from '../harness/git';
+import { SYNTHOPS_BIN, agentOnceArgs } from '../harness/once-args';
 
 // Enough objects that the writes take far longer than noticing the first one.
 const COUNT = 400;
@@ -51,23 +51,14 @@ describe('agent: a crash between writes', () => {
     const child = spawn(
       process.execPath,
       [
-        path.join(REPO_ROOT, 'bin', 'synthops'),
-        'agent',
-        '--once',
-        '--repo',
-        remote.fileUrl,
-        '--branch',
-        'deploy',
-        '--namespace',
-        ns,
-        '--agent-namespace',
-        ns,
-        '--timeout',
-        '60s',
-        '--kubeconfig',
-        await testKubeconfig(),
-        '--workdir',
-        path.join(remote.root, 'agent'),
+        SYNTHOPS_BIN,
+        ...agentOnceArgs({
+          repo: remote.fileUrl,
+          namespace: ns,
+          timeout: '60s',
+          kubeconfig: await testKubeconfig(),
+          workdir: path.join(remote.root, 'agent'),
+        }),
       ],
       { stdio: 'ignore' },
     );

@@ -7,7 +7,7 @@
  * until every app of the other is Ready.
  */
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { createHmac } from 'crypto';
 import * as path from 'path';
 import { describe, test } from 'node:test';
@@ -21,6 +21,7 @@ import { toYaml } from '../../src/synth/serialize';
 import { configMap, testClient } from '../harness/agent';
 import { eventually, testKubeconfig, testNamespace } from '../harness/cluster';
 import { REPO_ROOT } from '../harness/config-repo';
+import { spawnAgent } from '../harness/agent-process';
 import { TestRemote } from '../harness/git';
 import { getGitSource, putGitSource, readyOf, startSupervisor } from '../harness/supervisor';
 import { metricValue } from '../harness/controller';
@@ -234,37 +235,7 @@ describe('agent: several sources in one agent', () => {
     const remote = TestRemote.create(t);
     remote.publish('main', yamlOf(ns, ['c1'], 'cli'));
     await putGitSource(client, ns, 'cli', { url: remote.fileUrl, branch: 'main', path: 'cli' });
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(REPO_ROOT, 'bin', 'synthops'),
-        'agent',
-        '--kubeconfig',
-        await testKubeconfig(),
-        '--listen',
-        '127.0.0.1:0',
-        '--agent-namespace',
-        ns,
-        '--namespace',
-        ns,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    t.after(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
-    const logs: Array<Record<string, unknown>> = [];
-    let buf = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.startsWith('{')) logs.push(JSON.parse(line) as Record<string, unknown>);
-      }
-    });
-    child.stderr!.resume();
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, logs, exit } = await spawnAgent(t, ['--agent-namespace', ns, '--namespace', ns]);
     await waitReady(client, ns, 'cli');
     assert.deepEqual(await liveNames(objects, ns, 'cli'), ['c1']);
     const port = logs.find((l) => l.msg === 'agent started')?.port;

@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { eventually, testKubeConfig, testKubeconfig, testNamespace } from '../harness/cluster';
 import { REPO_ROOT } from '../harness/config-repo';
 import { TestRemote } from '../harness/git';
+import { SYNTHOPS_BIN, agentOnceArgs } from '../harness/once-args';
 import { runOnce } from '../harness/agent';
 
 const SEED = path.join(REPO_ROOT, 'apps', 'seed-plain');
@@ -63,26 +64,17 @@ describe('agent: a plain-YAML config repo', () => {
       spawnSync(
         process.execPath,
         [
-          path.join(REPO_ROOT, 'bin', 'synthops'),
-          'agent',
-          '--once',
-          '--repo',
-          remote.fileUrl,
-          '--branch',
-          'main',
-          '--app',
-          'seed',
-          '--namespace',
-          ns,
-          '--agent-namespace',
-          ns,
-          '--timeout',
-          '60s',
-          '--workdir',
-          path.join(remote.root, 'agent'),
-          '--kubeconfig',
-          kubeconfig,
-          ...extra,
+          SYNTHOPS_BIN,
+          ...agentOnceArgs({
+            repo: remote.fileUrl,
+            branch: 'main',
+            app: 'seed',
+            namespace: ns,
+            timeout: '60s',
+            workdir: path.join(remote.root, 'agent'),
+            kubeconfig,
+            extra,
+          }),
         ],
         { encoding: 'utf8' },
       );

@@ -1,56 +1,15 @@
 /** The agent as a process: leader election with failover (the standby ready, writing nothing), and a prompt, clean exit on SIGTERM. */
 import * as k8s from '@kubernetes/client-node';
-import { ChildProcess, spawn } from 'child_process';
 import * as assert from 'node:assert/strict';
-import * as path from 'path';
-import { describe, test, TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import { refOf } from '../../src/model/manifest';
 import { STATUS_CRD, StatusStore } from '../../src/agent/state/status-store';
 import { configMap, synthopsTree, testClient, testObjects } from '../harness/agent';
-import { eventually, testKubeConfig, testKubeconfig, testNamespace } from '../harness/cluster';
-import { REPO_ROOT } from '../harness/config-repo';
+import { eventually, testKubeConfig, testNamespace } from '../harness/cluster';
+import { AgentProcess, spawnAgent } from '../harness/agent-process';
 import { TestRemote } from '../harness/git';
 import { seedWithLoadBalancer } from '../harness/seed';
 
-interface AgentProcess {
-  readonly child: ChildProcess;
-  readonly logs: Array<Record<string, unknown>>;
-  readonly exit: Promise<number | null>;
-}
-
-async function spawnAgent(t: TestContext, args: string[]): Promise<AgentProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'bin', 'synthops'),
-      'agent',
-      '--kubeconfig',
-      await testKubeconfig(),
-      '--listen',
-      '127.0.0.1:0',
-      ...args,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const logs: Array<Record<string, unknown>> = [];
-  let buf = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    buf += c.toString();
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line.startsWith('{')) logs.push(JSON.parse(line) as Record<string, unknown>);
-    }
-  });
-  child.stderr!.resume();
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  return { child, logs, exit };
-}
-
-/** GET /readyz of a spawned agent (its port is in its "agent started" line). */
 async function readyz(p: AgentProcess): Promise<{ status: number; text: string } | undefined> {
   const port = p.logs.find((l) => l.msg === 'agent started')?.port;
   if (!port) return undefined;

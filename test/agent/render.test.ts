@@ -18,8 +18,8 @@ import { StatusStore } from '../../src/agent/state/status-store';
 import { resourceVersions, runOnce, testClient, testObjects } from '../harness/agent';
 import { eventually, testKubeconfig, testNamespace } from '../harness/cluster';
 import { startController } from '../harness/controller';
-import { REPO_ROOT } from '../harness/config-repo';
 import { TestRemote } from '../harness/git';
+import { SYNTHOPS_BIN, agentOnceArgs } from '../harness/once-args';
 import { fixture } from '../harness/render-fixtures';
 
 const ref = (
@@ -131,31 +131,25 @@ describe('agent: Kustomize and Helm sources', () => {
     const r = spawnSync(
       process.execPath,
       [
-        path.join(REPO_ROOT, 'bin', 'synthops'),
-        'agent',
-        '--once',
-        '--repo',
-        remote.fileUrl,
-        '--branch',
-        'main',
-        '--path',
-        'charts/shop',
-        '--helm-release',
-        'web',
-        '--helm-values',
-        'values-prod.yaml',
-        '--helm-set',
-        'image.tag=4e5f6a7',
-        '--namespace',
-        ns,
-        '--agent-namespace',
-        ns,
-        '--timeout',
-        '60s',
-        '--workdir',
-        path.join(remote.root, 'agent'),
-        '--kubeconfig',
-        kubeconfig,
+        SYNTHOPS_BIN,
+        ...agentOnceArgs({
+          repo: remote.fileUrl,
+          branch: 'main',
+          namespace: ns,
+          timeout: '60s',
+          workdir: path.join(remote.root, 'agent'),
+          kubeconfig,
+          extra: [
+            '--path',
+            'charts/shop',
+            '--helm-release',
+            'web',
+            '--helm-values',
+            'values-prod.yaml',
+            '--helm-set',
+            'image.tag=4e5f6a7',
+          ],
+        }),
       ],
       { encoding: 'utf8' },
     );

@@ -22,6 +22,7 @@ import { eventually, testKubeConfig, testKubeconfig, testNamespace } from '../ha
 import { REPO_ROOT } from '../harness/config-repo';
 import { startController } from '../harness/controller';
 import { TestRemote } from '../harness/git';
+import { SYNTHOPS_BIN, agentOnceArgs } from '../harness/once-args';
 import { startReceiver } from '../harness/receiver';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -118,21 +119,13 @@ describe('agent: Secret values never reach any output', () => {
     const cli = spawnSync(
       process.execPath,
       [
-        path.join(REPO_ROOT, 'bin', 'synthops'),
-        'agent',
-        '--once',
-        '--repo',
-        remote.fileUrl,
-        '--branch',
-        'deploy',
-        '--namespace',
-        ns,
-        '--agent-namespace',
-        ns,
-        '--workdir',
-        path.join(remote.root, 'agent'),
-        '--kubeconfig',
-        await testKubeconfig(),
+        SYNTHOPS_BIN,
+        ...agentOnceArgs({
+          repo: remote.fileUrl,
+          namespace: ns,
+          workdir: path.join(remote.root, 'agent'),
+          kubeconfig: await testKubeconfig(),
+        }),
       ],
       { encoding: 'utf8' },
     );

@@ -25,9 +25,9 @@ import { diffAgainstCluster, formatDiff } from '../../src/publish/diff';
 import { publish } from '../../src/publish/publish';
 import { configMap, runOnce, synthopsTree, testClient } from '../harness/agent';
 import { eventually, testKubeConfig, testKubeconfig, testNamespace } from '../harness/cluster';
-import { REPO_ROOT } from '../harness/config-repo';
 import { startController } from '../harness/controller';
 import { TestRemote } from '../harness/git';
+import { SYNTHOPS_BIN, agentOnceArgs } from '../harness/once-args';
 import { startReceiver } from '../harness/receiver';
 import { SourceRepo } from '../harness/source-repo';
 import { KubeClient } from '../../src/kube/client';
@@ -440,27 +440,16 @@ describe('agent: SOPS-encrypted Secrets', () => {
     const cli = spawnSync(
       process.execPath,
       [
-        path.join(REPO_ROOT, 'bin', 'synthops'),
-        'agent',
-        '--once',
-        '--repo',
-        remote.fileUrl,
-        '--branch',
-        'deploy',
-        '--app',
-        'shop',
-        '--namespace',
-        ns,
-        '--agent-namespace',
-        ns,
-        '--decryption-secret',
-        'sops-age',
-        '--workdir',
-        wd,
-        '--kubeconfig',
-        await testKubeconfig(),
-        '--timeout',
-        '60s',
+        SYNTHOPS_BIN,
+        ...agentOnceArgs({
+          repo: remote.fileUrl,
+          app: 'shop',
+          namespace: ns,
+          workdir: wd,
+          kubeconfig: await testKubeconfig(),
+          timeout: '60s',
+          extra: ['--decryption-secret', 'sops-age'],
+        }),
       ],
       { encoding: 'utf8' },
     );

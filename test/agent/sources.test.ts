@@ -21,9 +21,9 @@ import { StatusStore } from '../../src/agent/state/status-store';
 import { toYaml } from '../../src/synth/serialize';
 import { configMap, runOnce, testClient } from '../harness/agent';
 import { deleteNamespaces, eventually, testKubeconfig, testNamespace } from '../harness/cluster';
-import { REPO_ROOT } from '../harness/config-repo';
 import { startController } from '../harness/controller';
 import { TestRemote } from '../harness/git';
+import { SYNTHOPS_BIN, agentOnceArgs } from '../harness/once-args';
 
 const A = ['a1', 'a2', 'a3', 'a4'];
 const B = ['b1', 'b2', 'b3', 'b4'];
@@ -65,11 +65,9 @@ function tempDir(t: TestContext): string {
 
 /** `synthops agent --once` as a new process (the built CLI). */
 async function cli(args: string[]): Promise<{ status: number | null; out: string }> {
-  const r = spawnSync(
-    process.execPath,
-    [path.join(REPO_ROOT, 'bin', 'synthops'), ...args, '--kubeconfig', await testKubeconfig()],
-    { encoding: 'utf8' },
-  );
+  const r = spawnSync(process.execPath, [SYNTHOPS_BIN, ...args, '--kubeconfig', await testKubeconfig()], {
+    encoding: 'utf8',
+  });
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
@@ -110,24 +108,16 @@ describe('agent: a held prune stays held', () => {
     );
 
     // A new agent process, with a checkout of its own.
-    const proc = await cli([
-      'agent',
-      '--once',
-      '--repo',
-      remote.fileUrl,
-      '--branch',
-      'main',
-      '--app',
-      'cfg',
-      '--namespace',
-      ns,
-      '--agent-namespace',
-      ns,
-      '--timeout',
-      '60s',
-      '--workdir',
-      tempDir(t),
-    ]);
+    const proc = await cli(
+      agentOnceArgs({
+        repo: remote.fileUrl,
+        branch: 'main',
+        app: 'cfg',
+        namespace: ns,
+        timeout: '60s',
+        workdir: tempDir(t),
+      }),
+    );
     assert.equal(proc.status, 1, proc.out);
     assert.match(proc.out, /^cfg\s+Applied\s+0\s+0\s+4\s+0\s+4\s/m);
     assert.deepEqual(await liveNames(objects, ns), [...A, ...B]);
@@ -275,23 +265,19 @@ describe('agent: sources own their inventories and AppSyncs', () => {
     remoteB.publish('main', yamlOf(ns, ['b1']));
     remoteC.publish('main', { 'a1.yaml': toYaml(configMap('a1', ns, { k: 'from C' })) });
     const agent = (remote: TestRemote, app: string, ...extra: string[]) =>
-      cli([
-        'agent',
-        '--once',
-        '--repo',
-        remote.fileUrl,
-        '--branch',
-        'main',
-        '--app',
-        app,
-        '--namespace',
-        ns,
-        '--timeout',
-        '60s',
-        '--workdir',
-        tempDir(t),
-        ...extra,
-      ]);
+      cli(
+        agentOnceArgs({
+          repo: remote.fileUrl,
+          branch: 'main',
+          app,
+          namespace: ns,
+          // The inventories stay in synthops-system: the agent's own default.
+          agentNamespace: null,
+          timeout: '60s',
+          workdir: tempDir(t),
+          extra,
+        }),
+      );
 
     const first = await agent(remoteA, appA);
     assert.equal(first.status, 0, first.out);

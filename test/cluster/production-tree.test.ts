@@ -17,6 +17,7 @@ import { testKubeConfig, testKubeconfig, testNamespace } from '../harness/cluste
 import { REPO_ROOT } from '../harness/config-repo';
 import { TestRemote } from '../harness/git';
 import { imageNodeFlags } from '../harness/image';
+import { agentOnceArgs } from '../harness/once-args';
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 let tree: string;
@@ -81,20 +82,7 @@ describe('production tree (the Dockerfile runtime stage)', () => {
       process.execPath,
       [
         path.join(tree, 'bin', 'synthops'),
-        'agent',
-        '--once',
-        '--repo',
-        remote.fileUrl,
-        '--branch',
-        'deploy',
-        '--namespace',
-        ns,
-        '--agent-namespace',
-        ns,
-        '--kubeconfig',
-        await testKubeconfig(),
-        '--timeout',
-        '60s',
+        ...agentOnceArgs({ repo: remote.fileUrl, namespace: ns, kubeconfig: await testKubeconfig(), timeout: '60s' }),
       ],
       { encoding: 'utf8' },
     );
@@ -146,18 +134,7 @@ describe('production tree (the Dockerfile runtime stage)', () => {
       [
         ...imageNodeFlags(),
         path.join(tree, 'bin', 'synthops'),
-        'agent',
-        '--once',
-        '--repo',
-        remote.fileUrl,
-        '--branch',
-        'deploy',
-        '--namespace',
-        ns,
-        '--agent-namespace',
-        ns,
-        '--timeout',
-        '60s',
+        ...agentOnceArgs({ repo: remote.fileUrl, namespace: ns, timeout: '60s' }),
       ],
       { encoding: 'utf8', env },
     );

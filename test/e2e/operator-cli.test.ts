@@ -19,6 +19,7 @@ import { eventually, testKubeConfig, testKubeconfig, testNamespace } from '../ha
 import { REPO_ROOT, RESOURCES } from '../harness/config-repo';
 import { SourceRepo } from '../harness/source-repo';
 import { TestRemote } from '../harness/git';
+import { agentOnceArgs } from '../harness/once-args';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'synthops');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -497,20 +498,14 @@ describe('operator commands against a running agent', () => {
       plain.publish('main', { 'cm.yaml': YAML.stringify(bare) });
       const r = await cliAsync(
         { KUBECONFIG: file },
-        'agent',
-        '--once',
-        '--context',
-        'good',
-        '--repo',
-        plain.fileUrl,
-        '--branch',
-        'main',
-        '--app',
-        'plain',
-        '--agent-namespace',
-        ns,
-        '--workdir',
-        path.join(workdir, 'plain'),
+        ...agentOnceArgs({
+          repo: plain.fileUrl,
+          branch: 'main',
+          app: 'plain',
+          agentNamespace: ns,
+          workdir: path.join(workdir, 'plain'),
+          extra: ['--context', 'good'],
+        }),
       );
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const cm = await (await testKubeConfig())

@@ -13,6 +13,7 @@ import { configMap, testObjects } from '../harness/agent';
 import { testKubeconfig, testNamespace } from '../harness/cluster';
 import { REPO_ROOT } from '../harness/config-repo';
 import { TestRemote } from '../harness/git';
+import { agentOnceArgs } from '../harness/once-args';
 import { SourceRepo, branchLog, treeAt } from '../harness/source-repo';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'synthops');
@@ -48,22 +49,7 @@ describe('end to end: publish --allow-prune', () => {
     const once = () =>
       synthops(
         src.root,
-        'agent',
-        '--once',
-        '--repo',
-        remote.fileUrl,
-        '--branch',
-        'deploy',
-        '--kubeconfig',
-        kubeconfig,
-        '--namespace',
-        ns,
-        '--agent-namespace',
-        ns,
-        '--workdir',
-        workdir,
-        '--timeout',
-        '60s',
+        ...agentOnceArgs({ repo: remote.fileUrl, kubeconfig, namespace: ns, workdir, timeout: '60s' }),
       );
 
     assert.equal(publish().code, 0);

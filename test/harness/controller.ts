@@ -5,14 +5,14 @@ import * as path from 'path';
 import type { TestContext } from 'node:test';
 import { Controller } from '../../src/agent/controller/controller';
 import { KubeClient } from '../../src/kube/client';
-import { Logger, createLogger } from '../../src/agent/controller/log';
+import { Logger } from '../../src/agent/controller/log';
 import { AgentMetrics } from '../../src/agent/controller/metrics';
 import { Notifier } from '../../src/agent/controller/notify';
-import { AgentServer } from '../../src/agent/controller/server';
 import { SignerTrust } from '../../src/git/signing';
 import { ReadOptions } from '../../src/agent/reconcile/step';
 import { DecryptionOptions } from '../../src/agent/reconcile/decryption';
 import { testKubeconfig } from './cluster';
+import { capturedLog, hostAgent } from './agent-host';
 
 /** Options of {@link startController}. */
 export interface TestControllerOptions {
@@ -60,12 +60,7 @@ export interface TestController {
 /** Starts an agent; it is stopped when the test ends. */
 export async function startController(t: TestContext, o: TestControllerOptions): Promise<TestController> {
   const client = o.client ?? KubeClient.fromKubeconfig(await testKubeconfig());
-  const logs: Array<Record<string, unknown>> = [];
-  const log = createLogger('debug', {
-    write: (line: string) => {
-      logs.push(JSON.parse(line) as Record<string, unknown>);
-    },
-  });
+  const { log, logs } = capturedLog();
   const metrics = new AgentMetrics(false);
   const notifier = o.notifier?.(log) ?? new Notifier(o.notifyUrl, 'json', log, 50);
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-ctl-'));
@@ -89,21 +84,18 @@ export async function startController(t: TestContext, o: TestControllerOptions):
     log,
     notifier,
   });
-  const server = new AgentServer(
+  const url = await hostAgent(t, {
+    agent: controller,
+    hooks: { ready: () => controller.ready(), onWebhook: () => controller.request('webhook', true) },
     metrics,
-    { ready: () => controller.ready(), onWebhook: () => controller.request('webhook', true) },
-    o.webhookSecret,
     log,
-  );
-  const port = await server.listen(0, '127.0.0.1');
-  await controller.start();
-  t.after(async () => {
-    await controller.stop(5000);
-    await server.close();
-    client.close();
-    fs.rmSync(workdir, { recursive: true, force: true });
+    webhookSecret: o.webhookSecret,
+    cleanup: () => {
+      client.close();
+      fs.rmSync(workdir, { recursive: true, force: true });
+    },
   });
-  return { controller, metrics, url: `http://127.0.0.1:${port}`, notifier, logs, log };
+  return { controller, metrics, url, notifier, logs, log };
 }
 
 /** Value of one metric series (undefined if absent). */

@@ -5,14 +5,13 @@ import * as path from 'path';
 import type { TestContext } from 'node:test';
 import { createHash } from 'crypto';
 import { KubeClient } from '../../src/kube/client';
-import { createLogger } from '../../src/agent/controller/log';
 import { AgentMetrics } from '../../src/agent/controller/metrics';
 import { Notifier } from '../../src/agent/controller/notify';
-import { AgentServer } from '../../src/agent/controller/server';
 import { Supervisor, SupervisorOptions } from '../../src/agent/controller/supervisor';
 import { GITSOURCE_API_VERSION, GITSOURCE_KIND, GitSource, GitSourceSpec } from '../../src/model/gitsource';
 import { GitSourceStore } from '../../src/agent/state/gitsource-store';
 import { testKubeconfig } from './cluster';
+import { capturedLog, hostAgent } from './agent-host';
 
 /** A running in-process supervisor. */
 export interface TestSupervisor {
@@ -35,12 +34,7 @@ export async function startSupervisor(
   },
 ): Promise<TestSupervisor> {
   const client = o.client ?? KubeClient.fromKubeconfig(await testKubeconfig());
-  const logs: Array<Record<string, unknown>> = [];
-  const log = createLogger('debug', {
-    write: (line: string) => {
-      logs.push(JSON.parse(line) as Record<string, unknown>);
-    },
-  });
+  const { log, logs } = capturedLog();
   const metrics = new AgentMetrics(false);
   const notifier = new Notifier(undefined, 'json', log, 50);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'synthops-sup-'));
@@ -67,21 +61,18 @@ export async function startSupervisor(
     resyncMs: 300,
     statusEveryMs: 200,
   });
-  const server = new AgentServer(
+  const url = await hostAgent(t, {
+    agent: supervisor,
+    hooks: { ready: () => supervisor.ready(), onWebhook: (body) => supervisor.onWebhook(body) },
     metrics,
-    { ready: () => supervisor.ready(), onWebhook: (body) => supervisor.onWebhook(body) },
-    o.webhookSecret,
     log,
-  );
-  const port = await server.listen(0, '127.0.0.1');
-  await supervisor.start();
-  t.after(async () => {
-    await supervisor.stop(5000);
-    await server.close();
-    client.close();
-    fs.rmSync(root, { recursive: true, force: true });
+    webhookSecret: o.webhookSecret,
+    cleanup: () => {
+      client.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    },
   });
-  return { supervisor, metrics, url: `http://127.0.0.1:${port}`, logs };
+  return { supervisor, metrics, url, logs };
 }
 
 /** Creates (or replaces the spec of) a GitSource in `ns`, installing the CRD first. */
