@@ -46,10 +46,13 @@ function textForms(text: string): string[] {
   const json = JSON.stringify(text).slice(1, -1);
   // Go's encoding/json also escapes <, > and & (HTML-safe), as in a JSON object quoted in an error.
   const goJson = json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
-  const base64 = Buffer.from(text, 'utf8').toString('base64');
-  // Unpadded base64 is a part of the padded form: only a short one needs looking for whole.
-  const unpadded = base64.length < MIN_FRAGMENT_LENGTH + 2 ? [base64.replace(/=+$/, '')] : [];
-  return [text, json, goJson, JSON.stringify(json).slice(1, -1), base64, ...unpadded];
+  const base64 = Buffer.from(text).toString('base64');
+  const forms = [text, json, goJson, JSON.stringify(json).slice(1, -1), base64];
+  // Unpadded base64 is a part of the padded form, found as a fragment of it once the
+  // padded form is longer than a fragment (base64 comes in fours: 16+): only a short
+  // one needs looking for whole.
+  if (base64.length <= MIN_FRAGMENT_LENGTH) forms.push(base64.replace(/=+$/, ''));
+  return forms;
 }
 
 /** The forms of a scalar of `stringData` (or any value): numbers and booleans as JS and Go print them. */
@@ -65,12 +68,11 @@ function decoded(b64: string): string | undefined {
   const bytes = Buffer.from(b64, 'base64');
   if (bytes.toString('base64') !== b64) return undefined;
   const text = bytes.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(bytes) ? text : undefined;
+  return Buffer.from(text).equals(bytes) ? text : undefined;
 }
 
-/** Every leaf of a value: a wrongly nested `data.password: {nested: x}` still holds secrets. */
+/** Every leaf of a value (of lists too): a wrongly nested `data.password: {nested: x}` still holds secrets. */
 function leaves(v: unknown): unknown[] {
-  if (Array.isArray(v)) return v.flatMap(leaves);
   if (v && typeof v === 'object') return Object.values(v).flatMap(leaves);
   return [v];
 }
@@ -129,7 +131,6 @@ function goValueEnd(s: string, i: number, inside = false): number {
 
 /** Replaces the [start, end) ranges of `s` (any order, overlapping) with {@link REDACTED}. */
 function replaceRanges(s: string, ranges: Array<[number, number]>): string {
-  if (ranges.length === 0) return s;
   const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
   const merged: Array<[number, number]> = [];
   for (const [a, b] of sorted) {
@@ -165,10 +166,8 @@ export function redactSecretPatterns(message: string): string {
     const end = goValueEnd(message, start, true);
     if (end > start) ranges.push([start, end]);
   }
-  return replaceRanges(
-    message,
-    ranges.filter(([a, b]) => message.slice(a, b) !== REDACTED),
-  );
+  // A value already redacted (`Invalid value: "[redacted]"`) is replaced by the same text.
+  return replaceRanges(message, ranges);
 }
 
 /** Replaces Secret values in messages; built from the Secrets a message may be derived from. */
@@ -226,16 +225,18 @@ export class Redactor {
 
   /** `message` with every known value, and every fragment of {@link MIN_FRAGMENT_LENGTH}+ characters of one, replaced by {@link REDACTED}. */
   public redact(message: string): string {
-    if (this.forms.length === 0 || message.length < MIN_VALUE_LENGTH) return message;
+    if (this.forms.length === 0) return message;
     const ranges: Array<[number, number]> = [];
     for (let i = 0; i + MIN_VALUE_LENGTH <= message.length; i++) {
       for (const [n, set] of this.short) if (set.has(message.slice(i, i + n))) ranges.push([i, i + n]);
       for (const [f, off] of this.samples.get(message.slice(i, i + SAMPLE)) ?? []) {
-        // Grow the sampled match both ways to the whole run the message shares with the form.
+        // Grow the sampled match both ways to the whole run the message shares with the
+        // form. Past the form's ends f[k] is undefined and matches no character of the
+        // message, so only the message's bounds need a test.
         let start = i;
         let end = i + SAMPLE;
-        for (let k = off; start > 0 && k > 0 && message[start - 1] === f[k - 1]; k--) start--;
-        for (let k = off + SAMPLE; end < message.length && k < f.length && message[end] === f[k]; k++) end++;
+        for (let k = off; start > 0 && message[start - 1] === f[k - 1]; k--) start--;
+        for (let k = off + SAMPLE; end < message.length && message[end] === f[k]; k++) end++;
         if (end - start >= MIN_FRAGMENT_LENGTH) ranges.push([start, end]);
       }
     }
@@ -249,11 +250,16 @@ export class Redactor {
   }
 }
 
-/** Strings anywhere in plain data (an API Status's `details.causes` quote values too). */
+/**
+ * Strings anywhere in plain data (an API Status's `details.causes` quote values too),
+ * and errors in it (an AggregateError's `errors`). Class instances are kept as they are.
+ */
 function redactValue(v: unknown, fix: (s: string) => string): unknown {
   if (typeof v === 'string') return fix(v);
+  if (v instanceof Error) return redactError(v, fix);
   if (Array.isArray(v)) return v.map((x) => redactValue(x, fix));
-  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+  // Only an object has Object.prototype as its prototype: no typeof test needed.
+  if (v && Object.getPrototypeOf(v) === Object.prototype) {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactValue(x, fix)]));
   }
   return v;
@@ -261,23 +267,18 @@ function redactValue(v: unknown, fix: (s: string) => string): unknown {
 
 /**
  * A copy of an error with `fix` applied to its strings (message, stack, own string
- * properties, its cause), keeping its class and typed fields: decisions taken on
- * the error (`isNotFound`, `status`) still work on the copy. Non-errors: strings
- * are fixed, anything else is kept.
+ * properties, the strings of its plain data, its cause and other errors it holds),
+ * keeping its class and typed fields: decisions taken on the error (`isNotFound`,
+ * `status`) still work on the copy. Non-errors: strings and the strings of plain data
+ * (arrays, plain objects) are fixed, anything else is kept.
  */
 export function redactError<T>(e: T, fix: (s: string) => string): T {
-  if (typeof e === 'string') return fix(e) as T;
-  if (!(e instanceof Error)) return e;
+  if (!(e instanceof Error)) return redactValue(e, fix) as T;
   const copy = Object.create(Object.getPrototypeOf(e) as object) as Record<string, unknown>;
   for (const key of Object.getOwnPropertyNames(e)) {
     const d = Object.getOwnPropertyDescriptor(e, key)!;
-    if ('value' in d)
-      d.value =
-        typeof d.value === 'string'
-          ? fix(d.value)
-          : key === 'cause'
-            ? redactError(d.value, fix)
-            : redactValue(d.value, fix);
+    // An accessor (no `value`) is copied as it is: a getter reads the copy's redacted fields.
+    if ('value' in d) d.value = redactValue(d.value, fix);
     Object.defineProperty(copy, key, d);
   }
   return copy as T;
@@ -287,7 +288,7 @@ export function redactError<T>(e: T, fix: (s: string) => string): T {
 const MASK = { same: REDACTED, before: '[redacted: before]', after: '[redacted: after]' } as const;
 
 function maskValues(own: unknown, other: unknown, side: 'before' | 'after'): unknown {
-  if (!own || typeof own !== 'object' || Array.isArray(own)) return own === undefined ? undefined : REDACTED;
+  if (!own || typeof own !== 'object' || Array.isArray(own)) return REDACTED;
   const theirs = other && typeof other === 'object' ? (other as Record<string, unknown>) : {};
   return Object.fromEntries(
     Object.entries(own).map(([k, v]) => [
@@ -301,7 +302,8 @@ function masked(m: Manifest | undefined, other: Manifest | undefined, side: 'bef
   if (!m || !isSecret(m)) return m;
   const out: Record<string, unknown> = { ...m };
   for (const field of ['data', 'stringData'] as const) {
-    if (field in m) out[field] = maskValues(m[field], other?.[field], side);
+    // An absent field stays absent (an explicit undefined is kept by the spread above).
+    if (m[field] !== undefined) out[field] = maskValues(m[field], other?.[field], side);
   }
   return out as Manifest;
 }

@@ -36,7 +36,10 @@ export const GROUPS: Readonly<Record<string, MutationGroup>> = {
     module: 'src/agent/controller/drift-judge.ts',
     tests: ['test/agent-logic/drift-judge.test.ts', 'test/agent-logic/drift-judge-edges.test.ts'],
   },
-  redact: { module: 'src/model/redact.ts', tests: ['test/agent-logic/redact.test.ts'] },
+  redact: {
+    module: 'src/model/redact.ts',
+    tests: ['test/agent-logic/redact.test.ts', 'test/agent-logic/redact-edges.test.ts'],
+  },
   // The decisions of the signature check; running git itself is tested with real keys in test/source/signing.test.ts.
   signing: { module: 'src/git/signature-verdict.ts', tests: ['test/agent-logic/signature-verdict.test.ts'] },
 };
