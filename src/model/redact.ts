@@ -254,15 +254,37 @@ export class Redactor {
  * Strings anywhere in plain data (an API Status's `details.causes` quote values too),
  * and errors in it (an AggregateError's `errors`). Class instances are kept as they are.
  */
-function redactValue(v: unknown, fix: (s: string) => string): unknown {
+function redactValue(v: unknown, fix: (s: string) => string, seen: Map<object, unknown>): unknown {
   if (typeof v === 'string') return fix(v);
-  if (v instanceof Error) return redactError(v, fix);
-  if (Array.isArray(v)) return v.map((x) => redactValue(x, fix));
-  // Only an object has Object.prototype as its prototype: no typeof test needed.
-  if (v && Object.getPrototypeOf(v) === Object.prototype) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactValue(x, fix)]));
+  if (!v || typeof v !== 'object') return v;
+  // An error whose cause (or data) leads back to itself: the copy refers to its copy.
+  if (seen.has(v)) return seen.get(v);
+  if (v instanceof Error) return redactErrorIn(v, fix, seen);
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    seen.set(v, out);
+    for (const x of v) out.push(redactValue(x, fix, seen));
+    return out;
+  }
+  if (Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    seen.set(v, out);
+    for (const [k, x] of Object.entries(v)) out[k] = redactValue(x, fix, seen);
+    return out;
   }
   return v;
+}
+
+function redactErrorIn(e: Error, fix: (s: string) => string, seen: Map<object, unknown>): Error {
+  const copy = Object.create(Object.getPrototypeOf(e) as object) as Record<string, unknown>;
+  seen.set(e, copy);
+  for (const key of Object.getOwnPropertyNames(e)) {
+    const d = Object.getOwnPropertyDescriptor(e, key)!;
+    // An accessor (no `value`) is copied as it is: a getter reads the copy's redacted fields.
+    if ('value' in d) d.value = redactValue(d.value, fix, seen);
+    Object.defineProperty(copy, key, d);
+  }
+  return copy as unknown as Error;
 }
 
 /**
@@ -270,18 +292,11 @@ function redactValue(v: unknown, fix: (s: string) => string): unknown {
  * properties, the strings of its plain data, its cause and other errors it holds),
  * keeping its class and typed fields: decisions taken on the error (`isNotFound`,
  * `status`) still work on the copy. Non-errors: strings and the strings of plain data
- * (arrays, plain objects) are fixed, anything else is kept.
+ * (arrays, plain objects) are fixed, anything else is kept. Cycles (an error that is
+ * its own cause, data that holds itself) are copied as cycles.
  */
 export function redactError<T>(e: T, fix: (s: string) => string): T {
-  if (!(e instanceof Error)) return redactValue(e, fix) as T;
-  const copy = Object.create(Object.getPrototypeOf(e) as object) as Record<string, unknown>;
-  for (const key of Object.getOwnPropertyNames(e)) {
-    const d = Object.getOwnPropertyDescriptor(e, key)!;
-    // An accessor (no `value`) is copied as it is: a getter reads the copy's redacted fields.
-    if ('value' in d) d.value = redactValue(d.value, fix);
-    Object.defineProperty(copy, key, d);
-  }
-  return copy as T;
+  return redactValue(e, fix, new Map()) as T;
 }
 
 /** How a Secret value is shown in a diff: equal on both sides, or which side of a change. */

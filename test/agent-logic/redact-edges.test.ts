@@ -163,6 +163,26 @@ describe('redaction edges: errors', () => {
   const r = redactorOf({ p: 'hunter2-plain' });
   const fix = (s: string) => r.redact(s);
 
+  test('an error that is its own cause, or holds itself, is copied as a cycle, redacted, without overflowing', () => {
+    const e = new Error('failed with hunter2-plain') as Error & { cause?: unknown };
+    e.cause = e;
+    const copy = redactError(e, fix) as Error & { cause?: unknown };
+    assert.equal(copy.message, 'failed with [redacted]');
+    assert.equal(copy.cause, copy, 'the cycle points at the copy');
+    assert.notEqual(copy, e);
+
+    const data: Record<string, unknown> = { note: 'hunter2-plain' };
+    data.self = data;
+    const agg = new AggregateError([], 'several');
+    agg.errors.push(agg);
+    const holder = Object.assign(new Error('x'), { data, all: agg });
+    const c = redactError(holder, fix) as Error & { data: Record<string, unknown>; all: AggregateError };
+    assert.equal(c.data.note, '[redacted]');
+    assert.equal(c.data.self, c.data);
+    assert.equal(c.all.errors[0], c.all);
+    assert.ok(!inspect(c, { depth: 6 }).includes('hunter2-plain'));
+  });
+
   test("an error's plain data (an API Status's causes) is redacted, other text kept", () => {
     const e = Object.assign(new Error('Secret "creds" is invalid'), {
       details: {
