@@ -69,7 +69,7 @@ describe('agent: the example apps', () => {
     assert.equal(second.result.converged, true);
     for (const a of second.result.apps) {
       assert.deepEqual([a.created, a.configured, a.pruned], [[], [], []], `${a.app} wrote nothing`);
-      assert.equal(a.unchanged.length, a.app === 'synthops-agent' ? 9 : 3);
+      assert.equal(a.unchanged.length, a.app === 'synthops-agent' ? 10 : 3);
     }
     assert.deepEqual(await resourceVersions(objects, all), before, 'no resourceVersion moved');
   });
