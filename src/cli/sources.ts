@@ -1,6 +1,7 @@
 import { GitSourceStore } from '../agent/state/gitsource-store';
 import { isNotFound } from '../kube/errors';
 import { GitSource } from '../model/gitsource';
+import { byteOrder } from '../model/manifest';
 import { agentNamespaceOf } from './cluster-options';
 import { ClusterFlags, clusterClient } from './kube-flags';
 import { Output } from './output';
@@ -94,7 +95,7 @@ export async function runSources(opts: SourcesCommandOptions, io: Output): Promi
       if (!isNotFound(e)) throw e;
       listed = [];
     }
-    const items = listed.map(sourceItem).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const items = listed.map(sourceItem).sort((a, b) => byteOrder(a.name, b.name));
     const code = items.every((i) => i.ready === 'True') ? 0 : 1;
     if (format === 'json' || format === 'yaml') {
       printDocument(io, format, document('SourceStatusList', items, { namespace }));

@@ -1,4 +1,5 @@
 import { ObjectHealth } from './health';
+import { agentCrd } from './crd';
 import { Manifest, ObjectRef } from './manifest';
 
 // No imports beyond types: AgentInstall renders this CRD at synth time, and synth must
@@ -11,56 +12,30 @@ export const STATUS_KIND = 'AppSync';
 export const PLURAL = 'appsyncs';
 
 /** The CustomResourceDefinition of AppSync: one object per app and environment, status only. */
-export const STATUS_CRD: Manifest = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `${PLURAL}.synthops.dev` },
+export const STATUS_CRD: Manifest = agentCrd({
+  kind: STATUS_KIND,
+  plural: PLURAL,
+  singular: 'appsync',
+  shortNames: ['sync'],
+  printerColumns: [
+    { name: 'Env', type: 'string', jsonPath: '.spec.env' },
+    { name: 'Revision', type: 'string', jsonPath: '.status.lastAppliedRevisionShort' },
+    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    { name: 'Message', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message', priority: 0 },
+    { name: 'Last Sync', type: 'date', jsonPath: '.status.lastSyncTime' },
+    { name: 'Commit To Converged', type: 'number', jsonPath: '.status.commitToConvergedSeconds', priority: 1 },
+  ],
+  description:
+    'What the synthops agent last did for one app in one environment. Written by the agent; set spec.suspend to stop its writes.',
   spec: {
-    group: 'synthops.dev',
-    scope: 'Namespaced',
-    names: {
-      kind: STATUS_KIND,
-      listKind: `${STATUS_KIND}List`,
-      plural: PLURAL,
-      singular: 'appsync',
-      shortNames: ['sync'],
+    type: 'object',
+    properties: {
+      app: { type: 'string' },
+      env: { type: 'string' },
+      suspend: { type: 'boolean', description: 'Stop writes (drift is still reported).' },
     },
-    versions: [
-      {
-        name: 'v1alpha1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: [
-          { name: 'Env', type: 'string', jsonPath: '.spec.env' },
-          { name: 'Revision', type: 'string', jsonPath: '.status.lastAppliedRevisionShort' },
-          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-          { name: 'Message', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message', priority: 0 },
-          { name: 'Last Sync', type: 'date', jsonPath: '.status.lastSyncTime' },
-          { name: 'Commit To Converged', type: 'number', jsonPath: '.status.commitToConvergedSeconds', priority: 1 },
-        ],
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            description:
-              'What the synthops agent last did for one app in one environment. Written by the agent; set spec.suspend to stop its writes.',
-            properties: {
-              spec: {
-                type: 'object',
-                properties: {
-                  app: { type: 'string' },
-                  env: { type: 'string' },
-                  suspend: { type: 'boolean', description: 'Stop writes (drift is still reported).' },
-                },
-              },
-              status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-            },
-          },
-        },
-      },
-    ],
   },
-};
+});
 
 /** One condition, Kubernetes style. */
 export interface Condition {

@@ -1,3 +1,4 @@
+import { agentCrd } from './crd';
 import { Manifest } from './manifest';
 
 // No imports beyond types: AgentInstall renders this CRD at synth time, and synth must
@@ -107,63 +108,37 @@ export interface GitSource {
 const str = { type: 'string' };
 
 /** The CustomResourceDefinition of GitSource: a source the agent in its namespace reconciles. */
-export const GITSOURCE_CRD: Manifest = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `${GITSOURCE_PLURAL}.synthops.dev` },
+export const GITSOURCE_CRD: Manifest = agentCrd({
+  kind: GITSOURCE_KIND,
+  plural: GITSOURCE_PLURAL,
+  singular: 'gitsource',
+  shortNames: ['gs'],
+  printerColumns: [
+    { name: 'URL', type: 'string', jsonPath: '.spec.url' },
+    { name: 'Branch', type: 'string', jsonPath: '.spec.branch' },
+    { name: 'Path', type: 'string', jsonPath: '.spec.path', priority: 1 },
+    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+    { name: 'Message', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message', priority: 1 },
+  ],
+  description:
+    'A branch and folder of a Git repository that the synthops agent of this namespace reconciles, with its own schedule, inventories, AppSyncs and status.',
   spec: {
-    group: 'synthops.dev',
-    scope: 'Namespaced',
-    names: {
-      kind: GITSOURCE_KIND,
-      listKind: `${GITSOURCE_KIND}List`,
-      plural: GITSOURCE_PLURAL,
-      singular: 'gitsource',
-      shortNames: ['gs'],
+    type: 'object',
+    required: ['url', 'branch'],
+    properties: {
+      url: { ...str, minLength: 1 },
+      branch: { ...str, minLength: 1 },
+      path: str,
+      layout: { type: 'string', enum: ['auto', 'synthops', 'plain', 'kustomize', 'helm'] },
+      env: str,
+      app: str,
+      targetNamespace: str,
+      interval: str,
+      serviceAccountName: str,
+      secretRef: { type: 'object', required: ['name'], properties: { name: str } },
+      dependsOn: { type: 'array', items: str },
+      suspend: { type: 'boolean' },
     },
-    versions: [
-      {
-        name: 'v1alpha1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: [
-          { name: 'URL', type: 'string', jsonPath: '.spec.url' },
-          { name: 'Branch', type: 'string', jsonPath: '.spec.branch' },
-          { name: 'Path', type: 'string', jsonPath: '.spec.path', priority: 1 },
-          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-          { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
-          { name: 'Message', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message', priority: 1 },
-        ],
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            description:
-              'A branch and folder of a Git repository that the synthops agent of this namespace reconciles, with its own schedule, inventories, AppSyncs and status.',
-            properties: {
-              spec: {
-                type: 'object',
-                required: ['url', 'branch'],
-                properties: {
-                  url: { ...str, minLength: 1 },
-                  branch: { ...str, minLength: 1 },
-                  path: str,
-                  layout: { type: 'string', enum: ['auto', 'synthops', 'plain', 'kustomize', 'helm'] },
-                  env: str,
-                  app: str,
-                  targetNamespace: str,
-                  interval: str,
-                  serviceAccountName: str,
-                  secretRef: { type: 'object', required: ['name'], properties: { name: str } },
-                  dependsOn: { type: 'array', items: str },
-                  suspend: { type: 'boolean' },
-                },
-              },
-              status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-            },
-          },
-        },
-      },
-    ],
   },
-};
+});
